@@ -1,0 +1,73 @@
+"""The application factory: all wiring of handlers, commands and state, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeDefault,
+)
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+)
+
+from bot import texts
+from bot.state import BotData, GridApplication, GridContext, Services
+from handlers import binding, errors, start
+
+#: Everyone's menu (private chats) and groups' menu, then the fuller one group admins see.
+RESIDENT_COMMANDS = [
+    BotCommand("start", texts.COMMAND_START),
+    BotCommand("help", texts.COMMAND_HELP),
+    BotCommand("whoami", texts.COMMAND_WHOAMI),
+]
+LEADER_COMMANDS = [
+    *RESIDENT_COMMANDS[1:],
+    BotCommand("bind", texts.COMMAND_BIND),
+    BotCommand("unbind", texts.COMMAND_UNBIND),
+]
+
+
+async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Publish the command menu in Chinese; leader commands only where group admins look."""
+    bot = application.bot
+    await bot.set_my_commands(RESIDENT_COMMANDS, scope=BotCommandScopeDefault())
+    await bot.set_my_commands(RESIDENT_COMMANDS[1:], scope=BotCommandScopeAllGroupChats())
+    await bot.set_my_commands(LEADER_COMMANDS, scope=BotCommandScopeAllChatAdministrators())
+
+
+def build_application(services: Services) -> GridApplication:
+    """A PTB application with no Updater: updates come in through ``bot.intake``'s durable inbox."""
+    telegram = services.settings.telegram
+    application: GridApplication = (
+        ApplicationBuilder()
+        .token(services.settings.require_token())
+        .base_url(telegram.base_url)
+        .base_file_url(telegram.base_file_url)
+        .defaults(Defaults(tzinfo=services.settings.tz))
+        .context_types(ContextTypes(context=GridContext, bot_data=BotData))
+        .updater(None)
+        .post_init(register_commands)
+        .build()
+    )
+    application.bot_data.wire(services)
+    application.add_handlers(
+        [
+            CommandHandler("start", start.start),
+            CommandHandler("help", start.help_command),
+            CommandHandler("whoami", start.whoami),
+            CommandHandler("bind", binding.bind),
+            CommandHandler("unbind", binding.unbind),
+            ChatMemberHandler(binding.membership, ChatMemberHandler.MY_CHAT_MEMBER),
+        ]
+    )
+    application.add_error_handler(errors.on_error)
+    return application

@@ -1,0 +1,126 @@
+"""The ``gridbot`` command line. Each subcommand imports what it needs only when it runs.
+
+Lazy imports matter: ``gridbot parse`` must start in well under a second and must not pay for
+python-telegram-bot or SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from bot.config import ConfigError, find_config_path, load_settings
+
+    try:
+        return load_settings(find_config_path(args.config))
+    except ConfigError as exc:
+        from bot import texts
+
+        raise SystemExit(texts.CLI_CONFIG_ERROR.format(error=exc)) from None
+
+
+def _run_async(main: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    try:
+        return asyncio.run(main())
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from handlers.understanding.command import run
+
+    return run(date=args.date, tz=args.tz, stdin=sys.stdin.buffer, stdout=sys.stdout, stderr=sys.stderr)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.operations import upgrade_database
+
+    return _run_async(lambda: upgrade_database(_settings(args)))
+
+
+def cmd_org_import(args: argparse.Namespace) -> int:
+    from bot.operations import import_roster
+
+    return _run_async(lambda: import_roster(_settings(args), Path(args.path)))
+
+
+def cmd_org_show(args: argparse.Namespace) -> int:
+    from bot.operations import show_org
+
+    return _run_async(lambda: show_org(_settings(args), args.code))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.runner import run_bot
+
+    return _run_async(lambda: run_bot(_settings(args)))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return _run_async(lambda: run_demo(db_path=args.db, interactive=args.interactive, out_dir=args.out))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command tree, in one place."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-c", "--config", metavar="PATH", help="config file (default: $GRIDBOT_CONFIG, ./config.toml)"
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="gridbot", description="网格化管理助手 — community grid management bot"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", parents=[common], help="run the bot (polling or webhook, per config)")
+    run.set_defaults(handler=cmd_run)
+
+    demo = commands.add_parser("demo", help="play a day of group life offline, no token or network needed")
+    demo.add_argument("--db", metavar="PATH", help="SQLite file to use (default: a temporary folder)")
+    demo.add_argument("--out", metavar="DIR", help="folder for charts and ledgers (default: ./demo-output)")
+    demo.add_argument("--interactive", action="store_true", help="type into the groups yourself afterwards")
+    demo.set_defaults(handler=cmd_demo)
+
+    parse = commands.add_parser("parse", help="parse messages from stdin into JSON lines (the bot's parser)")
+    parse.add_argument("--date", metavar="YYYY-MM-DD", help="the day the messages were sent (default: today)")
+    parse.add_argument("--tz", default="Asia/Shanghai", help="time zone for 'today' (default: Asia/Shanghai)")
+    parse.set_defaults(handler=cmd_parse)
+
+    db = commands.add_parser("db", help="database maintenance").add_subparsers(
+        dest="db_command", required=True
+    )
+    upgrade = db.add_parser("upgrade", parents=[common], help="apply schema migrations")
+    upgrade.set_defaults(handler=cmd_db_upgrade)
+
+    org = commands.add_parser("org", help="the roster: units and households").add_subparsers(
+        dest="org_command", required=True
+    )
+    org_import = org.add_parser("import", parents=[common], help="import a roster (.xlsx or a folder of CSV)")
+    org_import.add_argument("path", metavar="PATH")
+    org_import.set_defaults(handler=cmd_org_import)
+    org_show = org.add_parser("show", parents=[common], help="print the unit tree with household counts")
+    org_show.add_argument("code", nargs="?", metavar="CODE")
+    org_show.set_defaults(handler=cmd_org_show)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console-script entry point."""
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

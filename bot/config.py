@@ -1,0 +1,185 @@
+"""Settings: one validated object loaded from TOML, with secrets from the environment.
+
+Every subcommand finds its file the same way (``-c``, then ``$GRIDBOT_CONFIG``, then
+``./config.toml``) so that an operator never wonders which file the bot read.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_TELEGRAM_FILE_URL = "https://api.telegram.org/file/bot"
+
+#: Environment variables that override a key, for secrets that should not sit in a file.
+ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
+    "GRIDBOT_TELEGRAM_TOKEN": ("telegram", "token"),
+    "GRIDBOT_WEBHOOK_SECRET": ("telegram", "webhook", "secret"),
+    "GRIDBOT_DATABASE_URL": ("database", "url"),
+}
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded as one line that names the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WebhookSettings(_Section):
+    listen: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8443
+    url: str = ""
+    secret: str = ""
+    path: str = "/telegram"
+
+    @field_validator("secret")
+    @classmethod
+    def _secret_charset(cls, value: str) -> str:
+        # Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and - only.
+        if value and (len(value) > 256 or not all(c.isascii() and (c.isalnum() or c in "_-") for c in value)):
+            raise ValueError("1-256 characters of A-Z a-z 0-9 _ - expected")
+        return value
+
+
+class TelegramSettings(_Section):
+    token: str = ""
+    base_url: str = DEFAULT_TELEGRAM_BASE_URL
+    base_file_url: str = DEFAULT_TELEGRAM_FILE_URL
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook: WebhookSettings = WebhookSettings()
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> TelegramSettings:
+        if self.mode == "webhook":
+            if not self.webhook.url:
+                raise ValueError('webhook.url: required when mode = "webhook"')
+            if not self.webhook.secret:
+                raise ValueError('webhook.secret: required when mode = "webhook"')
+        return self
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite+aiosqlite:///gridbot.db"
+
+    @field_validator("url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("sqlite+aiosqlite://... or postgresql+asyncpg://... expected")
+        return value
+
+
+class AdminSettings(_Section):
+    user_ids: list[int] = []
+
+
+class ReturneePolicy(_Section):
+    monitor_days: Annotated[int, Field(ge=0, le=60)] = 14
+    test_days: list[Annotated[int, Field(ge=0, le=60)]] = [1, 3, 7]
+
+
+class PolicySettings(_Section):
+    returnee: ReturneePolicy = ReturneePolicy()
+
+
+class ScheduleSettings(_Section):
+    reminders: list[time] = [time(10, 0), time(15, 0)]
+    grid_report: time = time(16, 0)
+    village_digest: time = time(16, 30)
+    town_digest: time = time(17, 0)
+    returnee_followup: time = time(9, 0)
+    days_off: list[str] = []
+
+
+class Settings(_Section):
+    """The whole configuration. Frozen: settings are read once and passed down, never mutated."""
+
+    timezone: str = "Asia/Shanghai"
+    telegram: TelegramSettings = TelegramSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    admins: AdminSettings = AdminSettings()
+    policy: PolicySettings = PolicySettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("an IANA time zone such as Asia/Shanghai expected") from None
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_token(self) -> str:
+        """Return the bot token, or explain where to put it: only ``run`` needs one."""
+        if not self.telegram.token:
+            raise ConfigError(
+                "telegram.token: missing — set it in the config file or in $GRIDBOT_TELEGRAM_TOKEN "
+                "(a token from @BotFather)"
+            )
+        return self.telegram.token
+
+
+def find_config_path(explicit: str | None) -> Path | None:
+    """``-c PATH``, else ``$GRIDBOT_CONFIG``, else ``./config.toml`` if it exists."""
+    if explicit:
+        return Path(explicit)
+    from_env = os.environ.get("GRIDBOT_CONFIG")
+    if from_env:
+        return Path(from_env)
+    default = Path("config.toml")
+    return default if default.exists() else None
+
+
+def _apply_env(raw: dict[str, Any], environ: dict[str, str]) -> None:
+    for variable, path in ENV_OVERRIDES.items():
+        value = environ.get(variable)
+        if not value:
+            continue
+        node = raw
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif first["type"] == "missing":
+        message = "missing"
+    if message.startswith("webhook.") or not key:
+        return message if not key else f"{key}.{message}"
+    return f"{key}: {message}"
+
+
+def load_settings(path: Path | None, environ: dict[str, str] | None = None) -> Settings:
+    """Read, merge the environment, validate; any problem becomes one ``ConfigError`` line."""
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: config file not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    _apply_env(raw, dict(os.environ) if environ is None else environ)
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None

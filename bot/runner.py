@@ -1,0 +1,101 @@
+"""Running the bot: open the database, build the application, feed it through the intake.
+
+``running_bot`` is the one start-up path; ``gridbot run``, the demo and the tests all use it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from aiohttp import web
+from telegram import Update
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.intake import Intake, processing
+from bot.state import GridApplication, Services
+from bot.webhook import create_webhook_app
+from storage import migrate
+from storage.db import create_engine, session_factory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunningBot:
+    application: GridApplication
+    intake: Intake
+    services: Services
+
+
+@contextlib.asynccontextmanager
+async def _polling(intake: Intake, application: GridApplication, *, timeout: int) -> AsyncIterator[None]:
+    await application.bot.delete_webhook(drop_pending_updates=False)
+    task = asyncio.create_task(intake.poll(timeout=timeout), name="gridbot-poll")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@contextlib.asynccontextmanager
+async def _webhook(intake: Intake, application: GridApplication, settings: Settings) -> AsyncIterator[None]:
+    hook = settings.telegram.webhook
+    runner = web.AppRunner(create_webhook_app(intake=intake, secret=hook.secret, path=hook.path))
+    await runner.setup()
+    site = web.TCPSite(runner, hook.listen, hook.port)
+    await site.start()
+    try:
+        await application.bot.set_webhook(
+            hook.url, secret_token=hook.secret, allowed_updates=Update.ALL_TYPES
+        )
+        yield
+    finally:
+        await runner.cleanup()
+
+
+@contextlib.asynccontextmanager
+async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIterator[RunningBot]:
+    """Everything the bot needs, started in order and stopped in reverse."""
+    engine = create_engine(settings.database.url)
+    try:
+        await migrate.upgrade(engine)
+        services = Services(settings=settings, sessions=session_factory(engine))
+        application = build_application(services)
+        intake = Intake(application, services.sessions)
+        async with application, processing(intake):
+            await application.start()
+            receiving = (
+                _webhook(intake, application, settings)
+                if settings.telegram.mode == "webhook"
+                else _polling(intake, application, timeout=poll_timeout)
+            )
+            try:
+                async with receiving:
+                    yield RunningBot(application=application, intake=intake, services=services)
+            finally:
+                await application.stop()
+    finally:
+        await engine.dispose()
+
+
+async def run_bot(settings: Settings) -> int:
+    """``gridbot run``: serve until SIGINT or SIGTERM."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings.require_token()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with running_bot(settings):
+        log.info("gridbot is running (%s mode)", settings.telegram.mode)
+        await stop.wait()
+    return 0

@@ -1,0 +1,26 @@
+"""The one error handler: log with context, apologise briefly where a person is waiting."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot import texts
+from bot.state import GridContext
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: GridContext) -> None:
+    """Log every handler failure; tell the person only when the failure is ours, not Telegram's."""
+    log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
+    if isinstance(context.error, TelegramError) or not isinstance(update, Update):
+        return
+    message = update.effective_message
+    if message is not None:
+        try:
+            await message.reply_html(texts.INTERNAL_ERROR)
+        except TelegramError:
+            log.warning("could not send the apology for update %s", update.update_id)

@@ -1,0 +1,298 @@
+"""Roster import: validate every row, then write all of it in one transaction or nothing.
+
+Officials fix a roster by reading the error list top to bottom, so every bad row is reported
+at once (``sheet:row: column: what is wrong``), not just the first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from handlers.understanding.address import normalise_address
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import texts
+from services.roster_files import RosterRows, Row, read_roster
+from storage import bindings, units
+from storage.db import SessionFactory, transaction
+from storage.models import PARENT_LEVEL, Household, Unit, UnitLevel, utcnow
+
+LEVEL_NAMES: dict[str, UnitLevel] = {
+    "town": UnitLevel.TOWN, "镇街": UnitLevel.TOWN, "镇": UnitLevel.TOWN, "街道": UnitLevel.TOWN,
+    "village": UnitLevel.VILLAGE, "村社区": UnitLevel.VILLAGE, "村": UnitLevel.VILLAGE, "社区": UnitLevel.VILLAGE,
+    "grid": UnitLevel.GRID, "网格": UnitLevel.GRID,
+}  # fmt: skip
+_LIST_SEPARATORS = re.compile(r"[;,；，、\s]+")
+_CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{9,11}$")
+
+
+class RosterError(Exception):
+    """The roster was rejected; ``problems`` lists every bad row, one line each."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+
+@dataclass
+class ImportSummary:
+    units_created: int = 0
+    units_updated: int = 0
+    households_created: int = 0
+    households_updated: int = 0
+    households_deactivated: int = 0
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    code: str
+    name: str
+    level: UnitLevel
+    parent: str | None
+    leaders: tuple[int, ...]
+    chat_id: int | None
+
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    grid: str
+    address: str
+    address_key: str
+    parts: dict[str, str]
+    head: str | None
+    phone: str | None
+    members: int
+    tags: str
+
+
+def split_list(value: str) -> list[str]:
+    return [item for item in _LIST_SEPARATORS.split(value) if item]
+
+
+def normalise_phone(value: str) -> str | None:
+    """Digits of a mobile or landline, or None when it is not one (written any common way)."""
+    digits = re.sub(r"[\s\-()（）+]", "", value)
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits if _MOBILE.match(digits) or _LANDLINE.match(digits) else None
+
+
+def _check_units(rows: list[Row], known: dict[str, Unit], problems: list[str]) -> dict[str, UnitRow]:
+    parsed: dict[str, UnitRow] = {}
+    for row in rows:
+        before = len(problems)
+        code, name, parent = row.get("code"), row.get("name"), row.get("parent") or None
+        level = LEVEL_NAMES.get(row.get("level").strip().lower())
+        if not code:
+            problems.append(f"{row.where('code')}: {texts.ROSTER_REQUIRED}")
+        elif not _CODE.match(code):
+            problems.append(f"{row.where('code')}: {texts.ROSTER_BAD_CODE.format(value=code)}")
+        elif code in parsed:
+            problems.append(f"{row.where('code')}: {texts.ROSTER_DUPLICATE_CODE.format(value=code)}")
+        if not name:
+            problems.append(f"{row.where('name')}: {texts.ROSTER_REQUIRED}")
+        if level is None:
+            problems.append(f"{row.where('level')}: {texts.ROSTER_BAD_LEVEL.format(value=row.get('level'))}")
+        elif PARENT_LEVEL[level] is None and parent:
+            problems.append(f"{row.where('parent')}: {texts.ROSTER_TOWN_HAS_PARENT}")
+        elif PARENT_LEVEL[level] is not None and not parent:
+            problems.append(f"{row.where('parent')}: {texts.ROSTER_REQUIRED}")
+        leaders: list[int] = []
+        for item in split_list(row.get("leaders")):
+            if item.isdigit():
+                leaders.append(int(item))
+            else:
+                problems.append(f"{row.where('leaders')}: {texts.ROSTER_BAD_USER_ID.format(value=item)}")
+        chat_text = row.get("chat_id")
+        chat_id = int(chat_text) if re.fullmatch(r"-?\d+", chat_text) else None
+        if chat_text and (chat_id is None or chat_id >= 0):
+            problems.append(f"{row.where('chat_id')}: {texts.ROSTER_BAD_CHAT_ID.format(value=chat_text)}")
+        if len(problems) == before and level is not None:
+            parsed[code] = UnitRow(code, name, level, parent, tuple(leaders), chat_id)
+    for row in rows:
+        unit = parsed.get(row.get("code"))
+        if unit is None or unit.parent is None:
+            continue
+        parent_level = parsed[unit.parent].level if unit.parent in parsed else None
+        if parent_level is None and unit.parent in known:
+            parent_level = UnitLevel(known[unit.parent].level)
+        if parent_level is None:
+            problems.append(f"{row.where('parent')}: {texts.ROSTER_UNKNOWN_PARENT.format(value=unit.parent)}")
+        elif parent_level != PARENT_LEVEL[unit.level]:
+            problems.append(
+                f"{row.where('parent')}: {texts.ROSTER_WRONG_PARENT_LEVEL.format(value=unit.parent)}"
+            )
+    return parsed
+
+
+def _check_households(rows: list[Row], grid_codes: set[str], problems: list[str]) -> list[HouseholdRow]:
+    parsed: list[HouseholdRow] = []
+    seen: dict[tuple[str, str], int] = {}
+    for row in rows:
+        before = len(problems)
+        grid, address_text = row.get("grid"), row.get("address")
+        if not grid:
+            problems.append(f"{row.where('grid')}: {texts.ROSTER_REQUIRED}")
+        elif grid not in grid_codes:
+            problems.append(f"{row.where('grid')}: {texts.ROSTER_UNKNOWN_GRID.format(value=grid)}")
+        address = normalise_address(address_text) if address_text else None
+        if not address_text:
+            problems.append(f"{row.where('address')}: {texts.ROSTER_REQUIRED}")
+        elif address is None:
+            problems.append(f"{row.where('address')}: {texts.ROSTER_BAD_ADDRESS.format(value=address_text)}")
+        elif (grid, address.key()) in seen:
+            first = seen[(grid, address.key())]
+            problems.append(
+                f"{row.where('address')}: {texts.ROSTER_DUPLICATE_ADDRESS.format(value=address_text, line=first)}"
+            )
+        phone_text = row.get("phone")
+        phone = normalise_phone(phone_text) if phone_text else None
+        if phone_text and phone is None:
+            problems.append(f"{row.where('phone')}: {texts.ROSTER_BAD_PHONE.format(value=phone_text)}")
+        members_text = row.get("members") or "1"
+        if not members_text.isdigit() or not 1 <= int(members_text) <= 99:
+            problems.append(f"{row.where('members')}: {texts.ROSTER_BAD_MEMBERS.format(value=members_text)}")
+        if len(problems) == before and address is not None:
+            seen[(grid, address.key())] = row.line
+            parsed.append(
+                HouseholdRow(
+                    grid=grid,
+                    address=address_text,
+                    address_key=address.key(),
+                    parts=address.as_dict(),
+                    head=row.get("head") or None,
+                    phone=phone,
+                    members=int(members_text),
+                    tags=";".join(split_list(row.get("tags"))),
+                )
+            )
+    return parsed
+
+
+def _paths(units_by_code: dict[str, Unit], parents: dict[str, str | None]) -> dict[str, str]:
+    """Materialised paths from each unit's parent code (levels guarantee no cycles)."""
+    paths: dict[str, str] = {}
+
+    def path_of(code: str) -> str:
+        if code not in paths:
+            parent = parents.get(code)
+            paths[code] = code if parent is None else f"{path_of(parent)}/{code}"
+        return paths[code]
+
+    for code in units_by_code:
+        path_of(code)
+    return paths
+
+
+async def _write_units(
+    session: AsyncSession, parsed: dict[str, UnitRow], summary: ImportSummary
+) -> dict[str, Unit]:
+    existing = await units.units_by_code(session)
+    parents = {code: _parent_code(unit) for code, unit in existing.items()}
+    for row in parsed.values():
+        unit = existing.get(row.code)
+        if unit is None:
+            unit = Unit(code=row.code, name=row.name, level=row.level, path=row.code)
+            existing[row.code] = unit
+            summary.units_created += 1
+        else:
+            summary.units_updated += 1
+        unit.name, unit.level = row.name, row.level
+        parents[row.code] = row.parent
+        session.add(unit)
+    await session.flush()
+    paths = _paths(existing, parents)
+    for code, unit in existing.items():
+        parent = parents.get(code)
+        unit.parent_id = existing[parent].id if parent else None
+        unit.path = paths[code]
+        session.add(unit)
+    await session.flush()
+    for row in parsed.values():
+        unit_id = existing[row.code].id
+        assert unit_id is not None
+        await units.set_leaders(session, unit_id=unit_id, telegram_user_ids=row.leaders)
+        if row.chat_id is not None:
+            await bindings.upsert_binding(
+                session, chat_id=row.chat_id, unit_id=unit_id, title="", bound_by=None
+            )
+    return existing
+
+
+def _parent_code(unit: Unit) -> str | None:
+    parts = unit.path.split("/")
+    return parts[-2] if len(parts) > 1 else None
+
+
+async def _write_households(
+    session: AsyncSession,
+    rows: list[HouseholdRow],
+    grids: dict[str, Unit],
+    covered: set[str],
+    summary: ImportSummary,
+) -> None:
+    grid_ids = [grids[code].id for code in covered]
+    existing = {
+        (household.grid_id, household.address_key): household
+        for household in await session.exec(select(Household).where(col(Household.grid_id).in_(grid_ids)))
+    }
+    seen: set[int] = set()
+    now = utcnow()
+    for row in rows:
+        grid_id = grids[row.grid].id
+        assert grid_id is not None
+        household = existing.get((grid_id, row.address_key))
+        if household is None:
+            household = Household(grid_id=grid_id, address_key=row.address_key, address=row.address)
+            summary.households_created += 1
+        else:
+            summary.households_updated += 1
+        household.address = row.address
+        household.building = row.parts.get("building")
+        household.unit_no = row.parts.get("unit")
+        household.room = row.parts.get("room")
+        household.group_no = row.parts.get("group")
+        household.number = row.parts.get("number")
+        household.head, household.phone = row.head, row.phone
+        household.members, household.tags = row.members, row.tags
+        household.active, household.updated_at = True, now
+        session.add(household)
+        if household.id is not None:
+            seen.add(household.id)
+    for household in existing.values():
+        if household.id not in seen and household.active:
+            household.active, household.updated_at = False, now
+            session.add(household)
+            summary.households_deactivated += 1
+
+
+async def import_rows(session: AsyncSession, *, rows: RosterRows) -> ImportSummary:
+    """Validate and write ``rows`` in the caller's transaction; raise ``RosterError`` before writing."""
+    known = await units.units_by_code(session)
+    problems: list[str] = []
+    parsed_units = _check_units(rows.units, known, problems)
+    grid_codes = {code for code, unit in parsed_units.items() if unit.level == UnitLevel.GRID}
+    grid_codes |= {
+        code for code, unit in known.items() if unit.level == UnitLevel.GRID and code not in parsed_units
+    }
+    parsed_households = _check_households(rows.households, grid_codes, problems)
+    if problems:
+        raise RosterError(problems)
+    summary = ImportSummary()
+    all_units = await _write_units(session, parsed_units, summary)
+    covered = {code for code in grid_codes if code in parsed_units} | {row.grid for row in parsed_households}
+    await _write_households(session, parsed_households, all_units, covered, summary)
+    return summary
+
+
+async def import_roster(factory: SessionFactory, *, path: Path) -> ImportSummary:
+    """Read ``path`` and import it all-or-nothing (the entry point the CLI calls)."""
+    rows = read_roster(path)
+    async with transaction(factory) as session:
+        return await import_rows(session, rows=rows)

@@ -1,0 +1,163 @@
+"""Reading a roster as officials keep it: an .xlsx workbook, or a folder of two CSV files.
+
+This module only turns files into rows of strings keyed by canonical column names; what the
+rows mean is checked in ``services.roster``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot import texts
+
+#: Canonical column → accepted header spellings (English, Chinese).
+UNIT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "code": ("code", "编码"),
+    "name": ("name", "名称"),
+    "level": ("level", "层级"),
+    "parent": ("parent", "上级编码"),
+    "leaders": ("leaders", "负责人TG"),
+    "chat_id": ("chat_id", "群ID"),
+}
+HOUSEHOLD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "grid": ("grid", "网格编码"),
+    "address": ("address", "地址"),
+    "head": ("head", "户主"),
+    "phone": ("phone", "电话"),
+    "members": ("members", "人数"),
+    "tags": ("tags", "标签"),
+}
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """A roster table: its canonical name, the sheet names it may have, its columns."""
+
+    kind: str
+    names: tuple[str, ...]
+    columns: dict[str, tuple[str, ...]]
+    required: tuple[str, ...]
+
+
+UNITS = SheetSpec("units", ("units", "单位"), UNIT_COLUMNS, ("code", "name", "level"))
+HOUSEHOLDS = SheetSpec("households", ("households", "住户"), HOUSEHOLD_COLUMNS, ("grid", "address"))
+
+
+class RosterFileError(Exception):
+    """The file itself cannot be read as a roster (not a row-level problem)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: where it came from (for error lines) and its cells by canonical column."""
+
+    sheet: str
+    line: int
+    cells: dict[str, str]
+    headers: dict[str, str]
+
+    def get(self, column: str) -> str:
+        return self.cells.get(column, "")
+
+    def where(self, column: str) -> str:
+        """``sheet:row: column`` as the error format wants, naming the header as the file spells it."""
+        return f"{self.sheet}:{self.line}: {self.headers.get(column, column)}"
+
+
+@dataclass(frozen=True)
+class RosterRows:
+    units: list[Row]
+    households: list[Row]
+
+
+def _cell_text(value: object) -> str:
+    # Excel stores codes, phones and ids typed as numbers as floats: 13812345678.0 → "13812345678".
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _rows(sheet: str, table: Iterable[Iterable[object]], spec: SheetSpec) -> list[Row]:
+    iterator: Iterator[Iterable[object]] = iter(table)
+    try:
+        header_cells = [_cell_text(cell) for cell in next(iterator)]
+    except StopIteration:
+        raise RosterFileError(texts.ROSTER_EMPTY_SHEET.format(sheet=sheet)) from None
+    spelling = {alias.lower(): canonical for canonical, aliases in spec.columns.items() for alias in aliases}
+    positions: dict[int, str] = {}
+    headers: dict[str, str] = {}
+    for index, header in enumerate(header_cells):
+        canonical = spelling.get(header.lstrip("\ufeff").strip().lower())
+        if canonical is not None:
+            positions[index] = canonical
+            headers[canonical] = header
+    missing = [" / ".join(spec.columns[name]) for name in spec.required if name not in headers]
+    if missing:
+        raise RosterFileError(texts.ROSTER_MISSING_COLUMNS.format(sheet=sheet, columns=", ".join(missing)))
+    rows: list[Row] = []
+    for line, values in enumerate(iterator, start=2):
+        cells = {positions[i]: _cell_text(v) for i, v in enumerate(values) if i in positions}
+        if any(cells.values()):
+            rows.append(Row(sheet=sheet, line=line, cells=cells, headers=headers))
+    return rows
+
+
+def _read_xlsx(path: Path) -> RosterRows:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
+        raise RosterFileError(texts.ROSTER_BAD_XLSX.format(path=path, error=exc)) from None
+    try:
+        found: dict[str, list[Row]] = {}
+        for spec in (UNITS, HOUSEHOLDS):
+            name = next((n for n in workbook.sheetnames if n.strip().lower() in spec.names), None)
+            if name is None:
+                raise RosterFileError(
+                    texts.ROSTER_MISSING_SHEET.format(path=path, sheets=" / ".join(spec.names))
+                )
+            found[spec.kind] = _rows(name, workbook[name].iter_rows(values_only=True), spec)
+        return RosterRows(units=found["units"], households=found["households"])
+    finally:
+        workbook.close()
+
+
+def decode_csv(data: bytes) -> str:
+    """Excel writes "CSV UTF-8" (with a BOM) or, by default on Chinese Windows, GB18030."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise RosterFileError(texts.ROSTER_BAD_ENCODING) from None
+
+
+def _read_csv_folder(path: Path) -> RosterRows:
+    tables: dict[str, list[Row]] = {}
+    for spec in (UNITS, HOUSEHOLDS):
+        file = path / f"{spec.kind}.csv"
+        if not file.is_file():
+            raise RosterFileError(texts.ROSTER_MISSING_CSV.format(path=file))
+        text = decode_csv(file.read_bytes())
+        tables[spec.kind] = _rows(file.name, csv.reader(io.StringIO(text, newline="")), spec)
+    return RosterRows(units=tables["units"], households=tables["households"])
+
+
+def read_roster(path: Path) -> RosterRows:
+    """Read ``path`` (a workbook or a folder) into rows; raise ``RosterFileError`` with one line."""
+    if path.is_dir():
+        return _read_csv_folder(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        if not path.is_file():
+            raise RosterFileError(texts.ROSTER_NOT_FOUND.format(path=path))
+        return _read_xlsx(path)
+    raise RosterFileError(texts.ROSTER_NOT_FOUND.format(path=path))

@@ -1,0 +1,54 @@
+"""The durable inbox of raw Telegram updates (see ``InboxUpdate``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import InboxUpdate, utcnow
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(InboxUpdate)
+
+
+async def store_updates(session: AsyncSession, *, updates: Sequence[tuple[int, str]]) -> int:
+    """Insert (update_id, payload) pairs, ignoring ids already stored; returns how many were new."""
+    if not updates:
+        return 0
+    now = utcnow()
+    rows = [
+        {"update_id": update_id, "payload": payload, "received_at": now} for update_id, payload in updates
+    ]
+    statement = _insert(session).values(rows).on_conflict_do_nothing(index_elements=["update_id"])
+    result = await session.exec(statement)
+    return int(result.rowcount or 0)
+
+
+async def pending_updates(session: AsyncSession, *, limit: int = 500) -> Sequence[InboxUpdate]:
+    """Stored but not yet processed, oldest first."""
+    query = (
+        select(InboxUpdate)
+        .where(col(InboxUpdate.processed_at).is_(None))
+        .order_by(col(InboxUpdate.update_id))
+        .limit(limit)
+    )
+    return (await session.exec(query)).all()
+
+
+async def mark_processed(session: AsyncSession, *, update_ids: Sequence[int]) -> None:
+    statement = (
+        update(InboxUpdate).where(col(InboxUpdate.update_id).in_(update_ids)).values(processed_at=utcnow())
+    )
+    await session.exec(statement)
+
+
+async def highest_update_id(session: AsyncSession) -> int | None:
+    """The newest update ever stored, so polling can resume past it after a restart."""
+    query = select(InboxUpdate.update_id).order_by(col(InboxUpdate.update_id).desc()).limit(1)
+    return (await session.exec(query)).first()
