@@ -1,0 +1,54 @@
+"""Shared fixtures: a fresh database per test, on SQLite or on the PostgreSQL CI points us at.
+
+Set ``GRIDBOT_TEST_DATABASE_URL=postgresql+asyncpg://...`` to run the whole suite on
+PostgreSQL; an unreachable server is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from storage import migrate
+from storage.db import SessionFactory, create_engine, session_factory
+
+POSTGRES_URL = os.environ.get("GRIDBOT_TEST_DATABASE_URL", "")
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """An empty, migrated database for this test alone."""
+    if not POSTGRES_URL:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'gridbot-test.db'}"
+    else:
+        url = POSTGRES_URL
+        engine = create_engine(url)
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
+    engine = create_engine(url)
+    await migrate.upgrade(engine)
+    await engine.dispose()
+    yield url
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
+    engine = create_engine(database_url)
+    try:
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def cli_config(tmp_path: Path, database_url: str) -> Path:
+    """A config file for CLI tests that points at this test's database."""
+    path = tmp_path / "cli-config.toml"
+    path.write_text(f'[database]\nurl = "{database_url}"\n', encoding="utf-8")
+    return path

@@ -1,0 +1,80 @@
+"""Configuration: one validated object; every problem is one line naming the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import ConfigError, find_config_path, load_settings
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file() -> None:
+    settings = load_settings(None, environ={})
+    assert settings.timezone == "Asia/Shanghai"
+    assert settings.telegram.mode == "polling"
+    assert settings.database.url == "sqlite+aiosqlite:///gridbot.db"
+    assert settings.telegram.base_url == "https://api.telegram.org/bot"
+
+
+def test_example_config_is_valid() -> None:
+    example = Path(__file__).resolve().parents[1] / "config.example.toml"
+    settings = load_settings(example, environ={})
+    assert settings.schedule.grid_report.hour == 16
+
+
+def test_environment_supplies_secrets(tmp_path: Path) -> None:
+    path = write(tmp_path, '[telegram]\ntoken = "from-file"\n')
+    settings = load_settings(path, environ={"GRIDBOT_TELEGRAM_TOKEN": "123:from-env"})
+    assert settings.require_token() == "123:from-env"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('timezone = "Mars/Olympus"', "timezone: an IANA time zone"),
+        ('[telegram]\nmode = "carrier-pigeon"', "telegram.mode: "),
+        ('[telegram]\ntokn = "x"', "telegram.tokn: unknown key"),
+        ('[database]\nurl = "sqlite:///x.db"', "database.url: sqlite+aiosqlite://"),
+        ('[telegram]\nmode = "webhook"', "telegram.webhook.url: required"),
+        ('[telegram]\nmode = "webhook"\nwebhook = { url = "https://x" }', "telegram.webhook.secret: required"),
+        ("[telegram.webhook]\nport = 70000", "telegram.webhook.port: "),
+        ("[admins]\nuser_ids = [\"bob\"]", "admins.user_ids.0: "),
+        ("timezone = ", "not valid TOML"),
+    ],
+)
+def test_bad_config_is_one_line_naming_the_key(tmp_path: Path, body: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, body), environ={})
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_missing_token_says_where_to_put_it() -> None:
+    with pytest.raises(ConfigError, match="telegram.token: missing .*GRIDBOT_TELEGRAM_TOKEN"):
+        load_settings(None, environ={}).require_token()
+
+
+def test_config_lookup_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GRIDBOT_CONFIG", raising=False)
+    assert find_config_path(None) is None
+    write(tmp_path, "")
+    assert find_config_path(None) == Path("config.toml")
+    monkeypatch.setenv("GRIDBOT_CONFIG", "/etc/gridbot.toml")
+    assert find_config_path(None) == Path("/etc/gridbot.toml")
+    assert find_config_path("mine.toml") == Path("mine.toml")
+
+
+def test_cli_reports_config_error_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, '[database]\nurl = "mysql://nope"')
+    with pytest.raises(SystemExit) as caught:
+        main(["org", "show", "-c", str(path)])
+    assert str(caught.value).startswith("配置错误：database.url: ")
