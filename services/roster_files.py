@@ -116,15 +116,17 @@ def _read_xlsx(path: Path) -> RosterRows:
     except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
         raise RosterFileError(texts.ROSTER_BAD_XLSX.format(path=path, error=exc)) from None
     try:
-        found: dict[str, list[Row]] = {}
+        names: dict[str, str] = {}
         for spec in (UNITS, HOUSEHOLDS):
             name = next((n for n in workbook.sheetnames if n.strip().lower() in spec.names), None)
             if name is None:
-                raise RosterFileError(
-                    texts.ROSTER_MISSING_SHEET.format(path=path, sheets=" / ".join(spec.names))
-                )
-            found[spec.kind] = _rows(name, workbook[name].iter_rows(values_only=True), spec)
-        return RosterRows(units=found["units"], households=found["households"])
+                raise RosterFileError(texts.ROSTER_MISSING_SHEET.format(path=path, sheets=" / ".join(spec.names)))
+            names[spec.kind] = name
+        units, households = (
+            _rows(names[spec.kind], workbook[names[spec.kind]].iter_rows(values_only=True), spec)
+            for spec in (UNITS, HOUSEHOLDS)
+        )
+        return RosterRows(units=units, households=households)
     finally:
         workbook.close()
 
