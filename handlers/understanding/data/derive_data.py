@@ -1,0 +1,75 @@
+"""Regenerate the offline data files of the understanding package.
+
+Not imported at run time: run it by hand when the upstream data should be refreshed::
+
+    pip download --no-deps -d /tmp/jionlp jionlp
+    python handlers/understanding/data/derive_data.py /tmp/jionlp/jionlp-*.whl
+
+Source: the JioNLP package (https://github.com/dongrixinyu/JioNLP, Apache-2.0), which maintains
+China's administrative divisions (``dictionary/china_location.zip``, from the national division
+codes, updated with each published change) and the list of Chinese surnames
+(``rule/rule_pattern.py``).  Only the province, prefecture and county levels are kept, which
+makes ``gazetteer.tsv`` about 100 KB; JioNLP itself is not a runtime dependency (it is heavy and
+prints a banner on stdout at import).
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import sys
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def _gazetteer_rows(location_text: str) -> list[str]:
+    """Rows ``id, parent id, level, full name, short name`` from JioNLP's tab-indented tree."""
+    rows: list[str] = []
+    parents: dict[int, int] = {}
+    for line in location_text.splitlines():
+        depth = len(line) - len(line.lstrip("\t"))
+        if depth > 2:  # towns and villages are not needed for an origin
+            continue
+        fields = line.strip().split("\t")
+        if len(fields) != 3:  # entries without a division code (Taiwan's districts)
+            continue
+        full, _code, alias = fields
+        row_id = len(rows) + 1
+        parent = parents.get(depth - 1, 0) if depth else 0
+        parents[depth] = row_id
+        rows.append(f"{row_id}\t{parent}\t{depth + 1}\t{full}\t{alias}")
+    return rows
+
+
+def _surnames(rule_source: str) -> tuple[str, list[str]]:
+    """JioNLP's single-character surnames (百家姓) and its compound surnames."""
+    single = compound = ""
+    for node in ast.walk(ast.parse(rule_source)):
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+            if name in {"SINGLE_CHINESE_FAMILY_NAME", "TWO_CHAR_CHINESE_FAMILY_NAME"}:
+                value = ast.literal_eval(node.value)
+                if name.startswith("SINGLE") and not single:  # the first, complete list
+                    single = value
+                elif name.startswith("TWO"):
+                    compound = value
+    return single, compound.split("|")
+
+
+def main(wheel: str) -> None:
+    with zipfile.ZipFile(wheel) as whl:
+        with zipfile.ZipFile(io.BytesIO(whl.read("jionlp/dictionary/china_location.zip"))) as inner:
+            location_text = inner.read("china_location.txt").decode("utf-8")
+        rule_source = whl.read("jionlp/rule/rule_pattern.py").decode("utf-8")
+    header = "# id\tparent\tlevel\tfull_name\tshort_name  (from JioNLP china_location, Apache-2.0)"
+    rows = _gazetteer_rows(location_text)
+    (HERE / "gazetteer.tsv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    single, compound = _surnames(rule_source)
+    lines = ["# Chinese surnames (from JioNLP rule_pattern.py, Apache-2.0): one per line", *single, *compound]
+    (HERE / "surnames.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,154 @@
+"""Word segmentation with jieba and gridbot's domain dictionary, loaded fast and quietly.
+
+jieba is imported lazily (``gridbot parse`` must start fast) and without ``pkg_resources``: jieba
+0.42 imports it only to open its bundled files and falls back to a plain ``open`` without it,
+which avoids both the slow import and setuptools' deprecation warning.
+
+jieba's own start-up builds a prefix dictionary from ``dict.txt`` and caches it with marshal in
+the system temp dir; adding a user dictionary word by word on top costs more on every start.  We
+instead build one combined prefix dictionary (jieba's words + ``data/userdict.txt``) together
+with the part-of-speech tags we need, and cache it with pickle in the user cache dir
+(``$GRIDBOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/gridbot``, else ``~/.cache/gridbot``), keyed
+by a hash of both inputs.  Later starts load that one file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+_USER_DICT = "userdict.txt"
+# Frequency given to domain words: enough for jieba to keep them whole against any split into
+# common words, small enough not to swallow a neighbouring word's characters.
+_USER_WORD_FREQ = 3000
+_NAME_TAGS = frozenset({"nr"})
+_CACHE_VERSION = "1"
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """What the parser looks up besides segmenting: domain tags and jieba's person names."""
+
+    tags: dict[str, str]  # domain word → goods / drug / kin / word
+    names: frozenset[str]  # words jieba's dictionary tags as person names (nr)
+    freq: dict[str, int]  # the prefix dictionary: word → frequency (0 for bare prefixes)
+    total: int
+
+
+_lock = threading.Lock()
+_state: tuple[Any, Lexicon] | None = None
+
+
+def _import_jieba() -> Any:
+    blocked = "pkg_resources" not in sys.modules
+    if blocked:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # makes the import fail fast
+    try:
+        import jieba
+    finally:
+        if blocked:
+            del sys.modules["pkg_resources"]
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    return jieba
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("GRIDBOT_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "gridbot"
+
+
+def _user_entries() -> list[tuple[str, str]]:
+    text = resources.files("handlers.understanding.data").joinpath(_USER_DICT).read_text("utf-8")
+    entries = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and not line.startswith("#"):
+            entries.append((parts[0], parts[1]))
+    return entries
+
+
+def _build(jieba: Any, jieba_dict: Path, user: list[tuple[str, str]]) -> Lexicon:
+    freq: dict[str, int] = {}
+    names: set[str] = set()
+    total = 0
+    with jieba_dict.open(encoding="utf-8") as f:
+        for line in f:
+            word, count, *tag = line.split()
+            freq[word] = int(count)
+            total += int(count)
+            if tag and tag[0] in _NAME_TAGS:
+                names.add(word)
+    tags = {}
+    for word, tag in user:
+        tags[word] = tag
+        names.discard(word)
+        old = freq.get(word, 0)
+        freq[word] = max(old, _USER_WORD_FREQ)
+        total += freq[word] - old
+    for word in list(freq):  # jieba's DAG walks prefixes: every prefix must be a key
+        for end in range(1, len(word)):
+            freq.setdefault(word[:end], 0)
+    return Lexicon(tags=tags, names=frozenset(names), freq=freq, total=total)
+
+
+def _load() -> tuple[Any, Lexicon]:
+    jieba = _import_jieba()
+    jieba_dict = Path(jieba.__file__).with_name("dict.txt")
+    user = _user_entries()
+    digest = hashlib.sha1(
+        f"{_CACHE_VERSION}|{jieba.__version__}|{jieba_dict.stat().st_size}|{user}".encode()
+    ).hexdigest()[:16]
+    cache = cache_dir() / f"jieba-lexicon-{digest}.pickle"
+    lexicon: Lexicon | None = None
+    try:
+        with cache.open("rb") as f:
+            lexicon = pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        lexicon = None
+    if not isinstance(lexicon, Lexicon):
+        lexicon = _build(jieba, jieba_dict, user)
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=cache.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(lexicon, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, cache)
+        except OSError as exc:  # a read-only home still parses, it just starts slower
+            log.info("cannot cache the segmentation dictionary in %s: %s", cache.parent, exc)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.FREQ, tokenizer.total = lexicon.freq, lexicon.total
+    tokenizer.initialized = True
+    return tokenizer, lexicon
+
+
+def _loaded() -> tuple[Any, Lexicon]:
+    global _state
+    if _state is None:
+        with _lock:
+            if _state is None:
+                _state = _load()
+    return _state
+
+
+def lexicon() -> Lexicon:
+    return _loaded()[1]
+
+
+def cut(text: str) -> list[str]:
+    """jieba's accurate mode with HMM (finds unknown names such as 霍思远)."""
+    tokenizer = _loaded()[0]
+    return list(tokenizer.cut(text, HMM=True))
