@@ -7,7 +7,7 @@ migrations) references its household, its grid and the Telegram message it came 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -143,3 +143,209 @@ class InboxUpdate(SQLModel, table=True):
     payload: str = Field(sa_type=sa.Text)
     received_at: datetime = _timestamp()
     processed_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True), index=True)
+
+
+# --- what residents post (group life) -------------------------------------------------------
+
+
+class MessageRecord(SQLModel, table=True):
+    """A resident's message as received: the source every derived record points back to.
+
+    Unique on (chat_id, message_id): an edit updates this row, a redelivery finds it. The raw
+    text is kept with identity numbers masked, since the work never needs a full ID number.
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (sa.UniqueConstraint("chat_id", "message_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=sa.BigInteger)
+    message_id: int = Field(sa_type=sa.BigInteger)
+    update_id: int = Field(sa_type=sa.BigInteger)
+    sender_id: int = Field(sa_type=sa.BigInteger, index=True)
+    grid_id: int | None = Field(default=None, foreign_key="units.id", index=True)
+    household_id: int | None = Field(default=None, foreign_key="households.id", index=True)
+    kind: str = Field(max_length=16)
+    text: str = Field(sa_type=sa.Text)
+    parsed: str = Field(sa_type=sa.Text, description="the parser's JSON result")
+    day: date = Field(index=True, description="local date the message was sent")
+    sent_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    edited_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+class CheckIn(SQLModel, table=True):
+    """A household's check-in for one local day: derived from all its check-in messages that day,
+    so a second message, a merge of several or an edit all update one row."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (sa.UniqueConstraint("household_id", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="households.id", index=True)
+    grid_id: int = Field(foreign_key="units.id", index=True)
+    day: date = Field(index=True)
+    persons: int | None = None
+    temperature: float | None = None
+    symptoms: str | None = Field(default=None, max_length=128, description="comma-separated; '' = none stated")
+    test_type: str | None = Field(default=None, max_length=16)
+    test_result: str | None = Field(default=None, max_length=16)
+    abnormal: bool = False
+    message_count: int = 1
+    last_message_id: int = Field(foreign_key="messages.id")
+    updated_at: datetime = _timestamp()
+
+
+class OrderStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+class SupplyOrder(SQLModel, table=True):
+    """你点单、我送单: one order message; ``number`` is short and per grid (#17)."""
+
+    __tablename__ = "orders"
+    __table_args__ = (sa.UniqueConstraint("grid_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    grid_id: int = Field(foreign_key="units.id", index=True)
+    household_id: int = Field(foreign_key="households.id", index=True)
+    message_id: int = Field(foreign_key="messages.id", unique=True)
+    number: int
+    status: OrderStatus = Field(default=OrderStatus.OPEN, sa_type=sa.String(16), index=True)
+    urgent: bool = False
+    phone: str | None = Field(default=None, max_length=20)
+    day: date = Field(index=True)
+    created_at: datetime = _timestamp()
+    accepted_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    delivered_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    cancelled_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    handled_by: int | None = Field(default=None, sa_type=sa.BigInteger)
+
+
+class OrderItem(SQLModel, table=True):
+    """One line of an order, a row of its own so shopping lists are a GROUP BY."""
+
+    __tablename__ = "order_items"
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    name: str = Field(max_length=64)
+    qty: float | None = None
+    unit: str | None = Field(default=None, max_length=16)
+
+
+class Returnee(SQLModel, table=True):
+    """返乡报备: a person arriving, monitored from ``arrival`` to ``monitor_until``."""
+
+    __tablename__ = "returnees"
+    id: int | None = Field(default=None, primary_key=True)
+    grid_id: int = Field(foreign_key="units.id", index=True)
+    household_id: int = Field(foreign_key="households.id", index=True)
+    message_id: int = Field(foreign_key="messages.id", unique=True)
+    name: str | None = Field(default=None, max_length=64)
+    origin: str | None = Field(default=None, max_length=64)
+    arrival: date | None = None
+    transport_mode: str | None = Field(default=None, max_length=16)
+    transport_number: str | None = Field(default=None, max_length=32)
+    id_last4: str | None = Field(default=None, max_length=4)
+    phone: str | None = Field(default=None, max_length=20)
+    test_type: str | None = Field(default=None, max_length=16)
+    test_result: str | None = Field(default=None, max_length=16)
+    day: date = Field(index=True, description="the day it was reported")
+    monitor_until: date | None = Field(default=None, index=True)
+    test_days: str = Field(default="", max_length=64, description="comma-separated days after arrival")
+    created_at: datetime = _timestamp()
+
+
+class Nudge(SQLModel, table=True):
+    """A follow-up question asked of a person, at most once per person, reason and day."""
+
+    __tablename__ = "nudges"
+    __table_args__ = (sa.UniqueConstraint("telegram_user_id", "reason", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_user_id: int = Field(sa_type=sa.BigInteger)
+    reason: str = Field(max_length=32)
+    day: date
+
+
+# --- reports up the chain, notices down -----------------------------------------------------
+
+
+class UnitReport(SQLModel, table=True):
+    """A unit's confirmed daily report (确认上报 / 零报告); its absence at digest time means 未报."""
+
+    __tablename__ = "unit_reports"
+    __table_args__ = (sa.UniqueConstraint("unit_id", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="units.id", index=True)
+    day: date = Field(index=True)
+    zero: bool = Field(description="nothing abnormal and no new returnee: a zero report")
+    confirmed_by: int = Field(sa_type=sa.BigInteger)
+    confirmed_at: datetime = _timestamp()
+
+
+class UnitSettings(SQLModel, table=True):
+    """Per-unit switches a leader can flip (/remind off)."""
+
+    __tablename__ = "unit_settings"
+    unit_id: int = Field(foreign_key="units.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
+    reminders: bool = True
+    mentions: bool = True
+
+
+class DayOff(SQLModel, table=True):
+    """A day on which missing check-ins count against no one (a unit's, or everyone's if unit is null)."""
+
+    __tablename__ = "days_off"
+    __table_args__ = (sa.UniqueConstraint("unit_id", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int | None = Field(default=None, foreign_key="units.id")
+    day: date
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A scheduled message written before it is sent: (unit, day, kind, part) is sent once, never lost."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.UniqueConstraint("unit_id", "day", "kind", "part"),)
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="units.id", index=True)
+    day: date = Field(index=True)
+    kind: str = Field(max_length=32)
+    part: int = 0
+    chat_id: int = Field(sa_type=sa.BigInteger)
+    payload: str = Field(sa_type=sa.Text, description="JSON: method and its parameters")
+    status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=sa.String(16), index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = _timestamp()
+    sent_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    telegram_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    last_error: str | None = Field(default=None, max_length=512)
+    created_at: datetime = _timestamp()
+
+
+class Notice(SQLModel, table=True):
+    """上级通知: sent down from a town or village group to every group below."""
+
+    __tablename__ = "notices"
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="units.id", index=True)
+    text: str = Field(sa_type=sa.Text)
+    created_by: int = Field(sa_type=sa.BigInteger)
+    created_at: datetime = _timestamp()
+
+
+class NoticeAck(SQLModel, table=True):
+    """A 收到 press: counted per unit below."""
+
+    __tablename__ = "notice_acks"
+    __table_args__ = (sa.UniqueConstraint("notice_id", "unit_id", "telegram_user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: int = Field(foreign_key="notices.id", index=True)
+    unit_id: int = Field(foreign_key="units.id", index=True)
+    telegram_user_id: int = Field(sa_type=sa.BigInteger)
+    acked_at: datetime = _timestamp()
