@@ -22,18 +22,21 @@ import sys
 import tempfile
 import threading
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from handlers.understanding.lexicon import domain_words
+
 log = logging.getLogger(__name__)
 
-_USER_DICT = "userdict.txt"
 # Frequency given to domain words: enough for jieba to keep them whole against any split into
 # common words, small enough not to swallow a neighbouring word's characters.
 _USER_WORD_FREQ = 3000
 _NAME_TAGS = frozenset({"nr"})
-_CACHE_VERSION = "1"
+# Single characters jieba knows mainly as function words or verbs (从, 和, 向, 要 …): many are
+# also surnames, but one of them followed by a word is seldom a name (从贵州, 和平).
+_FUNCTION_TAGS = frozenset({"p", "c", "d", "v", "r", "u", "uj", "ul", "uz", "ug", "uv", "ud", "y", "f", "t"})
+_CACHE_VERSION = "2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,7 @@ class Lexicon:
 
     tags: dict[str, str]  # domain word → goods / drug / kin / word
     names: frozenset[str]  # words jieba's dictionary tags as person names (nr)
+    function_chars: frozenset[str]  # single characters tagged as function words or verbs
     freq: dict[str, int]  # the prefix dictionary: word → frequency (0 for bare prefixes)
     total: int
 
@@ -71,19 +75,10 @@ def cache_dir() -> Path:
     return Path(base) / "gridbot"
 
 
-def _user_entries() -> list[tuple[str, str]]:
-    text = resources.files("handlers.understanding.data").joinpath(_USER_DICT).read_text("utf-8")
-    entries = []
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and not line.startswith("#"):
-            entries.append((parts[0], parts[1]))
-    return entries
-
-
 def _build(jieba: Any, jieba_dict: Path, user: list[tuple[str, str]]) -> Lexicon:
     freq: dict[str, int] = {}
     names: set[str] = set()
+    function_chars: set[str] = set()
     total = 0
     with jieba_dict.open(encoding="utf-8") as f:
         for line in f:
@@ -92,6 +87,8 @@ def _build(jieba: Any, jieba_dict: Path, user: list[tuple[str, str]]) -> Lexicon
             total += int(count)
             if tag and tag[0] in _NAME_TAGS:
                 names.add(word)
+            elif tag and len(word) == 1 and tag[0] in _FUNCTION_TAGS:
+                function_chars.add(word)
     tags = {}
     for word, tag in user:
         tags[word] = tag
@@ -102,13 +99,15 @@ def _build(jieba: Any, jieba_dict: Path, user: list[tuple[str, str]]) -> Lexicon
     for word in list(freq):  # jieba's DAG walks prefixes: every prefix must be a key
         for end in range(1, len(word)):
             freq.setdefault(word[:end], 0)
-    return Lexicon(tags=tags, names=frozenset(names), freq=freq, total=total)
+    return Lexicon(
+        tags=tags, names=frozenset(names), function_chars=frozenset(function_chars), freq=freq, total=total
+    )
 
 
 def _load() -> tuple[Any, Lexicon]:
     jieba = _import_jieba()
     jieba_dict = Path(jieba.__file__).with_name("dict.txt")
-    user = _user_entries()
+    user = sorted(domain_words().items())
     digest = hashlib.sha1(
         f"{_CACHE_VERSION}|{jieba.__version__}|{jieba_dict.stat().st_size}|{user}".encode()
     ).hexdigest()[:16]

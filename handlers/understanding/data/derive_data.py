@@ -22,6 +22,9 @@ import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# Common present-day surnames that the classical 百家姓 list lacks (肖 and 付 alone are borne by
+# millions); characters that are far more often ordinary words (但, 过, 由 …) are left out.
+MODERN_SURNAMES = "肖付代覃麦隋冼苟邸檀揭粟卿谌战迟区官兰练植招银续操矫郇禚郄展剧旷扎母淦雒靖修延泮漆丛庹铁腾栗蒿衣綦仝鲜盘尉初"
 
 
 def _gazetteer_rows(location_text: str) -> list[str]:
@@ -67,7 +70,8 @@ def main(wheel: str) -> None:
     rows = _gazetteer_rows(location_text)
     (HERE / "gazetteer.tsv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     single, compound = _surnames(rule_source)
-    lines = ["# Chinese surnames (from JioNLP rule_pattern.py, Apache-2.0): one per line", *single, *compound]
+    header = "# Chinese surnames (JioNLP rule_pattern.py, Apache-2.0, plus derive_data.MODERN_SURNAMES)"
+    lines = [header, *dict.fromkeys(single + MODERN_SURNAMES), *compound]
     (HERE / "surnames.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -1,0 +1,185 @@
+"""Personal names, found from context, never guessed from arbitrary words.
+
+A name is looked for only where the message puts one: after a label (姓名：, 户主：, 居民), after
+a self-introduction (我是, 我叫) or a family word (我儿子, 我女婿叫), after a report verb
+(报备 张三), right before or after the address (张三 3-2-501, 33-2-1402薛梅), or as a message's
+first or last word on its own.  The text there is segmented with jieba; the candidate is its
+first (or last) word, joined with the next when jieba split a surname from the given name
+(胡/建华, 诸葛/明), and must be two to four Chinese characters starting with a surname.  Where the
+context is weaker (next to an address, alone), the word must also be one jieba does not know as
+an ordinary word: either unknown to its dictionary (found by its HMM) or tagged as a name there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import IntEnum
+from functools import cache
+from importlib import resources
+
+from handlers.understanding import segment
+from handlers.understanding.lexicon import domain_words, words_tagged
+from handlers.understanding.scan import MASK, Scan
+
+_HAN = re.compile(r"[\u4e00-\u9fff]{2,4}")
+# A region ends at whatever cannot be part of a name.
+_REGION_END = re.compile(rf"[^\u4e00-\u9fff]|{MASK}")
+_REGION_CHARS = 10
+_LEAD_GAP = re.compile(r"[\s:()的]{0,3}")
+_TRAIL_GAP = re.compile(r"[\s:()住家]{0,3}$")
+# In a strong context a dictionary word is still a name unless it is a very common word (明天).
+_COMMON_IN_STRONG = 3000
+# Next to an address, a word jieba tags as a name is still too common to be one above this (谢谢).
+_COMMON_NAME_WORD = 500
+_TRAILING_NOT_NAME = ("家", "的", "说", "报到", "打卡")
+
+
+class Role(IntEnum):
+    """Who the context says the name belongs to (order = precedence)."""
+
+    SUBJECT = 0  # 姓名：/ 居民 / 报备 X: the person the message is about
+    RELATIVE = 1  # 我儿子X: a family member (a returnee's name)
+    SELF = 2  # 我是X / 我叫X: the writer
+    NEAR_ADDRESS = 3  # next to the household's address
+    ALONE = 4  # the message's first or last word on its own
+
+
+_STRONG = (Role.SUBJECT, Role.RELATIVE, Role.SELF)
+_SUBJECT_CUE = re.compile(
+    r"(?:姓名|名字|户主|业主|住户|居民|租户|返乡人员|返津人员|返京人员|外来人员|人员|本人|联系人|报告人|"
+    r"报备|报平安|打卡|登记)[\s:]{0,2}"
+)
+_SELF_CUE = re.compile(r"(?:我是|我叫|俺是|俺叫|本人是)")
+
+
+@cache
+def _kin_cue() -> re.Pattern[str]:
+    kin = "|".join(words_tagged("kin"))
+    return re.compile(rf"(?:{kin})(?:叫|是|名叫|名字叫)?")
+
+
+@cache
+def _surnames() -> tuple[frozenset[str], frozenset[str]]:
+    text = resources.files("handlers.understanding.data").joinpath("surnames.txt").read_text("utf-8")
+    names = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return frozenset(n for n in names if len(n) == 1), frozenset(n for n in names if len(n) == 2)
+
+
+@dataclass(frozen=True, slots=True)
+class NameMatch:
+    name: str
+    role: Role
+    start: int
+    end: int
+
+
+def _has_surname(word: str) -> bool:
+    single, compound = _surnames()
+    return word[:2] in compound and len(word) >= 3 or word[0] in single
+
+
+def _plausible(word: str, role: Role, merged: bool) -> bool:
+    if not _HAN.fullmatch(word) or not _has_surname(word) or word in domain_words():
+        return False
+    lex = segment.lexicon()
+    freq = lex.freq.get(word, 0)
+    if role in _STRONG:
+        return freq < _COMMON_IN_STRONG
+    if merged or freq == 0:  # jieba's HMM or our surname join made it: not an ordinary word
+        return True
+    return word in lex.names and freq < _COMMON_NAME_WORD
+
+
+def _join(tokens: list[str]) -> tuple[str, bool]:
+    """The name at the start of *tokens*: one word, or a surname jieba split from its given name."""
+    single, compound = _surnames()
+    first = tokens[0]
+    surname = first in compound or (first in single and first not in segment.lexicon().function_chars)
+    if len(tokens) > 1 and surname and 1 <= len(tokens[1]) <= 2:
+        joined = first + tokens[1]
+        if len(joined) <= 4 and tokens[1] not in _TRAILING_NOT_NAME:
+            return joined, True
+    return first, False
+
+
+def _strip(word: str) -> str:
+    for tail in _TRAILING_NOT_NAME:
+        if word.endswith(tail) and len(word) - len(tail) >= 2:
+            return word[: -len(tail)]
+    return word
+
+
+def _forward(scan: Scan, pos: int, role: Role) -> NameMatch | None:
+    text = scan.masked
+    gap = _LEAD_GAP.match(text, pos)
+    start = gap.end() if gap else pos
+    stop = _REGION_END.search(text, start, start + _REGION_CHARS)
+    region = text[start : stop.start() if stop else min(len(text), start + _REGION_CHARS)]
+    if len(region) < 2:
+        return None
+    word, merged = _join(segment.cut(region))
+    word = _strip(word)
+    if _plausible(word, role, merged):
+        return NameMatch(word, role, start, start + len(word))
+    return None
+
+
+def _backward(scan: Scan, pos: int, role: Role) -> NameMatch | None:
+    text = scan.masked
+    gap = _TRAIL_GAP.search(text, max(0, pos - 3), pos)
+    end = gap.start() if gap else pos
+    lo = max(0, end - _REGION_CHARS)
+    region = text[lo:end]
+    cut = max((m.end() for m in _REGION_END.finditer(region)), default=0)
+    region = region[cut:]
+    if len(region) < 2:
+        return None
+    tokens = segment.cut(region)
+    word, merged = tokens[-1], False
+    if len(tokens) > 1:
+        joined, merged = _join(tokens[-2:])
+        word = joined if merged else word
+    word = _strip(word)
+    if _plausible(word, role, merged):
+        return NameMatch(word, role, end - len(word), end)
+    return None
+
+
+def _alone(scan: Scan) -> NameMatch | None:
+    """The first or last whitespace-separated word of the message, if it is a name by itself."""
+    words = [m for m in re.finditer(r"[^\s,.;:!?()]+", scan.masked)]
+    for m in (words[:1] + words[-1:]) if words else []:
+        if 2 <= len(m.group()) <= 4:
+            found = _forward(scan, m.start(), Role.ALONE)
+            if found and found.end == m.end():
+                return found
+    return None
+
+
+def find_names(scan: Scan, address_span: tuple[int, int] | None) -> list[NameMatch]:
+    """Names the context points at, best first (by role, then position)."""
+    found: list[NameMatch] = []
+    for cue, role in ((_SUBJECT_CUE, Role.SUBJECT), (_kin_cue(), Role.RELATIVE), (_SELF_CUE, Role.SELF)):
+        for m in scan.finditer(cue):
+            name = _forward(scan, m.end(), role)
+            if name:
+                found.append(name)
+    if address_span is not None:
+        for name_or_none in (
+            _backward(scan, address_span[0], Role.NEAR_ADDRESS),
+            _forward(scan, address_span[1], Role.NEAR_ADDRESS),
+        ):
+            if name_or_none:
+                found.append(name_or_none)
+    if not found:
+        alone = _alone(scan)
+        if alone:
+            found.append(alone)
+    found.sort(key=lambda n: (n.role, n.start))
+    return found
+
+
+def has_relative_subject(scan: Scan) -> bool:
+    """Whether the message reports on a family member or another person (我闺女…, 我家老大…)."""
+    return _kin_cue().search(scan.masked) is not None

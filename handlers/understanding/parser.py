@@ -1,0 +1,201 @@
+"""The parser the bot runs on every group message: text in, contract object out.
+
+Extractors run in a fixed order on one :class:`Scan`, each claiming what it understood so the
+next does not read it again: identifiers (phones, IDs, URLs, times) → address → prices →
+temperatures → headcount → (travel reports only) vehicles and dates → names → goods.  Then the
+classifier picks the kind and only that kind's fields are reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+
+from handlers.understanding.address import find_address
+from handlers.understanding.classify import Evidence, classify
+from handlers.understanding.health import (
+    FEVER_THRESHOLD,
+    claim_temperatures,
+    read_persons,
+    read_symptoms,
+    read_test,
+)
+from handlers.understanding.identifiers import Vehicle, claim_identifiers, claim_vehicles
+from handlers.understanding.names import NameMatch, Role, find_names, has_relative_subject
+from handlers.understanding.normalise import normalise_text
+from handlers.understanding.numerals import as_json_number
+from handlers.understanding.orders import is_urgent, read_items
+from handlers.understanding.quantities import claim_prices
+from handlers.understanding.scan import Scan
+
+log = logging.getLogger(__name__)
+
+MAX_CHARS = 8192  # a longer message is read up to here: nothing a resident writes is longer
+_MEANINGFUL = re.compile(r"[\u4e00-\u9fff0-9]")
+_TRAVEL_CUE = re.compile(
+    r"报备|返|回来|回到|回津|到津|抵达|到达|从|来自|出发|高铁|火车|动车|飞机|航班|自驾|开车|大巴|车次|车牌|外来"
+)
+_MODES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("bus", re.compile(r"大巴|长途汽车|长途车|客车|汽车站|班车|巴士|坐汽车|乘汽车")),
+    ("train", re.compile(r"高铁|火车|动车|列车|车次|城际|绿皮车")),
+    ("flight", re.compile(r"飞机|航班|坐飞|飞回|机场|乘机|航空")),
+    ("car", re.compile(r"自驾|开车|私家车|驾车|车牌|顺风车|网约车|打车|出租车|包车|汽车")),
+    ("other", re.compile(r"轮船|坐船|乘船|步行|骑车|摩托")),
+)
+_ARRIVAL_AFTER = re.compile(r"^[^,.;\n]{0,8}?(?:到|抵|回|返)")
+_DEPARTURE_AFTER = re.compile(r"^\s?(?:出发|动身|启程|离开|走的)")
+_SUBJECT_WORDS = re.compile(r"我是|我叫|我家|我们家|本人|姓名|户主|居民|报备")
+
+
+def parse_message(text: str, message_date: dt.date) -> dict[str, object]:
+    """The contract object for one message; ``{"kind": "other"}`` for anything not understood.
+
+    Pure and thread-safe; never raises (an unexpected error is logged and read as ``other``).
+    """
+    try:
+        return _parse(text, message_date)
+    except Exception:  # the bot must keep reading messages whatever one of them contains
+        log.exception("parser failed on a message of %d characters", len(text))
+        return {"kind": "other"}
+
+
+def _parse(text: str, today: dt.date) -> dict[str, object]:
+    normalised = normalise_text(text[:MAX_CHARS])
+    if not _MEANINGFUL.search(normalised):
+        return {"kind": "other"}
+    scan = Scan(normalised)
+    ids = claim_identifiers(scan)
+    address = find_address(scan)
+    prices = claim_prices(scan)
+    temperatures = claim_temperatures(scan)
+    symptoms = read_symptoms(scan.masked)
+    test = read_test(scan.masked)
+    persons = read_persons(scan)
+
+    travel = _TRAVEL_CUE.search(normalised) is not None
+    vehicles = claim_vehicles(scan) if travel else []
+    dates = claim_dates_if(travel, scan, today)
+    origin = None
+    if travel:
+        from handlers.understanding.places import find_places, pick_origin
+
+        origin = pick_origin(find_places(scan))
+
+    relative = has_relative_subject(scan)
+    evidence = Evidence(
+        text=normalised,
+        has_address=address is not None,
+        has_subject=address is not None or relative or _SUBJECT_WORDS.search(normalised) is not None,
+        temperatures=len(temperatures),
+        symptoms_stated=bool(symptoms.present) or symptoms.negated,
+        has_test=test is not None,
+        has_persons=persons is not None,
+        items=len(read_items(scan)),
+        prices=prices,
+        origin=origin is not None,
+        origin_cued=origin is not None and origin.cued,
+        arrival=bool(dates),
+        vehicle=bool(vehicles) or any(p.search(normalised) for _, p in _MODES),
+        id_number=ids.id_last4 is not None,
+    )
+    kind = classify(evidence)
+    if kind in ("other", "zero"):
+        return {"kind": kind}
+
+    result: dict[str, object] = {"kind": kind}
+    names = find_names(scan, (address.start, address.end) if address else None)
+    name = _pick_name(names, kind, relative)
+    if name is not None:
+        scan.claim(name.start, name.end)
+        result["name"] = name.name
+    if address is not None:
+        result["address"] = address.address.as_dict()
+
+    if kind == "checkin":
+        if persons is not None:
+            result["persons"] = persons
+        if temperatures:
+            result["temperature"] = as_json_number(max(temperatures))
+        if symptoms.present or symptoms.negated:
+            result["symptoms"] = symptoms.present
+        if test is not None:
+            result["test"] = {"type": test.type, "result": test.result}
+        result["abnormal"] = bool(
+            symptoms.present
+            or (temperatures and max(temperatures) >= FEVER_THRESHOLD)
+            or (test is not None and test.result == "positive")
+        )
+    elif kind == "order":
+        result["items"] = [item.as_dict() for item in read_items(scan)]
+        if is_urgent(normalised):
+            result["urgent"] = True
+    else:
+        if origin is not None:
+            result["origin"] = origin.name
+        arrival = _arrival(scan.text, dates)
+        if arrival is not None:
+            result["arrival"] = arrival.isoformat()
+        transport = _transport(normalised, vehicles)
+        if transport:
+            result["transport"] = transport
+        if test is not None:
+            result["test"] = {"type": test.type, "result": test.result}
+        if ids.id_last4 is not None:
+            result["id_last4"] = ids.id_last4
+    if ids.phone is not None:
+        result["phone"] = ids.phone
+    missing = [field for field in _EXPECTED[kind] if field not in result]
+    if missing:
+        result["x_missing"] = missing
+    return result
+
+
+_EXPECTED = {
+    "checkin": ("address", "name"),
+    "order": ("address",),
+    "returnee": ("name", "origin", "arrival", "address"),
+}
+
+
+def claim_dates_if(travel: bool, scan: Scan, today: dt.date) -> list[tuple[dt.date, int, int]]:
+    if not travel:
+        return []
+    from handlers.understanding.dates import claim_dates
+
+    return [(d.date, d.start, d.end) for d in claim_dates(scan, today)]
+
+
+def _pick_name(names: list[NameMatch], kind: str, relative: bool) -> NameMatch | None:
+    """For a returnee report about a family member, only a name tied to that person counts."""
+    for name in names:
+        if kind == "returnee" and relative and name.role not in (Role.SUBJECT, Role.RELATIVE):
+            continue
+        return name
+    return None
+
+
+def _arrival(text: str, dates: list[tuple[dt.date, int, int]]) -> dt.date | None:
+    """The date of arrival: one followed by 到/回, else the first that is not a departure."""
+    if not dates:
+        return None
+    for date, _, end in dates:
+        if _ARRIVAL_AFTER.match(text, end):
+            return date
+    for date, _, end in dates:
+        if not _DEPARTURE_AFTER.match(text, end):
+            return date
+    return dates[0][0]
+
+
+def _transport(text: str, vehicles: list[Vehicle]) -> dict[str, str]:
+    mode = next((name for name, pattern in _MODES if pattern.search(text)), None)
+    if mode is None and vehicles:
+        mode = vehicles[0].mode
+    if mode is None:
+        return {}
+    transport = {"mode": mode}
+    number = next((v.number for v in vehicles if v.mode == mode), None)
+    if number is not None:
+        transport["number"] = number
+    return transport
