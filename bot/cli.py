@@ -74,13 +74,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The whole command tree, in one place."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "-c", "--config", metavar="PATH", help="config file (default: $GRIDBOT_CONFIG, ./config.toml)"
-    )
+    common.add_argument("-c", "--config", metavar="PATH", help="config file (default: $GRIDBOT_CONFIG, ./config.toml)")
 
-    parser = argparse.ArgumentParser(
-        prog="gridbot", description="网格化管理助手 — community grid management bot"
-    )
+    parser = argparse.ArgumentParser(prog="gridbot", description="网格化管理助手 — community grid management bot")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", parents=[common], help="run the bot (polling or webhook, per config)")
@@ -97,9 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--tz", default="Asia/Shanghai", help="time zone for 'today' (default: Asia/Shanghai)")
     parse.set_defaults(handler=cmd_parse)
 
-    db = commands.add_parser("db", help="database maintenance").add_subparsers(
-        dest="db_command", required=True
-    )
+    db = commands.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
     upgrade = db.add_parser("upgrade", parents=[common], help="apply schema migrations")
     upgrade.set_defaults(handler=cmd_db_upgrade)
 

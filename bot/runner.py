@@ -53,9 +53,7 @@ async def _webhook(intake: Intake, application: GridApplication, settings: Setti
     site = web.TCPSite(runner, hook.listen, hook.port)
     await site.start()
     try:
-        await application.bot.set_webhook(
-            hook.url, secret_token=hook.secret, allowed_updates=Update.ALL_TYPES
-        )
+        await application.bot.set_webhook(hook.url, secret_token=hook.secret, allowed_updates=Update.ALL_TYPES)
         yield
     finally:
         await runner.cleanup()
@@ -70,7 +68,9 @@ async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIte
         services = Services(settings=settings, sessions=session_factory(engine))
         application = build_application(services)
         intake = Intake(application, services.sessions)
-        async with application, processing(intake):
+        async with application:
+            if application.post_init is not None:  # run_polling() would call it; we start PTB ourselves
+                await application.post_init(application)
             await application.start()
             receiving = (
                 _webhook(intake, application, settings)
@@ -78,7 +78,7 @@ async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIte
                 else _polling(intake, application, timeout=poll_timeout)
             )
             try:
-                async with receiving:
+                async with processing(intake), receiving:
                     yield RunningBot(application=application, intake=intake, services=services)
             finally:
                 await application.stop()

@@ -42,9 +42,7 @@ def _describe(outcome: BindOutcome, code: str = "", refused: str = texts.BIND_RE
 
 def _trusted(message: Message) -> bool:
     sender = message.from_user
-    return is_trusted_sender(
-        sender.id if sender else None, message.sender_chat.id if message.sender_chat else None
-    )
+    return is_trusted_sender(sender.id if sender else None, message.sender_chat.id if message.sender_chat else None)
 
 
 async def bind(update: Update, context: GridContext) -> None:

@@ -24,9 +24,7 @@ async def start(update: Update, context: GridContext) -> None:
     if message is None or user is None:
         return
     if message.chat.type == ChatType.PRIVATE:
-        await greet_person(
-            context.services.sessions, user_id=user.id, name=user.full_name, username=user.username
-        )
+        await greet_person(context.services.sessions, user_id=user.id, name=user.full_name, username=user.username)
         await message.reply_html(texts.START_PRIVATE.format(name=escape(user.first_name)))
     else:
         await message.reply_html(texts.START_GROUP.format(bind_hint=texts.BIND_HINT))
@@ -69,9 +67,7 @@ async def whoami(update: Update, context: GridContext) -> None:
     identity = await identify(services.sessions, user_id=user.id, chat_id=None, admin_ids=services.admin_ids)
     roles = [texts.ROLE_ADMIN] if identity.is_admin else []
     roles += [texts.ROLE_LEADER.format(unit=escape(unit.name)) for unit in identity.led_units]
-    text = texts.WHOAMI.format(
-        user_id=user.id, roles=texts.ROLE_SEPARATOR.join(roles or [texts.ROLE_RESIDENT])
-    )
+    text = texts.WHOAMI.format(user_id=user.id, roles=texts.ROLE_SEPARATOR.join(roles or [texts.ROLE_RESIDENT]))
     if identity.household is not None and message.chat.type == ChatType.PRIVATE:
         text += texts.WHOAMI_HOUSEHOLD.format(address=escape(identity.household.address))
     await message.reply_html(text)

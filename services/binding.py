@@ -50,9 +50,7 @@ async def bind_chat(
         if replaced is not None:
             replaced.status = BindingStatus.REMOVED
             session.add(replaced)
-        await bindings.upsert_binding(
-            session, chat_id=chat_id, unit_id=unit.id, title=title, bound_by=user_id
-        )
+        await bindings.upsert_binding(session, chat_id=chat_id, unit_id=unit.id, title=title, bound_by=user_id)
         return BindOutcome(
             BindResult.BOUND,
             unit=unit,
@@ -61,9 +59,7 @@ async def bind_chat(
         )
 
 
-async def unbind_chat(
-    factory: SessionFactory, *, chat_id: int, user_id: int, admin_ids: frozenset[int]
-) -> BindOutcome:
+async def unbind_chat(factory: SessionFactory, *, chat_id: int, user_id: int, admin_ids: frozenset[int]) -> BindOutcome:
     async with transaction(factory) as session:
         unit = await bindings.bound_unit(session, chat_id=chat_id)
         if unit is None:

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from handlers.understanding.address import normalise_address
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import texts
+from handlers.understanding.address import normalise_address
 from services.roster_files import RosterRows, Row, read_roster
 from storage import bindings, units
 from storage.db import SessionFactory, transaction
@@ -125,9 +125,7 @@ def _check_units(rows: list[Row], known: dict[str, Unit], problems: list[str]) -
         if parent_level is None:
             problems.append(f"{row.where('parent')}: {texts.ROSTER_UNKNOWN_PARENT.format(value=unit.parent)}")
         elif parent_level != PARENT_LEVEL[unit.level]:
-            problems.append(
-                f"{row.where('parent')}: {texts.ROSTER_WRONG_PARENT_LEVEL.format(value=unit.parent)}"
-            )
+            problems.append(f"{row.where('parent')}: {texts.ROSTER_WRONG_PARENT_LEVEL.format(value=unit.parent)}")
     return parsed
 
 
@@ -190,9 +188,7 @@ def _paths(units_by_code: dict[str, Unit], parents: dict[str, str | None]) -> di
     return paths
 
 
-async def _write_units(
-    session: AsyncSession, parsed: dict[str, UnitRow], summary: ImportSummary
-) -> dict[str, Unit]:
+async def _write_units(session: AsyncSession, parsed: dict[str, UnitRow], summary: ImportSummary) -> dict[str, Unit]:
     existing = await units.units_by_code(session)
     parents = {code: _parent_code(unit) for code, unit in existing.items()}
     for row in parsed.values():
@@ -219,9 +215,7 @@ async def _write_units(
         assert unit_id is not None
         await units.set_leaders(session, unit_id=unit_id, telegram_user_ids=row.leaders)
         if row.chat_id is not None:
-            await bindings.upsert_binding(
-                session, chat_id=row.chat_id, unit_id=unit_id, title="", bound_by=None
-            )
+            await bindings.upsert_binding(session, chat_id=row.chat_id, unit_id=unit_id, title="", bound_by=None)
     return existing
 
 
@@ -278,9 +272,7 @@ async def import_rows(session: AsyncSession, *, rows: RosterRows) -> ImportSumma
     problems: list[str] = []
     parsed_units = _check_units(rows.units, known, problems)
     grid_codes = {code for code, unit in parsed_units.items() if unit.level == UnitLevel.GRID}
-    grid_codes |= {
-        code for code, unit in known.items() if unit.level == UnitLevel.GRID and code not in parsed_units
-    }
+    grid_codes |= {code for code, unit in known.items() if unit.level == UnitLevel.GRID and code not in parsed_units}
     parsed_households = _check_households(rows.households, grid_codes, problems)
     if problems:
         raise RosterError(problems)

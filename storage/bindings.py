@@ -13,9 +13,7 @@ async def get_binding(session: AsyncSession, *, chat_id: int) -> ChatBinding | N
 
 
 async def active_binding_of_unit(session: AsyncSession, *, unit_id: int) -> ChatBinding | None:
-    query = select(ChatBinding).where(
-        ChatBinding.unit_id == unit_id, ChatBinding.status == BindingStatus.ACTIVE
-    )
+    query = select(ChatBinding).where(ChatBinding.unit_id == unit_id, ChatBinding.status == BindingStatus.ACTIVE)
     return (await session.exec(query)).first()
 
 
@@ -46,9 +44,7 @@ async def upsert_binding(
     return binding
 
 
-async def set_binding_status(
-    session: AsyncSession, *, chat_id: int, status: BindingStatus
-) -> ChatBinding | None:
+async def set_binding_status(session: AsyncSession, *, chat_id: int, status: BindingStatus) -> ChatBinding | None:
     binding = await get_binding(session, chat_id=chat_id)
     if binding is not None:
         binding.status = status

@@ -22,9 +22,7 @@ async def store_updates(session: AsyncSession, *, updates: Sequence[tuple[int, s
     if not updates:
         return 0
     now = utcnow()
-    rows = [
-        {"update_id": update_id, "payload": payload, "received_at": now} for update_id, payload in updates
-    ]
+    rows = [{"update_id": update_id, "payload": payload, "received_at": now} for update_id, payload in updates]
     statement = _insert(session).values(rows).on_conflict_do_nothing(index_elements=["update_id"])
     result = await session.exec(statement)
     return int(result.rowcount or 0)
@@ -42,9 +40,7 @@ async def pending_updates(session: AsyncSession, *, limit: int = 500) -> Sequenc
 
 
 async def mark_processed(session: AsyncSession, *, update_ids: Sequence[int]) -> None:
-    statement = (
-        update(InboxUpdate).where(col(InboxUpdate.update_id).in_(update_ids)).values(processed_at=utcnow())
-    )
+    statement = update(InboxUpdate).where(col(InboxUpdate.update_id).in_(update_ids)).values(processed_at=utcnow())
     await session.exec(statement)
 
 

@@ -38,9 +38,7 @@ async def ancestor_ids(session: AsyncSession, *, unit: Unit) -> list[int]:
 
 
 async def leader_unit_ids(session: AsyncSession, *, telegram_user_id: int) -> list[int]:
-    rows = await session.exec(
-        select(UnitLeader.unit_id).where(UnitLeader.telegram_user_id == telegram_user_id)
-    )
+    rows = await session.exec(select(UnitLeader.unit_id).where(UnitLeader.telegram_user_id == telegram_user_id))
     return list(rows)
 
 
@@ -85,9 +83,7 @@ async def tree_summary(session: AsyncSession, *, root: Unit | None) -> list[tupl
     )
     chats = dict(
         (
-            await session.exec(
-                select(ChatBinding.unit_id, ChatBinding.chat_id).where(ChatBinding.status == "active")
-            )
+            await session.exec(select(ChatBinding.unit_id, ChatBinding.chat_id).where(ChatBinding.status == "active"))
         ).all()
     )
     totals: dict[str, int] = {}

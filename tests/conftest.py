@@ -13,8 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from bot.playground import Playground, running_playground
+from bot.sandbox import RateLimits
 from storage import migrate
 from storage.db import SessionFactory, create_engine, session_factory
+from tests.factories import ADMIN
 
 POSTGRES_URL = os.environ.get("GRIDBOT_TEST_DATABASE_URL", "")
 
@@ -52,3 +55,12 @@ def cli_config(tmp_path: Path, database_url: str) -> Path:
     path = tmp_path / "cli-config.toml"
     path.write_text(f'[database]\nurl = "{database_url}"\n', encoding="utf-8")
     return path
+
+
+@pytest.fixture
+async def playground(database_url: str) -> AsyncIterator[Playground]:
+    """The real bot polling a fresh sandbox, on this test's database; one admin (``ADMIN``)."""
+    async with running_playground(
+        database_url=database_url, admin_ids=[ADMIN], rate_limits=RateLimits(enabled=False)
+    ) as running:
+        yield running

@@ -46,7 +46,7 @@ def test_environment_supplies_secrets(tmp_path: Path) -> None:
         ('[telegram]\nmode = "webhook"', "telegram.webhook.url: required"),
         ('[telegram]\nmode = "webhook"\nwebhook = { url = "https://x" }', "telegram.webhook.secret: required"),
         ("[telegram.webhook]\nport = 70000", "telegram.webhook.port: "),
-        ("[admins]\nuser_ids = [\"bob\"]", "admins.user_ids.0: "),
+        ('[admins]\nuser_ids = ["bob"]', "admins.user_ids.0: "),
         ("timezone = ", "not valid TOML"),
     ],
 )
@@ -58,7 +58,7 @@ def test_bad_config_is_one_line_naming_the_key(tmp_path: Path, body: str, messag
 
 
 def test_missing_token_says_where_to_put_it() -> None:
-    with pytest.raises(ConfigError, match="telegram.token: missing .*GRIDBOT_TELEGRAM_TOKEN"):
+    with pytest.raises(ConfigError, match=r"telegram\.token: missing .*GRIDBOT_TELEGRAM_TOKEN"):
         load_settings(None, environ={}).require_token()
 
 

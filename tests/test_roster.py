@@ -46,7 +46,9 @@ def write_xlsx(path: Path, units: list[list[str]], households: list[list[str]], 
     other.append(HOUSEHOLDS_ZH if chinese else HOUSEHOLDS_EN)
     for row in households:
         # Excel users type phones and member counts as numbers; the reader must cope.
-        other.append([int(cell) if cell.isdigit() and len(cell) > 0 and i in (3, 4) else cell for i, cell in enumerate(row)])
+        other.append(
+            [int(cell) if cell.isdigit() and len(cell) > 0 and i in (3, 4) else cell for i, cell in enumerate(row)]
+        )
     workbook.save(path)
     return path
 
@@ -167,7 +169,9 @@ async def test_bad_rows_are_all_listed_and_nothing_is_written(sessions: SessionF
 async def test_reimport_with_errors_keeps_what_was_stored(sessions: SessionFactory, tmp_path: Path) -> None:
     await import_roster(sessions, path=write_xlsx(tmp_path / "a.xlsx", UNITS, HOUSEHOLDS))
     with pytest.raises(RosterError):
-        await import_roster(sessions, path=write_xlsx(tmp_path / "b.xlsx", UNITS, [["XQ01-03-01", "??", "", "", "", ""]]))
+        await import_roster(
+            sessions, path=write_xlsx(tmp_path / "b.xlsx", UNITS, [["XQ01-03-01", "??", "", "", "", ""]])
+        )
     assert await counts(sessions) == (4, 3, 3)
 
 
@@ -192,7 +196,7 @@ async def test_missing_sheet_or_column_is_one_line(sessions: SessionFactory, tmp
     folder.mkdir()
     (folder / "units.csv").write_text("code,name\nXQ01,镇\n", encoding="utf-8")
     (folder / "households.csv").write_text("grid,address\n", encoding="utf-8")
-    with pytest.raises(RosterFileError, match="units.csv: 缺少必填列 level / 层级"):
+    with pytest.raises(RosterFileError, match=r"units\.csv: 缺少必填列 level / 层级"):
         await import_roster(sessions, path=folder)
 
 
@@ -211,7 +215,9 @@ def test_cli_import_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     assert capsys.readouterr().out.splitlines() == ["XQ01-03-02  第二网格（网格）  住户 1  未绑定群"]
 
 
-def test_cli_rejects_bad_roster_listing_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str], cli_config: Path) -> None:
+def test_cli_rejects_bad_roster_listing_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cli_config: Path
+) -> None:
     path = write_xlsx(tmp_path / "roster.xlsx", UNITS, [["XQ01-03-01", "", "", "", "", ""]])
     assert main(["org", "import", str(path), "-c", str(cli_config)]) == 1
     err = capsys.readouterr().err.splitlines()

@@ -81,7 +81,9 @@ def generate_town(seed: int = 7) -> DemoTown:
                     address = f"{'一二三四'[block - 1]}组{index * 3 + 2}号"
                 tags = rng.choice(["", "", "", "", "独居老人", "慢病", "低保", "孕妇"])
                 town.households.append(
-                    DemoHousehold(code, address, _name(rng), f"13{rng.randrange(10**8, 10**9)}", rng.randint(1, 5), tags)
+                    DemoHousehold(
+                        code, address, _name(rng), f"13{rng.randrange(10**8, 10**9)}", rng.randint(1, 5), tags
+                    )
                 )
     return town
 
