@@ -32,7 +32,7 @@ _FULL = re.compile(
 )
 _MONTH_RELATIVE = re.compile(rf"(?P<rel>上个?月|下个?月|这个?月|本月)\s?(?P<d>{_NUM})\s?[日号]{_NOT_A_DAY}")
 _DAY_ONLY = re.compile(rf"(?<![\d.月])(?P<d>{_NUM})\s?[日号]{_NOT_A_DAY}")
-_WEEK = re.compile(rf"(?P<rel>上上|下下|上|下|本|这)?个?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天末1-7])")
+_WEEK = re.compile(r"(?P<rel>上上|下下|上|下|本|这)?个?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天末1-7])")
 _RELATIVE = re.compile("|".join(sorted(_RELATIVE_DAYS, key=len, reverse=True)))
 
 

@@ -30,7 +30,9 @@ _LEAD_GAP = re.compile(r"[\s:()的]{0,3}")
 _TRAIL_GAP = re.compile(r"[\s:()住家]{0,3}$")
 # In a strong context a dictionary word is still a name unless it is a very common word (明天).
 _COMMON_IN_STRONG = 3000
-# Next to an address, a word jieba tags as a name is still too common to be one above this (谢谢).
+# Standing alone next to an address, a dictionary word is a name unless it is this common.
+_COMMON_ALONE = 1000
+# Run together with other text, a word jieba tags as a name is still too common above this.
 _COMMON_NAME_WORD = 500
 _TRAILING_NOT_NAME = ("家", "的", "说", "报到", "打卡")
 
@@ -76,10 +78,17 @@ class NameMatch:
 
 def _has_surname(word: str) -> bool:
     single, compound = _surnames()
-    return word[:2] in compound and len(word) >= 3 or word[0] in single
+    return (word[:2] in compound and len(word) >= 3) or word[0] in single
 
 
-def _plausible(word: str, role: Role, merged: bool) -> bool:
+def _plausible(word: str, role: Role, merged: bool, isolated: bool) -> bool:
+    """Whether *word*, found where *role* says a name may be, is one.
+
+    Residents' names are often ordinary words too (田野, 江山, 柳青), so a dictionary word is
+    refused only as far as the context is weak: a strong cue (姓名：, 报备) admits all but very
+    common words; a word standing alone next to the address admits rarer words; a word run
+    together with other text must be one jieba does not know, or knows as a name.
+    """
     if not _HAN.fullmatch(word) or not _has_surname(word) or word in domain_words():
         return False
     lex = segment.lexicon()
@@ -88,6 +97,8 @@ def _plausible(word: str, role: Role, merged: bool) -> bool:
         return freq < _COMMON_IN_STRONG
     if merged or freq == 0:  # jieba's HMM or our surname join made it: not an ordinary word
         return True
+    if isolated:
+        return freq < _COMMON_ALONE
     return word in lex.names and freq < _COMMON_NAME_WORD
 
 
@@ -120,7 +131,7 @@ def _forward(scan: Scan, pos: int, role: Role) -> NameMatch | None:
         return None
     word, merged = _join(segment.cut(region))
     word = _strip(word)
-    if _plausible(word, role, merged):
+    if _plausible(word, role, merged, isolated=word == region):
         return NameMatch(word, role, start, start + len(word))
     return None
 
@@ -141,7 +152,7 @@ def _backward(scan: Scan, pos: int, role: Role) -> NameMatch | None:
         joined, merged = _join(tokens[-2:])
         word = joined if merged else word
     word = _strip(word)
-    if _plausible(word, role, merged):
+    if _plausible(word, role, merged, isolated=word == region):
         return NameMatch(word, role, end - len(word), end)
     return None
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from handlers.understanding.lexicon import domain_words
 from handlers.understanding.numerals import as_json_number
-from handlers.understanding.quantities import Quantity, find_quantities
+from handlers.understanding.quantities import DESCRIPTOR_PREFIX, Quantity, find_quantities
 from handlers.understanding.scan import MASK, Scan
 
 # Where one stretch of text ends: separators, masked (already understood) text, line breaks.
@@ -57,7 +57,7 @@ class Item:
 def clean_name(raw: str) -> str:
     """Goods' name without the words around it; ``""`` when nothing that looks like goods is left."""
     name = _LEAD.sub("", raw.strip())
-    name = _DESCRIPTION.sub("", name)
+    name = _DESCRIPTION.sub("", DESCRIPTOR_PREFIX.sub("", name))
     name = _LEAD.sub("", _TAIL.sub("", name))
     if not name or len(name) > 14 or _NOT_GOODS.search(name):
         return ""

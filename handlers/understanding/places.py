@@ -125,7 +125,7 @@ def _render(chain: list[Division]) -> str:
     """Full names of the chain, a municipality written once (北京市 + 北京市 → 北京市)."""
     parts: list[str] = []
     for division in chain:
-        if not parts or division.full not in parts[-1] and parts[-1] not in division.full:
+        if not parts or (division.full not in parts[-1] and parts[-1] not in division.full):
             parts.append(division.full)
     return "".join(parts)
 

@@ -30,6 +30,7 @@ _QUANTITY = re.compile(
 )
 # A quantity followed by 的/装 describes the goods (5升的花生油, 10斤装大米), it is not the amount.
 _DESCRIPTOR_TAIL = re.compile(r"\s?(?:的|装)")
+DESCRIPTOR_PREFIX = re.compile(rf"^(?:{_NUMBER})\s?(?:{_UNIT_RE})\s?(?:的|装)")
 # Prices: 3块一斤, 2.5元/斤 — a price list is not an order.
 _PRICE = re.compile(
     rf"(?:{_NUMBER})\s?(?:元|块钱|块)(?:\d|[一二三四五六七八九])?\s?(?:一|每|/)\s?(?:{_UNIT_RE})"

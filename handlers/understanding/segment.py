@@ -41,9 +41,8 @@ _CACHE_VERSION = "2"
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
-    """What the parser looks up besides segmenting: domain tags and jieba's person names."""
+    """What the parser looks up in jieba's dictionary besides segmenting."""
 
-    tags: dict[str, str]  # domain word → goods / drug / kin / word
     names: frozenset[str]  # words jieba's dictionary tags as person names (nr)
     function_chars: frozenset[str]  # single characters tagged as function words or verbs
     freq: dict[str, int]  # the prefix dictionary: word → frequency (0 for bare prefixes)
@@ -75,23 +74,21 @@ def cache_dir() -> Path:
     return Path(base) / "gridbot"
 
 
-def _build(jieba: Any, jieba_dict: Path, user: list[tuple[str, str]]) -> Lexicon:
+def _build(jieba_dict: Path, user: list[str]) -> Lexicon:
     freq: dict[str, int] = {}
     names: set[str] = set()
     function_chars: set[str] = set()
     total = 0
     with jieba_dict.open(encoding="utf-8") as f:
         for line in f:
-            word, count, *tag = line.split()
+            word, count, *tags = line.split()
             freq[word] = int(count)
             total += int(count)
-            if tag and tag[0] in _NAME_TAGS:
+            if tags and tags[0] in _NAME_TAGS:
                 names.add(word)
-            elif tag and len(word) == 1 and tag[0] in _FUNCTION_TAGS:
+            elif tags and len(word) == 1 and tags[0] in _FUNCTION_TAGS:
                 function_chars.add(word)
-    tags = {}
-    for word, tag in user:
-        tags[word] = tag
+    for word in user:
         names.discard(word)
         old = freq.get(word, 0)
         freq[word] = max(old, _USER_WORD_FREQ)
@@ -99,15 +96,13 @@ def _build(jieba: Any, jieba_dict: Path, user: list[tuple[str, str]]) -> Lexicon
     for word in list(freq):  # jieba's DAG walks prefixes: every prefix must be a key
         for end in range(1, len(word)):
             freq.setdefault(word[:end], 0)
-    return Lexicon(
-        tags=tags, names=frozenset(names), function_chars=frozenset(function_chars), freq=freq, total=total
-    )
+    return Lexicon(names=frozenset(names), function_chars=frozenset(function_chars), freq=freq, total=total)
 
 
 def _load() -> tuple[Any, Lexicon]:
     jieba = _import_jieba()
     jieba_dict = Path(jieba.__file__).with_name("dict.txt")
-    user = sorted(domain_words().items())
+    user = sorted(domain_words())
     digest = hashlib.sha1(
         f"{_CACHE_VERSION}|{jieba.__version__}|{jieba_dict.stat().st_size}|{user}".encode()
     ).hexdigest()[:16]
@@ -119,7 +114,7 @@ def _load() -> tuple[Any, Lexicon]:
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
         lexicon = None
     if not isinstance(lexicon, Lexicon):
-        lexicon = _build(jieba, jieba_dict, user)
+        lexicon = _build(jieba_dict, user)
         try:
             cache.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=cache.parent, suffix=".tmp")
