@@ -17,15 +17,19 @@ if TYPE_CHECKING:
     from bot.config import Settings
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _settings(args: argparse.Namespace, *, need_token: bool = False) -> Settings:
+    """Load the settings or exit with one line naming the bad key (exit status 1)."""
     from bot.config import ConfigError, find_config_path, load_settings
 
     try:
-        return load_settings(find_config_path(args.config))
+        settings = load_settings(find_config_path(args.config))
+        if need_token:
+            settings.require_token()
     except ConfigError as exc:
         from bot import texts
 
         raise SystemExit(texts.CLI_CONFIG_ERROR.format(error=exc)) from None
+    return settings
 
 
 def _run_async(main: Callable[[], Coroutine[Any, Any, int]]) -> int:
@@ -44,25 +48,29 @@ def cmd_parse(args: argparse.Namespace) -> int:
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from bot.operations import upgrade_database
 
-    return _run_async(lambda: upgrade_database(_settings(args)))
+    settings = _settings(args)
+    return _run_async(lambda: upgrade_database(settings))
 
 
 def cmd_org_import(args: argparse.Namespace) -> int:
     from bot.operations import import_roster
 
-    return _run_async(lambda: import_roster(_settings(args), Path(args.path)))
+    settings = _settings(args)
+    return _run_async(lambda: import_roster(settings, Path(args.path)))
 
 
 def cmd_org_show(args: argparse.Namespace) -> int:
     from bot.operations import show_org
 
-    return _run_async(lambda: show_org(_settings(args), args.code))
+    settings = _settings(args)
+    return _run_async(lambda: show_org(settings, args.code))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.runner import run_bot
 
-    return _run_async(lambda: run_bot(_settings(args)))
+    settings = _settings(args, need_token=True)
+    return _run_async(lambda: run_bot(settings))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -1,0 +1,50 @@
+"""The command line as an operator meets it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+
+def test_db_upgrade_is_repeatable(cli_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["db", "upgrade", "-c", str(cli_config)]) == 0
+    assert main(["db", "upgrade", "-c", str(cli_config)]) == 0
+    assert capsys.readouterr().out.count("数据库已升级到最新版本") == 2
+
+
+def test_org_show_on_empty_database_and_unknown_code(cli_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["org", "show", "-c", str(cli_config)]) == 0
+    assert capsys.readouterr().out.strip() == "还没有导入名册：请先运行 gridbot org import 名册.xlsx"
+    assert main(["org", "show", "NOPE", "-c", str(cli_config)]) == 1
+    assert capsys.readouterr().err.strip() == "找不到编码 NOPE"
+
+
+def test_import_of_missing_path_is_one_line(cli_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["org", "import", "/nonexistent/roster.xlsx", "-c", str(cli_config)]) == 1
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .endswith("找不到名册（需要 .xlsx 文件，或含 units.csv 和 households.csv 的文件夹）")
+    )
+
+
+def test_run_without_token_names_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[database]\nurl = "sqlite+aiosqlite:///x.db"\n', encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "-c", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "配置错误：telegram.token: missing — set it in the config file or in $GRIDBOT_TELEGRAM_TOKEN (a token from @BotFather)"
+    ]
