@@ -326,7 +326,7 @@ def set_rate_limits(state: SandboxState, **limits: Any) -> None:
     """Replace the flood limits (fields of :class:`RateLimits`) and forget past traffic."""
     try:
         state.limiter.limits = RateLimits.from_json(limits)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise ControlError(f"bad rate limits: {exc}") from None
 
 

@@ -48,6 +48,11 @@ class RateLimits:
     enabled: bool = True
     scale: float = 1.0
 
+    def __post_init__(self) -> None:
+        counts = (self.per_bot_per_second, self.per_group_per_minute, self.per_private_per_second, self.private_burst)
+        if min(counts) < 1 or self.scale <= 0:
+            raise ValueError("rate limits need counts of at least 1 and a positive scale")
+
     @classmethod
     def off(cls) -> RateLimits:
         """Limits switched off entirely: no request is ever answered 429."""

@@ -35,6 +35,8 @@ async def test_envelopes_tokens_and_method_names(sandbox: RunningSandbox, http: 
     assert (await call(http, f"{sandbox.bot_base_url}not-a-token/getMe"))[0] == 404
     status, body = await call(http, f"{base}/sendMessage", json={"text": "hi"})
     assert (status, body["description"]) == (400, "Bad Request: chat_id is empty")
+    status, body = await call(http, f"{sandbox.url}/control/set_rate_limits", json={"scale": 0})
+    assert status == 400 and str(body["error"]).startswith("bad rate limits")
 
 
 async def test_json_form_and_query_encodings(
