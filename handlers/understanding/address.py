@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
+from itertools import islice
 
 from handlers.understanding.numerals import to_digits
-from handlers.understanding.scan import Scan
+from handlers.understanding.scan import MAX_MATCHES, Scan
 
 _CN = "零〇一二两三四五六七八九十百"  # numerals a building, unit or group number is written with
 _CN_ROOM = "零〇一二三四五六七八九幺"  # a room read digit by digit: 五零一, 一零零二
@@ -97,7 +98,7 @@ def _candidates(text: str) -> list[AddressMatch]:
     found: list[AddressMatch] = []
     taken = bytearray(len(text))
     for pattern in _PATTERNS:
-        for m in pattern.finditer(text):
+        for m in islice(pattern.finditer(text), MAX_MATCHES):
             start, end = m.span()
             if any(taken[start:end]):
                 continue

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 from handlers.understanding.numerals import CN_NUMERAL_CHARS, to_number
-from handlers.understanding.scan import Scan
+from handlers.understanding.scan import MAX_MATCHES, Scan
 
 FEVER_THRESHOLD = 37.3
 
@@ -78,7 +79,7 @@ def read_symptoms(text: str) -> SymptomReading:
     present: list[str] = []
     negated = _NO_SYMPTOMS.search(text) is not None
     open_negation = -1  # end of the last denied symptom: a list right after it is denied too
-    for m in _SYMPTOM_RE.finditer(text):
+    for m in islice(_SYMPTOM_RE.finditer(text), MAX_MATCHES):
         name, start = m.lastgroup or "", m.start()
         denied = _NEGATION.search(text, max(0, start - 5), start) is not None or (
             open_negation >= 0 and _LIST_JOINER.fullmatch(text, open_negation, start) is not None
@@ -119,7 +120,7 @@ def read_test(text: str) -> TestResult | None:
     核酸已做 抗原阴性 gives each its own; 做了核酸 reads the verb before it.
     """
     best: TestResult | None = None
-    mentions = list(_TEST_TYPE.finditer(text))
+    mentions = list(islice(_TEST_TYPE.finditer(text), MAX_MATCHES))
     for i, m in enumerate(mentions):
         kind = "antigen" if m.group() == "抗原" else "pcr"
         end = mentions[i + 1].start() if i + 1 < len(mentions) else len(text)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 from handlers.understanding.lexicon import domain_words
 from handlers.understanding.numerals import as_json_number
 from handlers.understanding.quantities import DESCRIPTOR_PREFIX, Quantity, find_quantities
-from handlers.understanding.scan import MASK, Scan
+from handlers.understanding.scan import MASK, MAX_MATCHES, Scan
 
 # Where one stretch of text ends: separators, masked (already understood) text, line breaks.
 _BOUNDARY = re.compile(rf"[\s,.;:!?()\[\]<>\"'/|~{MASK}]+")
@@ -28,6 +29,7 @@ _TAIL = re.compile(
     r"(?:还有|和|以及|送到|送来|送过来|送|谢谢|麻烦了|麻烦|吧|哦|啊|呀|的|就行|就好|即可|左右|各|等等|等|要|需要|来|"
     r"就可以|可以|都行|也行)+$"
 )
+_NEAR = 24  # how far back a quantity may look for its goods' name across a separator
 _DESCRIPTION = re.compile(r"^.{0,8}的(?=.)")  # 新鲜的猪肉, 5升的花生油, 大一点的
 # A name with these is a clause, not goods: 鸡蛋碎了, 心脏不好, 是不是.
 _NOT_GOODS = re.compile(r"[了吗呢吧啊没不很太都也还就是过着谁哪啥怎]")
@@ -89,14 +91,14 @@ def _sides(text: str, quantities: list[Quantity]) -> list[tuple[_Side, _Side]]:
 
 
 def _previous_chunk(text: str, pos: int) -> str:
-    """The separator-delimited chunk before *pos* (丙戊酸钠缓释片 一盒)."""
-    before = text[:pos].rstrip(" ")
+    """The separator-delimited chunk before *pos* (丙戊酸钠缓释片 一盒), if it is near."""
+    before = text[max(0, pos - _NEAR) : pos].rstrip(" ")
     cut = max((m.end() for m in _BOUNDARY.finditer(before)), default=0)
     return before[cut:]
 
 
 def _running_out_name(text: str) -> str:
-    for m in _RUNNING_OUT.finditer(text):
+    for m in islice(_RUNNING_OUT.finditer(text), MAX_MATCHES):
         name = clean_name(_PEOPLE.sub("", m["name"]))
         if name:
             return name
@@ -115,6 +117,7 @@ def read_items(scan: Scan) -> list[Item]:
     text = scan.masked
     quantities = [q for q in find_quantities(scan) if not q.descriptor]
     sides = _sides(text, quantities)
+    running_out = _running_out_name(text) if quantities else ""
     # The message's habit (大米两袋 or 两袋大米): the first quantity named on one side only shows it.
     after = next((bool(right.name) for left, right in sides if bool(left.name) != bool(right.name)), False)
     items: list[Item] = []
@@ -123,7 +126,7 @@ def read_items(scan: Scan) -> list[Item]:
         name = first.name or ("" if second.shared else second.name)
         if not name and not after:
             name = clean_name(_previous_chunk(text, q.start))
-        name = name or _running_out_name(text)
+        name = name or running_out
         if name:
             items.append(Item(name, q.qty, q.unit, q.start))
     items.extend(_unquantified(text, quantities))
@@ -134,7 +137,7 @@ def read_items(scan: Scan) -> list[Item]:
 def _unquantified(text: str, quantities: list[Quantity]) -> list[Item]:
     """帮忙买点饼干: goods asked for without an amount, where the words say they are goods."""
     found = []
-    for m in _BUY_CUE.finditer(text):
+    for m in islice(_BUY_CUE.finditer(text), MAX_MATCHES):
         end_m = _BOUNDARY.search(text, m.end())
         end = end_m.start() if end_m else len(text)
         if any(m.end() <= q.start < end for q in quantities):
@@ -160,4 +163,5 @@ def is_urgent(text: str) -> bool:
     """急 / 加急 / 尽快 …, or a medicine stated as running out (chronic patients cannot wait)."""
     if _URGENT.search(text):
         return True
-    return any(_DRUG_SUFFIX.search(_PEOPLE.sub("", m["name"])) for m in _RUNNING_OUT.finditer(text))
+    running_out = islice(_RUNNING_OUT.finditer(text), MAX_MATCHES)
+    return any(_DRUG_SUFFIX.search(_PEOPLE.sub("", m["name"])) for m in running_out)

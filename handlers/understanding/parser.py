@@ -14,6 +14,7 @@ import re
 
 from handlers.understanding.address import find_address
 from handlers.understanding.classify import Evidence, classify
+from handlers.understanding.dates import DateMention, claim_dates
 from handlers.understanding.health import (
     FEVER_THRESHOLD,
     claim_temperatures,
@@ -26,6 +27,7 @@ from handlers.understanding.names import NameMatch, Role, find_names, has_relati
 from handlers.understanding.normalise import normalise_text
 from handlers.understanding.numerals import as_json_number
 from handlers.understanding.orders import is_urgent, read_items
+from handlers.understanding.places import find_places, pick_origin
 from handlers.understanding.quantities import claim_prices
 from handlers.understanding.scan import Scan
 
@@ -72,98 +74,86 @@ def _parse(text: str, today: dt.date) -> dict[str, object]:
     symptoms = read_symptoms(scan.masked)
     test = read_test(scan.masked)
     persons = read_persons(scan)
-
+    # Travel facts are looked for only in what may be a travel report: elsewhere C100 is part
+    # of a product name and 5号 a battery size.
     travel = _TRAVEL_CUE.search(normalised) is not None
     vehicles = claim_vehicles(scan) if travel else []
-    dates = claim_dates_if(travel, scan, today)
-    origin = None
-    if travel:
-        from handlers.understanding.places import find_places, pick_origin
-
-        origin = pick_origin(find_places(scan))
-
+    dates = claim_dates(scan, today) if travel else []
+    origin = pick_origin(find_places(scan)) if travel else None
     relative = has_relative_subject(scan)
-    evidence = Evidence(
-        text=normalised,
-        has_address=address is not None,
-        has_subject=address is not None or relative or _SUBJECT_WORDS.search(normalised) is not None,
-        temperatures=len(temperatures),
-        symptoms_stated=bool(symptoms.present) or symptoms.negated,
-        has_test=test is not None,
-        has_persons=persons is not None,
-        items=len(read_items(scan)),
-        prices=prices,
-        origin=origin is not None,
-        origin_cued=origin is not None and origin.cued,
-        arrival=bool(dates),
-        vehicle=bool(vehicles) or any(p.search(normalised) for _, p in _MODES),
-        id_number=ids.id_last4 is not None,
+
+    kind = classify(
+        Evidence(
+            text=normalised,
+            has_address=address is not None,
+            has_subject=address is not None or relative or _SUBJECT_WORDS.search(normalised) is not None,
+            temperatures=len(temperatures),
+            symptoms_stated=bool(symptoms.present) or symptoms.negated,
+            has_test=test is not None,
+            has_persons=persons is not None,
+            items=len(read_items(scan)),
+            prices=prices,
+            origin=origin is not None,
+            origin_cued=origin is not None and origin.cued,
+            arrival=bool(dates),
+            vehicle=bool(vehicles) or any(p.search(normalised) for _, p in _MODES),
+            id_number=ids.id_last4 is not None,
+        )
     )
-    kind = classify(evidence)
     if kind in ("other", "zero"):
         return {"kind": kind}
 
-    result: dict[str, object] = {"kind": kind}
-    names = find_names(scan, (address.start, address.end) if address else None)
-    name = _pick_name(names, kind, relative)
+    fields: dict[str, object] = {}
+    name = _pick_name(find_names(scan, (address.start, address.end) if address else None), kind, relative)
     if name is not None:
-        scan.claim(name.start, name.end)
-        result["name"] = name.name
+        scan.claim(name.start, name.end)  # so that a name run into an item is not part of it
+        fields["name"] = name.name
     if address is not None:
-        result["address"] = address.address.as_dict()
-
+        fields["address"] = address.address.as_dict()
+    if ids.phone is not None:
+        fields["phone"] = ids.phone
     if kind == "checkin":
-        if persons is not None:
-            result["persons"] = persons
-        if temperatures:
-            result["temperature"] = as_json_number(max(temperatures))
-        if symptoms.present or symptoms.negated:
-            result["symptoms"] = symptoms.present
-        if test is not None:
-            result["test"] = {"type": test.type, "result": test.result}
-        result["abnormal"] = bool(
-            symptoms.present
-            or (temperatures and max(temperatures) >= FEVER_THRESHOLD)
-            or (test is not None and test.result == "positive")
+        top = max(temperatures, default=None)
+        fields.update(
+            persons=persons,
+            temperature=as_json_number(top) if top is not None else None,
+            symptoms=symptoms.present if symptoms.present or symptoms.negated else None,
+            test={"type": test.type, "result": test.result} if test else None,
+            abnormal=bool(
+                symptoms.present
+                or (top is not None and top >= FEVER_THRESHOLD)
+                or (test is not None and test.result == "positive")
+            ),
         )
     elif kind == "order":
-        result["items"] = [item.as_dict() for item in read_items(scan)]
-        if is_urgent(normalised):
-            result["urgent"] = True
+        fields.update(items=[item.as_dict() for item in read_items(scan)], urgent=is_urgent(normalised) or None)
     else:
-        if origin is not None:
-            result["origin"] = origin.name
         arrival = _arrival(scan.text, dates)
-        if arrival is not None:
-            result["arrival"] = arrival.isoformat()
-        transport = _transport(normalised, vehicles)
-        if transport:
-            result["transport"] = transport
-        if test is not None:
-            result["test"] = {"type": test.type, "result": test.result}
-        if ids.id_last4 is not None:
-            result["id_last4"] = ids.id_last4
-    if ids.phone is not None:
-        result["phone"] = ids.phone
-    missing = [field for field in _EXPECTED[kind] if field not in result]
+        fields.update(
+            origin=origin.name if origin else None,
+            arrival=arrival.isoformat() if arrival else None,
+            transport=_transport(normalised, vehicles) or None,
+            test={"type": test.type, "result": test.result} if test else None,
+            id_last4=ids.id_last4,
+        )
+    result: dict[str, object] = {"kind": kind}
+    result.update((key, fields[key]) for key in _FIELD_ORDER if fields.get(key) is not None)
+    missing = [key for key in _EXPECTED[kind] if key not in result]
     if missing:
-        result["x_missing"] = missing
+        result["x_missing"] = missing  # what the bot should ask about rather than guess
     return result
 
 
+# The contract's field order, so that output reads the same way for every message.
+_FIELD_ORDER = (
+    "address", "name", "persons", "temperature", "symptoms", "test", "abnormal", "items", "urgent",
+    "origin", "arrival", "transport", "id_last4", "phone",
+)  # fmt: skip
 _EXPECTED = {
     "checkin": ("address", "name"),
     "order": ("address",),
     "returnee": ("name", "origin", "arrival", "address"),
 }
-
-
-def claim_dates_if(travel: bool, scan: Scan, today: dt.date) -> list[tuple[dt.date, int, int]]:
-    if not travel:
-        return []
-    from handlers.understanding.dates import claim_dates
-
-    return [(d.date, d.start, d.end) for d in claim_dates(scan, today)]
 
 
 def _pick_name(names: list[NameMatch], kind: str, relative: bool) -> NameMatch | None:
@@ -175,17 +165,17 @@ def _pick_name(names: list[NameMatch], kind: str, relative: bool) -> NameMatch |
     return None
 
 
-def _arrival(text: str, dates: list[tuple[dt.date, int, int]]) -> dt.date | None:
+def _arrival(text: str, dates: list[DateMention]) -> dt.date | None:
     """The date of arrival: one followed by 到/回, else the first that is not a departure."""
     if not dates:
         return None
-    for date, _, end in dates:
-        if _ARRIVAL_AFTER.match(text, end):
-            return date
-    for date, _, end in dates:
-        if not _DEPARTURE_AFTER.match(text, end):
-            return date
-    return dates[0][0]
+    for mention in dates:
+        if _ARRIVAL_AFTER.match(text, mention.end):
+            return mention.date
+    for mention in dates:
+        if not _DEPARTURE_AFTER.match(text, mention.end):
+            return mention.date
+    return dates[0].date
 
 
 def _transport(text: str, vehicles: list[Vehicle]) -> dict[str, str]:

@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from importlib import resources
 
-from handlers.understanding.scan import Scan
+from handlers.understanding.scan import MAX_MATCHES, Scan
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +136,7 @@ def find_places(scan: Scan) -> list[Place]:
     text = scan.masked
     places: list[Place] = []
     pos = 0
-    while pos < len(text) - 1:
+    while pos < len(text) - 1 and len(places) < MAX_MATCHES:
         found = _chain_at(text, pos, gaz)
         if found is None:
             pos += 1
