@@ -20,6 +20,9 @@ from storage.db import SessionFactory, create_engine, session_factory
 from tests.factories import ADMIN
 
 POSTGRES_URL = os.environ.get("GRIDBOT_TEST_DATABASE_URL", "")
+# PTB 22 warns whenever it builds RetryAfter unless durations are timedeltas (its future default);
+# gridbot handles both, and filterwarnings=error would otherwise turn every 429 into a failure.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 
 @pytest.fixture
