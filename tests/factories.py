@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from services.roster import import_rows
 from services.roster_files import RosterRows, Row
 from storage.db import SessionFactory, transaction
+from storage.models import CheckIn, Household, MessageRecord, OrderItem, Returnee, SupplyOrder, UnitReport
+from storage.units import get_unit_by_code
 
 ADMIN = 7000
 TOWN_LEADER, VILLAGE_LEADER, GRID_LEADER, OTHER_GRID_LEADER, OTHER_VILLAGE_LEADER = 1001, 1002, 1003, 1004, 1005
@@ -43,3 +51,104 @@ async def seed_roster(sessions: SessionFactory) -> None:
     )
     async with transaction(sessions) as session:
         await import_rows(session, rows=rows)
+
+
+# --- records (check-ins, orders, returnees, confirmations), written directly as rows ----------
+
+_message_ids = iter(range(900_000, 10**9))
+
+
+async def _grid_household(session: AsyncSession, grid_code: str, address: str) -> tuple[int, int]:
+    grid = await get_unit_by_code(session, code=grid_code)
+    assert grid is not None and grid.id is not None, grid_code
+    household = (
+        await session.exec(select(Household).where(Household.grid_id == grid.id, Household.address == address))
+    ).one()
+    assert household.id is not None
+    return grid.id, household.id
+
+
+async def _message(session: AsyncSession, grid_id: int, household_id: int, kind: str, day: date) -> int:
+    message_id = next(_message_ids)
+    row = MessageRecord(
+        chat_id=-1,
+        message_id=message_id,
+        update_id=message_id,
+        sender_id=RESIDENT,
+        grid_id=grid_id,
+        household_id=household_id,
+        kind=kind,
+        text=kind,
+        parsed="{}",
+        day=day,
+        sent_at=datetime.combine(day, time(9), UTC),
+    )
+    session.add(row)
+    await session.flush()
+    assert row.id is not None
+    return row.id
+
+
+async def add_checkin(
+    sessions: SessionFactory, grid_code: str, address: str, day: date, *, abnormal: bool = False, **fields: Any
+) -> None:
+    """A household's check-in for ``day`` (``fields``: temperature, symptoms, test_type, test_result, persons)."""
+    async with transaction(sessions) as session:
+        grid_id, household_id = await _grid_household(session, grid_code, address)
+        message = await _message(session, grid_id, household_id, "checkin", day)
+        session.add(
+            CheckIn(
+                household_id=household_id,
+                grid_id=grid_id,
+                day=day,
+                abnormal=abnormal,
+                last_message_id=message,
+                **fields,
+            )
+        )
+
+
+async def add_order(
+    sessions: SessionFactory, grid_code: str, address: str, created_at: datetime, *, number: int, **fields: Any
+) -> None:
+    """A supply order placed at ``created_at`` (``fields``: status, urgent, delivered_at, cancelled_at, day, items)."""
+    items: list[tuple[str, float, str]] = fields.pop("items", [("大米", 2, "袋")])
+    day = fields.pop("day", created_at.date())
+    async with transaction(sessions) as session:
+        grid_id, household_id = await _grid_household(session, grid_code, address)
+        message = await _message(session, grid_id, household_id, "order", day)
+        order = SupplyOrder(
+            grid_id=grid_id,
+            household_id=household_id,
+            message_id=message,
+            number=number,
+            day=day,
+            created_at=created_at,
+            **fields,
+        )
+        session.add(order)
+        await session.flush()
+        assert order.id is not None
+        for name, qty, unit in items:
+            session.add(OrderItem(order_id=order.id, name=name, qty=qty, unit=unit))
+
+
+async def add_returnee(
+    sessions: SessionFactory, grid_code: str, address: str, day: date, *, arrival: date, **fields: Any
+) -> None:
+    """A returnee reported on ``day`` (``fields``: name, origin, monitor_until, test_days, ...)."""
+    async with transaction(sessions) as session:
+        grid_id, household_id = await _grid_household(session, grid_code, address)
+        message = await _message(session, grid_id, household_id, "returnee", day)
+        session.add(
+            Returnee(grid_id=grid_id, household_id=household_id, message_id=message, day=day, arrival=arrival, **fields)
+        )
+
+
+async def add_confirmation(
+    sessions: SessionFactory, unit_code: str, day: date, *, zero: bool, at: datetime, by: int = GRID_LEADER
+) -> None:
+    async with transaction(sessions) as session:
+        unit = await get_unit_by_code(session, code=unit_code)
+        assert unit is not None and unit.id is not None
+        session.add(UnitReport(unit_id=unit.id, day=day, zero=zero, confirmed_by=by, confirmed_at=at))

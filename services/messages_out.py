@@ -1,0 +1,40 @@
+"""What the bot will post, as plain data: rendered by pure functions, sent by whoever delivers.
+
+A message carries no Telegram objects, so the renderer stays testable without PTB and the
+durable outbox can store a message as JSON (``content`` as base64) and send it after a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class MessageKind(StrEnum):
+    TEXT = "text"
+    PHOTO = "photo"
+    DOCUMENT = "document"
+
+
+#: Inline keyboard rows of (label, callback_data).
+Keyboard = tuple[tuple[tuple[str, str], ...], ...]
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One Telegram message in HTML parse mode: ``text`` for text, ``caption`` for a photo or file."""
+
+    kind: MessageKind
+    text: str = ""
+    caption: str = ""
+    filename: str = ""
+    content: bytes | None = None
+    reply_markup: Keyboard = ()
+
+    @classmethod
+    def of_text(cls, text: str, reply_markup: Keyboard = ()) -> OutgoingMessage:
+        return cls(kind=MessageKind.TEXT, text=text, reply_markup=reply_markup)
+
+    @classmethod
+    def of_file(cls, kind: MessageKind, *, filename: str, content: bytes, caption: str) -> OutgoingMessage:
+        return cls(kind=kind, filename=filename, content=content, caption=caption)

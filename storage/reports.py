@@ -1,0 +1,294 @@
+"""The SQL behind daily reports: per-grid aggregates for one day, and the few detail rows digests list.
+
+Every figure is one GROUP BY over the rows of one table, restricted to a unit subtree by the
+materialised path; villages and towns are sums of their grids (done by the caller, over at
+most a few thousand grid rows). Nothing here loops over households or records in Python.
+
+Instants are compared in UTC (both databases store them so); ``start`` is the local midnight
+that began the day and ``as_of`` the instant the report describes (the cutoff, or the day's end).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
+from typing import Any, Self
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col, func, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    BindingStatus,
+    ChatBinding,
+    CheckIn,
+    DayOff,
+    Household,
+    OrderStatus,
+    Returnee,
+    SupplyOrder,
+    Unit,
+    UnitLevel,
+    UnitReport,
+)
+
+OPEN_STATUSES = (OrderStatus.OPEN, OrderStatus.ACCEPTED)
+#: An order still open this long after it was placed is overdue (超时).
+OVERDUE_AFTER = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What a report counts for one unit and day; a parent's counts are the sum of its grids'."""
+
+    households: int = 0
+    checked_in: int = 0
+    abnormal: int = 0
+    returnees_new: int = 0
+    returnees_monitoring: int = 0
+    returnees_ending: int = 0
+    returnees_tests_due: int = 0
+    orders_new: int = 0
+    orders_delivered: int = 0
+    orders_open: int = 0
+    orders_overdue: int = 0
+    orders_urgent_open: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+
+    def with_values(self, **values: int) -> Self:
+        return type(self)(**{**{f.name: getattr(self, f.name) for f in fields(self)}, **values})
+
+
+@dataclass(frozen=True)
+class ReportUnit:
+    id: int
+    code: str
+    name: str
+    level: UnitLevel
+    parent_id: int | None
+    path: str
+    chat_id: int | None
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    unit_id: int
+    zero: bool
+    confirmed_by: int
+    confirmed_at: datetime
+
+
+@dataclass(frozen=True)
+class AbnormalRow:
+    """A household reported abnormal that day; ``head`` is as stored (the caller masks it)."""
+
+    grid_id: int
+    address: str
+    head: str | None
+    temperature: float | None
+    symptoms: str | None
+    test_type: str | None
+    test_result: str | None
+
+
+@dataclass(frozen=True)
+class NewReturneeRow:
+    grid_id: int
+    address: str
+    name: str | None
+    origin: str | None
+    arrival: date | None
+    transport_mode: str | None
+    transport_number: str | None
+    monitor_until: date | None
+
+
+def in_subtree(path_column: Any, root_path: str | None) -> ColumnElement[bool]:
+    """``path`` is the root's or lies below it; everything when there is no root."""
+    if root_path is None:
+        return sa.true()
+    return or_(path_column == root_path, path_column.startswith(root_path + "/", autoescape=True))
+
+
+def grids_in_subtree(root_path: str | None) -> Any:
+    """A subquery of the ids of the units in the subtree, to filter record tables by ``grid_id``."""
+    return sa.select(col(Unit.id)).where(in_subtree(col(Unit.path), root_path)).scalar_subquery()
+
+
+async def _rows(session: AsyncSession, query: Any) -> Sequence[Any]:
+    """Run a core ``select`` (sqlmodel's typed one stops at four columns) and return its rows."""
+    rows: Sequence[Any] = (await session.exec(query)).all()
+    return rows
+
+
+def _restrict(query: Any, grid_column: Any, root_path: str | None) -> Any:
+    return query if root_path is None else query.where(grid_column.in_(grids_in_subtree(root_path)))
+
+
+def _count_if(condition: ColumnElement[bool]) -> Any:
+    return func.sum(sa.case((condition, 1), else_=0))
+
+
+def _days_since(dialect: str, day: date, column: Any) -> Any:
+    """Whole days from ``column`` to ``day``: the one date computation the dialects spell differently."""
+    if dialect == "postgresql":
+        return sa.literal(day, sa.Date) - column
+    return sa.cast(func.julianday(sa.literal(day.isoformat())) - func.julianday(column), sa.Integer)
+
+
+async def report_units(session: AsyncSession, *, root_path: str | None) -> list[ReportUnit]:
+    """The subtree's units, parents before children, each with its active group (if bound)."""
+    query = (
+        sa.select(
+            col(Unit.id),
+            col(Unit.code),
+            col(Unit.name),
+            col(Unit.level),
+            col(Unit.parent_id),
+            col(Unit.path),
+            col(ChatBinding.chat_id),
+        )
+        .outerjoin(
+            ChatBinding,
+            sa.and_(col(ChatBinding.unit_id) == col(Unit.id), col(ChatBinding.status) == BindingStatus.ACTIVE),
+        )
+        .where(in_subtree(col(Unit.path), root_path))
+        .order_by(col(Unit.path))
+    )
+    return [
+        ReportUnit(id=r[0], code=r[1], name=r[2], level=UnitLevel(r[3]), parent_id=r[4], path=r[5], chat_id=r[6])
+        for r in await _rows(session, query)
+    ]
+
+
+async def grid_counts(
+    session: AsyncSession, *, root_path: str | None, day: date, start: datetime, as_of: datetime
+) -> dict[int, Counts]:
+    """Per grid: households, check-ins, returnees and orders for ``day`` as of ``as_of`` (one GROUP BY each)."""
+    dialect = session.get_bind().dialect.name
+    counts: dict[int, dict[str, int]] = {}
+
+    def merge(rows: Sequence[Any], names: Sequence[str]) -> None:
+        for grid_id, *values in rows:
+            counts.setdefault(grid_id, {}).update({n: int(v or 0) for n, v in zip(names, values, strict=True)})
+
+    active = col(Household.active).is_(True)
+    households = sa.select(col(Household.grid_id), func.count()).where(active).group_by(col(Household.grid_id))
+    merge((await _rows(session, _restrict(households, col(Household.grid_id), root_path))), ["households"])
+
+    checkins = (
+        sa.select(col(CheckIn.grid_id), func.count(), _count_if(col(CheckIn.abnormal).is_(True)))
+        .join(Household, col(Household.id) == col(CheckIn.household_id))
+        .where(col(CheckIn.day) == day, active)
+        .group_by(col(CheckIn.grid_id))
+    )
+    merge((await _rows(session, _restrict(checkins, col(CheckIn.grid_id), root_path))), ["checked_in", "abnormal"])
+
+    begun = func.coalesce(col(Returnee.arrival), col(Returnee.day))
+    monitoring = sa.and_(begun <= day, col(Returnee.monitor_until) >= day)
+    test_days = sa.literal(",").concat(col(Returnee.test_days)).concat(",")
+    elapsed = sa.cast(_days_since(dialect, day, begun), sa.String)
+    test_due = sa.and_(monitoring, test_days.like(sa.literal("%,").concat(elapsed).concat(",%")))
+    returnees = (
+        sa.select(
+            col(Returnee.grid_id),
+            _count_if(col(Returnee.day) == day),
+            _count_if(monitoring),
+            _count_if(col(Returnee.monitor_until) == day),
+            _count_if(test_due),
+        )
+        .where(or_(col(Returnee.day) == day, col(Returnee.monitor_until) >= day))
+        .group_by(col(Returnee.grid_id))
+    )
+    merge(
+        (await _rows(session, _restrict(returnees, col(Returnee.grid_id), root_path))),
+        ["returnees_new", "returnees_monitoring", "returnees_ending", "returnees_tests_due"],
+    )
+
+    status, created = col(SupplyOrder.status), col(SupplyOrder.created_at)
+    delivered_at, cancelled_at = col(SupplyOrder.delivered_at), col(SupplyOrder.cancelled_at)
+    still_open = sa.and_(
+        created <= as_of,
+        or_(
+            status.in_(OPEN_STATUSES),
+            sa.and_(status == OrderStatus.DELIVERED, delivered_at > as_of),
+            sa.and_(status == OrderStatus.CANCELLED, cancelled_at > as_of),
+        ),
+    )
+    orders = (
+        sa.select(
+            col(SupplyOrder.grid_id),
+            _count_if(col(SupplyOrder.day) == day),
+            _count_if(sa.and_(status == OrderStatus.DELIVERED, delivered_at >= start, delivered_at <= as_of)),
+            _count_if(still_open),
+            _count_if(sa.and_(still_open, created < as_of - OVERDUE_AFTER)),
+            _count_if(sa.and_(still_open, col(SupplyOrder.urgent).is_(True))),
+        )
+        .where(
+            created <= as_of,
+            or_(col(SupplyOrder.day) == day, status.in_(OPEN_STATUSES), delivered_at >= start, cancelled_at > as_of),
+        )
+        .group_by(col(SupplyOrder.grid_id))
+    )
+    merge(
+        (await _rows(session, _restrict(orders, col(SupplyOrder.grid_id), root_path))),
+        ["orders_new", "orders_delivered", "orders_open", "orders_overdue", "orders_urgent_open"],
+    )
+    return {grid_id: Counts(**values) for grid_id, values in counts.items()}
+
+
+async def confirmations(session: AsyncSession, *, day: date, as_of: datetime) -> dict[int, Confirmation]:
+    """Units whose report for ``day`` was confirmed by ``as_of`` (a later confirmation is still 未报 then)."""
+    query = select(UnitReport).where(col(UnitReport.day) == day, col(UnitReport.confirmed_at) <= as_of)
+    return {
+        row.unit_id: Confirmation(
+            unit_id=row.unit_id, zero=row.zero, confirmed_by=row.confirmed_by, confirmed_at=row.confirmed_at
+        )
+        for row in await session.exec(query)
+    }
+
+
+async def days_off(session: AsyncSession, *, day: date) -> list[int | None]:
+    """Units (``None`` = everyone) that declared ``day`` a day off."""
+    return [row[0] for row in await _rows(session, sa.select(col(DayOff.unit_id)).where(col(DayOff.day) == day))]
+
+
+async def abnormal_rows(session: AsyncSession, *, root_path: str | None, day: date) -> list[AbnormalRow]:
+    query = (
+        sa.select(
+            col(CheckIn.grid_id),
+            col(Household.address),
+            col(Household.head),
+            col(CheckIn.temperature),
+            col(CheckIn.symptoms),
+            col(CheckIn.test_type),
+            col(CheckIn.test_result),
+        )
+        .join(Household, col(Household.id) == col(CheckIn.household_id))
+        .where(col(CheckIn.day) == day, col(CheckIn.abnormal).is_(True), col(Household.active).is_(True))
+        .order_by(col(CheckIn.grid_id), col(Household.address))
+    )
+    return [AbnormalRow(*row) for row in await _rows(session, _restrict(query, col(CheckIn.grid_id), root_path))]
+
+
+async def new_returnee_rows(session: AsyncSession, *, root_path: str | None, day: date) -> list[NewReturneeRow]:
+    query = (
+        sa.select(
+            col(Returnee.grid_id),
+            col(Household.address),
+            col(Returnee.name),
+            col(Returnee.origin),
+            col(Returnee.arrival),
+            col(Returnee.transport_mode),
+            col(Returnee.transport_number),
+            col(Returnee.monitor_until),
+        )
+        .join(Household, col(Household.id) == col(Returnee.household_id))
+        .where(col(Returnee.day) == day)
+        .order_by(col(Returnee.grid_id), col(Returnee.id))
+    )
+    return [NewReturneeRow(*row) for row in await _rows(session, _restrict(query, col(Returnee.grid_id), root_path))]
