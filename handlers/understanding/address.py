@@ -26,6 +26,7 @@ _ROOM_LABEL = r"(?:房间号|房号|室号|门牌号|门牌|房间)?"
 _EDGE = r"\d.:/#\-A-Z"
 
 _URBAN = re.compile(
+    rf"(?=[\dA-Z{_CN}])"  # fails fast where no address can start
     rf"(?:{_B}\s?(?:号楼|号栋|号幢|栋|幢|号?座|#|楼(?=\s?{_U_NUM}\s?单元))"
     rf"(?:[\s,]{{0,2}}(?:(?P<u>{_U_NUM})\s?单元|(?P<u2>\d{{1,2}})-(?=\d)))?"
     rf"|(?P<u3>{_U_NUM})\s?单元)"
@@ -38,11 +39,19 @@ _DASHED = re.compile(
 )
 _ROOM_ONLY = re.compile(rf"(?<![{_EDGE}])(?P<r>\d{{3,5}})\s?室")
 _RURAL = re.compile(
+    rf"(?=[\d{_CN}第村])"
     rf"(?:第\s?)?(?P<g>(?<!\d)\d{{1,3}}|(?<![{_CN}])[{_CN}]{{1,4}})\s?(?:村民小组|小组|组(?![长织员合成建])|社(?![区会])|队(?![长员伍]))"
     rf"(?:\s?(?P<n>\d{{1,4}}|[{_CN}]{{1,5}})\s?号(?![楼院码线]))?"
     rf"|村\s?(?P<n2>\d{{1,4}}|[{_CN}]{{1,5}})\s?号(?![楼院码线])"
 )
-_PATTERNS = (_URBAN, _DASHED, _RURAL, _ROOM_ONLY)
+# Each pattern with a character class its every match contains: most messages lack most of
+# them, and searching for one character is far cheaper than trying the pattern everywhere.
+_PATTERNS = (
+    (_URBAN, re.compile("[楼栋幢座#单]")),
+    (_DASHED, re.compile("-")),
+    (_RURAL, re.compile("[组社队村]")),
+    (_ROOM_ONLY, re.compile("室")),
+)
 # Words that say "this is where the household lives": an address right after one wins.
 _RESIDENCE_CUE = re.compile(r"(?:住址|地址|门牌|住在|住|家在|楼号)[\s:]{0,2}$")
 
@@ -59,11 +68,14 @@ class Address:
 
     def as_dict(self) -> dict[str, str]:
         """Only the parts that were written, in contract order."""
-        return {f.name: value for f in fields(self) if (value := getattr(self, f.name)) is not None}
+        return {name: value for name in _PARTS if (value := getattr(self, name)) is not None}
 
     def key(self) -> str:
         """Canonical, stable matching key, e.g. ``b3-u2-r501`` or ``g5-n12``."""
         return "-".join(f"{name[0]}{value}" for name, value in self.as_dict().items())
+
+
+_PARTS = tuple(f.name for f in fields(Address))
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +109,9 @@ def _from_match(m: re.Match[str]) -> Address | None:
 def _candidates(text: str) -> list[AddressMatch]:
     found: list[AddressMatch] = []
     taken = bytearray(len(text))
-    for pattern in _PATTERNS:
+    for pattern, hint in _PATTERNS:
+        if hint.search(text) is None:
+            continue
         for m in islice(pattern.finditer(text), MAX_MATCHES):
             start, end = m.span()
             if any(taken[start:end]):

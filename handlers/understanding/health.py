@@ -145,9 +145,12 @@ _PERSONS = re.compile(
 )
 
 
+_PERSONS_HINT = re.compile("[人口俩独夫自]")
+
+
 def read_persons(scan: Scan) -> int | None:
     """How many people the check-in covers, where a count is stated (全家4口, 老两口, 就我一个人)."""
-    for m in scan.finditer(_PERSONS):
+    for m in scan.finditer(_PERSONS, _PERSONS_HINT):
         if m["couple"]:
             count: float | None = 2
         elif m["alone"]:

@@ -25,6 +25,8 @@ _PLATE = re.compile(
 _TRAIN = re.compile(r"(?<![A-Z0-9])[GDCZTKYLS]\d{1,4}(?![A-Z0-9])")
 _FLIGHT = re.compile(r"(?<![A-Z0-9])(?:[A-Z]{2}|[A-Z]\d|\d[A-Z])\d{3,4}(?![A-Z0-9])")
 _CLOCK = re.compile(r"(?<!\d)[0-2]?\d:[0-5]\d(?!\d)")
+_COLON_OR_DOT = re.compile("[:.]")
+_ID_WORD = re.compile("证")
 _URL = re.compile(r"(?:HTTPS?://|WWW\.)[\x21-\x7e]{1,2000}")
 
 
@@ -38,9 +40,9 @@ def claim_identifiers(scan: Scan) -> Identifiers:
     """Read phones and identity numbers, and claim URLs and clock times so nothing else reads them."""
     found = Identifiers()
     for pattern in (_URL, _CLOCK):
-        for m in scan.finditer(pattern):
+        for m in scan.finditer(pattern, _COLON_OR_DOT):
             scan.claim(*m.span())
-    for m in scan.finditer(_ID_TAIL):
+    for m in scan.finditer(_ID_TAIL, _ID_WORD):
         found.id_last4 = found.id_last4 or m.group(1)
         scan.claim(*m.span())
     for m in scan.finditer(_ID_NUMBER):

@@ -26,6 +26,7 @@ _HAN = re.compile(r"[\u4e00-\u9fff]{2,4}")
 # A region ends at whatever cannot be part of a name.
 _REGION_END = re.compile(rf"[^\u4e00-\u9fff]|{MASK}")
 _REGION_CHARS = 10
+_SEPARATOR = re.compile(r"[\s,.;:!?()\[\]<>\"'/]")
 _LEAD_GAP = re.compile(r"[\s:()的]{0,3}")
 _TRAIL_GAP = re.compile(r"[\s:()住家]{0,3}$")
 # In a strong context a dictionary word is still a name unless it is a very common word (明天).
@@ -121,15 +122,21 @@ def _strip(word: str) -> str:
     return word
 
 
+def _words(region: str, closed: bool) -> list[str]:
+    """jieba's words of *region*; two characters standing between separators are one word."""
+    return [region] if closed and len(region) == 2 else segment.cut(region)
+
+
 def _forward(scan: Scan, pos: int, role: Role) -> NameMatch | None:
     text = scan.masked
     gap = _LEAD_GAP.match(text, pos)
     start = gap.end() if gap else pos
     stop = _REGION_END.search(text, start, start + _REGION_CHARS)
-    region = text[start : stop.start() if stop else min(len(text), start + _REGION_CHARS)]
+    end = stop.start() if stop else min(len(text), start + _REGION_CHARS)
+    region = text[start:end]
     if len(region) < 2:
         return None
-    word, merged = _join(segment.cut(region))
+    word, merged = _join(_words(region, closed=end == len(text) or _SEPARATOR.match(text, end) is not None))
     word = _strip(word)
     if _plausible(word, role, merged, isolated=word == region):
         return NameMatch(word, role, start, start + len(word))
@@ -146,7 +153,8 @@ def _backward(scan: Scan, pos: int, role: Role) -> NameMatch | None:
     region = region[cut:]
     if len(region) < 2:
         return None
-    tokens = segment.cut(region)
+    start = end - len(region)
+    tokens = _words(region, closed=start == 0 or _SEPARATOR.match(text, start - 1) is not None)
     word, merged = tokens[-1], False
     if len(tokens) > 1:
         joined, merged = _join(tokens[-2:])
@@ -168,27 +176,22 @@ def _alone(scan: Scan) -> NameMatch | None:
     return None
 
 
-def find_names(scan: Scan, address_span: tuple[int, int] | None) -> list[NameMatch]:
-    """Names the context points at, best first (by role, then position)."""
-    found: list[NameMatch] = []
+def find_name(scan: Scan, address_span: tuple[int, int] | None, roles: frozenset[Role]) -> NameMatch | None:
+    """The name the strongest context points at (the first one, among equals), of one of *roles*.
+
+    Contexts are tried strongest first and the search stops at the first name: segmenting is
+    the costly part of parsing, so text that cannot change the answer is not segmented.
+    """
     for cue, role in ((_SUBJECT_CUE, Role.SUBJECT), (_kin_cue(), Role.RELATIVE), (_SELF_CUE, Role.SELF)):
-        for m in scan.finditer(cue):
-            name = _forward(scan, m.end(), role)
-            if name:
-                found.append(name)
-    if address_span is not None:
-        for name_or_none in (
-            _backward(scan, address_span[0], Role.NEAR_ADDRESS),
-            _forward(scan, address_span[1], Role.NEAR_ADDRESS),
-        ):
-            if name_or_none:
-                found.append(name_or_none)
-    if not found:
-        alone = _alone(scan)
-        if alone:
-            found.append(alone)
-    found.sort(key=lambda n: (n.role, n.start))
-    return found
+        if role in roles:
+            for m in scan.finditer(cue):
+                if name := _forward(scan, m.end(), role):
+                    return name
+    if address_span is not None and Role.NEAR_ADDRESS in roles:
+        before = _backward(scan, address_span[0], Role.NEAR_ADDRESS)
+        if name := before or _forward(scan, address_span[1], Role.NEAR_ADDRESS):
+            return name
+    return _alone(scan) if Role.ALONE in roles else None
 
 
 def has_relative_subject(scan: Scan) -> bool:

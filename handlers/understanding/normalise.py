@@ -70,9 +70,9 @@ _TYPOS = {
 _TYPO_RE = re.compile("|".join(sorted(map(re.escape, _TYPOS), key=len, reverse=True)))
 
 # Punctuation that NFKC leaves alone but that means the same as its ASCII counterpart.
-_PUNCT = str.maketrans({"。": ".", "、": ",", "；": ";", "～": "~", "—": "-", "–": "-", "－": "-",
-                        "【": "[", "】": "]", "《": "<", "》": ">", "“": '"', "”": '"',
-                        "‘": "'", "’": "'", "…": ".", "·": "·", "•": "·", "・": "·"})
+_PUNCT = {"。": ".", "、": ",", "；": ";", "～": "~", "—": "-", "–": "-", "－": "-", "【": "[", "】": "]",
+          "《": "<", "》": ">", "“": '"', "”": '"', "‘": "'", "’": "'", "…": ".", "•": "·", "・": "·"}  # fmt: skip
+_PUNCT_RE = re.compile("[" + "".join(_PUNCT) + "]")
 
 
 def normalise_text(text: str) -> str:
@@ -83,8 +83,10 @@ def normalise_text(text: str) -> str:
     ideographic full stop and comma become ``.`` and ``,`` *after* NFKC, so a decimal written as
     ``３６．４`` and one written ``36.4`` look alike.
     """
-    text = _NOISE.sub(" ", unicodedata.normalize("NFKC", text)).replace("\r\n", "\n").replace("\r", "\n")
-    text = _t2s().convert(text).translate(_PUNCT).upper()
+    if not unicodedata.is_normalized("NFKC", text):  # a quick check: most messages already are
+        text = unicodedata.normalize("NFKC", text)
+    text = _NOISE.sub(" ", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _PUNCT_RE.sub(lambda m: _PUNCT[m.group()], _t2s().convert(text)).upper()
     text = _TYPO_RE.sub(lambda m: _TYPOS[m.group()], text)
     text = _BLANK_LINES.sub("\n", _SPACES.sub(" ", text))
     return text.strip()

@@ -25,10 +25,11 @@ _LEAD = re.compile(
     r"急需|急要|再来|再要|来|还要|另外|还有|再|和|以及|跟|外加|加上|给我|一下|订|下单|购|需求|物资|所需物品|"
     r"今天|明天|家里|我家|我们家|一些|一点|点|些|的)+"
 )
-_TAIL = re.compile(
-    r"(?:还有|和|以及|送到|送来|送过来|送|谢谢|麻烦了|麻烦|吧|哦|啊|呀|的|就行|就好|即可|左右|各|等等|等|要|需要|来|"
-    r"就可以|可以|都行|也行)+$"
-)
+# Words that end a goods' name in speech but are not part of it (…还有, …送到, …谢谢).
+_TAIL_WORDS = tuple(sorted((
+    "还有", "和", "以及", "送到", "送来", "送过来", "送", "谢谢", "麻烦了", "麻烦", "吧", "哦", "啊", "呀", "的",
+    "就行", "就好", "即可", "左右", "各", "等等", "等", "要", "需要", "来", "就可以", "可以", "都行", "也行",
+), key=len, reverse=True))  # fmt: skip
 _NEAR = 24  # how far back a quantity may look for its goods' name across a separator
 _DESCRIPTION = re.compile(r"^.{0,8}的(?=.)")  # 新鲜的猪肉, 5升的花生油, 大一点的
 # A name with these is a clause, not goods: 鸡蛋碎了, 心脏不好, 是不是.
@@ -37,6 +38,7 @@ _PEOPLE = re.compile(r"^(?:老人|老头|老太太|老太|老人家|我妈|我�
 _RUNNING_OUT = re.compile(r"(?P<name>[^\s,.;:!?()\x00]{2,14}?)(?:快|都|已经|马上)?(?:没了|没有了|吃完了|用完了|断了|不够了|见底了|快没|没药)")
 _DRUG_SUFFIX = re.compile(r"(?:药|片|胶囊|颗粒|丸|散|糖浆|口服液|注射液|滴剂|喷雾|软膏|膏|贴|胰岛素)$")
 _BUY_CUE = re.compile(r"(?:买|代购|要|需要|来)(?:点|些|一些|一点)")
+_BUY_HINT = re.compile("[点些]")
 _URGENT = re.compile(r"(?<!不)(?<!不着)(?<!不用)(?<!别)(?<!不太)(?:加急|急需|急用|着急|紧急|急(?![性诊]))|尽快|赶紧|越快越好|马上|立刻|火速|速送|快点")
 
 
@@ -56,11 +58,17 @@ class Item:
         return item
 
 
+def _strip_tail(name: str) -> str:
+    while name.endswith(_TAIL_WORDS):
+        name = name[: -len(next(w for w in _TAIL_WORDS if name.endswith(w)))]
+    return name
+
+
 def clean_name(raw: str) -> str:
     """Goods' name without the words around it; ``""`` when nothing that looks like goods is left."""
     name = _LEAD.sub("", raw.strip())
     name = _DESCRIPTION.sub("", DESCRIPTOR_PREFIX.sub("", name))
-    name = _LEAD.sub("", _TAIL.sub("", name))
+    name = _LEAD.sub("", _strip_tail(name))
     if not name or len(name) > 14 or _NOT_GOODS.search(name):
         return ""
     tag = domain_words().get(name)
@@ -137,6 +145,8 @@ def read_items(scan: Scan) -> list[Item]:
 def _unquantified(text: str, quantities: list[Quantity]) -> list[Item]:
     """帮忙买点饼干: goods asked for without an amount, where the words say they are goods."""
     found = []
+    if _BUY_HINT.search(text) is None:
+        return []
     for m in islice(_BUY_CUE.finditer(text), MAX_MATCHES):
         end_m = _BOUNDARY.search(text, m.end())
         end = end_m.start() if end_m else len(text)

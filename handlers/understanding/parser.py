@@ -23,7 +23,7 @@ from handlers.understanding.health import (
     read_test,
 )
 from handlers.understanding.identifiers import Vehicle, claim_identifiers, claim_vehicles
-from handlers.understanding.names import NameMatch, Role, find_names, has_relative_subject
+from handlers.understanding.names import Role, find_name, has_relative_subject
 from handlers.understanding.normalise import normalise_text
 from handlers.understanding.numerals import as_json_number
 from handlers.understanding.orders import is_urgent, read_items
@@ -45,8 +45,11 @@ _MODES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("car", re.compile(r"自驾|开车|私家车|驾车|车牌|顺风车|网约车|打车|出租车|包车|汽车")),
     ("other", re.compile(r"轮船|坐船|乘船|步行|骑车|摩托")),
 )
+_ANY_MODE = re.compile("|".join(pattern.pattern for _, pattern in _MODES))
 _ARRIVAL_AFTER = re.compile(r"^[^,.;\n]{0,8}?(?:到|抵|回|返)")
 _DEPARTURE_AFTER = re.compile(r"^\s?(?:出发|动身|启程|离开|走的)")
+_ALL_ROLES = frozenset(Role)
+_RELATIVE_ROLES = frozenset({Role.SUBJECT, Role.RELATIVE})
 _SUBJECT_WORDS = re.compile(r"我是|我叫|我家|我们家|本人|姓名|户主|居民|报备")
 
 
@@ -91,12 +94,12 @@ def _parse(text: str, today: dt.date) -> dict[str, object]:
             symptoms_stated=bool(symptoms.present) or symptoms.negated,
             has_test=test is not None,
             has_persons=persons is not None,
-            items=len(read_items(scan)),
+            items=len(items := read_items(scan)),
             prices=prices,
             origin=origin is not None,
             origin_cued=origin is not None and origin.cued,
             arrival=bool(dates),
-            vehicle=bool(vehicles) or any(p.search(normalised) for _, p in _MODES),
+            vehicle=bool(vehicles) or _ANY_MODE.search(normalised) is not None,
             id_number=ids.id_last4 is not None,
         )
     )
@@ -104,10 +107,14 @@ def _parse(text: str, today: dt.date) -> dict[str, object]:
         return {"kind": kind}
 
     fields: dict[str, object] = {}
-    name = _pick_name(find_names(scan, (address.start, address.end) if address else None), kind, relative)
+    # For a returnee report about a family member, only a name tied to that person counts.
+    roles = _RELATIVE_ROLES if kind == "returnee" and relative else _ALL_ROLES
+    name = find_name(scan, (address.start, address.end) if address else None, roles)
     if name is not None:
-        scan.claim(name.start, name.end)  # so that a name run into an item is not part of it
+        scan.claim(name.start, name.end)
         fields["name"] = name.name
+        if kind == "order":
+            items = read_items(scan)  # again, so that a name run into an item is not part of it
     if address is not None:
         fields["address"] = address.address.as_dict()
     if ids.phone is not None:
@@ -126,7 +133,7 @@ def _parse(text: str, today: dt.date) -> dict[str, object]:
             ),
         )
     elif kind == "order":
-        fields.update(items=[item.as_dict() for item in read_items(scan)], urgent=is_urgent(normalised) or None)
+        fields.update(items=[item.as_dict() for item in items], urgent=is_urgent(normalised) or None)
     else:
         arrival = _arrival(scan.text, dates)
         fields.update(
@@ -154,15 +161,6 @@ _EXPECTED = {
     "order": ("address",),
     "returnee": ("name", "origin", "arrival", "address"),
 }
-
-
-def _pick_name(names: list[NameMatch], kind: str, relative: bool) -> NameMatch | None:
-    """For a returnee report about a family member, only a name tied to that person counts."""
-    for name in names:
-        if kind == "returnee" and relative and name.role not in (Role.SUBJECT, Role.RELATIVE):
-            continue
-        return name
-    return None
 
 
 def _arrival(text: str, dates: list[DateMention]) -> dt.date | None:

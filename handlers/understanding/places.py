@@ -137,7 +137,7 @@ def find_places(scan: Scan) -> list[Place]:
     places: list[Place] = []
     pos = 0
     while pos < len(text) - 1 and len(places) < MAX_MATCHES:
-        found = _chain_at(text, pos, gaz)
+        found = _chain_at(text, pos, gaz) if text[pos : pos + 2] in gaz.by_prefix else None
         if found is None:
             pos += 1
             continue

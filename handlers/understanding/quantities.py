@@ -38,6 +38,10 @@ _PRICE = re.compile(
 )
 
 
+_PRICE_HINT = re.compile("[元块]")
+_UNIT_HINT = re.compile("[" + "".join(sorted({unit[-1] for unit in UNITS})) + "]")
+
+
 @dataclass(frozen=True, slots=True)
 class Quantity:
     qty: float
@@ -50,7 +54,7 @@ class Quantity:
 def claim_prices(scan: Scan) -> int:
     """Claim prices so they are not read as amounts; returns how many were found."""
     count = 0
-    for m in scan.finditer(_PRICE):
+    for m in scan.finditer(_PRICE, _PRICE_HINT):
         scan.claim(*m.span())
         count += 1
     return count
@@ -59,7 +63,7 @@ def claim_prices(scan: Scan) -> int:
 def find_quantities(scan: Scan) -> list[Quantity]:
     """Every quantity in the unclaimed text, in order (not claimed: the caller decides)."""
     found = []
-    for m in scan.finditer(_QUANTITY):
+    for m in scan.finditer(_QUANTITY, _UNIT_HINT):
         num, unit = m["num"], m["unit"]
         if num == "两" and unit == "两":
             continue

@@ -45,6 +45,13 @@ class Scan:
         if end > start:
             self._pending.append((start, end))
 
-    def finditer(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
-        """The first matches of *pattern* in the unclaimed text (offsets are the text's)."""
-        return islice(pattern.finditer(self.masked), MAX_MATCHES)
+    def finditer(self, pattern: re.Pattern[str], hint: re.Pattern[str] | None = None) -> Iterator[re.Match[str]]:
+        """The first matches of *pattern* in the unclaimed text (offsets are the text's).
+
+        *hint* finds something every match contains (a character class, typically): a message
+        without it is not searched at all, which is most messages for most patterns.
+        """
+        masked = self.masked
+        if hint is not None and hint.search(masked) is None:
+            return iter(())
+        return islice(pattern.finditer(masked), MAX_MATCHES)

@@ -1,0 +1,100 @@
+"""Throughput of the message parser against a bare jieba segmentation of the same messages.
+
+    python benchmarks/parse_bench.py [--rounds 30]
+
+Prints the parser's messages/s over the dev set repeated, ``jieba.lcut``'s messages/s on the
+same raw messages measured in the same run, their ratio (target ≥ 0.5: a whole parse costs at
+most twice a bare segmentation), the slowest 4096-character adversarial message, and the wall
+time of a cold ``echo 打卡 | gridbot parse`` (a new process; the dictionary cache is warm).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SET = ROOT / "tests" / "understanding" / "data" / "dev-messages.jsonl"
+ADVERSARIAL = [
+    "3-2-501 " * 512, "三十六度五" * 820, "1" * 4096, "张三" * 2048, "大米两袋" * 1024, "的" * 4096,
+    "北京朝阳" * 1024, "我儿子" * 1365, "无发热咳嗽" * 819, "报备 李四 从北京朝阳坐G123回来 住7栋502 " * 120,
+    "鸡蛋两斤西红柿三个" * 455, "十四组9号 邓春兰 在家两口 三十六度三 不咳不烧 " * 150,
+]  # fmt: skip
+
+
+def _messages() -> list[tuple[str, dt.date]]:
+    lines = DEV_SET.read_text(encoding="utf-8").splitlines()
+    return [(c["text"], dt.date.fromisoformat(c["date"])) for c in map(json.loads, lines) if c]
+
+
+def _rate(work: list[tuple[str, dt.date]], rounds: int, call: Callable[[str, dt.date], object]) -> float:
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for text, date in work:
+            call(text, date)
+    return rounds * len(work) / (time.perf_counter() - start)
+
+
+def _cold_start() -> float | None:
+    gridbot = shutil.which("gridbot") or str(Path(sys.executable).with_name("gridbot"))
+    if not os.path.exists(gridbot):
+        return None
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        subprocess.run([gridbot, "parse"], input="打卡\n".encode(), capture_output=True, check=True)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=30)
+    args = ap.parse_args()
+
+    import jieba
+
+    from handlers.understanding import parse_message
+
+    jieba.setLogLevel(60)
+    work = _messages()
+    for text, date in work:  # warm both: dictionaries load on first use
+        parse_message(text, date)
+        jieba.lcut(text)
+
+    parser_rate = _rate(work, args.rounds, parse_message)
+    jieba_rate = _rate(work, args.rounds, lambda text, _date: jieba.lcut(text))
+    print(f"messages: {len(work)} x {args.rounds} rounds (average {sum(len(t) for t, _ in work) / len(work):.0f} chars)")
+    print(f"parser:     {parser_rate:10.0f} messages/s")
+    print(f"jieba.lcut: {jieba_rate:10.0f} messages/s")
+    print(f"ratio:      {parser_rate / jieba_rate:10.2f}  (target >= 0.5)")
+
+    today = dt.date(2026, 11, 24)
+    worst = 0.0
+    for text in ADVERSARIAL:
+        text = text[:4096]
+        parse_message(text, today)
+        start = time.perf_counter()
+        parse_message(text, today)
+        worst = max(worst, time.perf_counter() - start)
+    print(f"slowest 4096-char adversarial message: {worst * 1000:.1f} ms  (target < 50 ms)")
+
+    cold = _cold_start()
+    if cold is None:
+        print("cold `echo 打卡 | gridbot parse`: gridbot not installed beside this Python")
+    else:
+        print(f"cold `echo 打卡 | gridbot parse`: {cold:.2f} s wall, best of 3  (target < 1.5 s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    raise SystemExit(main())
