@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.formatting import mask_name
@@ -115,6 +116,9 @@ class ReportSet:
         """The grids at or below the unit, in path order."""
         return [self.figures[grid] for grid in self.grids_below.get(unit_id, [])]
 
+    def unconfirmed_grids(self, unit_id: int) -> list[UnitDayFigures]:
+        return [grid for grid in self.grids_under(unit_id) if not grid.confirmed]
+
     def abnormal_under(self, unit_id: int) -> list[AbnormalDetail]:
         return [row for grid in self.grids_below.get(unit_id, []) for row in self.abnormal.get(grid, [])]
 
@@ -125,9 +129,9 @@ class ReportSet:
 Detail = TypeVar("Detail", AbnormalDetail, ReturneeDetail)
 
 
-def day_bounds(day: date, settings: Settings) -> tuple[datetime, datetime]:
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """The local day as a [start, end) pair of UTC instants."""
-    start = datetime.combine(day, time(0), settings.tz)
+    start = datetime.combine(day, time(0), tz)
     return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
 
 
@@ -148,7 +152,7 @@ async def compile_reports(
     The report describes ``now`` (default: the current instant), or the end of ``day`` if that
     has passed: re-running a past day gives the figures its end saw, not today's.
     """
-    start, end = day_bounds(day, settings)
+    start, end = day_bounds(day, settings.tz)
     as_of = min(now or utcnow(), end)
     async with factory() as session:
         root_path = None

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Self
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import col, func, or_, select
+from sqlmodel import col, func, or_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
@@ -27,6 +27,7 @@ from storage.models import (
     DayOff,
     Household,
     OrderStatus,
+    Person,
     Returnee,
     SupplyOrder,
     Unit,
@@ -80,6 +81,8 @@ class Confirmation:
     zero: bool
     confirmed_by: int
     confirmed_at: datetime
+    #: The confirming leader's Telegram name if the bot has seen them, else their id.
+    name: str
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,11 @@ class NewReturneeRow:
     transport_mode: str | None
     transport_number: str | None
     monitor_until: date | None
+
+
+def _aware(instant: datetime) -> datetime:
+    """SQLite hands back naive datetimes; both databases store UTC."""
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 
 
 def in_subtree(path_column: Any, root_path: str | None) -> ColumnElement[bool]:
@@ -243,12 +251,22 @@ async def grid_counts(
 
 async def confirmations(session: AsyncSession, *, day: date, as_of: datetime) -> dict[int, Confirmation]:
     """Units whose report for ``day`` was confirmed by ``as_of`` (a later confirmation is still 未报 then)."""
-    query = select(UnitReport).where(col(UnitReport.day) == day, col(UnitReport.confirmed_at) <= as_of)
-    return {
-        row.unit_id: Confirmation(
-            unit_id=row.unit_id, zero=row.zero, confirmed_by=row.confirmed_by, confirmed_at=row.confirmed_at
+    query = (
+        sa.select(
+            col(UnitReport.unit_id),
+            col(UnitReport.zero),
+            col(UnitReport.confirmed_by),
+            col(UnitReport.confirmed_at),
+            col(Person.display_name),
         )
-        for row in await session.exec(query)
+        .outerjoin(Person, col(Person.telegram_user_id) == col(UnitReport.confirmed_by))
+        .where(col(UnitReport.day) == day, col(UnitReport.confirmed_at) <= as_of)
+    )
+    return {
+        row[0]: Confirmation(
+            unit_id=row[0], zero=row[1], confirmed_by=row[2], confirmed_at=_aware(row[3]), name=row[4] or str(row[2])
+        )
+        for row in await _rows(session, query)
     }
 
 

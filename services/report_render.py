@@ -1,0 +1,262 @@
+"""Report messages as HTML: pure functions of a ``ReportSet``, so every one is testable as text.
+
+Audiences differ in what they may read. A grid's report goes to its residents' group: counts
+only, never a name or a health detail. Village and town digests go to officials: a line per unit
+below, then the abnormal households and new returnees (names already masked by ``compile_reports``).
+Every string that came from a person or a roster is escaped here, at the one place it meets HTML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from bot import texts
+from bot.formatting import split_message
+from services.messages_out import Keyboard, MessageKind, OutgoingMessage
+from services.reports import AbnormalDetail, ReportSet, ReturneeDetail, UnitDayFigures, day_bounds
+from storage.models import UnitLevel
+
+CONFIRM_PREFIX = "report:confirm:"
+
+
+def confirm_callback(unit_code: str, day: date) -> str:
+    return f"{CONFIRM_PREFIX}{unit_code}:{day.isoformat()}"
+
+
+def parse_confirm_callback(data: str) -> tuple[str, date] | None:
+    """``report:confirm:<code>:<YYYY-MM-DD>`` → (code, day); None for anything else."""
+    code, _, day = data.removeprefix(CONFIRM_PREFIX).rpartition(":")
+    if not data.startswith(CONFIRM_PREFIX) or not code:
+        return None
+    try:
+        return code, date.fromisoformat(day)
+    except ValueError:
+        return None
+
+
+def _rate(figures: UnitDayFigures) -> str:
+    rate = figures.rate
+    return texts.REPORT_NO_RATE if rate is None else f"{rate:.1%}"
+
+
+# --- a grid's report, in its own group ------------------------------------------------------
+
+
+def grid_report_text(figures: UnitDayFigures, day: date, *, confirmed: str = "") -> str:
+    """The grid's counts for its residents' group; ``confirmed`` is the line saying who confirmed."""
+    c = figures.counts
+    checkins = texts.REPORT_CHECKINS_OFF if figures.day_off else texts.REPORT_CHECKINS
+    lines = [
+        texts.REPORT_GRID_TITLE.format(unit=escape(figures.unit.name), day=day.isoformat()),
+        checkins.format(checked=c.checked_in, total=c.households, rate=_rate(figures)),
+        texts.REPORT_ABNORMAL.format(count=c.abnormal),
+        texts.REPORT_RETURNEES.format(
+            new=c.returnees_new, monitoring=c.returnees_monitoring, ending=c.returnees_ending, due=c.returnees_tests_due
+        ),
+        texts.REPORT_ORDERS.format(
+            new=c.orders_new,
+            delivered=c.orders_delivered,
+            open=c.orders_open,
+            overdue=c.orders_overdue,
+            urgent=c.orders_urgent_open,
+        ),
+    ]
+    if confirmed:
+        lines.append(confirmed)
+    else:
+        lines.append(texts.REPORT_ASK_ZERO if figures.is_zero else texts.REPORT_ASK)
+    return "\n".join(lines)
+
+
+def confirmed_line(*, who: str, at: datetime, zero: bool, tz: ZoneInfo) -> str:
+    what = texts.REPORT_WHAT_ZERO if zero else texts.REPORT_WHAT_REPORT
+    return texts.REPORT_CONFIRMED.format(who=escape(who), time=f"{at.astimezone(tz):%H:%M}", what=what)
+
+
+def grid_report(figures: UnitDayFigures, day: date, *, tz: ZoneInfo) -> OutgoingMessage:
+    """The cutoff message with its one-tap button; already confirmed grids get no button."""
+    confirmation = figures.confirmation
+    if confirmation is not None:
+        line = confirmed_line(who=confirmation.name, at=confirmation.confirmed_at, zero=confirmation.zero, tz=tz)
+        return OutgoingMessage.of_text(grid_report_text(figures, day, confirmed=line))
+    label = texts.BUTTON_CONFIRM_ZERO if figures.is_zero else texts.BUTTON_CONFIRM
+    keyboard: Keyboard = (((label, confirm_callback(figures.unit.code, day)),),)
+    return OutgoingMessage.of_text(grid_report_text(figures, day), keyboard)
+
+
+# --- village and town digests ---------------------------------------------------------------
+
+
+def summary(figures: UnitDayFigures) -> str:
+    """One unit's figures on one line: the same order and words in every digest line and total."""
+    c = figures.counts
+    checkins = texts.REPORT_SUMMARY_OFF if figures.day_off else texts.REPORT_SUMMARY_CHECKINS
+    parts = [
+        checkins.format(checked=c.checked_in, total=c.households, rate=_rate(figures)),
+        texts.REPORT_SUMMARY_ABNORMAL.format(count=c.abnormal),
+        texts.REPORT_SUMMARY_RETURNEES.format(
+            new=c.returnees_new, monitoring=c.returnees_monitoring, ending=c.returnees_ending, due=c.returnees_tests_due
+        ),
+        texts.REPORT_SUMMARY_ORDERS.format(
+            new=c.orders_new,
+            delivered=c.orders_delivered,
+            open=c.orders_open,
+            overdue=c.orders_overdue,
+            urgent=c.orders_urgent_open,
+        ),
+    ]
+    return texts.REPORT_SUMMARY_SEPARATOR.join(parts)
+
+
+def _unit_line(reports: ReportSet, figures: UnitDayFigures) -> str:
+    name = escape(figures.unit.name)
+    if figures.confirmed:
+        return texts.REPORT_LINE.format(unit=name, summary=summary(figures))
+    if figures.unit.level == UnitLevel.GRID:
+        return texts.REPORT_LINE_UNCONFIRMED.format(unit=name, summary=summary(figures))
+    missing = reports.unconfirmed_grids(figures.unit.id)
+    return texts.REPORT_LINE_PARTLY.format(
+        unit=name,
+        missing=len(missing),
+        total=figures.grids,
+        grids=texts.REPORT_LIST_SEPARATOR.join(escape(grid.unit.name) for grid in missing),
+        summary=summary(figures),
+    )
+
+
+def _health(row: AbnormalDetail) -> str:
+    parts = []
+    if row.temperature is not None:
+        parts.append(texts.REPORT_TEMPERATURE.format(value=row.temperature))
+    if row.symptoms:
+        parts.append(escape(row.symptoms))
+    if row.test_type or row.test_result:
+        parts.append(escape(f"{row.test_type or ''}{row.test_result or ''}"))
+    return " ".join(parts) or texts.REPORT_NO_DETAIL
+
+
+def _trip(row: ReturneeDetail) -> str:
+    parts = []
+    if row.origin:
+        parts.append(texts.REPORT_FROM.format(origin=escape(row.origin)))
+    transport = " ".join(escape(part) for part in (row.transport_mode, row.transport_number) if part)
+    if transport:
+        parts.append(transport)
+    if row.arrival:
+        parts.append(texts.REPORT_ARRIVAL.format(day=row.arrival.isoformat()))
+    if row.monitor_until:
+        parts.append(texts.REPORT_MONITOR_UNTIL.format(day=row.monitor_until.isoformat()))
+    return " ".join(parts) or texts.REPORT_NO_DETAIL
+
+
+def _as_of(reports: ReportSet, tz: ZoneInfo) -> str:
+    if reports.as_of >= day_bounds(reports.day, tz)[1]:
+        return texts.REPORT_AS_OF_DAY_END
+    return texts.REPORT_AS_OF.format(time=f"{reports.as_of.astimezone(tz):%H:%M}")
+
+
+def _grid_label(reports: ReportSet, grid: UnitDayFigures, level: UnitLevel) -> str:
+    """A grid as a detail line names it: with its village in a town digest (grid names repeat across villages)."""
+    village = reports.figures.get(grid.unit.parent_id or 0)
+    if level == UnitLevel.TOWN and village is not None:
+        return escape(f"{village.unit.name} {grid.unit.name}")
+    return escape(grid.unit.name)
+
+
+def digest_lines(reports: ReportSet, unit_id: int, *, tz: ZoneInfo) -> list[str]:
+    """A village's or town's digest: status, 未报 first, then 零报告, then units with events; totals; details."""
+    figures = reports.figures[unit_id]
+    below = reports.children_of(unit_id)
+    missing = [child for child in below if not child.confirmed]
+    zero = [child for child in below if child.confirmed and child.is_zero]
+    events = [child for child in below if child.confirmed and not child.is_zero]
+    lines = [
+        texts.REPORT_DIGEST_TITLE.format(
+            unit=escape(figures.unit.name), day=reports.day.isoformat(), as_of=_as_of(reports, tz)
+        ),
+        texts.REPORT_DIGEST_STATUS.format(
+            level=texts.REPORT_LEVEL_UNITS[figures.unit.level],
+            total=len(below),
+            reported=len(below) - len(missing),
+            zero=len(zero),
+            missing=len(missing),
+        ),
+    ]
+    for title, group in (
+        (texts.REPORT_SECTION_MISSING, missing),
+        (texts.REPORT_SECTION_ZERO, zero),
+        (texts.REPORT_SECTION_EVENTS, events),
+    ):
+        if group:
+            lines.append(title.format(count=len(group)))
+            lines.extend(_unit_line(reports, child) for child in group)
+    lines.append(texts.REPORT_TOTALS.format(summary=summary(figures)))
+    grid_names = {grid.unit.id: _grid_label(reports, grid, figures.unit.level) for grid in reports.grids_under(unit_id)}
+    abnormal = reports.abnormal_under(unit_id)
+    if abnormal:
+        lines.append(texts.REPORT_DETAILS_ABNORMAL.format(count=len(abnormal)))
+        lines.extend(
+            texts.REPORT_ABNORMAL_LINE.format(
+                grid=grid_names[row.grid_id], address=escape(row.address), name=escape(row.head), health=_health(row)
+            )
+            for row in abnormal
+        )
+    returnees = reports.returnees_under(unit_id)
+    if returnees:
+        lines.append(texts.REPORT_DETAILS_RETURNEES.format(count=len(returnees)))
+        lines.extend(
+            texts.REPORT_RETURNEE_LINE.format(
+                grid=grid_names[row.grid_id], address=escape(row.address), name=escape(row.name), trip=_trip(row)
+            )
+            for row in returnees
+        )
+    return lines
+
+
+def digest(
+    reports: ReportSet, unit_id: int, *, tz: ZoneInfo, chart: bytes | None = None, ledger: bytes | None = None
+) -> list[OutgoingMessage]:
+    """The digest's text (split under Telegram's limit at line boundaries), then its chart and ledger."""
+    figures = reports.figures[unit_id]
+    messages = [OutgoingMessage.of_text(part) for part in split_message(digest_lines(reports, unit_id, tz=tz))]
+    name, day = escape(figures.unit.name), reports.day.isoformat()
+    if chart is not None:
+        messages.append(
+            OutgoingMessage.of_file(
+                MessageKind.PHOTO,
+                filename=f"chart-{figures.unit.code}-{day}.png",
+                content=chart,
+                caption=texts.REPORT_CHART_CAPTION.format(unit=name, day=day),
+            )
+        )
+    if ledger is not None:
+        messages.append(
+            OutgoingMessage.of_file(
+                MessageKind.DOCUMENT,
+                filename=ledger_filename(figures.unit.code, reports.day, reports.day),
+                content=ledger,
+                caption=texts.REPORT_LEDGER_CAPTION.format(unit=name, day=day),
+            )
+        )
+    return messages
+
+
+def ledger_filename(unit_code: str, start: date, end: date, suffix: str = ".xlsx") -> str:
+    span = start.isoformat() if start == end else f"{start.isoformat()}_{end.isoformat()}"
+    return f"台账-{unit_code}-{span}{suffix}"
+
+
+def zero_refusal(figures: UnitDayFigures) -> str:
+    """Why ``/zero`` was refused: what there is to report."""
+    events: Sequence[str] = [
+        text.format(count=count)
+        for text, count in (
+            (texts.ZERO_EVENT_ABNORMAL, figures.counts.abnormal),
+            (texts.ZERO_EVENT_RETURNEES, figures.counts.returnees_new),
+        )
+        if count
+    ]
+    return texts.ZERO_REFUSED.format(events=texts.REPORT_LIST_SEPARATOR.join(events))
