@@ -13,15 +13,17 @@ from telegram import (
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
+    filters,
 )
 
 from bot import texts
 from bot.state import BotData, GridApplication, GridContext, Services
-from handlers import binding, errors, start
+from handlers import binding, errors, leader, orders, start
 
 #: Everyone's menu (private chats) and groups' menu, then the fuller one group admins see.
 RESIDENT_COMMANDS = [
@@ -33,6 +35,14 @@ LEADER_COMMANDS = [
     *RESIDENT_COMMANDS[1:],
     BotCommand("bind", texts.COMMAND_BIND),
     BotCommand("unbind", texts.COMMAND_UNBIND),
+    BotCommand("status", texts.COMMAND_STATUS),
+    BotCommand("missing", texts.COMMAND_MISSING),
+    BotCommand("orders", texts.COMMAND_ORDERS),
+    BotCommand("deliver", texts.COMMAND_DELIVER),
+    BotCommand("cancel", texts.COMMAND_CANCEL),
+    BotCommand("returnees", texts.COMMAND_RETURNEES),
+    BotCommand("link", texts.COMMAND_LINK),
+    BotCommand("household", texts.COMMAND_HOUSEHOLD),
 ]
 
 
@@ -61,11 +71,21 @@ def build_application(services: Services) -> GridApplication:
     application.bot_data.wire(services)
     application.add_handlers(
         [
+            CommandHandler("start", leader.household_start, filters.ChatType.PRIVATE & leader.HOUSEHOLD_LINK),
             CommandHandler("start", start.start),
             CommandHandler("help", start.help_command),
             CommandHandler("whoami", start.whoami),
             CommandHandler("bind", binding.bind),
             CommandHandler("unbind", binding.unbind),
+            CommandHandler("status", leader.status),
+            CommandHandler("missing", leader.missing),
+            CommandHandler("returnees", leader.returnees),
+            CommandHandler("link", leader.link),
+            CommandHandler("household", leader.household),
+            CommandHandler("orders", orders.orders),
+            CommandHandler("deliver", orders.deliver),
+            CommandHandler("cancel", orders.cancel),
+            CallbackQueryHandler(orders.order_button, pattern=r"^order:"),
             ChatMemberHandler(binding.membership, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
     )

@@ -26,8 +26,17 @@ START_GROUP = "大家好，我是网格助手。{bind_hint}"
 BIND_HINT = "网格长请发送 <code>/bind 单位编码</code> 把本群绑定到对应网格或村社区。"
 
 HELP_HEADER = "<b>在这里您可以：</b>"
-HELP_RESIDENT = "· 直接发消息打卡、点单、返乡报备，我会自动登记（看到 ✍ 表示已记下）\n· /whoami 查看我的身份"
-HELP_LEADER = "· /bind 编码 — 把本群绑定到单位\n· /unbind — 解除本群绑定"
+HELP_RESIDENT = (
+    "· 直接发消息打卡、点单、返乡报备，我会自动登记（看到 ✍ 表示已记下）\n"
+    "· /cancel 编号 — 取消自己家的订单\n· /whoami 查看我的身份"
+)
+HELP_LEADER = (
+    "· /bind 编码 — 把本群绑定到单位\n· /unbind — 解除本群绑定\n"
+    "· /status — 今日概况　· /missing — 未打卡住户\n"
+    "· /orders — 待送订单和采购清单　· /deliver 编号 — 标记送达\n"
+    "· /returnees — 返乡人员监测　· /household 地址 — 住户近况\n"
+    "· /link @用户 地址 — 关联住户（也可回复某人的消息发送 /link 地址）"
+)
 HELP_ADMIN = "· 您是管理员：可在任何群绑定或改绑单位"
 HELP_UNBOUND_GROUP = "本群还没有绑定单位。" + BIND_HINT
 HELP_BOUND_GROUP = "本群已绑定：{unit}"
@@ -55,6 +64,120 @@ UNBIND_REFUSED = "只有 {unit} 或其上级单位的负责人、或管理员可
 ADDED_TO_GROUP = (
     "大家好，我是网格助手。" + BIND_HINT + "\n为了看到居民的消息，请把我设为管理员，或在 @BotFather 关闭隐私模式。"
 )
+
+# --- leader commands: /status /missing /orders /deliver /cancel /returnees /link /household (HTML) ---
+COMMAND_STATUS = "今日概况：打卡、异常、订单、返乡"
+COMMAND_MISSING = "今天还没打卡的住户"
+COMMAND_ORDERS = "待送订单和采购清单"
+COMMAND_DELIVER = "标记订单已送达：/deliver 编号"
+COMMAND_CANCEL = "取消订单：/cancel 编号"
+COMMAND_RETURNEES = "返乡人员监测情况"
+COMMAND_LINK = "关联住户：/link @用户 地址"
+COMMAND_HOUSEHOLD = "查看住户近况：/household 地址"
+
+LEADER_ONLY_GROUPS = "请在网格群或村、镇工作群里发送这个命令。"
+LEADER_ANONYMOUS = "您正以匿名管理员身份发言，我无法确认您是谁。请在群设置里关闭“匿名发言”后再试。"
+LEADER_NOT_BOUND = "本群还没有绑定单位，请负责人先发送 <code>/bind 单位编码</code>。"
+LEADER_REFUSED = "抱歉，这个命令仅供本群单位的网格员和上级负责人使用。"
+DAY = "{month}月{day}日"
+SHORT_DAY = "{month}-{day:02d}"
+LIST_SEPARATOR = "、"
+
+STATUS_HEADER = "📊 <b>{unit}</b> {day}概况"
+STATUS_GRID = "打卡：{checked}/{households} 户（{rate}）\n异常：{abnormal} 户\n待送订单：{orders} 单{urgent}\n返乡监测：{monitoring} 人"
+STATUS_URGENT = "（急 {count}）"
+STATUS_PART = "{unit}：打卡 {checked}/{households} · 异常 {abnormal} · 订单 {orders}{urgent} · 监测 {monitoring}"
+STATUS_TOTAL = "<b>合计</b>：打卡 {checked}/{households} 户（{rate}） · 异常 {abnormal} 户 · 待送订单 {orders} 单{urgent} · 返乡监测 {monitoring} 人"
+STATUS_ABNORMAL_HEADER = "<b>异常住户</b>："
+STATUS_ABNORMAL_LINE = "· {grid} {address} {head} {details}"
+
+MISSING_HEADER = "📋 <b>{unit}</b> {day} 未打卡 {missing}/{households} 户："
+MISSING_NONE = "✅ <b>{unit}</b> {day} 全部 {households} 户都已打卡。"
+MISSING_GRID = "<b>{grid}</b>（{count} 户）"
+MISSING_LINE = "· {address} {who}"
+MISSING_UNLINKED = "{head}（未关联成员）"
+MISSING_UNLINKED_COUNT = "其中 {count} 户还没有关联成员，请电话联系，或回复其消息发送 /link 地址 关联。"
+
+ORDERS_NONE = "📦 <b>{unit}</b> 目前没有待送订单。"
+ORDERS_HEADER = "📦 <b>{unit}</b> 待送订单 {count} 单："
+ORDERS_GRID = "<b>{grid}</b>"
+ORDERS_LINE = "· #{number} {address} {items}{urgent}{accepted}"
+ORDERS_URGENT = " 🔴急"
+ORDERS_ACCEPTED = "（已接单）"
+ORDERS_SHOPPING_HEADER = "🛒 <b>采购清单</b>"
+SHOPPING_LINE = "· {name} 共 {total} · {households} 户"
+SHOPPING_LINE_UNCOUNTED = "· {name} · {households} 户"
+ORDER_ITEM_SEPARATOR = "、"
+
+ORDER_USAGE = "用法：<code>/{command} 订单编号</code>，例如 <code>/{command} 17</code>"
+ORDER_UNKNOWN = "找不到订单 #{number}，请用 /orders 查看编号。"
+ORDER_AMBIGUOUS = "{grids} 都有订单 #{number}，请到对应的网格群里操作。"
+ORDER_ALREADY_DELIVERED = "订单 #{number} 已经送达了。"
+ORDER_ALREADY_CANCELLED = "订单 #{number} 已经取消了。"
+ORDER_NOT_YOURS = "订单 #{number} 不是您家的，只能取消自己家的订单。"
+ORDER_CANCELLED = "订单 #{number} 已取消。"
+ORDER_DELIVERED_NOTICE = "✅ 订单 #{number}（{items}）已送达，请 {resident} 查收。"
+ORDER_DELIVERED_CONFIRM = "✅ {grid} 订单 #{number} 已送达，已在网格群通知居民。"
+ORDER_DELIVERED_PRIVATE = "您的订单 #{number}（{items}）已送达，请查收。"
+ORDER_NOTICE_DELIVERED = "\n✅ 已送达（{leader}）"
+ORDER_BUTTON_REFUSED = "只有本网格的网格员可以标记送达"
+ORDER_BUTTON_DONE = "已标记送达"
+ORDER_BUTTON_ALREADY_DELIVERED = "这个订单已经送达了"
+ORDER_BUTTON_ALREADY_CANCELLED = "这个订单已经取消了"
+ORDER_BUTTON_UNKNOWN = "找不到这个订单"
+RESIDENT_FALLBACK_NAME = "居民"
+
+RETURNEES_NONE = "🚄 <b>{unit}</b> 目前没有在监测的返乡人员。"
+RETURNEES_HEADER = "🚄 <b>{unit}</b> 返乡监测 {count} 人（今日需检测 {due} 人）："
+RETURNEES_LINE = "· {name} {address} {origin} {progress}{due}"
+RETURNEES_PROGRESS = "第{number}天/共{total}天"
+RETURNEES_ARRIVAL_DAY = "今日到达/共{total}天"
+RETURNEES_DUE = " 🧪今日需检测"
+RETURNEES_NO_NAME = "（未留姓名）"
+
+LINK_USAGE = "用法：回复某人的消息发送 <code>/link 地址</code>，或 <code>/link @用户名 地址</code>"
+LINK_DONE = "✅ 已把 {person} 关联到 {address}。"
+LINK_MOVED = "（原关联 {address}）"
+LINK_ALREADY = "{person} 已经关联在 {address}，无需重复关联。"
+LINK_UNKNOWN_USERNAME = "我还不认识 @{username}：请他在群里发一句话，或回复他的消息发送 <code>/link 地址</code>。"
+LINK_NOT_A_GRID = "请在网格群里关联住户。"
+ADDRESS_BAD = "地址“{address}”无法识别，请写成 3-2-501、3栋2单元501室 或 五组12号 这样的格式。"
+ADDRESS_NOT_FOUND = "名册里没有 {address} 这一户，请核对地址。"
+ADDRESS_AMBIGUOUS = "{grids} 都有 {address} 这一户，请到对应的网格群里查询。"
+
+HOUSEHOLD_USAGE = "用法：<code>/household 地址</code>，例如 <code>/household 3-2-501</code>"
+HOUSEHOLD_SENT_PRIVATELY = "已把 {address} 的近况私信发给您（含健康信息，不在群里显示）。"
+HOUSEHOLD_START_FIRST = (
+    "{address} 的近况含健康信息，不在群里显示。请点 <a href=\"{link}\">这里</a> 打开与我的私聊，我会把详情发给您。"
+)
+HOUSEHOLD_HEADER = "🏠 <b>{address}</b>（{grid}）户主 {head} · {members} 人{phone}"
+HOUSEHOLD_PHONE = " · {phone}"
+HOUSEHOLD_LINKED = "已关联：{people}"
+HOUSEHOLD_NOBODY_LINKED = "还没有关联成员"
+HOUSEHOLD_CHECKINS = "<b>近 {days} 天打卡</b> {count}/{days} 天："
+HOUSEHOLD_CHECKIN_LINE = "· {day} {details}"
+HOUSEHOLD_ORDERS = "<b>订单</b>："
+HOUSEHOLD_ORDER_LINE = "· #{number} {day} {items} {status}"
+HOUSEHOLD_RETURNEES = "<b>返乡报备</b>："
+HOUSEHOLD_RETURNEE_LINE = "· {name} {origin} {arrival}到达 监测至 {until}"
+HOUSEHOLD_NONE = "无"
+HOUSEHOLD_GONE = "找不到这一户，可能已从名册中移除。"
+ORDER_STATUS_LABELS = {"open": "待送", "accepted": "已接单", "delivered": "已送达", "cancelled": "已取消"}
+CHECKIN_PERSONS = "{persons}人"
+CHECKIN_TEMPERATURE = "{temperature}℃"
+CHECKIN_NO_SYMPTOMS = "无症状"
+CHECKIN_ABNORMAL = "⚠️异常"
+SYMPTOM_LABELS = {
+    "fever": "发热",
+    "cough": "咳嗽",
+    "sore_throat": "咽痛",
+    "fatigue": "乏力",
+    "smell_taste": "嗅味觉减退",
+    "diarrhea": "腹泻",
+    "breathing": "呼吸困难",
+}
+TEST_LABELS = {"pcr": "核酸", "antigen": "抗原"}
+TEST_RESULT_LABELS = {"negative": "阴性", "positive": "阳性", "done": "已做", "pending": "待出结果"}
 
 # --- errors (HTML) ----------------------------------------------------------------------------
 INTERNAL_ERROR = "抱歉，刚才出了点问题，请稍后再试。"

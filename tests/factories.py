@@ -8,10 +8,20 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.playground import Playground
 from services.roster import import_rows
 from services.roster_files import RosterRows, Row
 from storage.db import SessionFactory, transaction
-from storage.models import CheckIn, Household, MessageRecord, OrderItem, Returnee, SupplyOrder, UnitReport
+from storage.models import (
+    CheckIn,
+    Household,
+    MessageRecord,
+    OrderItem,
+    Person,
+    Returnee,
+    SupplyOrder,
+    UnitReport,
+)
 from storage.units import get_unit_by_code
 
 ADMIN = 7000
@@ -68,13 +78,22 @@ async def _grid_household(session: AsyncSession, grid_code: str, address: str) -
     return grid.id, household.id
 
 
-async def _message(session: AsyncSession, grid_id: int, household_id: int, kind: str, day: date) -> int:
+async def _message(
+    session: AsyncSession,
+    grid_id: int,
+    household_id: int,
+    kind: str,
+    day: date,
+    *,
+    chat_id: int = -1,
+    sender_id: int = RESIDENT,
+) -> int:
     message_id = next(_message_ids)
     row = MessageRecord(
-        chat_id=-1,
+        chat_id=chat_id,
         message_id=message_id,
         update_id=message_id,
-        sender_id=RESIDENT,
+        sender_id=sender_id,
         grid_id=grid_id,
         household_id=household_id,
         kind=kind,
@@ -111,12 +130,14 @@ async def add_checkin(
 async def add_order(
     sessions: SessionFactory, grid_code: str, address: str, created_at: datetime, *, number: int, **fields: Any
 ) -> None:
-    """A supply order placed at ``created_at`` (``fields``: status, urgent, delivered_at, cancelled_at, day, items)."""
-    items: list[tuple[str, float, str]] = fields.pop("items", [("大米", 2, "袋")])
+    """A supply order placed at ``created_at`` (``fields``: status, urgent, delivered_at, cancelled_at, day, items;
+    chat_id and sender_id of the message it came from)."""
+    items: list[tuple[str, float | None, str | None]] = fields.pop("items", [("大米", 2, "袋")])
     day = fields.pop("day", created_at.date())
+    source = {key: fields.pop(key) for key in ("chat_id", "sender_id") if key in fields}
     async with transaction(sessions) as session:
         grid_id, household_id = await _grid_household(session, grid_code, address)
-        message = await _message(session, grid_id, household_id, "order", day)
+        message = await _message(session, grid_id, household_id, "order", day, **source)
         order = SupplyOrder(
             grid_id=grid_id,
             household_id=household_id,
@@ -152,3 +173,47 @@ async def add_confirmation(
         unit = await get_unit_by_code(session, code=unit_code)
         assert unit is not None and unit.id is not None
         session.add(UnitReport(unit_id=unit.id, day=day, zero=zero, confirmed_by=by, confirmed_at=at))
+
+
+# --- people and bound groups, for leader commands ---------------------------------------------
+
+NEIGHBOUR = 5002
+
+
+async def add_person(
+    sessions: SessionFactory,
+    user_id: int,
+    name: str,
+    *,
+    username: str | None = None,
+    household: tuple[str, str] | None = None,
+    started_bot: bool = False,
+) -> None:
+    """A person the bot has met, linked to the household (grid code, address) if given."""
+    async with transaction(sessions) as session:
+        household_id = (await _grid_household(session, *household))[1] if household else None
+        session.add(
+            Person(
+                telegram_user_id=user_id,
+                display_name=name,
+                username=username,
+                household_id=household_id,
+                started_bot=started_bot,
+            )
+        )
+
+
+async def bound_groups(playground: Playground, sessions: SessionFactory) -> tuple[int, int]:
+    """The roster, everyone as a Telegram user, and two bound groups: (grid T1-V1-G1, village T1-V1)."""
+    await seed_roster(sessions)
+    client = playground.client
+    leaders = [ADMIN, TOWN_LEADER, VILLAGE_LEADER, GRID_LEADER, OTHER_GRID_LEADER, OTHER_VILLAGE_LEADER]
+    names = {RESIDENT: "张三", NEIGHBOUR: "李四", STRANGER: "路人"}
+    for user_id in [*leaders, *names]:
+        await client.create_user(user_id=user_id, first_name=names.get(user_id, f"u{user_id}"))
+    grid = await client.create_group(title="第一网格群", members=[*leaders, *names], admins=[GRID_LEADER])
+    village = await client.create_group(title="西头岭村群", members=leaders, admins=[VILLAGE_LEADER])
+    for chat, leader, code in ((grid.id, GRID_LEADER, "T1-V1-G1"), (village.id, VILLAGE_LEADER, "T1-V1")):
+        await client.add_bot_to_group(chat, by=leader)
+        await playground.say(leader, chat, f"/bind {code}")
+    return grid.id, village.id

@@ -1,0 +1,253 @@
+"""Leader replies as HTML messages: service results in, ``bot.texts`` out, split to fit Telegram.
+
+Pure functions, so what a group reads is decided here once: a residents' (grid) group never
+gets health details, and names are masked wherever the audience is wider than the person's leader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from html import escape
+
+from bot import texts
+from bot.formatting import mask_name, mask_phone, mention, split_message
+from services.grid_status import HouseholdHistory, MissingReport, ReturneeReport, StatusReport
+from services.leader_scope import Denial, Denied
+from services.orders import OrdersReport
+from storage.models import CheckIn, OrderItem, Person, Unit, UnitLevel
+from storage.status import GridCounts
+
+
+def denied(result: Denied) -> str:
+    return texts.LEADER_NOT_BOUND if result.reason is Denial.NOT_BOUND else texts.LEADER_REFUSED
+
+
+def day_label(day: date) -> str:
+    return texts.DAY.format(month=day.month, day=day.day)
+
+
+def short_day(day: date) -> str:
+    return texts.SHORT_DAY.format(month=day.month, day=day.day)
+
+
+def unit_names(units: Sequence[Unit]) -> str:
+    return texts.LIST_SEPARATOR.join(escape(unit.name) for unit in units)
+
+
+def _number(value: float) -> str:
+    """120.0 → 120, 0.5 → 0.5: quantities read as people write them."""
+    return f"{value:g}"
+
+
+def _rate(checked: int, households: int) -> str:
+    return f"{round(100 * checked / households)}%" if households else "—"
+
+
+def _urgent(count: int) -> str:
+    return texts.STATUS_URGENT.format(count=count) if count else ""
+
+
+def _figures(counts: GridCounts) -> dict[str, object]:
+    return {
+        "checked": counts.checked_in,
+        "households": counts.households,
+        "rate": _rate(counts.checked_in, counts.households),
+        "abnormal": counts.abnormal,
+        "orders": counts.open_orders,
+        "urgent": _urgent(counts.urgent_orders),
+        "monitoring": counts.monitoring,
+    }
+
+
+def checkin_details(checkin: CheckIn) -> str:
+    """What a check-in said about health, in words: for leaders' eyes only."""
+    parts = []
+    if checkin.persons is not None:
+        parts.append(texts.CHECKIN_PERSONS.format(persons=checkin.persons))
+    if checkin.temperature is not None:
+        parts.append(texts.CHECKIN_TEMPERATURE.format(temperature=_number(checkin.temperature)))
+    if checkin.symptoms == "":
+        parts.append(texts.CHECKIN_NO_SYMPTOMS)
+    elif checkin.symptoms:
+        symptoms = [s.strip() for s in checkin.symptoms.split(",") if s.strip()]
+        parts.append(texts.LIST_SEPARATOR.join(texts.SYMPTOM_LABELS.get(s, s) for s in symptoms))
+    if checkin.test_type or checkin.test_result:
+        test = texts.TEST_LABELS.get(checkin.test_type or "", "")
+        parts.append(test + texts.TEST_RESULT_LABELS.get(checkin.test_result or "", ""))
+    if checkin.abnormal:
+        parts.append(texts.CHECKIN_ABNORMAL)
+    return escape(" ".join(parts))
+
+
+def status_messages(report: StatusReport) -> list[str]:
+    """A grid group gets counts only; a village or town group one line per unit below, totals
+    and the abnormal households (names masked)."""
+    header = texts.STATUS_HEADER.format(unit=escape(report.unit.name), day=day_label(report.day))
+    if report.unit.level == UnitLevel.GRID:
+        return [header + "\n" + texts.STATUS_GRID.format(**_figures(report.total))]
+    lines = [header]
+    lines += [texts.STATUS_PART.format(unit=escape(part.unit.name), **_figures(part.counts)) for part in report.parts]
+    lines.append(texts.STATUS_TOTAL.format(**_figures(report.total)))
+    if report.abnormal:
+        lines.append(texts.STATUS_ABNORMAL_HEADER)
+        lines += [
+            texts.STATUS_ABNORMAL_LINE.format(
+                grid=escape(grid.name),
+                address=escape(household.address),
+                head=escape(mask_name(household.head or "")),
+                details=checkin_details(checkin),
+            )
+            for checkin, household, grid in report.abnormal
+        ]
+    return split_message(lines)
+
+
+def _who(people: Sequence[Person], head: str | None, *, mentions: bool) -> str:
+    if not people:
+        return texts.MISSING_UNLINKED.format(head=escape(mask_name(head or "")))
+    if mentions:
+        return " ".join(mention(p.telegram_user_id, p.display_name) for p in people)
+    return texts.LIST_SEPARATOR.join(escape(mask_name(p.display_name)) for p in people)
+
+
+def missing_messages(report: MissingReport) -> list[str]:
+    """Households not yet checked in, grouped by grid when the group covers several."""
+    unit, day = escape(report.unit.name), day_label(report.day)
+    if not report.missing:
+        return [texts.MISSING_NONE.format(unit=unit, day=day, households=report.households)]
+    lines = [texts.MISSING_HEADER.format(unit=unit, day=day, missing=len(report.missing), households=report.households)]
+    by_grid = report.unit.level != UnitLevel.GRID
+    current: int | None = None
+    for entry in report.missing:
+        if by_grid and entry.grid.id != current:
+            current = entry.grid.id
+            count = sum(1 for other in report.missing if other.grid.id == current)
+            lines.append(texts.MISSING_GRID.format(grid=escape(entry.grid.name), count=count))
+        who = _who(entry.people, entry.household.head, mentions=report.mention)
+        lines.append(texts.MISSING_LINE.format(address=escape(entry.household.address), who=who))
+    unlinked = sum(1 for entry in report.missing if not entry.people)
+    if unlinked:
+        lines.append(texts.MISSING_UNLINKED_COUNT.format(count=unlinked))
+    return split_message(lines)
+
+
+def item_text(item: OrderItem) -> str:
+    quantity = _number(item.qty) if item.qty is not None else ""
+    return escape(f"{item.name} {quantity}{item.unit or ''}".strip())
+
+
+def items_text(items: Sequence[OrderItem]) -> str:
+    return texts.ORDER_ITEM_SEPARATOR.join(item_text(item) for item in items)
+
+
+def orders_messages(report: OrdersReport) -> list[str]:
+    """Pending orders by household (by grid above a grid), then the shopping list."""
+    unit = escape(report.unit.name)
+    if not report.orders:
+        return [texts.ORDERS_NONE.format(unit=unit)]
+    lines = [texts.ORDERS_HEADER.format(unit=unit, count=len(report.orders))]
+    current: int | None = None
+    for pending in report.orders:
+        if report.unit.level != UnitLevel.GRID and pending.grid.id != current:
+            current = pending.grid.id
+            lines.append(texts.ORDERS_GRID.format(grid=escape(pending.grid.name)))
+        order = pending.order
+        lines.append(
+            texts.ORDERS_LINE.format(
+                number=order.number,
+                address=escape(pending.household.address),
+                items=items_text(pending.items),
+                urgent=texts.ORDERS_URGENT if order.urgent else "",
+                accepted=texts.ORDERS_ACCEPTED if order.status == "accepted" else "",
+            )
+        )
+    lines.append(texts.ORDERS_SHOPPING_HEADER)
+    for line in report.shopping:
+        name = escape(line.name)
+        if line.total is None:
+            lines.append(texts.SHOPPING_LINE_UNCOUNTED.format(name=name, households=line.households))
+        else:
+            total = escape(f"{_number(line.total)} {line.unit or ''}".strip())
+            lines.append(texts.SHOPPING_LINE.format(name=name, total=total, households=line.households))
+    return split_message(lines)
+
+
+def returnees_messages(report: ReturneeReport) -> list[str]:
+    """Who is under monitoring, day N of M, and whose test is due today (names masked)."""
+    unit = escape(report.unit.name)
+    if not report.returnees:
+        return [texts.RETURNEES_NONE.format(unit=unit)]
+    due = sum(1 for entry in report.returnees if entry.plan.test_due)
+    lines = [texts.RETURNEES_HEADER.format(unit=unit, count=len(report.returnees), due=due)]
+    for entry in report.returnees:
+        plan = entry.plan
+        progress = (
+            texts.RETURNEES_PROGRESS.format(number=plan.number, total=plan.total)
+            if plan.number > 0
+            else texts.RETURNEES_ARRIVAL_DAY.format(total=plan.total)
+        )
+        name = mask_name(entry.returnee.name) if entry.returnee.name else texts.RETURNEES_NO_NAME
+        address = entry.household.address
+        if report.unit.level != UnitLevel.GRID:
+            address = f"{entry.grid.name} {address}"
+        lines.append(
+            texts.RETURNEES_LINE.format(
+                name=escape(name),
+                address=escape(address),
+                origin=escape(entry.returnee.origin or ""),
+                progress=progress,
+                due=texts.RETURNEES_DUE if plan.test_due else "",
+            )
+        )
+    return split_message(lines)
+
+
+def household_messages(history: HouseholdHistory, *, masked: bool, today: date) -> list[str]:
+    """A household's last week for a leader: in full privately, masked in an officials' group."""
+    household = history.household
+    head = household.head or ""
+    phone = household.phone or ""
+    lines = [
+        texts.HOUSEHOLD_HEADER.format(
+            address=escape(household.address),
+            grid=escape(history.grid.name),
+            head=escape(mask_name(head) if masked else head),
+            members=household.members,
+            phone=texts.HOUSEHOLD_PHONE.format(phone=escape(mask_phone(phone) if masked else phone)) if phone else "",
+        )
+    ]
+    if history.people:
+        names = [
+            escape(mask_name(p.display_name)) if masked else mention(p.telegram_user_id, p.display_name)
+            for p in history.people
+        ]
+        lines.append(texts.HOUSEHOLD_LINKED.format(people=texts.LIST_SEPARATOR.join(names)))
+    else:
+        lines.append(texts.HOUSEHOLD_NOBODY_LINKED)
+    days = (today - history.since).days + 1
+    lines.append(texts.HOUSEHOLD_CHECKINS.format(days=days, count=len(history.checkins)))
+    lines += [
+        texts.HOUSEHOLD_CHECKIN_LINE.format(day=short_day(c.day), details=checkin_details(c)) for c in history.checkins
+    ]
+    lines.append(texts.HOUSEHOLD_ORDERS)
+    lines += [
+        texts.HOUSEHOLD_ORDER_LINE.format(
+            number=order.number,
+            day=short_day(order.day),
+            items=items_text(items),
+            status=texts.ORDER_STATUS_LABELS.get(order.status, order.status),
+        )
+        for order, items in history.orders
+    ] or [texts.HOUSEHOLD_NONE]
+    lines.append(texts.HOUSEHOLD_RETURNEES)
+    lines += [
+        texts.HOUSEHOLD_RETURNEE_LINE.format(
+            name=escape((mask_name(r.name) if masked else r.name) if r.name else texts.RETURNEES_NO_NAME),
+            origin=escape(r.origin or ""),
+            arrival=short_day(r.arrival or r.day),
+            until=short_day(r.monitor_until) if r.monitor_until else "—",
+        )
+        for r in history.returnees
+    ] or [texts.HOUSEHOLD_NONE]
+    return split_message(lines)

@@ -1,0 +1,255 @@
+"""What a leader asks of a unit's day: /status, /missing, /returnees and /household.
+
+Each function takes the group the command came from, checks the sender may manage its unit,
+and answers for every grid at or below it, so a village group sees its grids summed up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import Enum, auto
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.understanding.address import normalise_address
+from services.identity import may_manage
+from services.leader_scope import Denial, Denied, leader_unit
+from services.linking import KnownUser
+from storage import orders, people, status
+from storage.db import SessionFactory, transaction
+from storage.models import CheckIn, Household, OrderItem, Person, Returnee, SupplyOrder, Unit, UnitLevel
+from storage.status import GridCounts
+
+#: How far back /household looks.
+HISTORY_DAYS = 7
+
+
+@dataclass(frozen=True)
+class UnitDay:
+    unit: Unit
+    counts: GridCounts
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """Totals for the group's unit; in a village or town group also one line per unit below
+    and the abnormal check-ins (its members are officials, so details may be shown masked)."""
+
+    unit: Unit
+    day: date
+    total: GridCounts
+    parts: list[UnitDay] = field(default_factory=list)
+    abnormal: Sequence[tuple[CheckIn, Household, Unit]] = ()
+
+
+def _rolled_up(grids: Sequence[Unit], below: Sequence[Unit], counts: dict[int, GridCounts]) -> list[UnitDay]:
+    """Sum per-grid counts into the units directly below the group's unit."""
+    parts = []
+    for unit in below:
+        inside = [g for g in grids if g.path == unit.path or g.path.startswith(unit.path + "/")]
+        parts.append(UnitDay(unit, sum((counts.get(g.id or 0, GridCounts()) for g in inside), GridCounts())))
+    return parts
+
+
+async def unit_status(
+    factory: SessionFactory, *, chat_id: int, user_id: int, admin_ids: frozenset[int], day: date
+) -> StatusReport | Denied:
+    """Today's numbers for the group's unit: check-ins X/Y, abnormal, open orders, monitoring."""
+    async with factory() as session:
+        unit = await leader_unit(session, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids)
+        if isinstance(unit, Denied):
+            return unit
+        counts = await status.grid_counts(session, root=unit, day=day)
+        total = sum(counts.values(), GridCounts())
+        if unit.level == UnitLevel.GRID:
+            return StatusReport(unit=unit, day=day, total=total)
+        grids = await status.subtree_grids(session, root=unit)
+        parts = _rolled_up(grids, await status.children(session, unit=unit), counts)
+        abnormal = await status.abnormal_checkins(session, root=unit, day=day)
+        return StatusReport(unit=unit, day=day, total=total, parts=parts, abnormal=abnormal)
+
+
+@dataclass(frozen=True)
+class MissingHousehold:
+    household: Household
+    grid: Unit
+    #: People linked to the household, to @mention; empty when nobody is linked yet.
+    people: Sequence[Person]
+
+
+@dataclass(frozen=True)
+class MissingReport:
+    unit: Unit
+    day: date
+    households: int
+    missing: list[MissingHousehold]
+    #: @mention linked members: only in a grid group, and only if its leader has not turned them off.
+    mention: bool
+
+
+async def missing_checkins(
+    factory: SessionFactory, *, chat_id: int, user_id: int, admin_ids: frozenset[int], day: date
+) -> MissingReport | Denied:
+    """Active households with no check-in on ``day``, with the people to remind."""
+    async with factory() as session:
+        unit = await leader_unit(session, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids)
+        if isinstance(unit, Denied):
+            return unit
+        counts = await status.grid_counts(session, root=unit, day=day)
+        rows = await status.households_without_checkin(session, root=unit, day=day)
+        linked = await status.linked_people(session, household_ids=[h.id for h, _ in rows if h.id is not None])
+        people: dict[int, list[Person]] = {}
+        for person in linked:
+            people.setdefault(person.household_id or 0, []).append(person)
+        mention = unit.level == UnitLevel.GRID and await status.mentions_allowed(session, unit_id=unit.id or 0)
+        return MissingReport(
+            unit=unit,
+            day=day,
+            households=sum(c.households for c in counts.values()),
+            missing=[MissingHousehold(h, grid, people.get(h.id or 0, [])) for h, grid in rows],
+            mention=mention,
+        )
+
+
+@dataclass(frozen=True)
+class MonitoringDay:
+    """Where a returnee is in their plan: days since arrival (arrival day = 0) out of the period."""
+
+    number: int
+    total: int
+    test_due: bool
+
+
+def monitoring_day(returnee: Returnee, day: date) -> MonitoringDay:
+    """Read from the plan stored with the returnee, so a later change of policy does not rewrite it."""
+    start = returnee.arrival or returnee.day
+    until = returnee.monitor_until or start
+    number = (day - start).days
+    test_days = {int(part) for part in returnee.test_days.split(",") if part.strip().isdigit()}
+    return MonitoringDay(number=number, total=(until - start).days, test_due=number in test_days)
+
+
+@dataclass(frozen=True)
+class Monitored:
+    returnee: Returnee
+    household: Household
+    grid: Unit
+    plan: MonitoringDay
+
+
+@dataclass(frozen=True)
+class ReturneeReport:
+    unit: Unit
+    day: date
+    returnees: list[Monitored]
+
+
+async def returnees_under_monitoring(
+    factory: SessionFactory, *, chat_id: int, user_id: int, admin_ids: frozenset[int], day: date
+) -> ReturneeReport | Denied:
+    """People under monitoring on ``day``: day N of M, and whether a test is due today."""
+    async with factory() as session:
+        unit = await leader_unit(session, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids)
+        if isinstance(unit, Denied):
+            return unit
+        rows = await status.monitored_returnees(session, root=unit, day=day)
+    monitored = [Monitored(r, household, grid, monitoring_day(r, day)) for r, household, grid in rows]
+    return ReturneeReport(unit=unit, day=day, returnees=monitored)
+
+
+class Lookup(Enum):
+    BAD_ADDRESS = auto()
+    NOT_FOUND = auto()
+    AMBIGUOUS = auto()
+
+
+@dataclass(frozen=True)
+class LookupFailed:
+    """``/household`` found no single household: the address did not parse, matched none, or several."""
+
+    reason: Lookup
+    grids: Sequence[Unit] = ()
+
+
+@dataclass(frozen=True)
+class HouseholdHistory:
+    household: Household
+    grid: Unit
+    since: date
+    people: Sequence[Person]
+    checkins: Sequence[CheckIn]
+    orders: Sequence[tuple[SupplyOrder, list[OrderItem]]]
+    returnees: Sequence[Returnee]
+    #: Asked in a grid group, where residents read along: health details must go privately.
+    residents_group: bool = False
+
+
+async def _history(
+    session: AsyncSession, *, household: Household, grid: Unit, day: date, residents_group: bool = False
+) -> HouseholdHistory:
+    since = day - timedelta(days=HISTORY_DAYS - 1)
+    household_id = household.id or 0
+    placed = await orders.recent_orders(session, household_id=household_id, since=since)
+    items = await orders.items_of(session, order_ids=[order.id for order in placed if order.id is not None])
+    return HouseholdHistory(
+        household=household,
+        grid=grid,
+        since=since,
+        people=await status.linked_people(session, household_ids=[household_id]),
+        checkins=await status.recent_checkins(session, household_id=household_id, since=since),
+        orders=[(order, items[order.id or 0]) for order in placed],
+        returnees=await status.recent_returnees(session, household_id=household_id, since=since),
+        residents_group=residents_group,
+    )
+
+
+async def household_history(
+    factory: SessionFactory,
+    *,
+    chat_id: int,
+    user_id: int,
+    admin_ids: frozenset[int],
+    address: str,
+    day: date,
+) -> HouseholdHistory | LookupFailed | Denied:
+    """The last week of one household at ``address`` below the group's unit."""
+    async with factory() as session:
+        unit = await leader_unit(session, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids)
+        if isinstance(unit, Denied):
+            return unit
+        parsed = normalise_address(address)
+        if parsed is None:
+            return LookupFailed(Lookup.BAD_ADDRESS)
+        found = await status.households_at(session, root=unit, address_key=parsed.key())
+        if not found:
+            return LookupFailed(Lookup.NOT_FOUND)
+        if len(found) > 1:
+            return LookupFailed(Lookup.AMBIGUOUS, grids=[grid for _, grid in found])
+        household, grid = found[0]
+        return await _history(
+            session, household=household, grid=grid, day=day, residents_group=unit.level == UnitLevel.GRID
+        )
+
+
+async def household_history_by_id(
+    factory: SessionFactory, *, household_id: int, user: KnownUser, admin_ids: frozenset[int], day: date
+) -> HouseholdHistory | LookupFailed | Denied:
+    """The same history, asked for privately through the deep link a residents' group was given.
+
+    Following the link started the bot, so the person is remembered as reachable; the link itself
+    grants nothing: the sender must still manage the household's grid.
+    """
+    user_id = user.user_id
+    async with transaction(factory) as session:
+        await people.remember_person(
+            session, telegram_user_id=user_id, display_name=user.name, username=user.username, started_bot=True
+        )
+        found = await status.household_with_grid(session, household_id=household_id)
+        if found is None:
+            return LookupFailed(Lookup.NOT_FOUND)
+        household, grid = found
+        if not await may_manage(session, unit=grid, user_id=user_id, admin_ids=admin_ids):
+            return Denied(Denial.REFUSED, grid)
+        return await _history(session, household=household, grid=grid, day=day)

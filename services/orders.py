@@ -1,0 +1,156 @@
+"""The life of a supply order after it is posted: listed, delivered or cancelled.
+
+Open → (accepted →) delivered, or cancelled. Leaders deliver and cancel any order of the units
+they manage; a resident may cancel only their own household's. A status change is one
+conditional UPDATE, so a double press or two leaders at once change an order exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum, auto
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.identity import may_manage
+from services.leader_scope import Denial, Denied, leader_unit
+from storage import bindings, orders, people
+from storage.db import SessionFactory, transaction
+from storage.models import Household, MessageRecord, OrderItem, OrderStatus, Person, SupplyOrder, Unit
+from storage.orders import ShoppingLine
+
+
+@dataclass(frozen=True)
+class PendingOrder:
+    order: SupplyOrder
+    household: Household
+    grid: Unit
+    items: list[OrderItem]
+
+
+@dataclass(frozen=True)
+class OrdersReport:
+    unit: Unit
+    orders: list[PendingOrder]
+    shopping: list[ShoppingLine]
+
+
+async def list_orders(
+    factory: SessionFactory, *, chat_id: int, user_id: int, admin_ids: frozenset[int]
+) -> OrdersReport | Denied:
+    """Pending orders below the group's unit, and what to buy for all of them together."""
+    async with factory() as session:
+        unit = await leader_unit(session, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids)
+        if isinstance(unit, Denied):
+            return unit
+        rows = await orders.pending_orders(session, root=unit)
+        items = await orders.items_of(session, order_ids=[order.id for order, _, _ in rows if order.id is not None])
+        shopping = await orders.shopping_list(session, root=unit)
+    pending = [PendingOrder(order, household, grid, items[order.id or 0]) for order, household, grid in rows]
+    return OrdersReport(unit=unit, orders=pending, shopping=shopping)
+
+
+class Change(Enum):
+    DONE = auto()
+    UNKNOWN = auto()
+    #: The number exists in several grids below a village or town group.
+    AMBIGUOUS = auto()
+    ALREADY_DELIVERED = auto()
+    ALREADY_CANCELLED = auto()
+    NOT_YOURS = auto()
+
+
+@dataclass(frozen=True)
+class OrderChange:
+    """What became of a /deliver, /cancel or 送达 press, with what the replies need."""
+
+    result: Change
+    number: int
+    order: SupplyOrder | None = None
+    grid: Unit | None = None
+    items: Sequence[OrderItem] = ()
+    #: The resident's order message (where to tell them) and the person who wrote it.
+    source: MessageRecord | None = None
+    resident: Person | None = None
+    grids: Sequence[Unit] = ()
+
+
+_ALREADY = {OrderStatus.DELIVERED: Change.ALREADY_DELIVERED, OrderStatus.CANCELLED: Change.ALREADY_CANCELLED}
+
+
+async def _close(
+    session: AsyncSession, *, order: SupplyOrder, grid: Unit, status: OrderStatus, user_id: int, now: datetime
+) -> OrderChange:
+    """Close a pending order, or say why it could not be (it was closed already)."""
+    assert order.id is not None
+    closed = await orders.close_order(session, order_id=order.id, status=status, by=user_id, at=now)
+    if closed:
+        await session.refresh(order)
+    source = await orders.source_message(session, order=order)
+    resident = await people.get_person(session, telegram_user_id=source.sender_id) if source else None
+    items = (await orders.items_of(session, order_ids=[order.id]))[order.id]
+    result = Change.DONE if closed else _ALREADY.get(order.status, Change.ALREADY_DELIVERED)
+    return OrderChange(result, order.number, order, grid, items, source, resident)
+
+
+async def _numbered(session: AsyncSession, *, unit: Unit, number: int) -> tuple[SupplyOrder, Unit] | OrderChange:
+    found = await orders.orders_numbered(session, root=unit, number=number)
+    if not found:
+        return OrderChange(Change.UNKNOWN, number)
+    if len(found) > 1:
+        return OrderChange(Change.AMBIGUOUS, number, grids=[grid for _, grid in found])
+    return found[0]
+
+
+async def deliver_order(
+    factory: SessionFactory, *, chat_id: int, user_id: int, admin_ids: frozenset[int], number: int, now: datetime
+) -> OrderChange | Denied:
+    """``/deliver N`` in a group: a leader marks order #N of the group's units delivered."""
+    async with transaction(factory) as session:
+        unit = await leader_unit(session, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids)
+        if isinstance(unit, Denied):
+            return unit
+        found = await _numbered(session, unit=unit, number=number)
+        if isinstance(found, OrderChange):
+            return found
+        order, grid = found
+        return await _close(session, order=order, grid=grid, status=OrderStatus.DELIVERED, user_id=user_id, now=now)
+
+
+async def deliver_order_by_id(
+    factory: SessionFactory, *, order_id: int, user_id: int, admin_ids: frozenset[int], now: datetime
+) -> OrderChange | Denied:
+    """The 送达 button on an order notice: the order's own grid decides who may press it."""
+    async with transaction(factory) as session:
+        found = await orders.order_with_grid(session, order_id=order_id)
+        if found is None:
+            return OrderChange(Change.UNKNOWN, 0)
+        order, grid = found
+        if not await may_manage(session, unit=grid, user_id=user_id, admin_ids=admin_ids):
+            return Denied(Denial.REFUSED, grid)
+        return await _close(session, order=order, grid=grid, status=OrderStatus.DELIVERED, user_id=user_id, now=now)
+
+
+async def cancel_order(
+    factory: SessionFactory, *, chat_id: int, user_id: int, admin_ids: frozenset[int], number: int, now: datetime
+) -> OrderChange | Denied:
+    """``/cancel N``: a resident cancels their own household's order; a leader any of their units'."""
+    async with transaction(factory) as session:
+        unit = await bindings.bound_unit(session, chat_id=chat_id)
+        if unit is None:
+            return Denied(Denial.NOT_BOUND)
+        found = await _numbered(session, unit=unit, number=number)
+        if isinstance(found, OrderChange):
+            return found
+        order, grid = found
+        if not await may_manage(session, unit=grid, user_id=user_id, admin_ids=admin_ids):
+            person = await people.get_person(session, telegram_user_id=user_id)
+            source = await orders.source_message(session, order=order)
+            own = (person is not None and person.household_id == order.household_id) or (
+                source is not None and source.sender_id == user_id
+            )
+            if not own:
+                return OrderChange(Change.NOT_YOURS, number, order, grid)
+        return await _close(session, order=order, grid=grid, status=OrderStatus.CANCELLED, user_id=user_id, now=now)

@@ -1,0 +1,113 @@
+"""Queries on supply orders (你点单、我送单): the open list, the shopping list, status changes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import col, func, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Household, MessageRecord, OrderItem, OrderStatus, SupplyOrder, Unit
+from storage.status import PENDING_ORDER, in_subtree
+
+
+@dataclass(frozen=True)
+class ShoppingLine:
+    """One line of the shopping list: an item in one unit of measure, summed over open orders."""
+
+    name: str
+    unit: str | None
+    total: float | None
+    households: int
+
+
+async def pending_orders(session: AsyncSession, *, root: Unit) -> Sequence[tuple[SupplyOrder, Household, Unit]]:
+    """Open and accepted orders below ``root``, by grid, urgent first, then by number."""
+    query = (
+        select(SupplyOrder, Household, Unit)
+        .join(Household, col(Household.id) == col(SupplyOrder.household_id))
+        .join(Unit, col(Unit.id) == col(SupplyOrder.grid_id))
+        .where(col(SupplyOrder.status).in_(PENDING_ORDER), in_subtree(root))
+        .order_by(col(Unit.path), col(SupplyOrder.urgent).desc(), col(SupplyOrder.number))
+    )
+    return (await session.exec(query)).all()
+
+
+async def items_of(session: AsyncSession, *, order_ids: Sequence[int]) -> dict[int, list[OrderItem]]:
+    """Each order's items, in the order they were written."""
+    items: dict[int, list[OrderItem]] = {order_id: [] for order_id in order_ids}
+    if order_ids:
+        query = select(OrderItem).where(col(OrderItem.order_id).in_(order_ids)).order_by(col(OrderItem.id))
+        for item in await session.exec(query):
+            items[item.order_id].append(item)
+    return items
+
+
+async def shopping_list(session: AsyncSession, *, root: Unit) -> list[ShoppingLine]:
+    """What to buy for all pending orders below ``root``: GROUP BY item name and unit of measure."""
+    households = func.count(func.distinct(SupplyOrder.household_id))
+    query = (
+        select(OrderItem.name, OrderItem.unit, func.sum(OrderItem.qty), households)
+        .join(SupplyOrder, col(SupplyOrder.id) == col(OrderItem.order_id))
+        .join(Unit, col(Unit.id) == col(SupplyOrder.grid_id))
+        .where(col(SupplyOrder.status).in_(PENDING_ORDER), in_subtree(root))
+        .group_by(col(OrderItem.name), col(OrderItem.unit))
+        .order_by(households.desc(), col(OrderItem.name), col(OrderItem.unit))
+    )
+    return [
+        ShoppingLine(name=name, unit=unit, total=None if total is None else float(total), households=count)
+        for name, unit, total, count in await session.exec(query)
+    ]
+
+
+async def orders_numbered(session: AsyncSession, *, root: Unit, number: int) -> Sequence[tuple[SupplyOrder, Unit]]:
+    """Orders with this short number below ``root``: one in a grid, maybe several in a village."""
+    query = (
+        select(SupplyOrder, Unit)
+        .join(Unit, col(Unit.id) == col(SupplyOrder.grid_id))
+        .where(SupplyOrder.number == number, in_subtree(root))
+        .order_by(col(Unit.path))
+    )
+    return (await session.exec(query)).all()
+
+
+async def order_with_grid(session: AsyncSession, *, order_id: int) -> tuple[SupplyOrder, Unit] | None:
+    query = (
+        select(SupplyOrder, Unit).join(Unit, col(Unit.id) == col(SupplyOrder.grid_id)).where(SupplyOrder.id == order_id)
+    )
+    return (await session.exec(query)).first()
+
+
+async def source_message(session: AsyncSession, *, order: SupplyOrder) -> MessageRecord | None:
+    """The resident's message the order came from: who wrote it, and where to reply."""
+    return await session.get(MessageRecord, order.message_id)
+
+
+async def close_order(session: AsyncSession, *, order_id: int, status: OrderStatus, by: int, at: datetime) -> bool:
+    """Move a pending order to delivered or cancelled; False if it was no longer pending.
+
+    A conditional UPDATE, so two leaders pressing 送达 at once close the order exactly once.
+    """
+    stamp = {OrderStatus.DELIVERED: "delivered_at", OrderStatus.CANCELLED: "cancelled_at"}[status]
+    statement = (
+        update(SupplyOrder)
+        .where(col(SupplyOrder.id) == order_id, col(SupplyOrder.status).in_(PENDING_ORDER))
+        .values({"status": status, "handled_by": by, stamp: at})
+    )
+    result = await session.exec(statement)
+    return bool(result.rowcount)
+
+
+async def recent_orders(session: AsyncSession, *, household_id: int, since: date) -> Sequence[SupplyOrder]:
+    """A household's orders placed since ``since``, or still pending from before."""
+    query = (
+        select(SupplyOrder)
+        .where(
+            SupplyOrder.household_id == household_id,
+            (col(SupplyOrder.day) >= since) | col(SupplyOrder.status).in_(PENDING_ORDER),
+        )
+        .order_by(col(SupplyOrder.day).desc(), col(SupplyOrder.number).desc())
+    )
+    return (await session.exec(query)).all()
