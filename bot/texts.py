@@ -288,6 +288,9 @@ DAYOFF_USAGE = "用法：<code>/dayoff 2026-12-01</code>（可写多个日期，
 DAYOFF_BAD_DATE = "“{value}” 不是日期，请写成 2026-12-01 这样的格式。"
 DAYOFF_DONE = "已将 {days} 设为 {unit} 的休息日：当天未打卡不计入任何人。"
 DAYOFF_REFUSED = "只有 {unit} 或其上级单位的负责人、或管理员可以设休息日。"
+REPORT_ONLY_GROUPS = "请在网格群里发送这个命令。"
+REPORT_ANONYMOUS = "您正以匿名管理员身份发言，我无法确认您是谁。请在群设置里关闭“匿名发言”后再试。"
+REPORT_NOT_BOUND = "本群还没有绑定单位，请负责人先发送 <code>/bind 单位编码</code>。"
 
 # --- report run, export, generate county (CLI, plain) ----------------------------------------
 CLI_UNKNOWN_UNIT = "找不到编码 {code}"

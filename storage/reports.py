@@ -16,8 +16,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Self
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import col, func, or_
+from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
@@ -310,3 +311,35 @@ async def new_returnee_rows(session: AsyncSession, *, root_path: str | None, day
         .order_by(col(Returnee.grid_id), col(Returnee.id))
     )
     return [NewReturneeRow(*row) for row in await _rows(session, _restrict(query, col(Returnee.grid_id), root_path))]
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+async def record_confirmation(
+    session: AsyncSession, *, unit_id: int, day: date, zero: bool, user_id: int, at: datetime
+) -> bool:
+    """Store a unit's confirmation unless one exists (two leaders pressing at once): True if this one counted."""
+    statement = (
+        _insert(session, UnitReport)
+        .values(unit_id=unit_id, day=day, zero=zero, confirmed_by=user_id, confirmed_at=at)
+        .on_conflict_do_nothing(index_elements=["unit_id", "day"])
+    )
+    return bool((await session.exec(statement)).rowcount)
+
+
+async def confirmation_of(session: AsyncSession, *, unit_id: int, day: date) -> UnitReport | None:
+    query = select(UnitReport).where(col(UnitReport.unit_id) == unit_id, col(UnitReport.day) == day)
+    return (await session.exec(query)).first()
+
+
+async def add_days_off(session: AsyncSession, *, unit_id: int, days: Sequence[date]) -> None:
+    """Mark ``days`` off for the unit (and so for everything below it); days already off stay as they are."""
+    statement = (
+        _insert(session, DayOff)
+        .values([{"unit_id": unit_id, "day": day} for day in days])
+        .on_conflict_do_nothing(index_elements=["unit_id", "day"])
+    )
+    await session.exec(statement)

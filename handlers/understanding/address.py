@@ -23,7 +23,7 @@ _ROOM = rf"(?P<r>\d{{3,5}}(?![\d.])|\d{{1,5}}(?=\s?[室房户])|[{_CN_ROOM}]{{3,
 _ROOM_TAIL = r"(?:\s?(?:室|房|户|号(?![楼院])))?"
 _ROOM_LABEL = r"(?:房间号|房号|室号|门牌号|门牌|房间)?"
 # Characters a number must not be glued to for a dashed address (dates, times, decimals, codes).
-_EDGE = r"\d.:/#\-A-Z"
+_EDGE = r"\d./#\-A-Z"
 
 _URBAN = re.compile(
     rf"(?=[\dA-Z{_CN}])"  # fails fast where no address can start

@@ -49,7 +49,7 @@ def claim_temperatures(scan: Scan) -> list[float]:
 _SYMPTOM_PATTERNS: dict[str, str] = {
     "fever": r"发烧|发热(?!门诊)|低烧|高烧|烧到|有点烧|还在烧|烧了",
     "cough": r"(?<![止治])(?:咳嗽|干咳|咳痰|咳)",
-    "sore_throat": r"(?:嗓子|喉咙|咽喉)(?:疼|痛|干|哑|不舒服|发炎|难受|有点疼|有点痛)|咽痛|刀片嗓|扁桃体发炎",
+    "sore_throat": r"(?:嗓子|喉咙|咽喉)(?:有点|有些|很|特别|非常|好)?(?:疼|痛|干|哑|不舒服|发炎|难受)|咽痛|刀片嗓|扁桃体发炎",
     "fatigue": r"乏力|没劲|没力气|全身无力|浑身无力|无力|没精神|疲劳|疲惫|疲乏|浑身软",
     "smell_taste": r"(?:嗅觉|味觉)(?:和|、)?(?:嗅觉|味觉)?(?:都)?(?:没了|没有了|消失|丧失|失灵|减退|下降|不灵|异常|不好|失去)"
     r"|失去(?:了)?(?:嗅觉|味觉)|闻不[出到见]|尝不[出到]|吃不出味|(?:吃饭|吃东西)?没(?:有)?味道?",
@@ -96,12 +96,15 @@ def read_symptoms(text: str) -> SymptomReading:
 
 # ---- tests -----------------------------------------------------------------------------------
 _TEST_TYPE = re.compile(r"核酸|抗原|PCR")
-_RESULT = re.compile(
+# Results by how they are written.  A definite result (阴性, 两道杠) may come a few words after
+# the test word (核酸已做 结果阴性); 正常 / 没事 only right after it (核酸正常, not 核酸已做 体温正常).
+_DEFINITE = re.compile(
     r"(?P<positive>阳性|阳了|(?:两|二|2|双)(?:道|条)杠?|双杠|阳(?![台光]))"
-    r"|(?P<negative>阴性|(?:一|1|单)(?:道|条)杠?|单杠|阴(?![天雨凉])|正常|没事)"
-    r"|(?P<pending>结果(?:还)?(?:没|未)出|(?:还)?没(?:出)?结果|未出结果|等(?:待)?结果|结果待出|待出结果|还没出)"
-    r"|(?P<done>已经?(?:做|采|检|测|完成)|(?:做|采|检|测)(?:了|过)|采样了|都做)"
+    r"|(?P<negative>阴性|(?:一|1|单)(?:道|条)杠?|单杠|阴(?![天雨凉]))"
 )
+_NORMAL = re.compile(r"\s?:?\s?(?:检测|结果)?(?:都|均)?(?:正常|没事|没问题)")
+_PENDING = re.compile(r"结果(?:还)?(?:没|未)出|(?:还)?没(?:出)?结果|未出结果|等(?:待)?结果|结果待出|待出结果|还没出")
+_DONE = re.compile(r"已经?(?:做|采|检|测|完成)|(?:做|采|检|测)(?:了|过)|采样了|都做")
 _DONE_BEFORE = re.compile(r"(?<![没未])(?:已经|已|刚)?(?:做了|做过|测了|测过|采了|去做了)(?:一?次|个)?$")
 _RESULT_RANK = {"positive": 0, "negative": 1, "pending": 2, "done": 3}
 _TEST_WINDOW = 12  # characters after the test word that may state its result
@@ -123,11 +126,15 @@ def read_test(text: str) -> TestResult | None:
     mentions = list(islice(_TEST_TYPE.finditer(text), MAX_MATCHES))
     for i, m in enumerate(mentions):
         kind = "antigen" if m.group() == "抗原" else "pcr"
-        end = mentions[i + 1].start() if i + 1 < len(mentions) else len(text)
-        result = _RESULT.search(text, m.end(), min(end, m.end() + _TEST_WINDOW))
-        if result is not None:
-            name = result.lastgroup or "done"
-        elif _DONE_BEFORE.search(text, max(0, m.start() - 6), m.start()):
+        end = min(mentions[i + 1].start() if i + 1 < len(mentions) else len(text), m.end() + _TEST_WINDOW)
+        definite = _DEFINITE.search(text, m.end(), end)
+        if definite is not None:
+            name = definite.lastgroup or "done"
+        elif _NORMAL.match(text, m.end()):
+            name = "negative"
+        elif _PENDING.search(text, m.end(), end):
+            name = "pending"
+        elif _DONE.search(text, m.end(), end) or _DONE_BEFORE.search(text, max(0, m.start() - 6), m.start()):
             name = "done"
         else:
             continue
@@ -142,10 +149,11 @@ _PERSONS = re.compile(
     rf"(?P<n>(?<![\d.])\d{{1,2}}|[{CN_NUMERAL_CHARS}]{{1,3}})\s?(?:口人|口|个人|人)(?![员份次民群数])"
     rf"|(?P<couple>老两口|我们俩|我俩|两口子|夫妻俩|老夫妻)"
     rf"|(?P<alone>就我一个|我一个人|只有我一个|独居|一个人住|就我自己)"
+    rf"|人数\s?:?\s?(?P<count>\d{{1,2}})(?!\d)"
 )
 
 
-_PERSONS_HINT = re.compile("[人口俩独夫自]")
+_PERSONS_HINT = re.compile("[人口俩独夫自数]")
 
 
 def read_persons(scan: Scan) -> int | None:
@@ -156,7 +164,7 @@ def read_persons(scan: Scan) -> int | None:
         elif m["alone"]:
             count = 1
         else:
-            count = to_number(m["n"])
+            count = to_number(m["n"] or m["count"])
         if count is not None and count == int(count) and 1 <= count <= 30:
             scan.claim(*m.span())
             return int(count)

@@ -36,6 +36,9 @@ _COMMON_ALONE = 1000
 # Run together with other text, a word jieba tags as a name is still too common above this.
 _COMMON_NAME_WORD = 500
 _TRAILING_NOT_NAME = ("家", "的", "说", "报到", "打卡")
+# A surname with a form of address (方大姐, 王师傅) names nobody in particular: not a name.
+_TITLES = ("大姐", "大哥", "大爷", "大妈", "大娘", "阿姨", "师傅", "老师", "奶奶", "爷爷", "叔叔", "婶", "姐", "哥",
+           "叔", "伯", "嫂", "老太", "老头", "老板", "总", "主任", "书记", "大夫", "医生")  # fmt: skip
 
 
 class Role(IntEnum):
@@ -90,7 +93,7 @@ def _plausible(word: str, role: Role, merged: bool, isolated: bool) -> bool:
     common words; a word standing alone next to the address admits rarer words; a word run
     together with other text must be one jieba does not know, or knows as a name.
     """
-    if not _HAN.fullmatch(word) or not _has_surname(word) or word in domain_words():
+    if not _HAN.fullmatch(word) or not _has_surname(word) or word in domain_words() or word.endswith(_TITLES):
         return False
     lex = segment.lexicon()
     freq = lex.freq.get(word, 0)

@@ -39,6 +39,7 @@ _RUNNING_OUT = re.compile(r"(?P<name>[^\s,.;:!?()\x00]{2,14}?)(?:快|都|已经|
 _DRUG_SUFFIX = re.compile(r"(?:药|片|胶囊|颗粒|丸|散|糖浆|口服液|注射液|滴剂|喷雾|软膏|膏|贴|胰岛素)$")
 _BUY_CUE = re.compile(r"(?:买|代购|要|需要|来)(?:点|些|一些|一点)")
 _BUY_HINT = re.compile("[点些]")
+_LIST_SEPARATOR = re.compile(r"[^和及与跟、]+")  # 买些水果和牛奶: two items
 _URGENT = re.compile(r"(?<!不)(?<!不着)(?<!不用)(?<!别)(?<!不太)(?:加急|急需|急用|着急|紧急|急(?![性诊]))|尽快|赶紧|越快越好|马上|立刻|火速|速送|快点")
 
 
@@ -152,9 +153,10 @@ def _unquantified(text: str, quantities: list[Quantity]) -> list[Item]:
         end = end_m.start() if end_m else len(text)
         if any(m.end() <= q.start < end for q in quantities):
             continue
-        name = clean_name(text[m.end() : end])
-        if name and _is_goods_word(name):
-            found.append(Item(name, start=m.end()))
+        for part in _LIST_SEPARATOR.finditer(text, m.end(), end):
+            name = clean_name(part.group())
+            if name and _is_goods_word(name):
+                found.append(Item(name, start=part.start()))
     return found
 
 

@@ -22,7 +22,7 @@ from handlers.understanding.scan import MAX_MATCHES, Scan
 class Division:
     id: int
     parent: int
-    level: int  # 1 province, 2 prefecture, 3 county/district
+    level: int  # 0 country, 1 province, 2 prefecture, 3 county/district
     full: str
     short: str
 
@@ -89,8 +89,8 @@ class Place:
 
 _ORIGIN_CUE = re.compile(r"(?:从|自|来自|出发地|始发地|来源地|出发|返程地|由)[\s:]{0,2}$")
 _CHAIN_GAP = re.compile(r"[\s,]?")
-# Short forms that are everyday words far more often than places (和平, 城区, 东区 …) count
-# only where the message says a place comes next (从…), or as part of a chain.
+# Counties' short forms are often everyday words (和平, 城区, 从江), and so are some countries'
+# names (黑山, 多哥): alone, they count only where the message says a place comes (从…).
 _MIN_UNCUED_LEVEL = 2
 
 
@@ -143,9 +143,11 @@ def find_places(scan: Scan) -> list[Place]:
             continue
         chain, end = found
         cued = _ORIGIN_CUE.search(text, max(0, pos - 5), pos) is not None
-        if cued or len(chain) > 1 or chain[0].level <= _MIN_UNCUED_LEVEL:
+        if cued or len(chain) > 1 or 1 <= chain[0].level <= _MIN_UNCUED_LEVEL:
             places.append(Place(_render(chain), pos, end, len(chain), cued))
-        pos = end
+            pos = end
+        else:  # a word that is also a county (从江, 和平): the real place may start inside it
+            pos += 1
     return places
 
 

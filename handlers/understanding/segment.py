@@ -33,10 +33,10 @@ log = logging.getLogger(__name__)
 # common words, small enough not to swallow a neighbouring word's characters.
 _USER_WORD_FREQ = 3000
 _NAME_TAGS = frozenset({"nr"})
-# Single characters jieba knows mainly as function words or verbs (从, 和, 向, 要 …): many are
-# also surnames, but one of them followed by a word is seldom a name (从贵州, 和平).
-_FUNCTION_TAGS = frozenset({"p", "c", "d", "v", "r", "u", "uj", "ul", "uz", "ug", "uv", "ud", "y", "f", "t"})
-_CACHE_VERSION = "2"
+# Single characters jieba knows mainly as function words (从, 和, 向 …): many are also
+# surnames, but one of them followed by a word is seldom a name (从贵州, 和平).
+_FUNCTION_TAGS = frozenset({"p", "c", "d", "r", "u", "uj", "ul", "uz", "ug", "uv", "ud", "y", "f", "t"})
+_CACHE_VERSION = "3"
 
 
 @dataclass(frozen=True, slots=True)
