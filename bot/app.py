@@ -22,8 +22,9 @@ from telegram.ext import (
 )
 
 from bot import texts
+from bot.ratelimit import PacedRateLimiter
 from bot.state import BotData, GridApplication, GridContext, Services
-from handlers import binding, errors, leader, orders, start
+from handlers import binding, errors, leader, orders, reports, start
 
 #: Everyone's menu (private chats) and groups' menu, then the fuller one group admins see.
 RESIDENT_COMMANDS = [
@@ -43,6 +44,8 @@ LEADER_COMMANDS = [
     BotCommand("returnees", texts.COMMAND_RETURNEES),
     BotCommand("link", texts.COMMAND_LINK),
     BotCommand("household", texts.COMMAND_HOUSEHOLD),
+    BotCommand("zero", texts.COMMAND_ZERO),
+    BotCommand("dayoff", texts.COMMAND_DAYOFF),
 ]
 
 
@@ -64,6 +67,7 @@ def build_application(services: Services) -> GridApplication:
         .base_file_url(telegram.base_file_url)
         .defaults(Defaults(tzinfo=services.settings.tz))
         .context_types(ContextTypes(context=GridContext, bot_data=BotData))
+        .rate_limiter(PacedRateLimiter(telegram.flood))
         .updater(None)
         .post_init(register_commands)
         .build()
@@ -86,6 +90,9 @@ def build_application(services: Services) -> GridApplication:
             CommandHandler("deliver", orders.deliver),
             CommandHandler("cancel", orders.cancel),
             CallbackQueryHandler(orders.order_button, pattern=r"^order:"),
+            CommandHandler("zero", reports.zero),
+            CommandHandler("dayoff", reports.dayoff),
+            CallbackQueryHandler(reports.confirm_button, pattern=r"^report:confirm:"),
             ChatMemberHandler(binding.membership, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
     )
