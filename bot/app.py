@@ -22,6 +22,7 @@ from telegram.ext import (
 )
 
 from bot import texts
+from bot.ratelimit import PacedRateLimiter
 from bot.state import BotData, GridApplication, GridContext, Services
 from handlers import binding, errors, leader, orders, reports, start
 
@@ -66,6 +67,7 @@ def build_application(services: Services) -> GridApplication:
         .base_file_url(telegram.base_file_url)
         .defaults(Defaults(tzinfo=services.settings.tz))
         .context_types(ContextTypes(context=GridContext, bot_data=BotData))
+        .rate_limiter(PacedRateLimiter(telegram.flood))
         .updater(None)
         .post_init(register_commands)
         .build()

@@ -50,12 +50,28 @@ class WebhookSettings(_Section):
         return value
 
 
+class FloodSettings(_Section):
+    """Telegram's documented flood limits, which the one paced sender (``bot.ratelimit``) keeps.
+
+    ``scale`` multiplies every window, to match a sandbox whose windows are scaled the same way;
+    ``enabled = false`` only where the Bot API enforces nothing (the offline demo and tests).
+    """
+
+    enabled: bool = True
+    per_bot_per_second: Annotated[int, Field(ge=1)] = 30
+    per_group_per_minute: Annotated[int, Field(ge=1)] = 20
+    per_private_per_second: Annotated[int, Field(ge=1)] = 1
+    private_burst: Annotated[int, Field(ge=1)] = 3
+    scale: Annotated[float, Field(gt=0)] = 1.0
+
+
 class TelegramSettings(_Section):
     token: str = ""
     base_url: str = DEFAULT_TELEGRAM_BASE_URL
     base_file_url: str = DEFAULT_TELEGRAM_FILE_URL
     mode: Literal["polling", "webhook"] = "polling"
     webhook: WebhookSettings = WebhookSettings()
+    flood: FloodSettings = FloodSettings()
 
     @model_validator(mode="after")
     def _webhook_complete(self) -> TelegramSettings:
@@ -92,6 +108,8 @@ class PolicySettings(_Section):
 
 
 class ScheduleSettings(_Section):
+    #: Run the daily jobs and the outbox on the wall clock; off where a test or the demo drives time.
+    enabled: bool = True
     reminders: list[time] = [time(10, 0), time(15, 0)]
     grid_report: time = time(16, 0)
     village_digest: time = time(16, 30)

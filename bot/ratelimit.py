@@ -1,0 +1,333 @@
+"""The one paced sender: every Bot API request of the bot passes here, at Telegram's flood limits.
+
+Telegram documents about 30 messages per second per bot, 20 per minute in one group and about one
+per second in a private chat (short bursts tolerated). PTB's ``AIORateLimiter`` is a leaky bucket
+that counts every call with a ``chat_id`` (reactions and callback answers too), halts *all* traffic
+on any 429 and has no private-chat limit; against a strict sliding window its bursts still draw
+429s (see ``benchmarks/fanout_bench.py``). This limiter instead:
+
+* counts only requests that create or change a message (``send*``, ``edit*``, copies, forwards),
+  which is what Telegram's limits are about; reactions and callback answers pass straight through;
+* keeps each limit as a sliding window in which a message occupies its slot from the moment it is
+  granted until the window length *after its request completed*. Telegram counts the message at
+  some instant in between, so it can never see more than the limit, whatever the network jitter,
+  and no safety margin is needed;
+* serves waiting requests in priority order: replies to people (the default) before bulk sends
+  (inside :func:`bulk_sending`, which the outbox uses), and a chat whose window is full never
+  blocks requests to other chats;
+* on a 429 holds only the chat concerned for ``retry_after`` and retries a few times.
+
+:class:`Pacer` is the pure bookkeeping (explicit ``now``, no I/O); :class:`PacedRateLimiter` is its
+asyncio shell that PTB calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from bisect import bisect_right, insort
+from collections.abc import Callable, Coroutine, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from bot.config import FloodSettings
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+ChatKey = int | str | None
+JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
+
+#: Requests that put a message into a chat or change one; everything else is not a "message".
+_COUNTED_PREFIXES = ("send", "edit", "copyMessage", "forwardMessage", "stopPoll")
+_NOT_COUNTED = frozenset({"sendChatAction"})
+#: Forget idle chat windows once this many are kept.
+_MAX_IDLE_WINDOWS = 2048
+
+
+class Priority(IntEnum):
+    """Lower is served first."""
+
+    INTERACTIVE = 0
+    BULK = 1
+
+
+_priority: ContextVar[Priority] = ContextVar("gridbot_send_priority", default=Priority.INTERACTIVE)
+
+
+@contextlib.contextmanager
+def bulk_sending() -> Iterator[None]:
+    """Requests made inside this block wait behind replies to people (the outbox's deliveries)."""
+    token = _priority.set(Priority.BULK)
+    try:
+        yield
+    finally:
+        _priority.reset(token)
+
+
+def counts_as_message(endpoint: str) -> bool:
+    return endpoint.startswith(_COUNTED_PREFIXES) and endpoint not in _NOT_COUNTED
+
+
+def chat_key(chat_id: object) -> ChatKey:
+    """Integer chat ids as ints (positive = private chat), ``@username`` strings as they are."""
+    if chat_id is None:
+        return None
+    with contextlib.suppress(TypeError, ValueError):
+        return int(chat_id)  # type: ignore[call-overload, no-any-return]
+    return str(chat_id)
+
+
+def is_private(chat: ChatKey) -> bool:
+    return isinstance(chat, int) and chat > 0
+
+
+class Window:
+    """At most ``limit`` messages in any ``seconds``, each counted until ``seconds`` after it completed."""
+
+    def __init__(self, limit: int, seconds: float) -> None:
+        self.limit = limit
+        self.seconds = seconds
+        self._in_flight = 0
+        self._done: list[float] = []  # completion times, ascending
+
+    def _prune(self, now: float) -> None:
+        expired = bisect_right(self._done, now - self.seconds)
+        if expired:
+            del self._done[:expired]
+
+    def free_at(self, now: float, *, reserve: int = 0) -> float | None:
+        """When one more message fits (``now`` if it fits now); ``None`` until a request completes."""
+        self._prune(now)
+        excess = self._in_flight + len(self._done) - (self.limit - reserve) + 1
+        if excess <= 0:
+            return now
+        if excess > len(self._done):
+            return None
+        return self._done[excess - 1] + self.seconds
+
+    def take(self) -> None:
+        self._in_flight += 1
+
+    def release(self, now: float) -> None:
+        self._in_flight -= 1
+        insort(self._done, now)
+
+    def idle(self, now: float) -> bool:
+        self._prune(now)
+        return not self._in_flight and not self._done
+
+
+@dataclass(eq=False)
+class Ticket:
+    """One request waiting for, or holding, its slots."""
+
+    chat: ChatKey
+    priority: Priority
+    seq: int
+    windows: tuple[Window, ...] = field(default=(), repr=False)
+
+
+class Pacer:
+    """Which waiting requests may go now; pure bookkeeping on an explicit clock.
+
+    ``reserve`` global slots per second are kept for interactive requests: bulk sends use at most
+    ``per_bot_per_second - reserve``, so a reply never waits for a window that a digest run filled.
+    """
+
+    def __init__(self, limits: FloodSettings, *, reserve: int = 0) -> None:
+        if not 0 <= reserve < limits.per_bot_per_second:
+            raise ValueError("reserve must leave bulk sends at least one slot per second")
+        self._limits = limits
+        self._reserve = reserve
+        self._bot = Window(limits.per_bot_per_second, 1.0 * limits.scale)
+        self._chats: dict[ChatKey, Window] = {}
+        self._holds: dict[ChatKey, float] = {}
+        self._waiting: list[Ticket] = []
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
+    def _chat_window(self, chat: ChatKey, now: float) -> Window | None:
+        if chat is None:
+            return None
+        window = self._chats.get(chat)
+        if window is None:
+            if len(self._chats) >= _MAX_IDLE_WINDOWS:
+                self._forget_idle(now)
+            lim = self._limits
+            if is_private(chat):
+                window = Window(lim.private_burst, lim.private_burst / lim.per_private_per_second * lim.scale)
+            else:
+                window = Window(lim.per_group_per_minute, 60.0 * lim.scale)
+            self._chats[chat] = window
+        return window
+
+    def _forget_idle(self, now: float) -> None:
+        for chat in [chat for chat, window in self._chats.items() if window.idle(now)]:
+            del self._chats[chat]
+        for chat in [chat for chat, until in self._holds.items() if until <= now]:
+            del self._holds[chat]
+
+    def enqueue(self, ticket: Ticket) -> None:
+        self._waiting.append(ticket)
+        self._waiting.sort(key=lambda t: (t.priority, t.seq))
+
+    def discard(self, ticket: Ticket) -> None:
+        """A waiting request was cancelled."""
+        with contextlib.suppress(ValueError):
+            self._waiting.remove(ticket)
+
+    def _ready_at(self, ticket: Ticket, now: float) -> float | None:
+        """When ``ticket`` could go, from its chat's hold and window and the bot window."""
+        chat_window = self._chat_window(ticket.chat, now)
+        chat_free = now if chat_window is None else chat_window.free_at(now)
+        reserve = self._reserve if ticket.priority is Priority.BULK else 0
+        bot_free = self._bot.free_at(now, reserve=reserve)
+        if chat_free is None or bot_free is None:
+            return None
+        return max(chat_free, bot_free, self._holds.get(ticket.chat, now))
+
+    def grant(self, now: float) -> list[Ticket]:
+        """Take slots for every waiting request that may go now, best priority first."""
+        granted: list[Ticket] = []
+        for ticket in list(self._waiting):
+            ready = self._ready_at(ticket, now)
+            if ready is None or ready > now:
+                continue
+            chat_window = self._chat_window(ticket.chat, now)
+            ticket.windows = (self._bot,) if chat_window is None else (self._bot, chat_window)
+            for window in ticket.windows:
+                window.take()
+            self._waiting.remove(ticket)
+            granted.append(ticket)
+        return granted
+
+    def next_change(self, now: float) -> float | None:
+        """The earliest time a waiting request may become ready without any request completing."""
+        times = [ready for ticket in self._waiting if (ready := self._ready_at(ticket, now)) is not None]
+        return min(times, default=None)
+
+    def release(self, ticket: Ticket, now: float, *, retry_after: float | None = None) -> None:
+        """The request completed (or failed); a 429's ``retry_after`` holds its chat that long."""
+        for window in ticket.windows:
+            window.release(now)
+        ticket.windows = ()
+        if retry_after is not None:
+            self._holds[ticket.chat] = max(self._holds.get(ticket.chat, now), now + retry_after)
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """``retry_after`` as seconds; the public property warns unless $PTB_TIMEDELTA is set (PTB 22)."""
+    return error._retry_after.total_seconds()
+
+
+class PacedRateLimiter(BaseRateLimiter[None]):
+    """PTB's hook for :class:`Pacer`: ``ApplicationBuilder().rate_limiter(PacedRateLimiter(...))``.
+
+    ``max_retries`` 429s are retried here, after the chat's hold; after that the caller sees
+    ``RetryAfter`` (the outbox then retries on its own schedule).
+    """
+
+    def __init__(
+        self, limits: FloodSettings, *, reserve: int = 0, max_retries: int = 3, clock: Clock = time.monotonic
+    ) -> None:
+        self._enabled = limits.enabled
+        self._pacer = Pacer(limits, reserve=reserve)
+        self._max_retries = max_retries
+        self._clock = clock
+        self._seq = itertools.count()
+        self._futures: dict[Ticket, asyncio.Future[None]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def initialize(self) -> None:
+        """Nothing to start: slots are granted on arrival, completion and timer."""
+
+    async def shutdown(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, JSONResult]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> JSONResult:
+        """Wait for a slot (counted requests only), call, and retry after a 429 on the chat's hold.
+
+        With the limits disabled every request goes straight through and a 429 reaches the caller.
+        """
+        if not self._enabled:
+            return await callback(*args, **kwargs)
+        chat = chat_key(data.get("chat_id"))
+        counted = counts_as_message(endpoint)
+        for attempt in itertools.count():
+            ticket = await self._acquire(chat) if counted else None
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                wait = retry_after_seconds(exc)
+                self._finish(ticket, retry_after=wait, chat=chat)
+                ticket = None
+                if attempt >= self._max_retries:
+                    raise
+                log.info("429 in chat %s on %s: retrying after %.1f s", chat, endpoint, wait)
+                if not counted:
+                    await asyncio.sleep(wait)
+            finally:
+                self._finish(ticket)
+        raise AssertionError("unreachable")
+
+    async def _acquire(self, chat: ChatKey) -> Ticket:
+        ticket = Ticket(chat=chat, priority=_priority.get(), seq=next(self._seq))
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._futures[ticket] = future
+        self._pacer.enqueue(ticket)
+        self._pump()
+        try:
+            await future
+        except asyncio.CancelledError:
+            self._futures.pop(ticket, None)
+            if ticket.windows:
+                self._finish(ticket)
+            else:
+                self._pacer.discard(ticket)
+            raise
+        return ticket
+
+    def _finish(self, ticket: Ticket | None, *, retry_after: float | None = None, chat: ChatKey = None) -> None:
+        if ticket is None and retry_after is None:
+            return
+        now = self._clock()
+        if ticket is None:
+            ticket = Ticket(chat=chat, priority=Priority.INTERACTIVE, seq=-1)  # holds the chat only
+        self._pacer.release(ticket, now, retry_after=retry_after)
+        self._pump()
+
+    def _pump(self) -> None:
+        now = self._clock()
+        for ticket in self._pacer.grant(now):
+            future = self._futures.pop(ticket, None)
+            if future is None or future.done():
+                self._pacer.release(ticket, now)
+            else:
+                future.set_result(None)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        wake = self._pacer.next_change(now)
+        if wake is not None:
+            self._timer = asyncio.get_running_loop().call_later(max(wake - now, 0.0), self._pump)
