@@ -71,16 +71,30 @@ async def running_playground(
     rate_limits: RateLimits | None = None,
     settings_overrides: dict[str, Any] | None = None,
 ) -> AsyncIterator[Playground]:
-    """Start the sandbox and the real bot polling it; stop both on exit."""
-    async with running_sandbox(rate_limits=rate_limits) as sandbox:
+    """Start the sandbox and the real bot polling it; stop both on exit.
+
+    The bot paces itself by the same flood limits the sandbox enforces (none when they are off),
+    and its daily schedule does not follow the wall clock: tests and the demo drive it.
+    """
+    limits = rate_limits or RateLimits()
+    async with running_sandbox(rate_limits=limits) as sandbox:
         raw: dict[str, Any] = {
             "telegram": {
                 "token": sandbox.token,
                 "base_url": sandbox.bot_base_url,
                 "base_file_url": sandbox.file_base_url,
+                "flood": {
+                    "enabled": limits.enabled,
+                    "per_bot_per_second": limits.per_bot_per_second,
+                    "per_group_per_minute": limits.per_group_per_minute,
+                    "per_private_per_second": limits.per_private_per_second,
+                    "private_burst": limits.private_burst,
+                    "scale": limits.scale,
+                },
             },
             "database": {"url": database_url},
             "admins": {"user_ids": list(admin_ids)},
+            "schedule": {"enabled": False},
         }
         for section, values in (settings_overrides or {}).items():
             if isinstance(values, dict):
