@@ -20,7 +20,7 @@ _CN_ROOM = "零〇一二三四五六七八九幺"  # a room read digit by digit:
 _B = rf"(?P<b>(?<!\d)\d{{1,4}}|(?<![A-Z])[A-Z]|(?<![{_CN}])[{_CN}]{{1,5}})"
 _U_NUM = rf"(?:(?<!\d)\d{{1,2}}|(?<![{_CN}])[{_CN}]{{1,3}})"
 _ROOM = rf"(?P<r>\d{{3,5}}(?![\d.])|\d{{1,5}}(?=\s?[室房户])|[{_CN_ROOM}]{{3,5}})"
-_ROOM_TAIL = r"(?:\s?(?:室|房|户|号(?![楼院])))?"
+_ROOM_TAIL = r"(?:室|房|户|号(?![楼院]))?"  # adjacent only: 301 房丽 is a room and a name
 _ROOM_LABEL = r"(?:房间号|房号|室号|门牌号|门牌|房间)?"
 # Characters a number must not be glued to for a dashed address (dates, times, decimals, codes).
 _EDGE = r"\d./#\-A-Z"
@@ -28,7 +28,7 @@ _EDGE = r"\d./#\-A-Z"
 _URBAN = re.compile(
     rf"(?=[\dA-Z{_CN}])"  # fails fast where no address can start
     rf"(?:{_B}\s?(?:号楼|号栋|号幢|栋|幢|号?座|#|楼(?=\s?{_U_NUM}\s?单元))"
-    rf"(?:[\s,]{{0,2}}(?:(?P<u>{_U_NUM})\s?单元|(?P<u2>\d{{1,2}})-(?=\d)))?"
+    rf"(?:[\s,]{{0,2}}(?:(?P<u>{_U_NUM})\s?(?:单元|门(?![牌口诊卫市店面]))|(?P<u2>\d{{1,2}})-(?=\d)))?"
     rf"|(?P<u3>{_U_NUM})\s?单元)"
     rf"(?:[\s,]{{0,2}}\d{{1,2}}\s?[层楼](?=\s?\d))?"  # a floor, implied by the room number
     rf"(?:[\s,:]{{0,3}}{_ROOM_LABEL}[\s:]{{0,2}}{_ROOM}{_ROOM_TAIL})?"

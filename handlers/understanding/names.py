@@ -20,6 +20,7 @@ from importlib import resources
 
 from handlers.understanding import segment
 from handlers.understanding.lexicon import domain_words, words_tagged
+from handlers.understanding.quantities import starts_quantity
 from handlers.understanding.scan import MASK, Scan
 
 _HAN = re.compile(r"[\u4e00-\u9fff]{2,4}")
@@ -31,9 +32,9 @@ _LEAD_GAP = re.compile(r"[\s:()的]{0,3}")
 _TRAIL_GAP = re.compile(r"[\s:()住家]{0,3}$")
 # In a strong context a dictionary word is still a name unless it is a very common word (明天).
 _COMMON_IN_STRONG = 3000
-# Standing alone next to an address, a dictionary word is a name unless it is this common.
-_COMMON_ALONE = 1000
-# Run together with other text, a word jieba tags as a name is still too common above this.
+# A dictionary word is an everyday word, not a name, from this frequency on (jieba's counts)…
+_RARE_WORD = 200
+# …and so is a word jieba tags as a name (its tags are loose: 谢谢, 文明) from this one on.
 _COMMON_NAME_WORD = 500
 _TRAILING_NOT_NAME = ("家", "的", "说", "报到", "打卡")
 # A surname with a form of address (方大姐, 王师傅) names nobody in particular: not a name.
@@ -101,8 +102,8 @@ def _plausible(word: str, role: Role, merged: bool, isolated: bool) -> bool:
         return freq < _COMMON_IN_STRONG
     if merged or freq == 0:  # jieba's HMM or our surname join made it: not an ordinary word
         return True
-    if isolated:
-        return freq < _COMMON_ALONE
+    if isolated:  # standing alone next to the address: a name unless it is an everyday word
+        return not _ordinary(word)
     return word in lex.names and freq < _COMMON_NAME_WORD
 
 
@@ -125,9 +126,33 @@ def _strip(word: str) -> str:
     return word
 
 
+def _ordinary(word: str) -> bool:
+    """A word residents use for something else than naming a person (全家, 挺好, 柴油)."""
+    if word in domain_words():
+        return True
+    lex = segment.lexicon()
+    return lex.freq.get(word, 0) >= (_COMMON_NAME_WORD if word in lex.names else _RARE_WORD)
+
+
 def _words(region: str, closed: bool) -> list[str]:
-    """jieba's words of *region*; two characters standing between separators are one word."""
-    return [region] if closed and len(region) == 2 else segment.cut(region)
+    """jieba's words of *region*, except that a name standing alone between separators is whole.
+
+    jieba's HMM splits unknown three-character names in odd places (陶静/有, 朱有/才): a
+    closed region of three characters (four with a compound surname) that starts with a
+    surname and holds no ordinary word is one name; two characters are one word anyway.
+    """
+    if closed and len(region) == 2:
+        return [region]
+    words = segment.cut(region)
+    if (
+        closed
+        and len(words) > 1
+        and (len(region) == 3 or (len(region) == 4 and region[:2] in _surnames()[1]))
+        and _has_surname(region)
+        and not any(_ordinary(w) for w in words if len(w) >= 2)
+    ):
+        return [region]
+    return words
 
 
 def _forward(scan: Scan, pos: int, role: Role) -> NameMatch | None:
@@ -141,6 +166,8 @@ def _forward(scan: Scan, pos: int, role: Role) -> NameMatch | None:
         return None
     word, merged = _join(_words(region, closed=end == len(text) or _SEPARATOR.match(text, end) is not None))
     word = _strip(word)
+    if starts_quantity(text, start + len(word)):
+        return None  # 柴油5升: goods, not a person
     if _plausible(word, role, merged, isolated=word == region):
         return NameMatch(word, role, start, start + len(word))
     return None

@@ -30,6 +30,7 @@ _TAIL_WORDS = tuple(sorted((
     "还有", "和", "以及", "送到", "送来", "送过来", "送", "谢谢", "麻烦了", "麻烦", "吧", "哦", "啊", "呀", "的",
     "就行", "就好", "即可", "左右", "各", "等等", "等", "要", "需要", "来", "就可以", "可以", "都行", "也行",
 ), key=len, reverse=True))  # fmt: skip
+_GOODS_TAGS = ("goods", "drug")
 _NEAR = 24  # how far back a quantity may look for its goods' name across a separator
 _DESCRIPTION = re.compile(r"^.{0,8}的(?=.)")  # 新鲜的猪肉, 5升的花生油, 大一点的
 # A name with these is a clause, not goods: 鸡蛋碎了, 心脏不好, 是不是.
@@ -70,10 +71,10 @@ def clean_name(raw: str) -> str:
     name = _LEAD.sub("", raw.strip())
     name = _DESCRIPTION.sub("", DESCRIPTOR_PREFIX.sub("", name))
     name = _LEAD.sub("", _strip_tail(name))
-    if not name or len(name) > 14 or _NOT_GOODS.search(name):
+    if not name or len(name) > 14 or not all(_inside_goods_word(name, m.start()) for m in _NOT_GOODS.finditer(name)):
         return ""
     tag = domain_words().get(name)
-    if tag is not None and tag not in ("goods", "drug"):
+    if tag is not None and tag not in _GOODS_TAGS:
         return ""  # 核酸, 抗原, 孩子 …
     return name
 
@@ -115,10 +116,19 @@ def _running_out_name(text: str) -> str:
 
 
 def _is_goods_word(name: str) -> bool:
+    """Whether *name* ends in a known goods word or a medicine's form (…片, …胶囊)."""
     words = domain_words()
     if _DRUG_SUFFIX.search(name):
         return True
-    return any(words.get(name[i:]) in ("goods", "drug") for i in range(len(name)))
+    return any(words.get(name[i:]) in _GOODS_TAGS for i in range(len(name)))
+
+
+def _inside_goods_word(name: str, pos: int) -> bool:
+    """Whether ``name[pos]`` is part of a known goods word (the 不 of 尿不湿, not the 了 of 碎了)."""
+    words = domain_words()
+    return any(
+        words.get(name[i:j]) in _GOODS_TAGS for i in range(max(0, pos - 4), pos + 1) for j in range(pos + 1, len(name) + 1)
+    )
 
 
 def read_items(scan: Scan) -> list[Item]:

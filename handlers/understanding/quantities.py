@@ -60,6 +60,11 @@ def claim_prices(scan: Scan) -> int:
     return count
 
 
+def starts_quantity(text: str, pos: int) -> bool:
+    """Whether a quantity (3斤, 两袋) begins at *pos*, after at most one space."""
+    return _QUANTITY.match(text, pos + (text[pos : pos + 1] == " ")) is not None
+
+
 def find_quantities(scan: Scan) -> list[Quantity]:
     """Every quantity in the unclaimed text, in order (not claimed: the caller decides)."""
     found = []
