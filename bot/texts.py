@@ -292,6 +292,24 @@ REPORT_ONLY_GROUPS = "请在网格群里发送这个命令。"
 REPORT_ANONYMOUS = "您正以匿名管理员身份发言，我无法确认您是谁。请在群设置里关闭“匿名发言”后再试。"
 REPORT_NOT_BOUND = "本群还没有绑定单位，请负责人先发送 <code>/bind 单位编码</code>。"
 
+# --- the ledger (台账: Excel sheets and CSV files; plain) ----------------------------------------
+LEDGER_CHECKINS = "打卡"
+LEDGER_ORDERS = "物资"
+LEDGER_RETURNEES = "返乡"
+LEDGER_ABNORMAL = "异常"
+LEDGER_CHECKIN_HEADER = ["日期", "村/社区", "网格", "地址", "户主", "人数", "打卡", "报告人数", "体温", "症状", "检测", "结果", "异常"]  # fmt: skip
+LEDGER_ORDER_HEADER = ["日期", "村/社区", "网格", "单号", "地址", "户主", "电话", "物品", "加急", "状态", "下单时间", "送达时间"]  # fmt: skip
+LEDGER_RETURNEE_HEADER = [
+    "报备日期", "村/社区", "网格", "地址", "姓名", "来自", "到达日期", "交通方式", "班次", "身份证后四位", "电话", "检测", "结果", "监测至",
+]  # fmt: skip
+LEDGER_ABNORMAL_HEADER = ["日期", "村/社区", "网格", "地址", "户主", "体温", "症状", "检测", "结果"]
+LEDGER_CHECKED = "已打卡"
+LEDGER_MISSING = "未打卡"
+LEDGER_DAY_OFF = "休息日"
+LEDGER_YES = "是"
+LEDGER_ITEM = "{name}{qty}{unit}"
+LEDGER_ORDER_STATUS = {"open": "待接单", "accepted": "已接单", "delivered": "已送达", "cancelled": "已取消"}
+
 # --- report run, export, generate county (CLI, plain) ----------------------------------------
 CLI_UNKNOWN_UNIT = "找不到编码 {code}"
 CLI_BAD_DATE = "“{value}” 不是日期，请写成 2026-12-01 这样的格式"

@@ -10,13 +10,14 @@ that began the day and ``as_of`` the instant the report describes (the cutoff, o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Self
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,6 +28,7 @@ from storage.models import (
     CheckIn,
     DayOff,
     Household,
+    OrderItem,
     OrderStatus,
     Person,
     Returnee,
@@ -343,3 +345,127 @@ async def add_days_off(session: AsyncSession, *, unit_id: int, days: Sequence[da
         .on_conflict_do_nothing(index_elements=["unit_id", "day"])
     )
     await session.exec(statement)
+
+
+# --- the ledger (台账): rows streamed for a subtree and a date range --------------------------
+
+_GRID, _VILLAGE = aliased(Unit, name="grid"), aliased(Unit, name="village")
+
+
+def _with_places(query: Any, grid_column: Any) -> Any:
+    """Join the grid and its village, for the ledger's place columns."""
+    return query.join(_GRID, col(_GRID.id) == grid_column).join(_VILLAGE, col(_VILLAGE.id) == col(_GRID.parent_id))
+
+
+async def stream_rows(session: AsyncSession, query: Any) -> AsyncIterator[Sequence[Any]]:
+    """Rows in batches from the server, so a county-wide ledger never sits in memory at once."""
+    result = await session.stream(query.execution_options(yield_per=2000))
+    async for row in result:
+        yield row
+
+
+def checkin_ledger(root_path: str | None, day: date) -> Any:
+    """Every active household of the subtree with its check-in that day, if any."""
+    checkin = aliased(CheckIn, name="checkin")
+    query = sa.select(
+        col(_VILLAGE.name),
+        col(_GRID.name),
+        col(_GRID.path),
+        col(Household.address),
+        col(Household.head),
+        col(Household.members),
+        col(checkin.id).is_not(None),
+        col(checkin.persons),
+        col(checkin.temperature),
+        col(checkin.symptoms),
+        col(checkin.test_type),
+        col(checkin.test_result),
+        col(checkin.abnormal),
+    ).outerjoin(checkin, sa.and_(col(checkin.household_id) == col(Household.id), col(checkin.day) == day))
+    query = _with_places(query, col(Household.grid_id)).where(col(Household.active).is_(True))
+    return _restrict(query, col(Household.grid_id), root_path).order_by(col(_GRID.path), col(Household.address))
+
+
+def order_ledger(root_path: str | None, start: date, end: date) -> Any:
+    query = sa.select(
+        col(SupplyOrder.id),
+        col(SupplyOrder.day),
+        col(_VILLAGE.name),
+        col(_GRID.name),
+        col(SupplyOrder.number),
+        col(Household.address),
+        col(Household.head),
+        func.coalesce(col(SupplyOrder.phone), col(Household.phone)),
+        col(SupplyOrder.urgent),
+        col(SupplyOrder.status),
+        col(SupplyOrder.created_at),
+        col(SupplyOrder.delivered_at),
+    ).join(Household, col(Household.id) == col(SupplyOrder.household_id))
+    query = _with_places(query, col(SupplyOrder.grid_id)).where(col(SupplyOrder.day).between(start, end))
+    return _restrict(query, col(SupplyOrder.grid_id), root_path).order_by(
+        col(SupplyOrder.day), col(_GRID.path), col(SupplyOrder.number)
+    )
+
+
+def order_item_ledger(root_path: str | None, start: date, end: date) -> Any:
+    """The items of the orders ``order_ledger`` lists: (order id, name, qty, unit)."""
+    query = (
+        sa.select(col(OrderItem.order_id), col(OrderItem.name), col(OrderItem.qty), col(OrderItem.unit))
+        .join(SupplyOrder, col(SupplyOrder.id) == col(OrderItem.order_id))
+        .where(col(SupplyOrder.day).between(start, end))
+        .order_by(col(OrderItem.id))
+    )
+    return _restrict(query, col(SupplyOrder.grid_id), root_path)
+
+
+def returnee_ledger(root_path: str | None, start: date, end: date) -> Any:
+    """Returnees reported in the range, or under monitoring during it."""
+    begun = func.coalesce(col(Returnee.arrival), col(Returnee.day))
+    query = sa.select(
+        col(Returnee.day),
+        col(_VILLAGE.name),
+        col(_GRID.name),
+        col(Household.address),
+        col(Returnee.name),
+        col(Returnee.origin),
+        col(Returnee.arrival),
+        col(Returnee.transport_mode),
+        col(Returnee.transport_number),
+        col(Returnee.id_last4),
+        col(Returnee.phone),
+        col(Returnee.test_type),
+        col(Returnee.test_result),
+        col(Returnee.monitor_until),
+    ).join(Household, col(Household.id) == col(Returnee.household_id))
+    query = _with_places(query, col(Returnee.grid_id)).where(
+        or_(col(Returnee.day).between(start, end), sa.and_(begun <= end, col(Returnee.monitor_until) >= start))
+    )
+    return _restrict(query, col(Returnee.grid_id), root_path).order_by(
+        col(Returnee.day), col(_GRID.path), col(Returnee.id)
+    )
+
+
+def abnormal_ledger(root_path: str | None, start: date, end: date) -> Any:
+    query = sa.select(
+        col(CheckIn.day),
+        col(_VILLAGE.name),
+        col(_GRID.name),
+        col(Household.address),
+        col(Household.head),
+        col(CheckIn.temperature),
+        col(CheckIn.symptoms),
+        col(CheckIn.test_type),
+        col(CheckIn.test_result),
+    ).join(Household, col(Household.id) == col(CheckIn.household_id))
+    query = _with_places(query, col(CheckIn.grid_id)).where(
+        col(CheckIn.day).between(start, end), col(CheckIn.abnormal).is_(True)
+    )
+    return _restrict(query, col(CheckIn.grid_id), root_path).order_by(
+        col(CheckIn.day), col(_GRID.path), col(Household.address)
+    )
+
+
+async def day_off_codes(session: AsyncSession, *, day: date) -> set[str | None]:
+    """Codes of the units off on ``day`` (None: everyone), to mark a grid off when a code is on its path."""
+    query = sa.select(col(Unit.code)).select_from(DayOff).outerjoin(Unit, col(Unit.id) == col(DayOff.unit_id))
+    return {row[0] for row in await _rows(session, query.where(col(DayOff.day) == day))}
