@@ -2,7 +2,8 @@
 
 jieba is imported lazily (``gridbot parse`` must start fast) and without ``pkg_resources``: jieba
 0.42 imports it only to open its bundled files and falls back to a plain ``open`` without it,
-which avoids both the slow import and setuptools' deprecation warning.
+which avoids both the slow import and setuptools' deprecation warning (and in setuptools ≥ 81,
+where ``pkg_resources`` is gone, it is what jieba does anyway).
 
 jieba's own start-up builds a prefix dictionary from ``dict.txt`` and caches it with marshal in
 the system temp dir; adding a user dictionary word by word on top costs more on every start.  We
@@ -21,6 +22,7 @@ import pickle
 import sys
 import tempfile
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,7 +60,12 @@ def _import_jieba() -> Any:
     if blocked:
         sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # makes the import fail fast
     try:
-        import jieba
+        # jieba's sources hold regexes like "\." in plain strings: compiling them (when no .pyc
+        # was written, e.g. a read-only install) warns, which must not reach the user.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", SyntaxWarning)
+            import jieba
     finally:
         if blocked:
             del sys.modules["pkg_resources"]
