@@ -84,10 +84,12 @@ SHORT_DAY = "{month}-{day:02d}"
 LIST_SEPARATOR = "、"
 
 STATUS_HEADER = "📊 <b>{unit}</b> {day}概况"
-STATUS_GRID = "打卡：{checked}/{households} 户（{rate}）\n异常：{abnormal} 户\n待送订单：{orders} 单{urgent}\n返乡监测：{monitoring} 人"
+STATUS_GRID = "打卡：{checked}/{households} 户（{rate}）\n异常：{abnormal} 户\n待送订单：{orders} 单{urgent}\n返乡监测：{monitoring} 人{due}"
 STATUS_URGENT = "（急 {count}）"
-STATUS_PART = "{unit}：打卡 {checked}/{households} · 异常 {abnormal} · 订单 {orders}{urgent} · 监测 {monitoring}"
-STATUS_TOTAL = "<b>合计</b>：打卡 {checked}/{households} 户（{rate}） · 异常 {abnormal} 户 · 待送订单 {orders} 单{urgent} · 返乡监测 {monitoring} 人"
+STATUS_TESTS_DUE = "（今日需检测 {count}）"
+STATUS_DAY_OFF = "休息日"
+STATUS_PART = "{unit}：打卡 {checked}/{households} · 异常 {abnormal} · 订单 {orders}{urgent} · 监测 {monitoring}{due}"
+STATUS_TOTAL = "<b>合计</b>：打卡 {checked}/{households} 户（{rate}） · 异常 {abnormal} 户 · 待送订单 {orders} 单{urgent} · 返乡监测 {monitoring} 人{due}"
 STATUS_ABNORMAL_HEADER = "<b>异常住户</b>："
 STATUS_ABNORMAL_LINE = "· {grid} {address} {head} {details}"
 
@@ -167,6 +169,7 @@ CHECKIN_PERSONS = "{persons}人"
 CHECKIN_TEMPERATURE = "{temperature}℃"
 CHECKIN_NO_SYMPTOMS = "无症状"
 CHECKIN_ABNORMAL = "⚠️异常"
+CHECKIN_NO_DETAILS = "已打卡"
 SYMPTOM_LABELS = {
     "fever": "发热",
     "cough": "咳嗽",

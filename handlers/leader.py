@@ -89,7 +89,21 @@ async def leader_view(
 
 async def status(update: Update, context: GridContext) -> None:
     """/status: today's check-ins, abnormal count, open orders and monitoring, for this unit."""
-    await leader_view(update, context, unit_status, view.status_messages)
+    request = await leader_request(update)
+    if request is None:
+        return
+    message, user = request
+    services = context.services
+    report = await unit_status(
+        services.sessions,
+        chat_id=message.chat_id,
+        user_id=user.id,
+        admin_ids=services.admin_ids,
+        day=local_day(message, services),
+        settings=services.settings,
+        now=message.date,
+    )
+    await reply_parts(message, [view.denied(report)] if isinstance(report, Denied) else view.status_messages(report))
 
 
 async def missing(update: Update, context: GridContext) -> None:

@@ -15,8 +15,8 @@ from bot.formatting import mask_name, mask_phone, mention, split_message
 from services.grid_status import HouseholdHistory, MissingReport, ReturneeReport, StatusReport
 from services.leader_scope import Denial, Denied
 from services.orders import OrdersReport
+from services.reports import UnitDayFigures
 from storage.models import CheckIn, OrderItem, Person, Unit, UnitLevel
-from storage.status import GridCounts
 
 
 def denied(result: Denied) -> str:
@@ -40,44 +40,49 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def _rate(checked: int, households: int) -> str:
-    return f"{round(100 * checked / households)}%" if households else "—"
+def _rate(figures: UnitDayFigures) -> str:
+    if figures.day_off:
+        return texts.STATUS_DAY_OFF
+    return "—" if figures.rate is None else f"{figures.rate:.0%}"
 
 
-def _urgent(count: int) -> str:
-    return texts.STATUS_URGENT.format(count=count) if count else ""
-
-
-def _figures(counts: GridCounts) -> dict[str, object]:
+def _figures(figures: UnitDayFigures) -> dict[str, object]:
+    counts = figures.counts
+    urgent = counts.orders_urgent_open
+    due = counts.returnees_tests_due
     return {
         "checked": counts.checked_in,
         "households": counts.households,
-        "rate": _rate(counts.checked_in, counts.households),
+        "rate": _rate(figures),
         "abnormal": counts.abnormal,
-        "orders": counts.open_orders,
-        "urgent": _urgent(counts.urgent_orders),
-        "monitoring": counts.monitoring,
+        "orders": counts.orders_open,
+        "urgent": texts.STATUS_URGENT.format(count=urgent) if urgent else "",
+        "monitoring": counts.returnees_monitoring,
+        "due": texts.STATUS_TESTS_DUE.format(count=due) if due else "",
     }
 
 
-def checkin_details(checkin: CheckIn) -> str:
-    """What a check-in said about health, in words: for leaders' eyes only."""
+def health_text(temperature: float | None, symptoms: str | None, test_type: str | None, result: str | None) -> str:
+    """Temperature, symptoms and test in words (``symptoms``: stored keys, '' = none stated): for leaders only."""
     parts = []
-    if checkin.persons is not None:
-        parts.append(texts.CHECKIN_PERSONS.format(persons=checkin.persons))
-    if checkin.temperature is not None:
-        parts.append(texts.CHECKIN_TEMPERATURE.format(temperature=_number(checkin.temperature)))
-    if checkin.symptoms == "":
+    if temperature is not None:
+        parts.append(texts.CHECKIN_TEMPERATURE.format(temperature=_number(temperature)))
+    if symptoms == "":
         parts.append(texts.CHECKIN_NO_SYMPTOMS)
-    elif checkin.symptoms:
-        symptoms = [s.strip() for s in checkin.symptoms.split(",") if s.strip()]
-        parts.append(texts.LIST_SEPARATOR.join(texts.SYMPTOM_LABELS.get(s, s) for s in symptoms))
-    if checkin.test_type or checkin.test_result:
-        test = texts.TEST_LABELS.get(checkin.test_type or "", "")
-        parts.append(test + texts.TEST_RESULT_LABELS.get(checkin.test_result or "", ""))
-    if checkin.abnormal:
-        parts.append(texts.CHECKIN_ABNORMAL)
-    return escape(" ".join(parts))
+    elif symptoms:
+        keys = [key.strip() for key in symptoms.split(",") if key.strip()]
+        parts.append(texts.LIST_SEPARATOR.join(texts.SYMPTOM_LABELS.get(key, key) for key in keys))
+    if test_type or result:
+        parts.append(texts.TEST_LABELS.get(test_type or "", "") + texts.TEST_RESULT_LABELS.get(result or "", ""))
+    return " ".join(parts)
+
+
+def checkin_details(checkin: CheckIn) -> str:
+    """One day's check-in of a household, in words."""
+    persons = texts.CHECKIN_PERSONS.format(persons=checkin.persons) if checkin.persons is not None else ""
+    health = health_text(checkin.temperature, checkin.symptoms, checkin.test_type, checkin.test_result)
+    flag = texts.CHECKIN_ABNORMAL if checkin.abnormal else ""
+    return escape(" ".join(part for part in (persons, health, flag) if part) or texts.CHECKIN_NO_DETAILS)
 
 
 def status_messages(report: StatusReport) -> list[str]:
@@ -85,20 +90,20 @@ def status_messages(report: StatusReport) -> list[str]:
     and the abnormal households (names masked)."""
     header = texts.STATUS_HEADER.format(unit=escape(report.unit.name), day=day_label(report.day))
     if report.unit.level == UnitLevel.GRID:
-        return [header + "\n" + texts.STATUS_GRID.format(**_figures(report.total))]
+        return [header + "\n" + texts.STATUS_GRID.format(**_figures(report.figures))]
     lines = [header]
-    lines += [texts.STATUS_PART.format(unit=escape(part.unit.name), **_figures(part.counts)) for part in report.parts]
-    lines.append(texts.STATUS_TOTAL.format(**_figures(report.total)))
+    lines += [texts.STATUS_PART.format(unit=escape(part.unit.name), **_figures(part)) for part in report.parts]
+    lines.append(texts.STATUS_TOTAL.format(**_figures(report.figures)))
     if report.abnormal:
         lines.append(texts.STATUS_ABNORMAL_HEADER)
         lines += [
             texts.STATUS_ABNORMAL_LINE.format(
-                grid=escape(grid.name),
-                address=escape(household.address),
-                head=escape(mask_name(household.head or "")),
-                details=checkin_details(checkin),
+                grid=escape(report.grid_names.get(row.grid_id, "")),
+                address=escape(row.address),
+                head=escape(row.head),
+                details=escape(health_text(row.temperature, row.symptoms, row.test_type, row.test_result)),
             )
-            for checkin, household, grid in report.abnormal
+            for row in report.abnormal
         ]
     return split_message(lines)
 

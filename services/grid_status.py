@@ -8,67 +8,66 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import Enum, auto
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.config import Settings
 from handlers.understanding.address import normalise_address
 from services.identity import may_manage
 from services.leader_scope import Denial, Denied, leader_unit
 from services.linking import KnownUser
+from services.reports import AbnormalDetail, UnitDayFigures, compile_reports
 from storage import orders, people, status
 from storage.db import SessionFactory, transaction
 from storage.models import CheckIn, Household, OrderItem, Person, Returnee, SupplyOrder, Unit, UnitLevel
-from storage.status import GridCounts
 
 #: How far back /household looks.
 HISTORY_DAYS = 7
 
 
 @dataclass(frozen=True)
-class UnitDay:
-    unit: Unit
-    counts: GridCounts
-
-
-@dataclass(frozen=True)
 class StatusReport:
-    """Totals for the group's unit; in a village or town group also one line per unit below
-    and the abnormal check-ins (its members are officials, so details may be shown masked)."""
+    """The group's unit as the daily report counts it, right now; in a village or town group also
+    the units below and the abnormal households (its members are officials: names come masked)."""
 
     unit: Unit
     day: date
-    total: GridCounts
-    parts: list[UnitDay] = field(default_factory=list)
-    abnormal: Sequence[tuple[CheckIn, Household, Unit]] = ()
-
-
-def _rolled_up(grids: Sequence[Unit], below: Sequence[Unit], counts: dict[int, GridCounts]) -> list[UnitDay]:
-    """Sum per-grid counts into the units directly below the group's unit."""
-    parts = []
-    for unit in below:
-        inside = [g for g in grids if g.path == unit.path or g.path.startswith(unit.path + "/")]
-        parts.append(UnitDay(unit, sum((counts.get(g.id or 0, GridCounts()) for g in inside), GridCounts())))
-    return parts
+    figures: UnitDayFigures
+    parts: list[UnitDayFigures] = field(default_factory=list)
+    abnormal: list[AbnormalDetail] = field(default_factory=list)
+    grid_names: dict[int, str] = field(default_factory=dict)
 
 
 async def unit_status(
-    factory: SessionFactory, *, chat_id: int, user_id: int, admin_ids: frozenset[int], day: date
+    factory: SessionFactory,
+    *,
+    chat_id: int,
+    user_id: int,
+    admin_ids: frozenset[int],
+    day: date,
+    settings: Settings,
+    now: datetime,
 ) -> StatusReport | Denied:
-    """Today's numbers for the group's unit: check-ins X/Y, abnormal, open orders, monitoring."""
+    """Today's numbers for the group's unit, compiled exactly as the daily report compiles them."""
     async with factory() as session:
         unit = await leader_unit(session, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids)
-        if isinstance(unit, Denied):
-            return unit
-        counts = await status.grid_counts(session, root=unit, day=day)
-        total = sum(counts.values(), GridCounts())
-        if unit.level == UnitLevel.GRID:
-            return StatusReport(unit=unit, day=day, total=total)
-        grids = await status.subtree_grids(session, root=unit)
-        parts = _rolled_up(grids, await status.children(session, unit=unit), counts)
-        abnormal = await status.abnormal_checkins(session, root=unit, day=day)
-        return StatusReport(unit=unit, day=day, total=total, parts=parts, abnormal=abnormal)
+    if isinstance(unit, Denied):
+        return unit
+    assert unit.id is not None
+    reports = await compile_reports(factory, day=day, root_code=unit.code, settings=settings, now=now)
+    figures = reports.figures[unit.id]
+    if unit.level == UnitLevel.GRID:
+        return StatusReport(unit=unit, day=day, figures=figures)
+    return StatusReport(
+        unit=unit,
+        day=day,
+        figures=figures,
+        parts=reports.children_of(unit.id),
+        abnormal=reports.abnormal_under(unit.id),
+        grid_names={grid.unit.id: grid.unit.name for grid in reports.grids_under(unit.id)},
+    )
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,7 @@ async def missing_checkins(
         unit = await leader_unit(session, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids)
         if isinstance(unit, Denied):
             return unit
-        counts = await status.grid_counts(session, root=unit, day=day)
+        households = await status.active_households(session, root=unit)
         rows = await status.households_without_checkin(session, root=unit, day=day)
         linked = await status.linked_people(session, household_ids=[h.id for h, _ in rows if h.id is not None])
         people: dict[int, list[Person]] = {}
@@ -107,7 +106,7 @@ async def missing_checkins(
         return MissingReport(
             unit=unit,
             day=day,
-            households=sum(c.households for c in counts.values()),
+            households=households,
             missing=[MissingHousehold(h, grid, people.get(h.id or 0, [])) for h, grid in rows],
             mention=mention,
         )

@@ -95,8 +95,8 @@ async def _close(
     return OrderChange(result, order.number, order, grid, items, source, resident)
 
 
-async def _numbered(session: AsyncSession, *, unit: Unit, number: int) -> tuple[SupplyOrder, Unit] | OrderChange:
-    found = await orders.orders_numbered(session, root=unit, number=number)
+def _single(found: Sequence[tuple[SupplyOrder, Unit]], number: int) -> tuple[SupplyOrder, Unit] | OrderChange:
+    """The one order a short number names, or why it names none (or several, above a grid)."""
     if not found:
         return OrderChange(Change.UNKNOWN, number)
     if len(found) > 1:
@@ -112,10 +112,10 @@ async def deliver_order(
         unit = await leader_unit(session, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids)
         if isinstance(unit, Denied):
             return unit
-        found = await _numbered(session, unit=unit, number=number)
-        if isinstance(found, OrderChange):
-            return found
-        order, grid = found
+        chosen = _single(await orders.orders_numbered(session, root=unit, number=number), number)
+        if isinstance(chosen, OrderChange):
+            return chosen
+        order, grid = chosen
         return await _close(session, order=order, grid=grid, status=OrderStatus.DELIVERED, user_id=user_id, now=now)
 
 
@@ -133,6 +133,15 @@ async def deliver_order_by_id(
         return await _close(session, order=order, grid=grid, status=OrderStatus.DELIVERED, user_id=user_id, now=now)
 
 
+async def _own(session: AsyncSession, *, order: SupplyOrder, user_id: int) -> bool:
+    """The order is the user's household's, or the user wrote it (before anyone linked them)."""
+    person = await people.get_person(session, telegram_user_id=user_id)
+    if person is not None and person.household_id == order.household_id:
+        return True
+    source = await orders.source_message(session, order=order)
+    return source is not None and source.sender_id == user_id
+
+
 async def cancel_order(
     factory: SessionFactory, *, chat_id: int, user_id: int, admin_ids: frozenset[int], number: int, now: datetime
 ) -> OrderChange | Denied:
@@ -141,16 +150,13 @@ async def cancel_order(
         unit = await bindings.bound_unit(session, chat_id=chat_id)
         if unit is None:
             return Denied(Denial.NOT_BOUND)
-        found = await _numbered(session, unit=unit, number=number)
-        if isinstance(found, OrderChange):
-            return found
-        order, grid = found
-        if not await may_manage(session, unit=grid, user_id=user_id, admin_ids=admin_ids):
-            person = await people.get_person(session, telegram_user_id=user_id)
-            source = await orders.source_message(session, order=order)
-            own = (person is not None and person.household_id == order.household_id) or (
-                source is not None and source.sender_id == user_id
-            )
-            if not own:
-                return OrderChange(Change.NOT_YOURS, number, order, grid)
+        found = await orders.orders_numbered(session, root=unit, number=number)
+        if found and not await may_manage(session, unit=unit, user_id=user_id, admin_ids=admin_ids):
+            found = [(order, grid) for order, grid in found if await _own(session, order=order, user_id=user_id)]
+            if not found:
+                return OrderChange(Change.NOT_YOURS, number)
+        chosen = _single(found, number)
+        if isinstance(chosen, OrderChange):
+            return chosen
+        order, grid = chosen
         return await _close(session, order=order, grid=grid, status=OrderStatus.CANCELLED, user_id=user_id, now=now)

@@ -10,7 +10,7 @@ from sqlmodel import col, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Household, MessageRecord, OrderItem, OrderStatus, SupplyOrder, Unit
-from storage.status import PENDING_ORDER, in_subtree
+from storage.reports import OPEN_STATUSES, in_subtree
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ async def pending_orders(session: AsyncSession, *, root: Unit) -> Sequence[tuple
         select(SupplyOrder, Household, Unit)
         .join(Household, col(Household.id) == col(SupplyOrder.household_id))
         .join(Unit, col(Unit.id) == col(SupplyOrder.grid_id))
-        .where(col(SupplyOrder.status).in_(PENDING_ORDER), in_subtree(root))
+        .where(col(SupplyOrder.status).in_(OPEN_STATUSES), in_subtree(col(Unit.path), root.path))
         .order_by(col(Unit.path), col(SupplyOrder.urgent).desc(), col(SupplyOrder.number))
     )
     return (await session.exec(query)).all()
@@ -52,7 +52,7 @@ async def shopping_list(session: AsyncSession, *, root: Unit) -> list[ShoppingLi
         select(OrderItem.name, OrderItem.unit, func.sum(OrderItem.qty), households)
         .join(SupplyOrder, col(SupplyOrder.id) == col(OrderItem.order_id))
         .join(Unit, col(Unit.id) == col(SupplyOrder.grid_id))
-        .where(col(SupplyOrder.status).in_(PENDING_ORDER), in_subtree(root))
+        .where(col(SupplyOrder.status).in_(OPEN_STATUSES), in_subtree(col(Unit.path), root.path))
         .group_by(col(OrderItem.name), col(OrderItem.unit))
         .order_by(households.desc(), col(OrderItem.name), col(OrderItem.unit))
     )
@@ -67,7 +67,7 @@ async def orders_numbered(session: AsyncSession, *, root: Unit, number: int) -> 
     query = (
         select(SupplyOrder, Unit)
         .join(Unit, col(Unit.id) == col(SupplyOrder.grid_id))
-        .where(SupplyOrder.number == number, in_subtree(root))
+        .where(SupplyOrder.number == number, in_subtree(col(Unit.path), root.path))
         .order_by(col(Unit.path))
     )
     return (await session.exec(query)).all()
@@ -93,7 +93,7 @@ async def close_order(session: AsyncSession, *, order_id: int, status: OrderStat
     stamp = {OrderStatus.DELIVERED: "delivered_at", OrderStatus.CANCELLED: "cancelled_at"}[status]
     statement = (
         update(SupplyOrder)
-        .where(col(SupplyOrder.id) == order_id, col(SupplyOrder.status).in_(PENDING_ORDER))
+        .where(col(SupplyOrder.id) == order_id, col(SupplyOrder.status).in_(OPEN_STATUSES))
         .values({"status": status, "handled_by": by, stamp: at})
     )
     result = await session.exec(statement)
@@ -106,7 +106,7 @@ async def recent_orders(session: AsyncSession, *, household_id: int, since: date
         select(SupplyOrder)
         .where(
             SupplyOrder.household_id == household_id,
-            (col(SupplyOrder.day) >= since) | col(SupplyOrder.status).in_(PENDING_ORDER),
+            (col(SupplyOrder.day) >= since) | col(SupplyOrder.status).in_(OPEN_STATUSES),
         )
         .order_by(col(SupplyOrder.day).desc(), col(SupplyOrder.number).desc())
     )

@@ -31,6 +31,7 @@ _TAIL_WORDS = tuple(sorted((
     "就行", "就好", "即可", "左右", "各", "等等", "等", "要", "需要", "来", "就可以", "可以", "都行", "也行",
 ), key=len, reverse=True))  # fmt: skip
 _GOODS_TAGS = ("goods", "drug")
+_PRONOUN = re.compile("[我你他她咱]")
 _NEAR = 24  # how far back a quantity may look for its goods' name across a separator
 _DESCRIPTION = re.compile(r"^.{0,8}的(?=.)")  # 新鲜的猪肉, 5升的花生油, 大一点的
 # A name with these is a clause, not goods: 鸡蛋碎了, 心脏不好, 是不是.
@@ -69,6 +70,8 @@ def _strip_tail(name: str) -> str:
 def clean_name(raw: str) -> str:
     """Goods' name without the words around it; ``""`` when nothing that looks like goods is left."""
     name = _LEAD.sub("", raw.strip())
+    pronoun = _PRONOUN.search(name)  # 鸡蛋我家是…: the goods end where the speaker begins
+    name = name[: pronoun.start()] if pronoun else name
     name = _DESCRIPTION.sub("", DESCRIPTOR_PREFIX.sub("", name))
     name = _LEAD.sub("", _strip_tail(name))
     if not name or len(name) > 14 or not all(_inside_goods_word(name, m.start()) for m in _NOT_GOODS.finditer(name)):
@@ -98,6 +101,19 @@ def _sides(text: str, quantities: list[Quantity]) -> list[tuple[_Side, _Side]]:
         right = _Side(clean_name(text[q.end : end]), shared=i + 1 < len(quantities) and end == hi)
         sides.append((left, right))
     return sides
+
+
+def _names_follow(sides: list[tuple[_Side, _Side]]) -> bool:
+    """Whether this message names goods after their quantities (两袋大米) rather than before.
+
+    The side holding more known goods wins (刘大爷家要两袋面粉一桶油: 面粉, 油 follow); on a tie,
+    the first quantity named on one side only shows the writer's habit.
+    """
+    before = sum(_is_goods_word(left.name) for left, _ in sides if left.name)
+    after = sum(_is_goods_word(right.name) for _, right in sides if right.name)
+    if before != after:
+        return after > before
+    return next((bool(right.name) for left, right in sides if bool(left.name) != bool(right.name)), False)
 
 
 def _previous_chunk(text: str, pos: int) -> str:
@@ -137,8 +153,7 @@ def read_items(scan: Scan) -> list[Item]:
     quantities = [q for q in find_quantities(scan) if not q.descriptor]
     sides = _sides(text, quantities)
     running_out = _running_out_name(text) if quantities else ""
-    # The message's habit (大米两袋 or 两袋大米): the first quantity named on one side only shows it.
-    after = next((bool(right.name) for left, right in sides if bool(left.name) != bool(right.name)), False)
+    after = _names_follow(sides)
     items: list[Item] = []
     for q, (left, right) in zip(quantities, sides, strict=True):
         first, second = (right, left) if after else (left, right)
@@ -186,4 +201,4 @@ def is_urgent(text: str) -> bool:
     if _URGENT.search(text):
         return True
     running_out = islice(_RUNNING_OUT.finditer(text), MAX_MATCHES)
-    return any(_DRUG_SUFFIX.search(_PEOPLE.sub("", m["name"])) for m in running_out)
+    return any("药" in m.group() or _DRUG_SUFFIX.search(_PEOPLE.sub("", m["name"])) for m in running_out)

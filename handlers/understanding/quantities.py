@@ -27,6 +27,7 @@ _QUANTITY = re.compile(
     rf"(?P<num>{_NUMBER})\s?(?P<unit>{_UNIT_RE})(?![A-Z])(?P<half>半)?"
     # not a duration, a headcount or a time of day: 两个小时, 三个人, 一个月
     r"(?!小时|钟头|多小时|星期|礼拜|月|多月|人|工作日|来月)"
+    r"|(?:[*×]|(?<![A-Z])X)\s?(?P<times>\d{1,3})(?![\d.])"  # 可乐*2: a count without a measure word
 )
 # A quantity followed by 的/装 describes the goods (5升的花生油, 10斤装大米), it is not the amount.
 _DESCRIPTOR_TAIL = re.compile(r"\s?(?:的|装)")
@@ -39,13 +40,13 @@ _PRICE = re.compile(
 
 
 _PRICE_HINT = re.compile("[元块]")
-_UNIT_HINT = re.compile("[" + "".join(sorted({unit[-1] for unit in UNITS})) + "]")
+_UNIT_HINT = re.compile("[*×" + "".join(sorted({unit[-1] for unit in UNITS})) + "]")
 
 
 @dataclass(frozen=True, slots=True)
 class Quantity:
     qty: float
-    unit: str
+    unit: str | None
     start: int
     end: int
     descriptor: bool  # 5升的 / 10斤装: part of the goods' description
@@ -69,7 +70,7 @@ def find_quantities(scan: Scan) -> list[Quantity]:
     """Every quantity in the unclaimed text, in order (not claimed: the caller decides)."""
     found = []
     for m in scan.finditer(_QUANTITY, _UNIT_HINT):
-        num, unit = m["num"], m["unit"]
+        num, unit = m["num"] or m["times"], m["unit"]
         if num == "两" and unit == "两":
             continue
         value = to_number(num)
@@ -78,5 +79,6 @@ def find_quantities(scan: Scan) -> list[Quantity]:
         if m["half"]:
             value += 0.5
         descriptor = _DESCRIPTOR_TAIL.match(scan.masked, m.end()) is not None
-        found.append(Quantity(value, _LATIN_UNITS.get(unit, unit), m.start(), m.end(), descriptor))
+        unit = _LATIN_UNITS.get(unit, unit) if unit else None
+        found.append(Quantity(value, unit, m.start(), m.end(), descriptor))
     return found
