@@ -80,6 +80,43 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _run_async(lambda: run_demo(db_path=args.db, interactive=args.interactive, out_dir=args.out))
 
 
+def cmd_report_run(args: argparse.Namespace) -> int:
+    from bot.report_cli import report_run
+
+    return _run_async(
+        lambda: report_run(
+            _settings(args), day=args.date, unit=args.unit, dry_run=args.dry_run, out=Path(args.out or "report-output")
+        )
+    )
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.report_cli import export
+
+    target = Path(args.output) if args.output else None
+    return _run_async(
+        lambda: export(_settings(args), unit=args.unit, start=args.start, end=args.end, fmt=args.format, target=target)
+    )
+
+
+def cmd_generate_county(args: argparse.Namespace) -> int:
+    from bot.report_cli import generate_county
+
+    if args.db:
+        from bot.config import Settings
+
+        settings = Settings.model_validate({"database": {"url": args.db}})
+    else:
+        settings = _settings(args)
+    return _run_async(lambda: generate_county(settings, seed=args.seed, day=args.date))
+
+
+def _day(value: str) -> Any:
+    from bot.report_cli import parse_day
+
+    return parse_day(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command tree, in one place."""
     common = argparse.ArgumentParser(add_help=False)
@@ -115,6 +152,33 @@ def build_parser() -> argparse.ArgumentParser:
     org_show = org.add_parser("show", parents=[common], help="print the unit tree with household counts")
     org_show.add_argument("code", nargs="?", metavar="CODE")
     org_show.set_defaults(handler=cmd_org_show)
+
+    report = commands.add_parser("report", help="daily reports up the chain").add_subparsers(
+        dest="report_command", required=True
+    )
+    report_run = report.add_parser("run", parents=[common], help="compile and send the day's reports (as scheduled)")
+    report_run.add_argument("--date", type=_day, metavar="YYYY-MM-DD", help="the day (default: today)")
+    report_run.add_argument("--unit", metavar="CODE", help="only this unit and those below it")
+    report_run.add_argument("--dry-run", action="store_true", help="print the messages instead of sending them")
+    report_run.add_argument("--out", metavar="DIR", help="folder for charts and ledgers (default: ./report-output)")
+    report_run.set_defaults(handler=cmd_report_run)
+
+    export = commands.add_parser("export", parents=[common], help="write the ledger (台账) for a date range")
+    export.add_argument("--unit", required=True, metavar="CODE", help="the unit (and everything below it)")
+    export.add_argument("--from", dest="start", required=True, type=_day, metavar="YYYY-MM-DD")
+    export.add_argument("--to", dest="end", required=True, type=_day, metavar="YYYY-MM-DD")
+    export.add_argument("--format", choices=["xlsx", "csv"], default="xlsx", help="xlsx (default) or csv files")
+    export.add_argument("-o", "--output", metavar="PATH", help="file (xlsx) or folder (csv) to write")
+    export.set_defaults(handler=cmd_export)
+
+    generate = commands.add_parser("generate", help="synthetic data for benchmarks").add_subparsers(
+        dest="generate_command", required=True
+    )
+    county = generate.add_parser("county", parents=[common], help="20 towns, 4,000 grids, 300,000 households")
+    county.add_argument("--db", metavar="URL", help="database URL (default: the config's)")
+    county.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    county.add_argument("--date", type=_day, metavar="YYYY-MM-DD", help="the day to fill (default: today)")
+    county.set_defaults(handler=cmd_generate_county)
     return parser
 
 

@@ -1,0 +1,114 @@
+"""Operator commands for reports: ``gridbot report run``, ``gridbot export``, ``gridbot generate county``.
+
+Each opens the database, calls the same service the bot and the scheduler call, and prints.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+from bot import texts
+from bot.config import Settings
+from bot.operations import open_database
+from services.ledger import LedgerFormat
+from services.messages_out import MessageKind
+from services.report_render import ledger_filename
+from services.report_run import Delivery, build_deliveries
+from services.reports import UnknownUnitError
+from storage.models import utcnow
+
+
+def parse_day(value: str) -> date:
+    """An argparse ``type``: a YYYY-MM-DD date, or a one-line Chinese error."""
+    import argparse
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(texts.CLI_BAD_DATE.format(value=value)) from None
+
+
+def _today(settings: Settings) -> date:
+    return utcnow().astimezone(settings.tz).date()
+
+
+def print_deliveries(deliveries: list[Delivery], out: Path) -> list[Path]:
+    """A dry run's output: each message as a person would read it; charts and ledgers saved to ``out``."""
+    from bot.playground import plain
+
+    written: list[Path] = []
+    for delivery in deliveries:
+        chat = str(delivery.chat_id) if delivery.chat_id is not None else texts.CLI_REPORT_UNBOUND
+        for part, message in enumerate(delivery.messages, start=1):
+            print(texts.CLI_REPORT_MESSAGE.format(kind=delivery.kind, unit=delivery.unit_code, chat=chat, part=part))
+            if message.kind == MessageKind.TEXT:
+                print(plain(message.text))
+                for row in message.reply_markup:
+                    print("  ".join(f"[{label}]" for label, _data in row))
+                continue
+            out.mkdir(parents=True, exist_ok=True)
+            path = out / message.filename
+            path.write_bytes(message.content or b"")
+            written.append(path)
+            print(texts.CLI_REPORT_FILE.format(kind=message.kind, path=path))
+            print(plain(message.caption))
+    return written
+
+
+async def report_run(
+    settings: Settings, *, day: date | None, unit: str | None, dry_run: bool, out: Path, now: datetime | None = None
+) -> int:
+    """Run the reports for ``day`` (default today) below ``unit`` (default all): print them, or queue them."""
+    async with open_database(settings) as factory:
+        try:
+            deliveries = await build_deliveries(
+                factory, settings=settings, day=day or _today(settings), root_code=unit, now=now
+            )
+        except UnknownUnitError:
+            print(texts.CLI_UNKNOWN_UNIT.format(code=unit), file=sys.stderr)
+            return 1
+        if dry_run:
+            print_deliveries(deliveries, out)
+            return 0
+        # The seam for the durable outbox (services/outbox.py): hand ``deliveries`` to it here.
+        print(texts.CLI_REPORT_NO_OUTBOX, file=sys.stderr)
+        return 2
+
+
+async def export(
+    settings: Settings, *, unit: str, start: date, end: date, fmt: LedgerFormat, target: Path | None
+) -> int:
+    """Write the ledger of ``unit`` for [start, end] as .xlsx, or as a folder of CSV files."""
+    from services.ledger import export_ledger
+
+    if start > end:
+        print(texts.CLI_BAD_RANGE.format(start=start, end=end), file=sys.stderr)
+        return 1
+    target = target or Path(ledger_filename(unit, start, end, ".xlsx" if fmt == "xlsx" else ""))
+    async with open_database(settings) as factory:
+        try:
+            await export_ledger(
+                factory, unit_code=unit, start=start, end=end, settings=settings, fmt=fmt, target=target
+            )
+        except UnknownUnitError:
+            print(texts.CLI_UNKNOWN_UNIT.format(code=unit), file=sys.stderr)
+            return 1
+    print(texts.CLI_EXPORT_DONE.format(path=target))
+    return 0
+
+
+async def generate_county(settings: Settings, *, seed: int, day: date | None) -> int:
+    """``gridbot generate county``: the synthetic county for benchmarks, into an empty database."""
+    from services.county import CountyNotEmptyError
+    from services.county import generate_county as generate
+
+    async with open_database(settings) as factory:
+        try:
+            summary = await generate(factory, day=day or _today(settings), settings=settings, seed=seed)
+        except CountyNotEmptyError:
+            print(texts.CLI_COUNTY_NOT_EMPTY, file=sys.stderr)
+            return 1
+    print(texts.CLI_COUNTY_DONE.format(day=day or _today(settings), **vars(summary)))
+    return 0
