@@ -327,3 +327,72 @@ CLI_COUNTY_DONE = (
     "{households} 户 {people} 人；{day} 打卡 {checkins}、订单 {orders}、返乡 {returnees}、已确认网格 {confirmed}"
 )
 CLI_COUNTY_NOT_EMPTY = "数据库里已经有单位了：示例县只能生成到空数据库中"
+
+# --- schedules: outbox, reminders, returnee follow-ups, notices, /remind (HTML) ----------------
+COMMAND_REMIND = "打卡提醒开关：/remind 开 或 /remind 关"
+COMMAND_NOTICE = "向下级各群发通知：/notice 内容"
+COMMAND_NOTICE_STATUS = "查看通知收到情况"
+
+OUTBOX_KIND_LABELS = {
+    "reminder": "打卡提醒",
+    "grid_report": "网格日报",
+    "village_digest": "村社区汇总",
+    "town_digest": "镇街汇总",
+    "followup": "返乡随访提醒",
+    "notice": "上级通知",
+    "broken": "群失联提醒",
+}
+OUTBOX_KIND_OTHER = "消息"
+OUTBOX_BINDING_BROKEN = (
+    "⚠️ 网格助手已无法在 {unit}（{code}）的群里发消息（可能被移出群或群已解散），{kind}没有送达。\n"
+    "请该单位负责人把网格助手拉回群，并在群里发送 <code>/bind {code}</code>。"
+)
+
+REMINDER_HEADER = "⏰ 打卡提醒（{time}）：本网格共 {total} 户，已打卡 {done} 户，还有 {missing} 户未打卡。"
+REMINDER_MENTIONS = "请以下住户在群里打卡：{mentions}"
+REMINDER_CALL = "请还没打卡的住户尽快在群里打卡。"
+REMINDER_UNLINKED = "另有 {count} 户未关联 Telegram 账号，请网格员电话联系。"
+MENTION_SEPARATOR = " "
+
+FOLLOWUP_PRIVATE = (
+    "您好！{name}于 {arrival} 返乡，今天是返乡第 {days} 天，按规定需要做一次核酸或抗原检测。\n"
+    "做完后请把结果发到这里或网格群，例如：<code>{example}</code>"
+)
+FOLLOWUP_EXAMPLE = "{name} 抗原阴性"
+FOLLOWUP_SOMEONE = "您家返乡人员"
+FOLLOWUP_GROUP = "📋 今日随访：{mentions} 您家今天有一项随访事项，请私聊 @{bot} 点“开始”查看，或联系网格员。"
+FOLLOWUP_GROUP_UNLINKED = "📋 今天另有 {count} 户有随访事项但未关联 Telegram，请网格员电话联系。"
+
+REMIND_USAGE = (
+    "用法：<code>/remind 开</code> 或 <code>/remind 关</code> 打开或关闭打卡提醒；"
+    "<code>/remind 点名开</code> 或 <code>/remind 点名关</code> 打开或关闭提醒里的 @点名。"
+    "在村社区或镇街群里设置，对其下所有网格生效。"
+)
+REMIND_STATUS = "{unit} 的打卡提醒：{reminders}；@点名：{mentions}。"
+REMIND_SWITCH = {True: "开", False: "关"}
+REMIND_INHERITED = "\n上级单位 {unit} 已关闭{what}，本单位暂按关闭处理。"
+REMIND_WHAT_REMINDERS = "打卡提醒"
+REMIND_WHAT_MENTIONS = "@点名"
+REMIND_REFUSED = "只有 {unit} 或其上级单位的负责人、或管理员可以设置打卡提醒。"
+REMIND_UNBOUND = "本群还没有绑定单位，请先发送 <code>/bind 单位编码</code>。"
+
+NOTICE_USAGE = "用法：<code>/notice 通知内容</code>。通知会发到本单位以下每个已绑定的群，并带“收到”按钮。"
+NOTICE_ONLY_UPPER = "通知只能在镇街或村社区的群里发出，发往其下各级群。"
+NOTICE_REFUSED = "只有 {unit} 或其上级单位的负责人、或管理员可以发通知。"
+NOTICE_ANONYMOUS = "您正以匿名管理员身份发言，我无法确认您是谁。请关闭“匿名发言”后再发通知。"
+NOTICE_TOO_LONG = "通知太长了（最多 {limit} 字），请分几次发。"
+NOTICE_NO_TARGETS = "{unit} 以下还没有已绑定的群，通知没有发出。"
+NOTICE_SENT = "📢 通知 #{id} 正在发往 {count} 个群。发送 /notice_status 查看收到情况。"
+NOTICE_MESSAGE = "📢 <b>通知</b>（{unit}）\n{text}\n\n看到后请点“收到”。"
+NOTICE_ACK_BUTTON = "收到"
+NOTICE_ACKED = "已确认收到，谢谢！"
+NOTICE_ACK_AGAIN = "您已经确认过了。"
+NOTICE_ACK_UNKNOWN = "这条通知已失效。"
+NOTICE_STATUS_NONE = "{unit} 还没有发过通知。"
+NOTICE_STATUS_UNKNOWN = "找不到本单位发出的通知 #{id}。"
+NOTICE_STATUS_HEADER = "📢 通知 #{id}（{at} 发出）：{acked}/{total} 个单位已收到\n{text}"
+NOTICE_STATUS_WAITING = "⬜ 未收到：{units}"
+NOTICE_STATUS_ACKED = "✅ 已收到：{units}"
+NOTICE_STATUS_UNIT = "{unit}（{people}人）"
+NOTICE_STATUS_SEPARATOR = "、"
+NOTICE_DIGEST_LINE = "📢 通知 #{id}：{acked}/{total} 个单位已收到"

@@ -116,6 +116,8 @@ class Person(SQLModel, table=True):
 class BindingStatus(StrEnum):
     ACTIVE = "active"
     REMOVED = "removed"
+    #: Telegram refused a scheduled message (403): the bot was removed without our noticing.
+    BROKEN = "broken"
 
 
 class ChatBinding(SQLModel, table=True):

@@ -1,0 +1,321 @@
+"""The durable outbox: every scheduled message is written before it is sent, and sent once.
+
+A message is keyed (unit, day, kind, part). ``enqueue`` inserts it only if the key is new, so a
+job that runs again after a restart adds nothing that was already due; ``deliver_due`` sends
+what is due through the paced sender and marks each row sent after Telegram's ok.
+
+Failures, and what becomes of the row:
+
+* 429 (after the rate limiter's own retries): tried again after ``retry_after``;
+* 5xx, network errors, timeouts: tried again with exponential backoff (5 s doubling, at most
+  10 min apart) for the rest of the row's day and the next; after that it is marked failed.
+  A timeout is waited out generously (``SEND_TIMEOUT``) because Telegram may deliver a message
+  whose answer never arrived; only a send that outlived that wait is retried (at-least-once);
+* 403 (bot removed from the group, or blocked by a person): the group's binding is marked
+  ``broken`` and the unit above is told, once a day; the chat's pending rows fail;
+* 400 "chat not found" as 403; a group upgraded to a supergroup moves binding and rows along;
+  any other 400 is a fault in the message itself: it fails at once and is logged.
+
+The parts of one message (a digest's text, chart, ledger) go in order: a part waits until the
+part before it was sent. Only one delivery runs at a time in a process (the caller's lock), and
+one bot process serves a database, as Telegram allows one poller or webhook per bot anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import Enum, auto
+from html import escape
+from typing import Any
+
+from telegram import Bot
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+
+from bot import texts
+from bot.config import Settings
+from bot.ratelimit import bulk_sending, retry_after_seconds
+from services.messages_out import MessageKind, OutgoingMessage
+from services.sender import send
+from storage import outbox as store
+from storage import units
+from storage.bindings import active_binding_of_unit
+from storage.db import SessionFactory, transaction
+from storage.models import OutboxMessage, utcnow
+
+log = logging.getLogger(__name__)
+
+FIRST_BACKOFF = timedelta(seconds=5)
+MAX_BACKOFF = timedelta(minutes=10)
+#: Seconds to wait for Telegram's answer to one send before counting it as lost.
+SEND_TIMEOUT = 60.0
+#: Chats served at once; the paced sender decides who actually goes when.
+CONCURRENCY = 8
+#: Outbox kind (``broken:<unit id>``) of the message telling the unit above that a group is unreachable.
+BROKEN_KIND = "broken"
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One message for the outbox, addressed and keyed."""
+
+    unit_id: int
+    chat_id: int
+    kind: str
+    part: int
+    message: OutgoingMessage
+
+
+def encode(message: OutgoingMessage) -> str:
+    """JSON with file content as base64: charts and ledgers are small enough for a text column."""
+    return json.dumps(
+        {
+            "kind": message.kind.value,
+            "text": message.text,
+            "caption": message.caption,
+            "filename": message.filename,
+            "content": None if message.content is None else base64.b64encode(message.content).decode("ascii"),
+            "reply_markup": [[list(button) for button in row] for row in message.reply_markup],
+        },
+        ensure_ascii=False,
+    )
+
+
+def decode(payload: str) -> OutgoingMessage:
+    data: dict[str, Any] = json.loads(payload)
+    content = data["content"]
+    return OutgoingMessage(
+        kind=MessageKind(data["kind"]),
+        text=data["text"],
+        caption=data["caption"],
+        filename=data["filename"],
+        content=None if content is None else base64.b64decode(content),
+        reply_markup=tuple(tuple((label, callback) for label, callback in row) for row in data["reply_markup"]),
+    )
+
+
+async def enqueue_all(
+    factory: SessionFactory, *, day: date, envelopes: Sequence[Envelope], now: datetime | None = None
+) -> int:
+    """Write the envelopes for ``day`` in one transaction, keeping any key already written; returns how many are new."""
+    rows = [
+        {
+            "unit_id": envelope.unit_id,
+            "day": day,
+            "kind": envelope.kind,
+            "part": envelope.part,
+            "chat_id": envelope.chat_id,
+            "payload": encode(envelope.message),
+        }
+        for envelope in envelopes
+    ]
+    async with transaction(factory) as session:
+        return await store.add_if_absent(session, rows=rows, now=now or utcnow())
+
+
+async def enqueue(
+    factory: SessionFactory,
+    *,
+    unit_id: int,
+    day: date,
+    kind: str,
+    part: int,
+    chat_id: int,
+    message: OutgoingMessage,
+    now: datetime | None = None,
+) -> bool:
+    """Write one message unless its key (unit_id, day, kind, part) exists; True when it is new."""
+    envelope = Envelope(unit_id=unit_id, chat_id=chat_id, kind=kind, part=part, message=message)
+    return await enqueue_all(factory, day=day, envelopes=[envelope], now=now) == 1
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    expired: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class _Fate(Enum):
+    RETRY = auto()
+    MOVED = auto()
+    GONE = auto()
+    REJECTED = auto()
+
+
+@dataclass(frozen=True)
+class _Failure:
+    fate: _Fate
+    error: str
+    retry_at: datetime | None = None
+    new_chat_id: int | None = None
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before the next try after ``attempts`` failed ones."""
+    doublings = min(max(attempts - 1, 0), 16)
+    return min(FIRST_BACKOFF * (1 << doublings), MAX_BACKOFF)
+
+
+def _classify(exc: Exception, *, attempts: int, now: datetime) -> _Failure:
+    error = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, RetryAfter):
+        return _Failure(_Fate.RETRY, error, retry_at=now + timedelta(seconds=retry_after_seconds(exc)))
+    if isinstance(exc, ChatMigrated):
+        return _Failure(_Fate.MOVED, error, retry_at=now, new_chat_id=exc.new_chat_id)
+    if isinstance(exc, Forbidden) or (isinstance(exc, BadRequest) and "chat not found" in exc.message.lower()):
+        return _Failure(_Fate.GONE, error)
+    if isinstance(exc, BadRequest):
+        return _Failure(_Fate.REJECTED, error)
+    if not isinstance(exc, TelegramError):
+        log.error("sending an outbox row failed unexpectedly", exc_info=exc)
+    return _Failure(_Fate.RETRY, error, retry_at=now + backoff(attempts + 1))
+
+
+def _due_chains(rows: Sequence[OutboxMessage], *, now: datetime, oldest_day: date) -> dict[int, list[OutboxMessage]]:
+    """Due rows grouped by chat, in order; a message's later parts only behind its first pending part."""
+    by_message: dict[tuple[int, date, str], list[OutboxMessage]] = defaultdict(list)
+    for row in rows:
+        by_message[(row.unit_id, row.day, row.kind)].append(row)
+    chains: dict[int, list[OutboxMessage]] = defaultdict(list)
+    for parts in by_message.values():
+        first = parts[0]
+        if first.day >= oldest_day and store.as_utc(first.next_attempt_at) <= now:
+            chains[first.chat_id].extend(sorted(parts, key=lambda row: row.part))
+    return chains
+
+
+async def deliver_due(
+    factory: SessionFactory,
+    bot: Bot,
+    *,
+    settings: Settings,
+    now: datetime | None = None,
+    timeout: float = SEND_TIMEOUT,
+    concurrency: int = CONCURRENCY,
+) -> DeliveryReport:
+    """Send every pending row that is due at ``now``; chats in parallel, each chat's rows in order."""
+    now = store.as_utc(now or utcnow())
+    oldest_day = now.astimezone(settings.tz).date() - timedelta(days=1)
+    report = DeliveryReport()
+    async with factory() as session:
+        rows = await store.pending(session)
+    expired = [row.id for row in rows if row.day < oldest_day and row.id is not None]
+    if expired:
+        async with transaction(factory) as session:
+            await store.mark_failed(session, row_ids=expired, error="expired: its day is over", attempted=False)
+        report.expired = len(expired)
+    limit = asyncio.Semaphore(concurrency)
+
+    async def chat_chain(chain: list[OutboxMessage]) -> None:
+        async with limit:
+            for row in chain:
+                if not await _attempt(factory, bot, row, settings=settings, now=now, timeout=timeout, report=report):
+                    return
+
+    with bulk_sending():
+        await asyncio.gather(
+            *(chat_chain(chain) for chain in _due_chains(rows, now=now, oldest_day=oldest_day).values())
+        )
+    return report
+
+
+async def _attempt(
+    factory: SessionFactory,
+    bot: Bot,
+    row: OutboxMessage,
+    *,
+    settings: Settings,
+    now: datetime,
+    timeout: float,
+    report: DeliveryReport,
+) -> bool:
+    """Send one row and record the outcome; False when the rest of its chat must wait."""
+    assert row.id is not None
+    try:
+        sent = await send(bot, row.chat_id, decode(row.payload), timeout=timeout)
+    except Exception as exc:
+        failure = _classify(exc, attempts=row.attempts, now=now)
+        report.errors.append(failure.error)
+        await _record_failure(factory, row, failure, settings=settings, now=now, report=report)
+        return failure.fate is _Fate.REJECTED
+    async with transaction(factory) as session:
+        await store.mark_sent(session, row_id=row.id, message_id=sent.message_id, at=utcnow())
+    report.sent += 1
+    return True
+
+
+async def _record_failure(
+    factory: SessionFactory,
+    row: OutboxMessage,
+    failure: _Failure,
+    *,
+    settings: Settings,
+    now: datetime,
+    report: DeliveryReport,
+) -> None:
+    assert row.id is not None
+    log.warning("outbox row %s (%s to %s) failed: %s", row.id, row.kind, row.chat_id, failure.error)
+    if failure.fate is _Fate.RETRY or failure.fate is _Fate.MOVED:
+        chat_id = failure.new_chat_id or row.chat_id
+        async with transaction(factory) as session:
+            if failure.new_chat_id is not None:
+                await store.move_chat(session, old_chat_id=row.chat_id, new_chat_id=failure.new_chat_id)
+            assert failure.retry_at is not None
+            await store.mark_retry(session, row_id=row.id, at=failure.retry_at, error=failure.error, chat_id=chat_id)
+        report.retried += 1
+        return
+    if failure.fate is _Fate.REJECTED:
+        async with transaction(factory) as session:
+            await store.mark_failed(session, row_ids=[row.id], error=failure.error, attempted=True)
+        report.failed += 1
+        return
+    async with transaction(factory) as session:
+        ids = await store.pending_ids_for_chat(session, chat_id=row.chat_id)
+        await store.mark_failed(session, row_ids=ids, error=failure.error, attempted=True)
+        if row.chat_id > 0:
+            await store.stop_private_chat(session, telegram_user_id=row.chat_id)
+            broken_unit = None
+        else:
+            broken_unit = await store.break_binding(session, chat_id=row.chat_id)
+    report.failed += len(ids)
+    if broken_unit is not None:
+        await _tell_unit_above(factory, unit_id=broken_unit, kind=row.kind, settings=settings, now=now)
+
+
+async def _tell_unit_above(
+    factory: SessionFactory, *, unit_id: int, kind: str, settings: Settings, now: datetime
+) -> None:
+    """Post to the parent unit's group (or, for a town, to the admins) that a group is unreachable."""
+    async with factory() as session:
+        unit = await units.get_unit(session, unit_id=unit_id)
+        parent = (
+            None if unit is None or unit.parent_id is None else await units.get_unit(session, unit_id=unit.parent_id)
+        )
+        binding = (
+            None if parent is None or parent.id is None else await active_binding_of_unit(session, unit_id=parent.id)
+        )
+    if unit is None:
+        return
+    label = texts.OUTBOX_KIND_LABELS.get(kind.split(":")[0], texts.OUTBOX_KIND_OTHER)
+    message = OutgoingMessage.of_text(
+        texts.OUTBOX_BINDING_BROKEN.format(unit=escape(unit.name), code=escape(unit.code), kind=label)
+    )
+    day = now.astimezone(settings.tz).date()
+    if parent is not None and parent.id is not None and binding is not None:
+        targets = [(parent.id, binding.chat_id)]
+    else:
+        targets = [(unit_id, admin) for admin in sorted(settings.admins.user_ids)]
+    envelopes = [
+        Envelope(unit_id=target_unit, chat_id=chat_id, kind=f"{BROKEN_KIND}:{unit_id}", part=part, message=message)
+        for part, (target_unit, chat_id) in enumerate(targets)
+    ]
+    await enqueue_all(factory, day=day, envelopes=envelopes, now=now)

@@ -1,0 +1,51 @@
+"""Posting an ``OutgoingMessage``: the one place a plain message becomes a Bot API call.
+
+Every request still passes the application's paced rate limiter (``bot.ratelimit``); callers that
+send in bulk wrap their sends in ``bulk_sending()`` so replies to people go first.
+"""
+
+from __future__ import annotations
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+from telegram.constants import ParseMode
+
+from services.messages_out import Keyboard, MessageKind, OutgoingMessage
+
+
+def keyboard(rows: Keyboard) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+async def send(bot: Bot, chat_id: int, message: OutgoingMessage, *, timeout: float = 30.0) -> Message:
+    """Send ``message`` in HTML, waiting up to ``timeout`` seconds to write it and for the answer.
+
+    A generous timeout matters: Telegram may still deliver a message whose answer the client gave
+    up waiting for, and resending it then posts it twice.
+    """
+    markup = keyboard(message.reply_markup)
+    match message.kind:
+        case MessageKind.TEXT:
+            return await bot.send_message(
+                chat_id,
+                message.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                read_timeout=timeout,
+                write_timeout=timeout,
+            )
+        case MessageKind.PHOTO | MessageKind.DOCUMENT:
+            post = bot.send_photo if message.kind is MessageKind.PHOTO else bot.send_document
+            return await post(
+                chat_id,
+                InputFile(message.content or b"", filename=message.filename),
+                caption=message.caption or None,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                read_timeout=timeout,
+                write_timeout=timeout,
+            )
+    raise AssertionError(message.kind)

@@ -1,0 +1,151 @@
+"""Queries on the outbox of scheduled messages (see ``OutboxMessage``).
+
+Instants are bound as UTC: SQLite keeps no offset, so a local time written there would compare
+wrongly with the UTC times beside it; values read back from SQLite get their UTC zone again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, func, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import BindingStatus, ChatBinding, OutboxMessage, OutboxStatus, Person
+
+_ERROR_LENGTH = 512
+
+
+def as_utc(instant: datetime) -> datetime:
+    """Aware instants converted to UTC; naive ones (read back from SQLite) are UTC already."""
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OutboxMessage)
+
+
+async def add_if_absent(session: AsyncSession, *, rows: Sequence[dict[str, Any]], now: datetime) -> int:
+    """Insert rows (unit_id, day, kind, part, chat_id, payload); an existing key keeps its row.
+
+    Returns how many were new. The first writer of a key wins, so a job re-run after a restart
+    cannot replace, or add to, what was already due.
+    """
+    if not rows:
+        return 0
+    at = as_utc(now)
+    values = [{**row, "status": OutboxStatus.PENDING, "next_attempt_at": at, "created_at": at} for row in rows]
+    statement = (
+        _insert(session).values(values).on_conflict_do_nothing(index_elements=["unit_id", "day", "kind", "part"])
+    )
+    result = await session.exec(statement)
+    return int(result.rowcount or 0)
+
+
+async def pending(session: AsyncSession) -> Sequence[OutboxMessage]:
+    """Every row still to send, in the order it was written (the parts of one message in order)."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING)
+        .order_by(col(OutboxMessage.day), col(OutboxMessage.id))
+    )
+    return (await session.exec(query)).all()
+
+
+async def next_attempt_at(session: AsyncSession) -> datetime | None:
+    """When the earliest pending row becomes due."""
+    query = select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == OutboxStatus.PENDING)
+    earliest = (await session.exec(query)).one()
+    return None if earliest is None else as_utc(earliest)
+
+
+async def mark_sent(session: AsyncSession, *, row_id: int, message_id: int, at: datetime) -> None:
+    statement = (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == row_id)
+        .values(
+            status=OutboxStatus.SENT,
+            sent_at=as_utc(at),
+            telegram_message_id=message_id,
+            attempts=OutboxMessage.attempts + 1,
+            last_error=None,
+        )
+    )
+    await session.exec(statement)
+
+
+async def mark_retry(session: AsyncSession, *, row_id: int, at: datetime, error: str, chat_id: int) -> None:
+    """A failed attempt: try again at ``at`` (to ``chat_id``, which a migrated group changes)."""
+    statement = (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == row_id)
+        .values(
+            next_attempt_at=as_utc(at),
+            attempts=OutboxMessage.attempts + 1,
+            last_error=error[:_ERROR_LENGTH],
+            chat_id=chat_id,
+        )
+    )
+    await session.exec(statement)
+
+
+async def mark_failed(session: AsyncSession, *, row_ids: Sequence[int], error: str, attempted: bool) -> None:
+    """Give up on rows; ``attempted`` counts this as an attempt (not for rows that expired unsent)."""
+    values: dict[str, Any] = {"status": OutboxStatus.FAILED, "last_error": error[:_ERROR_LENGTH]}
+    if attempted:
+        values["attempts"] = OutboxMessage.attempts + 1
+    await session.exec(update(OutboxMessage).where(col(OutboxMessage.id).in_(row_ids)).values(**values))
+
+
+async def pending_ids_for_chat(session: AsyncSession, *, chat_id: int) -> list[int]:
+    query = select(OutboxMessage.id).where(
+        OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.PENDING
+    )
+    return [row_id for row_id in await session.exec(query) if row_id is not None]
+
+
+async def sent_kinds(session: AsyncSession, *, day: date) -> dict[str, int]:
+    """How many rows of each kind were sent for ``day`` (for status output and tests)."""
+    query = (
+        select(OutboxMessage.kind, func.count())
+        .where(OutboxMessage.day == day, OutboxMessage.status == OutboxStatus.SENT)
+        .group_by(col(OutboxMessage.kind))
+    )
+    return {kind: int(count) for kind, count in await session.exec(query)}
+
+
+async def break_binding(session: AsyncSession, *, chat_id: int) -> int | None:
+    """The bot may no longer write to this group: an active binding becomes ``broken``.
+
+    Returns the unit it was bound to, or None when the binding was not active (already removed
+    by the bot's own removal update, or unbound on purpose: nobody needs telling twice).
+    """
+    binding = (
+        await session.exec(
+            select(ChatBinding).where(ChatBinding.chat_id == chat_id, ChatBinding.status == BindingStatus.ACTIVE)
+        )
+    ).first()
+    if binding is None:
+        return None
+    binding.status = BindingStatus.BROKEN
+    session.add(binding)
+    return binding.unit_id
+
+
+async def move_chat(session: AsyncSession, *, old_chat_id: int, new_chat_id: int) -> None:
+    """A group became a supergroup under a new id: its binding and pending rows follow it."""
+    await session.exec(update(ChatBinding).where(col(ChatBinding.chat_id) == old_chat_id).values(chat_id=new_chat_id))
+    await session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.chat_id) == old_chat_id, col(OutboxMessage.status) == OutboxStatus.PENDING)
+        .values(chat_id=new_chat_id)
+    )
+
+
+async def stop_private_chat(session: AsyncSession, *, telegram_user_id: int) -> None:
+    """The person blocked the bot: stop writing privately until they press Start again."""
+    await session.exec(update(Person).where(col(Person.telegram_user_id) == telegram_user_id).values(started_bot=False))
