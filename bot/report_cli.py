@@ -15,7 +15,7 @@ from bot.operations import open_database
 from services.ledger import LedgerFormat
 from services.messages_out import MessageKind
 from services.report_render import ledger_filename
-from services.report_run import Delivery, build_deliveries
+from services.report_run import Delivery, build_deliveries, run_reports
 from services.reports import UnknownUnitError
 from storage.models import utcnow
 
@@ -60,21 +60,26 @@ def print_deliveries(deliveries: list[Delivery], out: Path) -> list[Path]:
 async def report_run(
     settings: Settings, *, day: date | None, unit: str | None, dry_run: bool, out: Path, now: datetime | None = None
 ) -> int:
-    """Run the reports for ``day`` (default today) below ``unit`` (default all): print them, or queue them."""
+    """Run the reports for ``day`` (default today) below ``unit`` (default all): print them, or queue them for the bot."""
     async with open_database(settings) as factory:
         try:
-            deliveries = await build_deliveries(
+            if dry_run:
+                deliveries = await build_deliveries(
+                    factory, settings=settings, day=day or _today(settings), root_code=unit, now=now
+                )
+                print_deliveries(deliveries, out)
+                return 0
+            deliveries, queued = await run_reports(
                 factory, settings=settings, day=day or _today(settings), root_code=unit, now=now
             )
         except UnknownUnitError:
             print(texts.CLI_UNKNOWN_UNIT.format(code=unit), file=sys.stderr)
             return 1
-        if dry_run:
-            print_deliveries(deliveries, out)
-            return 0
-        # The seam for the durable outbox (services/outbox.py): hand ``deliveries`` to it here.
-        print(texts.CLI_REPORT_NO_OUTBOX, file=sys.stderr)
-        return 2
+    unbound = [d.unit_code for d in deliveries if d.chat_id is None]
+    print(texts.CLI_REPORT_QUEUED.format(count=queued, units=len(deliveries) - len(unbound)))
+    if unbound:
+        print(texts.CLI_REPORT_SKIPPED.format(units=texts.REPORT_LIST_SEPARATOR.join(unbound)))
+    return 0
 
 
 async def export(

@@ -9,7 +9,7 @@ worker thread or stream in batches so the bot keeps answering while a county's d
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -18,6 +18,7 @@ from services import report_render
 from services.charts import unit_chart
 from services.ledger import ledger_xlsx
 from services.messages_out import OutgoingMessage
+from services.outbox import Envelope, enqueue_all
 from services.reports import ReportSet, compile_reports
 from storage.db import SessionFactory
 from storage.models import UnitLevel
@@ -42,9 +43,6 @@ class Delivery:
     day: date
     kind: str
     messages: tuple[OutgoingMessage, ...]
-
-
-Deliver = Callable[[Sequence[Delivery]], Awaitable[None]]
 
 
 async def build_deliveries(
@@ -97,14 +95,22 @@ async def run_reports(
     *,
     settings: Settings,
     day: date,
-    deliver: Deliver,
     root_code: str | None = None,
     levels: Collection[UnitLevel] = ALL_LEVELS,
     now: datetime | None = None,
-) -> list[Delivery]:
-    """Compile and render the reports, then hand those addressed to a group to ``deliver`` (the outbox)."""
+) -> tuple[list[Delivery], int]:
+    """Compile and render the reports, then write those addressed to a group into the durable outbox.
+
+    Returns the deliveries and how many messages were newly queued: a re-run of the same day and
+    level queues nothing twice (the outbox keys on unit, day, kind and part).
+    """
     deliveries = await build_deliveries(
         factory, settings=settings, day=day, root_code=root_code, levels=levels, now=now
     )
-    await deliver([delivery for delivery in deliveries if delivery.chat_id is not None])
-    return deliveries
+    envelopes = [
+        Envelope(unit_id=d.unit_id, chat_id=d.chat_id, kind=d.kind, part=part, message=message)
+        for d in deliveries
+        if d.chat_id is not None
+        for part, message in enumerate(d.messages)
+    ]
+    return deliveries, await enqueue_all(factory, day=day, envelopes=envelopes, now=now)
