@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -51,8 +52,51 @@ async def first_contact(stage: Stage) -> None:
     await stage.say(ADMIN_ID, ADMIN_ID, "/whoami")
 
 
+async def _order_notices(stage: Stage, code: str) -> list[tuple[int, str, str]]:
+    """The grid's order notices still offering 送达: (message id, order number, callback data)."""
+    notices = []
+    for message in await stage.playground.client.bot_messages(stage.groups[code]):
+        buttons = [b for row in (message.reply_markup or {}).get("inline_keyboard", []) for b in row]
+        data = next(
+            (b["callback_data"] for b in buttons if b.get("callback_data", "").startswith("order:deliver:")), None
+        )
+        number = re.search(r"#(\d+)", message.text or "")
+        if data and number:
+            notices.append((message.message_id, number.group(1), data))
+    return notices
+
+
+async def leaders_look(stage: Stage) -> None:
+    """The grid leader checks the day, delivers by the button, a resident cancels; the village sums up."""
+    grid = stage.town.grids()[0]
+    leader, residents = grid.leaders[0], stage.residents[grid.code]
+    households = stage.town.households_of(grid.code)
+    await stage.say(residents[3], grid.code, f"{households[3].address} 大米两袋 鸡蛋一板")
+    await stage.say(residents[4], grid.code, f"{households[4].address} 要一袋大米，降压药一盒，急")
+    await stage.say(residents[5], grid.code, f"{households[5].address} 全家3口 体温36.6 无症状")
+    await stage.say(residents[6], grid.code, f"{households[6].address} 老伴咳嗽 体温37.8")
+    await stage.say(residents[7], grid.code, f"报备：我儿子昨天从北京坐G123回来，住{households[7].address}")
+    for command in ("/status", "/missing", "/orders"):
+        await stage.say(leader, grid.code, command)
+    notices = await _order_notices(stage, grid.code)
+    if notices:
+        message_id, _number, data = notices[0]
+        chat_id = stage.groups[grid.code]
+        await stage.playground.client.press_button(user_id=leader, chat_id=chat_id, message_id=message_id, data=data)
+        await stage.playground.settle()
+        await stage.show()
+    await stage.say(residents[2], grid.code, f"{households[2].address} 酱油一瓶 食盐两袋")
+    mine = await _order_notices(stage, grid.code)
+    if mine:
+        await stage.say(residents[2], grid.code, f"/cancel {mine[-1][1]}")
+    await stage.say(leader, grid.code, "/returnees")
+    village = stage.unit(grid.parent)
+    await stage.say(village.leaders[0], village.code, "/status")
+
+
 SCENES: list[Scene] = [
     Scene("机器人进群：各级负责人把网格助手拉进群", bot_joins_groups),
     Scene("绑定：负责人发送 /bind 把群绑定到单位", binding),
     Scene("初次使用：/start、/help、/whoami", first_contact),
+    Scene("网格长查看：/status、/missing、/orders、一键送达、居民 /cancel、/returnees、村级汇总", leaders_look),
 ]
