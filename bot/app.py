@@ -18,13 +18,14 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     Defaults,
+    MessageHandler,
     filters,
 )
 
 from bot import texts
 from bot.ratelimit import PacedRateLimiter
 from bot.state import BotData, GridApplication, GridContext, Services
-from handlers import binding, errors, leader, orders, reports, start
+from handlers import binding, errors, leader, messages, orders, reports, start
 
 #: Everyone's menu (private chats) and groups' menu, then the fuller one group admins see.
 RESIDENT_COMMANDS = [
@@ -47,6 +48,9 @@ LEADER_COMMANDS = [
     BotCommand("zero", texts.COMMAND_ZERO),
     BotCommand("dayoff", texts.COMMAND_DAYOFF),
 ]
+
+#: What residents write, new or edited, in groups or privately; commands stay with their handlers.
+RESIDENT_TEXT = filters.TEXT & ~filters.COMMAND & (filters.UpdateType.MESSAGE | filters.UpdateType.EDITED_MESSAGE)
 
 
 async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -76,6 +80,7 @@ def build_application(services: Services) -> GridApplication:
     application.add_handlers(
         [
             CommandHandler("start", leader.household_start, filters.ChatType.PRIVATE & leader.HOUSEHOLD_LINK),
+            CommandHandler("start", messages.start_alerts, filters.ChatType.PRIVATE & messages.ALERTS_LINK),
             CommandHandler("start", start.start),
             CommandHandler("help", start.help_command),
             CommandHandler("whoami", start.whoami),
@@ -94,6 +99,8 @@ def build_application(services: Services) -> GridApplication:
             CommandHandler("dayoff", reports.dayoff),
             CallbackQueryHandler(reports.confirm_button, pattern=r"^report:confirm:"),
             ChatMemberHandler(binding.membership, ChatMemberHandler.MY_CHAT_MEMBER),
+            MessageHandler(RESIDENT_TEXT, messages.on_text),
+            MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, messages.on_members),
         ]
     )
     application.add_error_handler(errors.on_error)

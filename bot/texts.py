@@ -182,6 +182,30 @@ SYMPTOM_LABELS = {
 TEST_LABELS = {"pcr": "核酸", "antigen": "抗原"}
 TEST_RESULT_LABELS = {"negative": "阴性", "positive": "阳性", "done": "已做", "pending": "待出结果"}
 
+# --- group life: residents' check-ins, orders, returnee reports as they write them (HTML) ------
+ACK_REACTION = "✍"
+ACK_FALLBACK = "✍ 已登记"
+ADDRESS_EXAMPLE = "3-2-501"
+ASK_ADDRESS_CHECKIN = "请回复您家的门牌号，例如 <code>{example}</code>，我把这条打卡记到您家。（今天只提醒这一次）"
+ASK_ADDRESS_RESEND = "请带上您家的门牌号再发一次，例如 <code>{example}</code>。（今天只提醒这一次）"
+ASK_ADDRESS_UNKNOWN = "名册里没有 {address} 这一户，请核对门牌，照 <code>{example}</code> 的写法再发一次。（今天只提醒这一次）"
+ORDER_NOTICE = "🛒 订单 <b>#{number}</b> 已登记{urgent}：{items}\n送达后网格员点「已送达」；要取消请发送 /cancel {number}"
+ORDER_NOTICE_EDITED = "🛒 订单 <b>#{number}</b> 已更新{urgent}：{items}"
+ORDER_NOTICE_URGENT = "（加急）"
+ORDER_NOTICE_NO_ITEMS = "还没写要买什么"
+ORDER_ASK_QUANTITY = "\n请补充数量：{names}（直接修改原消息即可）"
+ORDER_DELIVER_BUTTON = "✅ 已送达"
+ORDER_EDIT_TOO_LATE = "订单 #{number} {status}，这次修改没有生效；如还需要，请重新下单。"
+ABNORMAL_ADVICE = "已收到，网格员会尽快联系您。请先居家休息、暂不外出；如有胸闷、呼吸困难请立即拨打 120。"
+ALERT_CHECKIN_LEADER = "⚠️ <b>异常打卡</b>　{grid}\n{address} {name}{phone}\n{details}\n原话：{text}"
+ALERT_CHECKIN_VILLAGE = "⚠️ <b>异常打卡</b>　{grid} {address} {name}：{details}。请网格长及时跟进。"
+ALERT_ORDER_LEADER = "🚨 <b>加急订单 #{number}</b>　{grid}\n{address} {name}{phone}\n{items}"
+ALERT_PHONE = "　📞 {phone}"
+ALERT_START_LINK = '网格长请<a href="{link}">点此开启私信提醒</a>：异常情况、加急订单会第一时间私信您。'
+ALERTS_ON = "✅ 已开启私信提醒：异常打卡、加急订单会第一时间私信您。"
+ALERTS_TODAY = "今天到目前为止的异常打卡（{count} 户）："
+ALERTS_TODAY_LINE = "· {grid} {address} {name}：{details}"
+
 # --- errors (HTML) ----------------------------------------------------------------------------
 INTERNAL_ERROR = "抱歉，刚才出了点问题，请稍后再试。"
 

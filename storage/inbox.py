@@ -28,15 +28,14 @@ async def store_updates(session: AsyncSession, *, updates: Sequence[tuple[int, s
     return int(result.rowcount or 0)
 
 
-async def pending_updates(session: AsyncSession, *, limit: int = 500) -> Sequence[InboxUpdate]:
-    """Stored but not yet processed, oldest first."""
-    query = (
-        select(InboxUpdate)
-        .where(col(InboxUpdate.processed_at).is_(None))
-        .order_by(col(InboxUpdate.update_id))
-        .limit(limit)
-    )
-    return (await session.exec(query)).all()
+async def pending_updates(
+    session: AsyncSession, *, after: int | None = None, limit: int = 500
+) -> Sequence[InboxUpdate]:
+    """Stored but not yet processed, oldest first; ``after`` skips those already handed out."""
+    query = select(InboxUpdate).where(col(InboxUpdate.processed_at).is_(None))
+    if after is not None:
+        query = query.where(col(InboxUpdate.update_id) > after)
+    return (await session.exec(query.order_by(col(InboxUpdate.update_id)).limit(limit))).all()
 
 
 async def mark_processed(session: AsyncSession, *, update_ids: Sequence[int]) -> None:

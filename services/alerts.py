@@ -1,0 +1,99 @@
+"""Who must hear about an anomaly (特殊情况及时报告), and what each audience may be told.
+
+An abnormal check-in reaches the grid's leaders privately, in full, and the village group with
+the name masked and no phone or ID; the residents' grid group never hears health details. A
+leader the bot cannot write to (they never pressed Start) gets a one-tap link in the grid group,
+once a day, that says nothing about anyone's health. The texts themselves are the handlers' job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import bindings, people, records, units
+from storage.db import SessionFactory, transaction
+from storage.models import CheckIn, Household, OrderItem, SupplyOrder, Unit, UnitLevel
+
+#: The nudge reason under which the "open private alerts" link is posted for a leader.
+LINK_REASON = "alert_link"
+#: The ``/start`` payload of that link.
+START_PAYLOAD = "alerts"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Where an alert goes: leaders privately, the village group masked, the grid group only the link."""
+
+    leaders: tuple[int, ...]
+    grid_chat_id: int | None
+    village_chat_id: int | None
+
+
+@dataclass(frozen=True)
+class CheckinAlert:
+    audience: Audience
+    grid: Unit
+    household: Household
+    checkin: CheckIn
+    #: Who the check-in is about: the name written, else the roster's head of household.
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class OrderAlert:
+    audience: Audience
+    grid: Unit
+    household: Household
+    order: SupplyOrder
+    items: tuple[OrderItem, ...]
+    name: str
+
+
+async def _chat_of(session: AsyncSession, unit_id: int | None) -> int | None:
+    binding = None if unit_id is None else await bindings.active_binding_of_unit(session, unit_id=unit_id)
+    return None if binding is None else binding.chat_id
+
+
+async def audience(session: AsyncSession, *, grid: Unit) -> Audience:
+    """The grid's leaders, its residents' group and its village's group."""
+    assert grid.id is not None
+    return Audience(
+        leaders=tuple(await units.leaders_of(session, unit_id=grid.id)),
+        grid_chat_id=await _chat_of(session, grid.id),
+        village_chat_id=await _chat_of(session, grid.parent_id),
+    )
+
+
+async def claim_alert_links(factory: SessionFactory, *, user_ids: Sequence[int], day: date) -> list[int]:
+    """Of the leaders an alert could not reach, those not yet offered the Start link today."""
+    claimed = []
+    async with transaction(factory) as session:
+        for user_id in user_ids:
+            if await records.claim_nudge(session, telegram_user_id=user_id, reason=LINK_REASON, day=day):
+                claimed.append(user_id)
+    return claimed
+
+
+async def open_alerts(
+    factory: SessionFactory, *, user_id: int, name: str, username: str | None, day: date
+) -> Sequence[tuple[CheckIn, Household, Unit]]:
+    """A leader pressed the Start link: they can be written to now, and get what they missed
+    today, the abnormal check-ins so far in every grid they lead (directly or from above)."""
+    async with transaction(factory) as session:
+        await people.remember_person(
+            session, telegram_user_id=user_id, display_name=name, username=username, started_bot=True
+        )
+        led = [unit for unit_id in await units.leader_unit_ids(session, telegram_user_id=user_id)
+               if (unit := await units.get_unit(session, unit_id=unit_id)) is not None]  # fmt: skip
+        grid_ids = {
+            below.id
+            for unit in led
+            for below in await units.subtree(session, root=unit)
+            if below.level == UnitLevel.GRID and below.id is not None
+        }
+        return await records.abnormal_checkins(session, grid_ids=sorted(grid_ids), day=day) if grid_ids else []

@@ -1,0 +1,73 @@
+"""A household's check-in of one day, derived from all of that day's check-in messages.
+
+Residents write in pieces ("3-2-501 全家4口", a minute later "体温36.5 都好"), correct themselves
+by editing, and write again in the evening. Deriving the day's row from every message, instead of
+adding each message to a counter, makes merging, edits and redeliveries all the same operation:
+recompute. The rules: temperature = highest stated, symptoms = union, test = latest stated,
+persons = latest stated, abnormal = any.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+FEVER = 37.3
+
+
+@dataclass(frozen=True)
+class DayCheckin:
+    persons: int | None = None
+    temperature: float | None = None
+    #: ``None``: nobody said; empty: explicitly no symptoms.
+    symptoms: frozenset[str] | None = None
+    test_type: str | None = None
+    test_result: str | None = None
+    abnormal: bool = False
+    message_count: int = 0
+
+    def columns(self) -> dict[str, Any]:
+        """The ``checkins`` columns (symptoms comma-separated in a stable order, '' = none)."""
+        return {
+            "persons": self.persons,
+            "temperature": self.temperature,
+            "symptoms": None if self.symptoms is None else ",".join(sorted(self.symptoms)),
+            "test_type": self.test_type,
+            "test_result": self.test_result,
+            "abnormal": self.abnormal,
+            "message_count": self.message_count,
+        }
+
+    def worse_than(self, before: DayCheckin) -> bool:
+        """Does this day say something abnormal that ``before`` did not (so people must hear it)?"""
+        if not self.abnormal:
+            return False
+        if not before.abnormal:
+            return True
+        hotter = (
+            self.temperature is not None and self.temperature >= FEVER and self.temperature > (before.temperature or 0)
+        )
+        new_symptoms = bool((self.symptoms or frozenset()) - (before.symptoms or frozenset()))
+        newly_positive = self.test_result == "positive" and before.test_result != "positive"
+        return hotter or new_symptoms or newly_positive
+
+
+def merge(parsed_messages: Iterable[Mapping[str, Any]]) -> DayCheckin:
+    """Fold parse results, oldest first, into the day's check-in."""
+    day = DayCheckin()
+    for parsed in parsed_messages:
+        test = parsed.get("test") or {}
+        temperature = parsed.get("temperature")
+        symptoms = parsed.get("symptoms")
+        temperatures = [t for t in (day.temperature, temperature) if t is not None]
+        day = DayCheckin(
+            persons=parsed.get("persons", day.persons) or day.persons,
+            temperature=float(max(temperatures)) if temperatures else None,
+            symptoms=day.symptoms if symptoms is None else (day.symptoms or frozenset()) | frozenset(symptoms),
+            test_type=test.get("type", day.test_type),
+            test_result=test.get("result", day.test_result),
+            abnormal=day.abnormal or bool(parsed.get("abnormal")),
+            message_count=day.message_count + 1,
+        )
+    return day

@@ -1,0 +1,258 @@
+"""Writes and reads of what residents post: messages, the day's check-ins, new orders, returnees, nudges.
+
+Every function receives a session and never opens one: the ingest service makes one message one
+unit of work. Rows that must stay single under concurrency (a household's check-in of a day, a
+grid's order numbers, a nudge of a day) are written with dialect-aware statements that are atomic
+on both SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import SQLModel, col, delete, func, insert, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    CheckIn,
+    Household,
+    MessageRecord,
+    Nudge,
+    OrderItem,
+    Person,
+    Returnee,
+    SupplyOrder,
+    Unit,
+    utcnow,
+)
+
+#: The kinds of message that become records of a household.
+RECORD_KINDS = ("checkin", "order", "returnee")
+
+
+def _upsert(session: AsyncSession, model: type[SQLModel]) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+# --- messages -------------------------------------------------------------------------------
+
+
+async def get_message(session: AsyncSession, *, chat_id: int, message_id: int) -> MessageRecord | None:
+    query = select(MessageRecord).where(MessageRecord.chat_id == chat_id, MessageRecord.message_id == message_id)
+    return (await session.exec(query)).first()
+
+
+async def save_message(session: AsyncSession, *, record: MessageRecord) -> MessageRecord:
+    """Insert a new message or write an edited one back; returns it with its id."""
+    session.add(record)
+    await session.flush()
+    return record
+
+
+async def unassigned_messages(
+    session: AsyncSession, *, sender_id: int, grid_id: int, day: date, kind: str
+) -> Sequence[MessageRecord]:
+    """A sender's messages of a day that named no household yet, in this grid or in private."""
+    query = select(MessageRecord).where(
+        MessageRecord.sender_id == sender_id,
+        MessageRecord.day == day,
+        MessageRecord.kind == kind,
+        col(MessageRecord.household_id).is_(None),
+        or_(col(MessageRecord.grid_id).is_(None), MessageRecord.grid_id == grid_id),
+    )
+    return (await session.exec(query)).all()
+
+
+async def seen_grid_ids(session: AsyncSession, *, sender_id: int) -> list[int]:
+    """The grids whose groups this person has written records in: where their household may be."""
+    query = select(MessageRecord.grid_id).where(
+        MessageRecord.sender_id == sender_id, col(MessageRecord.grid_id).is_not(None)
+    )
+    return [grid_id for grid_id in (await session.exec(query.distinct())).all() if grid_id is not None]
+
+
+# --- households ------------------------------------------------------------------------------
+
+
+async def households_at(
+    session: AsyncSession, *, address_key: str, grid_ids: Sequence[int] | None
+) -> Sequence[Household]:
+    """Active households with this address key, in the given grids (``None``: in any grid); locked
+    like ``lock_household``. At most two: one is the answer, two mean the address is ambiguous."""
+    query = (
+        select(Household).where(Household.address_key == address_key, col(Household.active).is_(True)).with_for_update()
+    )
+    if grid_ids is not None:
+        query = query.where(col(Household.grid_id).in_(grid_ids))
+    return (await session.exec(query.limit(2))).all()
+
+
+async def lock_household(session: AsyncSession, *, household_id: int) -> Household | None:
+    """The household, locked until commit on PostgreSQL so that two messages of one household
+    (a group and a private chat at once) recompute its day one after the other. SQLite has a
+    single writer and needs no lock."""
+    query = select(Household).where(Household.id == household_id).with_for_update()
+    return (await session.exec(query)).first()
+
+
+async def example_address(session: AsyncSession, *, grid_id: int) -> str | None:
+    """An address as this grid's roster writes them: the form to ask residents for."""
+    query = select(Household.address).where(Household.grid_id == grid_id, col(Household.active).is_(True))
+    return (await session.exec(query.order_by(col(Household.id)).limit(1))).first()
+
+
+async def link_person(session: AsyncSession, *, person: Person, household_id: int) -> None:
+    person.household_id = household_id
+    session.add(person)
+
+
+# --- check-ins --------------------------------------------------------------------------------
+
+
+async def checkin_messages(session: AsyncSession, *, household_id: int, day: date) -> Sequence[MessageRecord]:
+    """Every check-in message of a household on a day, as sent (edits keep their place)."""
+    query = (
+        select(MessageRecord)
+        .where(MessageRecord.household_id == household_id, MessageRecord.day == day, MessageRecord.kind == "checkin")
+        .order_by(col(MessageRecord.sent_at), col(MessageRecord.id))
+    )
+    return (await session.exec(query)).all()
+
+
+async def get_checkin(session: AsyncSession, *, household_id: int, day: date) -> CheckIn | None:
+    query = select(CheckIn).where(CheckIn.household_id == household_id, CheckIn.day == day)
+    return (await session.exec(query)).first()
+
+
+async def put_checkin(
+    session: AsyncSession, *, household_id: int, grid_id: int, day: date, values: dict[str, Any]
+) -> None:
+    """Create or overwrite the household's check-in of the day in one atomic statement."""
+    row = {"household_id": household_id, "grid_id": grid_id, "day": day, "updated_at": utcnow(), **values}
+    statement = _upsert(session, CheckIn).values(row)
+    statement = statement.on_conflict_do_update(
+        index_elements=["household_id", "day"],
+        set_={key: statement.excluded[key] for key in row if key not in ("household_id", "day")},
+    )
+    await session.exec(statement)
+
+
+async def drop_checkin(session: AsyncSession, *, household_id: int, day: date) -> None:
+    """No check-in message is left for that day (an edit took it away)."""
+    await session.exec(delete(CheckIn).where(col(CheckIn.household_id) == household_id, col(CheckIn.day) == day))
+
+
+async def abnormal_checkins(
+    session: AsyncSession, *, grid_ids: Sequence[int], day: date
+) -> Sequence[tuple[CheckIn, Household, Unit]]:
+    """The day's abnormal check-ins in these grids, for a leader who just opened private alerts."""
+    query = (
+        select(CheckIn, Household, Unit)
+        .join(Household, col(Household.id) == col(CheckIn.household_id))
+        .join(Unit, col(Unit.id) == col(CheckIn.grid_id))
+        .where(col(CheckIn.grid_id).in_(grid_ids), CheckIn.day == day, col(CheckIn.abnormal).is_(True))
+        .order_by(col(Unit.path), col(Household.address))
+    )
+    return (await session.exec(query)).all()
+
+
+# --- orders -----------------------------------------------------------------------------------
+
+
+async def order_of_message(session: AsyncSession, *, message_id: int) -> SupplyOrder | None:
+    return (await session.exec(select(SupplyOrder).where(SupplyOrder.message_id == message_id))).first()
+
+
+async def create_order(
+    session: AsyncSession,
+    *,
+    grid_id: int,
+    household_id: int,
+    message_id: int,
+    day: date,
+    urgent: bool,
+    phone: str | None,
+) -> SupplyOrder:
+    """A new open order with the grid's next short number.
+
+    The number is computed inside the INSERT, so no other writer can take it in between on
+    SQLite (one writer at a time); on PostgreSQL the grid's row is locked first, so two
+    concurrent orders of one grid queue up instead of colliding on (grid_id, number).
+    """
+    await session.exec(select(Unit.id).where(Unit.id == grid_id).with_for_update())
+    next_number = (
+        select(func.coalesce(func.max(SupplyOrder.number), 0) + 1)
+        .where(SupplyOrder.grid_id == grid_id)
+        .scalar_subquery()
+    )
+    statement = (
+        insert(SupplyOrder)
+        .values(
+            grid_id=grid_id,
+            household_id=household_id,
+            message_id=message_id,
+            number=next_number,
+            status="open",
+            urgent=urgent,
+            phone=phone,
+            day=day,
+            created_at=utcnow(),
+        )
+        .returning(col(SupplyOrder.id))
+    )
+    order_id = (await session.exec(statement)).scalar_one()
+    order = await session.get(SupplyOrder, order_id)
+    assert order is not None
+    return order
+
+
+async def save_order(session: AsyncSession, *, order: SupplyOrder) -> None:
+    session.add(order)
+    await session.flush()
+
+
+async def order_items(session: AsyncSession, *, order_id: int) -> Sequence[OrderItem]:
+    query = select(OrderItem).where(OrderItem.order_id == order_id).order_by(col(OrderItem.id))
+    return (await session.exec(query)).all()
+
+
+async def replace_items(
+    session: AsyncSession, *, order_id: int, items: Sequence[tuple[str, float | None, str | None]]
+) -> list[OrderItem]:
+    """Make the order's lines exactly ``items`` (name, qty, unit), in the order written."""
+    await session.exec(delete(OrderItem).where(col(OrderItem.order_id) == order_id))
+    rows = [OrderItem(order_id=order_id, name=name[:64], qty=qty, unit=unit) for name, qty, unit in items]
+    session.add_all(rows)
+    await session.flush()
+    return rows
+
+
+# --- returnees --------------------------------------------------------------------------------
+
+
+async def returnee_of_message(session: AsyncSession, *, message_id: int) -> Returnee | None:
+    return (await session.exec(select(Returnee).where(Returnee.message_id == message_id))).first()
+
+
+async def save_returnee(session: AsyncSession, *, returnee: Returnee) -> Returnee:
+    session.add(returnee)
+    await session.flush()
+    return returnee
+
+
+# --- nudges -----------------------------------------------------------------------------------
+
+
+async def claim_nudge(session: AsyncSession, *, telegram_user_id: int, reason: str, day: date) -> bool:
+    """Record that this person is asked about ``reason`` today; False if they already were."""
+    statement = (
+        _upsert(session, Nudge)
+        .values(telegram_user_id=telegram_user_id, reason=reason, day=day)
+        .on_conflict_do_nothing(index_elements=["telegram_user_id", "reason", "day"])
+    )
+    result = await session.exec(statement)
+    return bool(result.rowcount)
