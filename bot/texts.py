@@ -254,7 +254,6 @@ CLI_DB_UPGRADED = "数据库已升级到最新版本（{revision}）"
 # --- daily reports: grid reports, digests, /zero, /dayoff (HTML) ------------------------------
 COMMAND_ZERO = "确认今日零报告（无异常、无新返乡）"
 COMMAND_DAYOFF = "设休息日：/dayoff 2026-12-01"
-HELP_LEADER_REPORTS = "· /zero — 确认今日零报告　· /dayoff 日期 — 设休息日（未打卡不计）"
 REPORT_GRID_TITLE = "📋 <b>{unit} 日报告</b>　{day}"
 REPORT_CHECKINS = "打卡：{checked}/{total} 户（{rate}）"
 REPORT_CHECKINS_OFF = "打卡：休息日，已打卡 {checked}/{total} 户（未打卡不计）"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Self
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -62,9 +62,6 @@ class Counts:
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
-
-    def with_values(self, **values: int) -> Self:
-        return type(self)(**{**{f.name: getattr(self, f.name) for f in fields(self)}, **values})
 
 
 @dataclass(frozen=True)
