@@ -20,16 +20,24 @@ from importlib import resources
 
 from handlers.understanding import segment
 from handlers.understanding.lexicon import domain_words, words_tagged
-from handlers.understanding.quantities import starts_quantity
+from handlers.understanding.quantities import quantities_in, quantity_in
 from handlers.understanding.scan import MASK, Scan
 
 _HAN = re.compile(r"[\u4e00-\u9fff]{2,4}")
 # A region ends at whatever cannot be part of a name.
 _REGION_END = re.compile(rf"[^\u4e00-\u9fff]|{MASK}")
 _REGION_CHARS = 10
-_SEPARATOR = re.compile(r"[\s,.;:!?()\[\]<>\"'/]")
+# Words that follow a name in run-on messages; jieba's HMM tends to glue their first character
+# onto an unknown name (钟兰报/到), so a region is cut before them.
+_AFTER_NAME = re.compile(
+    r"报到|打卡|报平安|今天|今日|今早|昨天|昨晚|前天|明天|后天|下周|上周|本周|体温|测温|量了|全家|一家|家里|家中|在家|"
+    r"老伴|我们|从|住|的|说|电话|手机|身份证|报备|回来|坐|乘|开车|自驾|已经|核酸|抗原|发烧|发热|咳|要|买|需要|想|订|家"
+)
+_BUY_VERB = re.compile(r"\s?(?:要|买|需要|订|来|急需|想要|帮忙买|帮买)")
+_SEPARATOR = re.compile(rf"[\s,.;:!?()\[\]<>\"'/{MASK}]")  # what a name may stand between
 _LEAD_GAP = re.compile(r"[\s:()的]{0,3}")
-_TRAIL_GAP = re.compile(r"[\s:()住家]{0,3}$")
+# What stands between a name and the address after it: 张三 住3-2-501, 李秀梅家(…), …送到3-2-501.
+_TRAIL_GAP = re.compile(r"[\s:()]{0,2}(?:送到|送至|送去|住在|家住|家在|地址是|家是|住|家|在)?[\s:()]{0,3}$")
 # In a strong context a dictionary word is still a name unless it is a very common word (明天).
 _COMMON_IN_STRONG = 3000
 # A dictionary word is an everyday word, not a name, from this frequency on (jieba's counts)…
@@ -96,6 +104,8 @@ def _plausible(word: str, role: Role, merged: bool, isolated: bool) -> bool:
     """
     if not _HAN.fullmatch(word) or not _has_surname(word) or word in domain_words() or word.endswith(_TITLES):
         return False
+    if quantity_in(word):  # 段一袋: the end of 带鱼段 and its amount
+        return False
     lex = segment.lexicon()
     freq = lex.freq.get(word, 0)
     if role in _STRONG:
@@ -108,14 +118,31 @@ def _plausible(word: str, role: Role, merged: bool, isolated: bool) -> bool:
 
 
 def _join(tokens: list[str]) -> tuple[str, bool]:
-    """The name at the start of *tokens*: one word, or a surname jieba split from its given name."""
+    """The name at the start of *tokens*, mending the ways jieba's HMM cuts unknown names.
+
+    It splits a surname from the given name (胡/建华, 诸葛/明), cuts a three-character name
+    after two (唐娜/佳), or glues the next word's first character on (钟兰报/到).  Returns the
+    name and whether it was mended (so it is no dictionary word).
+    """
+    lex = segment.lexicon()
     single, compound = _surnames()
     first = tokens[0]
-    surname = first in compound or (first in single and first not in segment.lexicon().function_chars)
-    if len(tokens) > 1 and surname and 1 <= len(tokens[1]) <= 2:
-        joined = first + tokens[1]
-        if len(joined) <= 4 and tokens[1] not in _TRAILING_NOT_NAME:
-            return joined, True
+    following = tokens[1] if len(tokens) > 1 else ""
+    surname = first in compound or (first in single and first not in lex.function_chars)
+    if surname and 1 <= len(following) <= 2 and following not in _TRAILING_NOT_NAME:
+        return first + following, True
+    if (
+        len(first) == 2
+        and first[0] in single
+        and lex.freq.get(first, 0) < _RARE_WORD
+        and len(following) == 1
+        and following not in lex.function_chars
+        and following not in lex.verb_chars
+        and following not in _TRAILING_NOT_NAME
+    ):
+        return first + following, True
+    if len(first) >= 3 and following and lex.freq.get(first[-1] + following, 0) >= _RARE_WORD:
+        return first[:-1], True
     return first, False
 
 
@@ -149,10 +176,27 @@ def _words(region: str, closed: bool) -> list[str]:
         and len(words) > 1
         and (len(region) == 3 or (len(region) == 4 and region[:2] in _surnames()[1]))
         and _has_surname(region)
-        and not any(_ordinary(w) for w in words if len(w) >= 2)
+        and words[0] not in domain_words()
+        and not any(_ordinary(w) for w in words[1:] if len(w) >= 2)
     ):
         return [region]
     return words
+
+
+def _names_goods(text: str, pos: int) -> bool:
+    """Whether the word ending at *pos* begins goods with an amount (柴油5升, 黄桃|罐头一盒).
+
+    Only a verb between them (张三要两斤鸡蛋) shows that the word before was the buyer.
+    """
+    stop = _SEPARATOR.search(text, pos)
+    amount = quantity_in(text, pos, stop.start() if stop else len(text))
+    return amount is not None and _BUY_VERB.match(text, pos, amount.start()) is None
+
+
+def _after_amount(text: str, pos: int) -> bool:
+    """Whether the word starting at *pos* follows an amount (三斤|蒲地蓝): goods, not a person."""
+    lo = max(0, pos - 8)
+    return any(m.end() in (pos, pos - 1) for m in quantities_in(text, lo, pos))
 
 
 def _forward(scan: Scan, pos: int, role: Role) -> NameMatch | None:
@@ -161,13 +205,17 @@ def _forward(scan: Scan, pos: int, role: Role) -> NameMatch | None:
     start = gap.end() if gap else pos
     stop = _REGION_END.search(text, start, start + _REGION_CHARS)
     end = stop.start() if stop else min(len(text), start + _REGION_CHARS)
+    closed = end == len(text) or _SEPARATOR.match(text, end) is not None
+    follow = _AFTER_NAME.search(text, start + 2, min(end, start + 5))
+    if follow is not None:  # 黄志刚报到, 包文杰今天上午…: the name ends where these words begin
+        end, closed = follow.start(), True
     region = text[start:end]
     if len(region) < 2:
         return None
-    word, merged = _join(_words(region, closed=end == len(text) or _SEPARATOR.match(text, end) is not None))
+    word, merged = _join(_words(region, closed))
     word = _strip(word)
-    if starts_quantity(text, start + len(word)):
-        return None  # 柴油5升: goods, not a person
+    if _names_goods(text, start + len(word)):
+        return None
     if _plausible(word, role, merged, isolated=word == region):
         return NameMatch(word, role, start, start + len(word))
     return None
@@ -175,7 +223,7 @@ def _forward(scan: Scan, pos: int, role: Role) -> NameMatch | None:
 
 def _backward(scan: Scan, pos: int, role: Role) -> NameMatch | None:
     text = scan.masked
-    gap = _TRAIL_GAP.search(text, max(0, pos - 3), pos)
+    gap = _TRAIL_GAP.search(text, max(0, pos - 8), pos)
     end = gap.start() if gap else pos
     lo = max(0, end - _REGION_CHARS)
     region = text[lo:end]
@@ -190,6 +238,8 @@ def _backward(scan: Scan, pos: int, role: Role) -> NameMatch | None:
         joined, merged = _join(tokens[-2:])
         word = joined if merged else word
     word = _strip(word)
+    if _after_amount(text, end - len(word)):
+        return None
     if _plausible(word, role, merged, isolated=word == region):
         return NameMatch(word, role, end - len(word), end)
     return None

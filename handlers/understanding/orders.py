@@ -31,7 +31,7 @@ _TAIL_WORDS = tuple(sorted((
     "就行", "就好", "即可", "左右", "各", "等等", "等", "要", "需要", "来", "就可以", "可以", "都行", "也行",
 ), key=len, reverse=True))  # fmt: skip
 _GOODS_TAGS = ("goods", "drug")
-_PRONOUN = re.compile("[我你他她咱]")
+_PRONOUN = re.compile("我|你|咱|[他她](?:们|家|的|是|说)")  # not the 他 of 阿托伐他汀
 _NEAR = 24  # how far back a quantity may look for its goods' name across a separator
 _DESCRIPTION = re.compile(r"^.{0,8}的(?=.)")  # 新鲜的猪肉, 5升的花生油, 大一点的
 # A name with these is a clause, not goods: 鸡蛋碎了, 心脏不好, 是不是.
@@ -39,7 +39,9 @@ _NOT_GOODS = re.compile(r"[了吗呢吧啊没不很太都也还就是过着谁�
 _PEOPLE = re.compile(r"^(?:老人|老头|老太太|老太|老人家|我妈|我爸|家里|孩子|小孩|宝宝|老伴|我们|我|家人)")
 _RUNNING_OUT = re.compile(r"(?P<name>[^\s,.;:!?()\x00]{2,14}?)(?:快|都|已经|马上)?(?:没了|没有了|吃完了|用完了|断了|不够了|见底了|快没|没药)")
 _DRUG_SUFFIX = re.compile(r"(?:药|片|胶囊|颗粒|丸|散|糖浆|口服液|注射液|滴剂|喷雾|软膏|膏|贴|胰岛素)$")
-_BUY_CUE = re.compile(r"(?:买|代购|要|需要|来)(?:点|些|一些|一点)")
+# 买点饼干: goods without an amount.  After 要点 / 来点 the words must be known goods (要点 is
+# also "the main point"); after 买点 / 带点 anything that reads as a name of goods is.
+_BUY_CUE = re.compile(r"(?:(?P<buy>买|代购|带)|要|需要|来)(?:点|些|一些|一点)")
 _BUY_HINT = re.compile("[点些]")
 _LIST_SEPARATOR = re.compile(r"[^和及与跟、]+")  # 买些水果和牛奶: two items
 _URGENT = re.compile(r"(?<!不)(?<!不着)(?<!不用)(?<!别)(?<!不太)(?:加急|急需|急用|着急|紧急|急(?![性诊]))|尽快|赶紧|越快越好|马上|立刻|火速|速送|快点")
@@ -180,7 +182,7 @@ def _unquantified(text: str, quantities: list[Quantity]) -> list[Item]:
             continue
         for part in _LIST_SEPARATOR.finditer(text, m.end(), end):
             name = clean_name(part.group())
-            if name and _is_goods_word(name):
+            if name and (m["buy"] or _is_goods_word(name)):
                 found.append(Item(name, start=part.start()))
     return found
 

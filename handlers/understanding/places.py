@@ -102,16 +102,17 @@ def _chain_at(text: str, pos: int, gaz: Gazetteer) -> tuple[list[Division], int]
     """The longest nesting chain of division names starting at *pos*, and where it ends."""
     chain: list[Division] = []
     while pos < len(text):
-        choice: tuple[Division, int] | None = None
+        choices: list[tuple[Division, int]] = []
         for name in _names_at(text, pos, gaz):  # longest name first
             options = gaz.by_name[name]
             if chain:
                 options = tuple(d for d in options if gaz.is_within(d, chain[-1]))
             if options:
-                choice = (options[0], pos + len(name))  # the highest level fits a bare name best
-                break
-        if choice is None:
+                choices.append((options[0], pos + len(name)))  # the highest level fits a bare name best
+        if not choices:
             break
+        # The longest name, unless a shorter one lets the chain go on (青岛|市南 rather than 青岛市|南).
+        choice = next((c for c in choices if _continues(text, c, gaz)), choices[0])
         chain.append(choice[0])
         pos = choice[1]
         gap = _CHAIN_GAP.match(text, pos)
@@ -119,6 +120,13 @@ def _chain_at(text: str, pos: int, gaz: Gazetteer) -> tuple[list[Division], int]
             break
         pos = gap.end() if gap else pos
     return (chain, pos) if chain else None
+
+
+def _continues(text: str, choice: tuple[Division, int], gaz: Gazetteer) -> bool:
+    division, end = choice
+    return any(
+        gaz.is_within(d, division) for name in _names_at(text, end, gaz) for d in gaz.by_name[name]
+    )
 
 
 def _render(chain: list[Division]) -> str:

@@ -25,8 +25,8 @@ _NUMBER = r"(?<![\d.])\d{1,4}(?:\.\d{1,2})?|[零一二两三四五六七八九�
 _UNIT_RE = "|".join(sorted(UNITS, key=len, reverse=True))
 _QUANTITY = re.compile(
     rf"(?P<num>{_NUMBER})\s?(?P<unit>{_UNIT_RE})(?![A-Z])(?P<half>半)?"
-    # not a duration, a headcount or a time of day: 两个小时, 三个人, 一个月
-    r"(?!小时|钟头|多小时|星期|礼拜|月|多月|人|工作日|来月)"
+    # 个 is not a measure of goods in a duration or a headcount: 两个小时, 三个人, 一个月
+    r"(?!(?<=个)(?:小时|钟头|多小时|星期|礼拜|月|多月|人|工作日|来月))"
     r"|(?:[*×]|(?<![A-Z])X)\s?(?P<times>\d{1,3})(?![\d.])"  # 可乐*2: a count without a measure word
 )
 # A quantity followed by 的/装 describes the goods (5升的花生油, 10斤装大米), it is not the amount.
@@ -61,9 +61,14 @@ def claim_prices(scan: Scan) -> int:
     return count
 
 
-def starts_quantity(text: str, pos: int) -> bool:
-    """Whether a quantity (3斤, 两袋) begins at *pos*, after at most one space."""
-    return _QUANTITY.match(text, pos + (text[pos : pos + 1] == " ")) is not None
+def quantity_in(text: str, start: int = 0, end: int | None = None) -> re.Match[str] | None:
+    """The first quantity (3斤, 两袋, *2) in ``text[start:end]``."""
+    return _QUANTITY.search(text, start, len(text) if end is None else end)
+
+
+def quantities_in(text: str, start: int, end: int) -> list[re.Match[str]]:
+    """Every quantity in ``text[start:end]`` (a short window: callers bound it)."""
+    return list(_QUANTITY.finditer(text, start, end))
 
 
 def find_quantities(scan: Scan) -> list[Quantity]:

@@ -38,7 +38,8 @@ _NAME_TAGS = frozenset({"nr"})
 # Single characters jieba knows mainly as function words (从, 和, 向 …): many are also
 # surnames, but one of them followed by a word is seldom a name (从贵州, 和平).
 _FUNCTION_TAGS = frozenset({"p", "c", "d", "r", "u", "uj", "ul", "uz", "ug", "uv", "ud", "y", "f", "t"})
-_CACHE_VERSION = "3"
+_VERB_TAGS = frozenset({"v", "vn", "q", "m", "zg"})
+_CACHE_VERSION = "4"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,8 @@ class Lexicon:
     """What the parser looks up in jieba's dictionary besides segmenting."""
 
     names: frozenset[str]  # words jieba's dictionary tags as person names (nr)
-    function_chars: frozenset[str]  # single characters tagged as function words or verbs
+    function_chars: frozenset[str]  # single characters tagged as function words (从, 和, 在)
+    verb_chars: frozenset[str]  # single characters tagged as verbs or measure words (住, 报, 个)
     freq: dict[str, int]  # the prefix dictionary: word → frequency (0 for bare prefixes)
     total: int
 
@@ -85,6 +87,7 @@ def _build(jieba_dict: Path, user: list[str]) -> Lexicon:
     freq: dict[str, int] = {}
     names: set[str] = set()
     function_chars: set[str] = set()
+    verb_chars: set[str] = set()
     total = 0
     with jieba_dict.open(encoding="utf-8") as f:
         for line in f:
@@ -95,6 +98,8 @@ def _build(jieba_dict: Path, user: list[str]) -> Lexicon:
                 names.add(word)
             elif tags and len(word) == 1 and tags[0] in _FUNCTION_TAGS:
                 function_chars.add(word)
+            elif tags and len(word) == 1 and tags[0] in _VERB_TAGS:
+                verb_chars.add(word)
     for word in user:
         names.discard(word)
         old = freq.get(word, 0)
@@ -103,7 +108,13 @@ def _build(jieba_dict: Path, user: list[str]) -> Lexicon:
     for word in list(freq):  # jieba's DAG walks prefixes: every prefix must be a key
         for end in range(1, len(word)):
             freq.setdefault(word[:end], 0)
-    return Lexicon(names=frozenset(names), function_chars=frozenset(function_chars), freq=freq, total=total)
+    return Lexicon(
+        names=frozenset(names),
+        function_chars=frozenset(function_chars),
+        verb_chars=frozenset(verb_chars),
+        freq=freq,
+        total=total,
+    )
 
 
 def _load() -> tuple[Any, Lexicon]:
