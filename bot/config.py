@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -115,7 +115,7 @@ class ScheduleSettings(_Section):
     village_digest: time = time(16, 30)
     town_digest: time = time(17, 0)
     returnee_followup: time = time(9, 0)
-    days_off: list[str] = []
+    days_off: list[date] = []
 
 
 class Settings(_Section):

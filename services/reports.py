@@ -136,7 +136,7 @@ def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
 
 
 def configured_days_off(settings: Settings) -> set[date]:
-    return {date.fromisoformat(day) for day in settings.schedule.days_off}
+    return set(settings.schedule.days_off)
 
 
 async def compile_reports(

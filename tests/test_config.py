@@ -48,6 +48,8 @@ def test_environment_supplies_secrets(tmp_path: Path) -> None:
         ("[telegram.webhook]\nport = 70000", "telegram.webhook.port: "),
         ('[admins]\nuser_ids = ["bob"]', "admins.user_ids.0: "),
         ("timezone = ", "not valid TOML"),
+        ('[schedule]\ndays_off = ["2026-13-01"]', "schedule.days_off.0: "),
+        ('[schedule]\ngrid_report = "25:00"', "schedule.grid_report: "),
     ],
 )
 def test_bad_config_is_one_line_naming_the_key(tmp_path: Path, body: str, message: str) -> None:
