@@ -33,6 +33,7 @@ from services.grid_status import (
 from services.identity import is_trusted_sender
 from services.leader_scope import Denied
 from services.linking import KnownUser, Link, LinkOutcome, link_person
+from storage.models import utcnow
 
 #: ``/start household-12``: the deep link a leader follows from a residents' group.
 HOUSEHOLD_LINK_PREFIX = "household-"
@@ -101,7 +102,7 @@ async def status(update: Update, context: GridContext) -> None:
         admin_ids=services.admin_ids,
         day=local_day(message, services),
         settings=services.settings,
-        now=message.date,
+        now=utcnow(),  # not message.date: Telegram's whole seconds would miss a record of the same second
     )
     await reply_parts(message, [view.denied(report)] if isinstance(report, Denied) else view.status_messages(report))
 

@@ -95,7 +95,7 @@ async def deliver(update: Update, context: GridContext) -> None:
         user_id=user.id,
         admin_ids=services.admin_ids,
         number=number,
-        now=message.date,
+        now=utcnow(),
     )
     if isinstance(change, OrderChange) and change.result is Change.DONE:
         await announce_delivery(context, change, command=message)
@@ -120,7 +120,7 @@ async def cancel(update: Update, context: GridContext) -> None:
         user_id=user.id,
         admin_ids=services.admin_ids,
         number=number,
-        now=message.date,
+        now=utcnow(),
     )
     await message.reply_html(_change_text(change))
 

@@ -46,7 +46,11 @@ async def items_of(session: AsyncSession, *, order_ids: Sequence[int]) -> dict[i
 
 
 async def shopping_list(session: AsyncSession, *, root: Unit) -> list[ShoppingLine]:
-    """What to buy for all pending orders below ``root``: GROUP BY item name and unit of measure."""
+    """What to buy for all pending orders below ``root``: GROUP BY item name and unit of measure.
+
+    Most-wanted first, then in the order first asked for (the same on both databases, unlike
+    a collation-dependent sort by name).
+    """
     households = func.count(func.distinct(SupplyOrder.household_id))
     query = (
         select(OrderItem.name, OrderItem.unit, func.sum(OrderItem.qty), households)
@@ -54,7 +58,7 @@ async def shopping_list(session: AsyncSession, *, root: Unit) -> list[ShoppingLi
         .join(Unit, col(Unit.id) == col(SupplyOrder.grid_id))
         .where(col(SupplyOrder.status).in_(OPEN_STATUSES), in_subtree(col(Unit.path), root.path))
         .group_by(col(OrderItem.name), col(OrderItem.unit))
-        .order_by(households.desc(), col(OrderItem.name), col(OrderItem.unit))
+        .order_by(households.desc(), func.min(OrderItem.id))
     )
     return [
         ShoppingLine(name=name, unit=unit, total=None if total is None else float(total), households=count)

@@ -58,8 +58,8 @@ async def test_orders_lists_households_and_the_shopping_list(playground: Playgro
         "· #1 3-2-501 大米 2袋、鸡蛋 10个\n"
         "🛒 采购清单\n"
         "· 大米 共 3 袋 · 2 户\n"
-        "· 降压药 共 1 盒 · 1 户\n"
-        "· 鸡蛋 共 10 个 · 1 户",
+        "· 鸡蛋 共 10 个 · 1 户\n"
+        "· 降压药 共 1 盒 · 1 户",
     ]
     assert await playground.dialogue(village, [(VILLAGE_LEADER, "/orders")]) == [
         f"{VILLAGE_LEADER}: /orders",
@@ -71,9 +71,9 @@ async def test_orders_lists_households_and_the_shopping_list(playground: Playgro
         "· #1 5-1-301 口罩\n"
         "🛒 采购清单\n"
         "· 大米 共 3 袋 · 2 户\n"
-        "· 口罩 · 1 户\n"
+        "· 鸡蛋 共 10 个 · 1 户\n"
         "· 降压药 共 1 盒 · 1 户\n"
-        "· 鸡蛋 共 10 个 · 1 户",
+        "· 口罩 · 1 户",
     ]
 
 
