@@ -1,0 +1,106 @@
+"""A full grid day, end to end: residents write in their own words, the leaders run every command."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.playground import Playground
+from storage.db import SessionFactory
+from tests.factories import GRID_LEADER, NEIGHBOUR, RESIDENT, STRANGER, VILLAGE_LEADER, bound_groups
+
+
+def today() -> date:
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+async def deliver_button(playground: Playground, chat_id: int, number: int) -> tuple[int, str]:
+    """The 送达 button on the bot's notice for order #number."""
+    for message in await playground.client.bot_messages(chat_id):
+        buttons = [b for row in (message.reply_markup or {}).get("inline_keyboard", []) for b in row]
+        if f"#{number}" in (message.text or "") and buttons:
+            return message.message_id, buttons[0]["callback_data"]
+    raise AssertionError(f"no notice with a button for #{number}")
+
+
+async def test_a_full_grid_day(playground: Playground, sessions: SessionFactory) -> None:
+    grid, village = await bound_groups(playground, sessions)
+    day = today()
+    label = f"{day.month}月{day.day}日"
+    yesterday = day - timedelta(days=1)
+    # Morning: residents check in, order, report a returnee, in their own words.
+    await playground.say(RESIDENT, grid, "3-2-501 张三 全家4口 体温36.5 无症状")
+    await playground.say(NEIGHBOUR, grid, "3-2-502 李四 老伴咳嗽 体温37.8")
+    await playground.say(RESIDENT, grid, "3-2-501 大米两袋 鸡蛋一板")
+    await playground.say(NEIGHBOUR, grid, "3-2-502 降压药一盒 大米一袋 急")
+    await playground.say(RESIDENT, grid, "3-2-501 酱油一瓶")
+    await playground.say(
+        STRANGER, grid, f"报备：王小五{yesterday.month}月{yesterday.day}日从北京朝阳坐G123回来，住3-1-101"
+    )
+    assert await playground.dialogue(
+        grid, [(GRID_LEADER, "/status"), (GRID_LEADER, "/missing"), (GRID_LEADER, "/orders")]
+    ) == [
+        f"{GRID_LEADER}: /status",
+        f"bot: 📊 第一网格 {label}概况\n打卡：2/3 户（67%）\n异常：1 户\n待送订单：3 单（急 1）\n"
+        "返乡监测：1 人（今日需检测 1）",
+        f"{GRID_LEADER}: /missing",
+        f"bot: 📋 第一网格 {label} 未打卡 1/3 户：\n· 3-1-101 路人",
+        f"{GRID_LEADER}: /orders",
+        "bot: 📦 第一网格 待送订单 3 单：\n"
+        "· #2 3-2-502 降压药 1盒、大米 1袋 🔴急\n"
+        "· #1 3-2-501 大米 2袋、鸡蛋 1板\n"
+        "· #3 3-2-501 酱油 1瓶\n"
+        "🛒 采购清单\n"
+        "· 大米 共 3 袋 · 2 户\n"
+        "· 鸡蛋 共 1 板 · 1 户\n"
+        "· 降压药 共 1 盒 · 1 户\n"
+        "· 酱油 共 1 瓶 · 1 户",
+    ]
+    # The leader delivers #1 by the button on its notice, #2 by command; the resident cancels #3.
+    notice, data = await deliver_button(playground, grid, 1)
+    await playground.client.press_button(user_id=GRID_LEADER, chat_id=grid, message_id=notice, data=data)
+    await playground.settle()
+    assert [a.text for a in await playground.client.callback_answers()] == ["已标记送达"]
+    assert (await playground.client.bot_messages(grid))[
+        -1
+    ].text == "✅ 订单 #1（大米 2袋、鸡蛋 1板）已送达，请 张三 查收。"
+    assert await playground.dialogue(
+        grid,
+        [
+            (GRID_LEADER, "/deliver 2"),
+            (NEIGHBOUR, "/cancel 3"),
+            (RESIDENT, "/cancel 3"),
+            (GRID_LEADER, "/returnees"),
+            (GRID_LEADER, "/orders"),
+        ],
+    ) == [
+        f"{GRID_LEADER}: /deliver 2",
+        "bot: ✅ 订单 #2（降压药 1盒、大米 1袋）已送达，请 李四 查收。",
+        f"{NEIGHBOUR}: /cancel 3",
+        "bot: 订单 #3 不是您家的，只能取消自己家的订单。",
+        f"{RESIDENT}: /cancel 3",
+        "bot: 订单 #3 已取消。",
+        f"{GRID_LEADER}: /returnees",
+        "bot: 🚄 第一网格 返乡监测 1 人（今日需检测 1 人）：\n· 王** 3-1-101 北京市朝阳区 第1天/共14天 🧪今日需检测",
+        f"{GRID_LEADER}: /orders",
+        "bot: 📦 第一网格 目前没有待送订单。",
+    ]
+    # Whoever wrote with an address was linked by ingest; a reply-/link confirms it, /household goes private.
+    hello = await playground.say(STRANGER, grid, "好的收到")
+    await playground.client.send_message(user_id=GRID_LEADER, chat_id=grid, text="/link 3-1-101", reply_to=hello)
+    await playground.settle()
+    assert (await playground.client.bot_messages(grid))[-1].text == "路人 已经关联在 3-1-101，无需重复关联。"
+    assert await playground.dialogue(grid, [(GRID_LEADER, "/household 3-2-502")]) == [
+        f"{GRID_LEADER}: /household 3-2-502",
+        "bot: 3-2-502 的近况含健康信息，不在群里显示。请点 这里 打开与我的私聊，我会把详情发给您。",
+    ]
+    # The village sees its grids summed, the abnormal household masked.
+    assert await playground.dialogue(village, [(VILLAGE_LEADER, "/status")]) == [
+        f"{VILLAGE_LEADER}: /status",
+        f"bot: 📊 西头岭村 {label}概况\n"
+        "第一网格：打卡 2/3 · 异常 1 · 订单 0 · 监测 1（今日需检测 1）\n"
+        "第二网格：打卡 0/1 · 异常 0 · 订单 0 · 监测 0\n"
+        "合计：打卡 2/4 户（50%） · 异常 1 户 · 待送订单 0 单 · 返乡监测 1 人（今日需检测 1）\n"
+        "异常住户：\n"
+        "· 第一网格 3-2-502 李* 37.8℃ 咳嗽",
+    ]
