@@ -10,12 +10,12 @@ check-in.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _ZERO = re.compile(r"零报告|零上报|无异常情况报告")
-_GRID_NORMAL = re.compile(
-    r"(?:网格|全组|本组|辖区|全村|本村|小区|片区|社区|楼栋|各户|全体)[^\n]{0,12}(?:无异常|情况正常|一切正常|均正常|无新增)"
-)
+_ALL_NORMAL = re.compile(r"无异常|情况正常|一切正常|均正常|无新增")
+_GRID = re.compile(r"网格|全组|本组|辖区|全村|本村|小区|片区|社区|楼栋|各户|全体|组")
 _NOTICE = re.compile(
     r"温馨提示|通知|公告|请各位|各位居民|请大家|请广大|请全体|提醒大家|紧急提醒|@所有人|完成打卡|按时打卡|未打卡|务必|请于"
 )
@@ -24,7 +24,7 @@ _QUESTION = re.compile(
     r"是否(?![^\s:]{0,6}:)|要不要|"  # 是否有症状：否 is a form's field, not a question
     r"需不需要|有没有|行不行|是不是|咋|啥时候|何时|谁|吧$"
 )
-_CHECKIN_CUE = re.compile(r"打卡|报平安|健康|报到|体温正常|一切正常|都挺好|都好|均正常|都正常|正常|平安")
+_CHECKIN_CUE = re.compile(r"打卡|报平安|健康|报到|体温正常|一切正常|都挺好|都好|均正常|都正常|正常|平安|无异常")
 _ORDER_CUE = re.compile(r"买|代购|下单|需要|急需|要|物资|订|团购|送|采购")
 _RETURNEE_CUE = re.compile(
     r"报备|返乡|返津|返京|返回|回来|回到|回津|到津|抵达|抵津|来津|到达|外来人员|返程|从[^\s,]{2,8}(?:过来|来)|到的|来的"
@@ -39,10 +39,13 @@ class Evidence:
 
     text: str
     has_address: bool = False
-    has_name: bool = False
+    household_address: bool = False  # names a home (a room or a house number), not just a group
     has_subject: bool = False  # a named person, a family member, or the writer's own household
+    # Whether a person is named: looked for only when the answer matters (it costs a segmentation).
+    names_someone: Callable[[], bool] = lambda: False
     temperatures: int = 0
     symptoms_stated: bool = False  # present or denied
+    symptoms_present: bool = False
     has_test: bool = False
     has_persons: bool = False
     items: int = 0
@@ -56,7 +59,7 @@ class Evidence:
 
 
 def _scores(e: Evidence) -> dict[str, float]:
-    anchor = (1.0 if e.has_address else 0.0) + (0.5 if e.has_name else 0.0)
+    anchor = 1.0 if e.has_address else 0.0
     checkin = (
         (2.0 if e.temperatures else 0.0)
         + (2.0 if e.symptoms_stated else 0.0)
@@ -83,11 +86,17 @@ def _scores(e: Evidence) -> dict[str, float]:
     }
 
 
+def _household_facts(e: Evidence) -> bool:
+    return e.household_address or e.temperatures > 0 or e.has_persons or e.symptoms_present or e.names_someone()
+
+
 def classify(e: Evidence) -> str:
     text = e.text
     question = _QUESTION.search(text) is not None
-    if _ZERO.search(text) or _GRID_NORMAL.search(text):
-        return "other" if question and not _ZERO.search(text) else "zero"
+    if _ZERO.search(text):
+        return "zero"
+    if _ALL_NORMAL.search(text) and _GRID.search(text) and not question and not _household_facts(e):
+        return "zero"  # a leader's 网格无异常; a household's own "all normal" names its home
     scores = _scores(e)
     kind, best = max(scores.items(), key=lambda kv: kv[1])
     if _NOTICE.search(text) and not e.has_address:

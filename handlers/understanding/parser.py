@@ -84,14 +84,18 @@ def _parse(text: str, today: dt.date) -> dict[str, object]:
     dates = claim_dates(scan, today) if travel else []
     origin = pick_origin(find_places(scan)) if travel else None
     relative = has_relative_subject(scan)
+    address_span = (address.start, address.end) if address else None
 
     kind = classify(
         Evidence(
             text=normalised,
             has_address=address is not None,
+            household_address=address is not None
+            and (address.address.group is None or address.address.number is not None),
             has_subject=address is not None or relative or _SUBJECT_WORDS.search(normalised) is not None,
             temperatures=len(temperatures),
             symptoms_stated=bool(symptoms.present) or symptoms.negated,
+            symptoms_present=bool(symptoms.present),
             has_test=test is not None,
             has_persons=persons is not None,
             items=len(items := read_items(scan)),
@@ -101,6 +105,7 @@ def _parse(text: str, today: dt.date) -> dict[str, object]:
             arrival=bool(dates),
             vehicle=bool(vehicles) or _ANY_MODE.search(normalised) is not None,
             id_number=ids.id_last4 is not None,
+            names_someone=lambda: find_name(scan, address_span, _ALL_ROLES) is not None,
         )
     )
     if kind in ("other", "zero"):
@@ -109,7 +114,7 @@ def _parse(text: str, today: dt.date) -> dict[str, object]:
     fields: dict[str, object] = {}
     # For a returnee report about a family member, only a name tied to that person counts.
     roles = _RELATIVE_ROLES if kind == "returnee" and relative else _ALL_ROLES
-    name = find_name(scan, (address.start, address.end) if address else None, roles)
+    name = find_name(scan, address_span, roles)
     if name is not None:
         scan.claim(name.start, name.end)
         fields["name"] = name.name
