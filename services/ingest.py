@@ -110,16 +110,14 @@ class _Work:
     grid: Unit | None = None
     person: Person | None = None
     previous: MessageRecord | None = None
-    #: The stored version this message replaces (an edit), as it was before.
+    #: The stored version this message replaces, as it was before (an edit, or a replay).
     old: dict[str, Any] = field(default_factory=dict)
+    #: A newer version of a stored message, not the same update replayed after a crash.
+    is_edit: bool = False
 
     @property
     def kind(self) -> str:
         return str(self.parsed.get("kind", "other"))
-
-    @property
-    def is_edit(self) -> bool:
-        return self.previous is not None and self.previous.update_id != self.message.update_id
 
 
 def mask_identity_numbers(text: str) -> str:
@@ -165,6 +163,7 @@ async def _ingest(session: AsyncSession, work: _Work) -> Ingested:
     work.previous = await records.get_message(session, chat_id=message.chat_id, message_id=message.message_id)
     if work.previous is not None and work.previous.update_id > message.update_id:
         return Ingested(Ack.NONE)  # an older version arriving late: the newer one stands
+    work.is_edit = work.previous is not None and work.previous.update_id != message.update_id
     if work.kind not in records.RECORD_KINDS:
         if work.previous is None:
             return await _answer_to_nudge(session, work)

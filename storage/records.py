@@ -84,7 +84,9 @@ async def households_at(
     """Active households with this address key, in the given grids (``None``: in any grid); locked
     like ``lock_household``. At most two: one is the answer, two mean the address is ambiguous."""
     query = (
-        select(Household).where(Household.address_key == address_key, col(Household.active).is_(True)).with_for_update()
+        select(Household)
+        .where(Household.address_key == address_key, col(Household.active).is_(True))
+        .with_for_update(key_share=True)
     )
     if grid_ids is not None:
         query = query.where(col(Household.grid_id).in_(grid_ids))
@@ -94,8 +96,11 @@ async def households_at(
 async def lock_household(session: AsyncSession, *, household_id: int) -> Household | None:
     """The household, locked until commit on PostgreSQL so that two messages of one household
     (a group and a private chat at once) recompute its day one after the other. SQLite has a
-    single writer and needs no lock."""
-    query = select(Household).where(Household.id == household_id).with_for_update()
+    single writer and needs no lock.
+
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: every row written with a foreign key to it takes a
+    KEY SHARE lock, which ``FOR UPDATE`` would wait on, and two such writers would deadlock."""
+    query = select(Household).where(Household.id == household_id).with_for_update(key_share=True)
     return (await session.exec(query)).first()
 
 
@@ -180,10 +185,11 @@ async def create_order(
     """A new open order with the grid's next short number.
 
     The number is computed inside the INSERT, so no other writer can take it in between on
-    SQLite (one writer at a time); on PostgreSQL the grid's row is locked first, so two
-    concurrent orders of one grid queue up instead of colliding on (grid_id, number).
+    SQLite (one writer at a time); on PostgreSQL the grid's row is locked first (``FOR NO KEY
+    UPDATE``, see ``lock_household``), so two concurrent orders of one grid queue up instead of
+    colliding on (grid_id, number). Callers lock a household before its grid, always.
     """
-    await session.exec(select(Unit.id).where(Unit.id == grid_id).with_for_update())
+    await session.exec(select(Unit.id).where(Unit.id == grid_id).with_for_update(key_share=True))
     next_number = (
         select(func.coalesce(func.max(SupplyOrder.number), 0) + 1)
         .where(SupplyOrder.grid_id == grid_id)
