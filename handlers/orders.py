@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from html import escape
 
 from telegram import CallbackQuery, Message, ReplyParameters, Update
@@ -47,6 +48,7 @@ def _number(args: list[str] | None) -> int | None:
 
 
 def _change_text(change: OrderChange | Denied) -> str:
+    """The reply to /cancel, and to a /deliver that changed nothing (a delivery is announced instead)."""
     if isinstance(change, Denied):
         return view.denied(change)
     if change.result is Change.AMBIGUOUS:
@@ -78,18 +80,20 @@ async def announce_delivery(context: GridContext, change: OrderChange, *, comman
         await send_privately(context, source.sender_id, [private])  # blocked since? the group reply told them
 
 
-async def deliver(update: Update, context: GridContext) -> None:
-    """/deliver N: a leader marks order #N delivered; the resident is told."""
+async def _change_numbered(
+    update: Update, context: GridContext, command: str, change: Callable[..., Awaitable[OrderChange | Denied]]
+) -> tuple[Message, OrderChange | Denied] | None:
+    """Parse ``/command N`` and apply ``change`` to order #N; None once a usage hint was sent."""
     request = await leader_request(update)
     if request is None:
-        return
+        return None
     message, user = request
     number = _number(context.args)
     if number is None:
-        await message.reply_html(texts.ORDER_USAGE.format(command="deliver"))
-        return
+        await message.reply_html(texts.ORDER_USAGE.format(command=command))
+        return None
     services = context.services
-    change = await deliver_order(
+    outcome = await change(
         services.sessions,
         chat_id=message.chat_id,
         user_id=user.id,
@@ -97,6 +101,15 @@ async def deliver(update: Update, context: GridContext) -> None:
         number=number,
         now=utcnow(),
     )
+    return message, outcome
+
+
+async def deliver(update: Update, context: GridContext) -> None:
+    """/deliver N: a leader marks order #N delivered; the resident is told."""
+    done = await _change_numbered(update, context, "deliver", deliver_order)
+    if done is None:
+        return
+    message, change = done
     if isinstance(change, OrderChange) and change.result is Change.DONE:
         await announce_delivery(context, change, command=message)
     else:
@@ -105,24 +118,10 @@ async def deliver(update: Update, context: GridContext) -> None:
 
 async def cancel(update: Update, context: GridContext) -> None:
     """/cancel N: a resident cancels their own household's order, a leader any of their units'."""
-    request = await leader_request(update)
-    if request is None:
-        return
-    message, user = request
-    number = _number(context.args)
-    if number is None:
-        await message.reply_html(texts.ORDER_USAGE.format(command="cancel"))
-        return
-    services = context.services
-    change = await cancel_order(
-        services.sessions,
-        chat_id=message.chat_id,
-        user_id=user.id,
-        admin_ids=services.admin_ids,
-        number=number,
-        now=utcnow(),
-    )
-    await message.reply_html(_change_text(change))
+    done = await _change_numbered(update, context, "cancel", cancel_order)
+    if done is not None:
+        message, change = done
+        await message.reply_html(_change_text(change))
 
 
 async def _close_notice(query: CallbackQuery, change: OrderChange) -> None:
