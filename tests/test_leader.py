@@ -14,6 +14,7 @@ from tests.factories import (
     NEIGHBOUR,
     RESIDENT,
     STRANGER,
+    TOWN_LEADER,
     VILLAGE_LEADER,
     add_checkin,
     add_order,
@@ -261,4 +262,28 @@ async def test_household_history_in_a_village_group_is_masked(
         "bot: 地址“今天”无法识别，请写成 3-2-501、3栋2单元501室 或 五组12号 这样的格式。",
         f"{VILLAGE_LEADER}: /household",
         "bot: 用法：/household 地址，例如 /household 3-2-501",
+    ]
+
+
+async def test_a_town_group_sums_its_villages(
+    playground: Playground, sessions: SessionFactory, groups: tuple[int, int]
+) -> None:
+    day = await a_busy_day(sessions)
+    town = await playground.client.create_group(title="杨柳青镇群", members=[TOWN_LEADER], admins=[TOWN_LEADER])
+    await playground.client.add_bot_to_group(town.id, by=TOWN_LEADER)
+    await playground.say(TOWN_LEADER, town.id, "/bind T1")
+    assert await playground.dialogue(town.id, [(TOWN_LEADER, "/status"), (TOWN_LEADER, "/missing")]) == [
+        f"{TOWN_LEADER}: /status",
+        f"bot: 📊 杨柳青镇 {day_label(day)}概况\n"
+        "西头岭村：打卡 2/4 · 异常 1 · 订单 3（急 1） · 监测 1（今日需检测 1）\n"
+        "东头岭村：打卡 0/1 · 异常 0 · 订单 0 · 监测 0\n"
+        "合计：打卡 2/5 户（40%） · 异常 1 户 · 待送订单 3 单（急 1） · 返乡监测 1 人（今日需检测 1）\n"
+        "异常住户：\n"
+        "· 第一网格 3-2-502 李* 37.8℃ 咳嗽",
+        f"{TOWN_LEADER}: /missing",
+        f"bot: 📋 杨柳青镇 {day_label(day)} 未打卡 3/5 户：\n"
+        "第一网格（1 户）\n· 3-1-101 王*（未关联成员）\n"
+        "第二网格（1 户）\n· 5-1-301 赵*（未关联成员）\n"
+        "东一网格（1 户）\n· 五组12号 孙*（未关联成员）\n"
+        "其中 3 户还没有关联成员，请电话联系，或回复其消息发送 /link 地址 关联。",
     ]
