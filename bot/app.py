@@ -25,7 +25,7 @@ from telegram.ext import (
 from bot import texts
 from bot.ratelimit import PacedRateLimiter
 from bot.state import BotData, GridApplication, GridContext, Services
-from handlers import binding, errors, leader, messages, orders, reports, start
+from handlers import binding, errors, leader, messages, notices, orders, reports, settings, start
 
 #: Everyone's menu (private chats) and groups' menu, then the fuller one group admins see.
 RESIDENT_COMMANDS = [
@@ -47,6 +47,9 @@ LEADER_COMMANDS = [
     BotCommand("household", texts.COMMAND_HOUSEHOLD),
     BotCommand("zero", texts.COMMAND_ZERO),
     BotCommand("dayoff", texts.COMMAND_DAYOFF),
+    BotCommand("remind", texts.COMMAND_REMIND),
+    BotCommand("notice", texts.COMMAND_NOTICE),
+    BotCommand("notice_status", texts.COMMAND_NOTICE_STATUS),
 ]
 
 #: What residents write, new or edited, in groups or privately; commands stay with their handlers.
@@ -98,6 +101,10 @@ def build_application(services: Services) -> GridApplication:
             CommandHandler("zero", reports.zero),
             CommandHandler("dayoff", reports.dayoff),
             CallbackQueryHandler(reports.confirm_button, pattern=r"^report:confirm:"),
+            CommandHandler("remind", settings.remind),
+            CommandHandler("notice", notices.notice),
+            CommandHandler("notice_status", notices.notice_status_command),
+            CallbackQueryHandler(notices.notice_ack, pattern=r"^notice:ack:"),
             ChatMemberHandler(binding.membership, ChatMemberHandler.MY_CHAT_MEMBER),
             MessageHandler(RESIDENT_TEXT, messages.on_text),
             MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, messages.on_members),

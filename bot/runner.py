@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.intake import Intake, processing
 from bot.state import GridApplication, Services
 from bot.webhook import create_webhook_app
+from schedules.runtime import Schedule
 from storage import migrate
 from storage.db import create_engine, session_factory
 
@@ -31,6 +32,7 @@ class RunningBot:
     application: GridApplication
     intake: Intake
     services: Services
+    schedule: Schedule
 
 
 @contextlib.asynccontextmanager
@@ -77,9 +79,10 @@ async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIte
                 if settings.telegram.mode == "webhook"
                 else _polling(intake, application, timeout=poll_timeout)
             )
+            schedule = Schedule(sessions=services.sessions, settings=settings, bot=application.bot)
             try:
-                async with processing(intake), receiving:
-                    yield RunningBot(application=application, intake=intake, services=services)
+                async with processing(intake), receiving, schedule.running():
+                    yield RunningBot(application=application, intake=intake, services=services, schedule=schedule)
             finally:
                 await application.stop()
     finally:

@@ -385,7 +385,7 @@ FOLLOWUP_PRIVATE = (
 FOLLOWUP_EXAMPLE = "{name} 抗原阴性"
 FOLLOWUP_SOMEONE = "您家返乡人员"
 FOLLOWUP_GROUP = "📋 今日随访：{mentions} 您家今天有一项随访事项，请私聊 @{bot} 点“开始”查看，或联系网格员。"
-FOLLOWUP_GROUP_UNLINKED = "📋 今天另有 {count} 户有随访事项但未关联 Telegram，请网格员电话联系。"
+FOLLOWUP_GROUP_UNLINKED = "📋 今天还有 {count} 户有随访事项，请网格员电话联系。"
 
 REMIND_USAGE = (
     "用法：<code>/remind 开</code> 或 <code>/remind 关</code> 打开或关闭打卡提醒；"
@@ -403,7 +403,7 @@ REMIND_UNBOUND = "本群还没有绑定单位，请先发送 <code>/bind 单位�
 NOTICE_USAGE = "用法：<code>/notice 通知内容</code>。通知会发到本单位以下每个已绑定的群，并带“收到”按钮。"
 NOTICE_ONLY_UPPER = "通知只能在镇街或村社区的群里发出，发往其下各级群。"
 NOTICE_REFUSED = "只有 {unit} 或其上级单位的负责人、或管理员可以发通知。"
-NOTICE_ANONYMOUS = "您正以匿名管理员身份发言，我无法确认您是谁。请关闭“匿名发言”后再发通知。"
+ANONYMOUS_LEADER = "您正以匿名管理员身份发言，我无法确认您是谁。请在群设置里关闭“匿名发言”后再试。"
 NOTICE_TOO_LONG = "通知太长了（最多 {limit} 字），请分几次发。"
 NOTICE_NO_TARGETS = "{unit} 以下还没有已绑定的群，通知没有发出。"
 NOTICE_SENT = "📢 通知 #{id} 正在发往 {count} 个群。发送 /notice_status 查看收到情况。"

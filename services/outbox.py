@@ -217,9 +217,15 @@ async def deliver_due(
 
     async def chat_chain(chain: list[OutboxMessage]) -> None:
         async with limit:
-            for row in chain:
-                if not await _attempt(factory, bot, row, settings=settings, now=now, timeout=timeout, report=report):
-                    return
+            for index, row in enumerate(chain):
+                failure = await _attempt(factory, bot, row, settings=settings, now=now, timeout=timeout, report=report)
+                if failure is None or failure.fate is _Fate.REJECTED:
+                    continue
+                if failure.retry_at is not None:  # the chat's other rows wait with it, in order
+                    waiting = [later.id for later in chain[index + 1 :] if later.id is not None]
+                    async with transaction(factory) as session:
+                        await store.postpone(session, row_ids=waiting, at=failure.retry_at)
+                return
 
     with bulk_sending():
         await asyncio.gather(
@@ -237,8 +243,8 @@ async def _attempt(
     now: datetime,
     timeout: float,
     report: DeliveryReport,
-) -> bool:
-    """Send one row and record the outcome; False when the rest of its chat must wait."""
+) -> _Failure | None:
+    """Send one row and record the outcome; the failure, if it failed."""
     assert row.id is not None
     try:
         sent = await send(bot, row.chat_id, decode(row.payload), timeout=timeout)
@@ -246,11 +252,11 @@ async def _attempt(
         failure = _classify(exc, attempts=row.attempts, now=now)
         report.errors.append(failure.error)
         await _record_failure(factory, row, failure, settings=settings, now=now, report=report)
-        return failure.fate is _Fate.REJECTED
+        return failure
     async with transaction(factory) as session:
         await store.mark_sent(session, row_id=row.id, message_id=sent.message_id, at=utcnow())
     report.sent += 1
-    return True
+    return None
 
 
 async def _record_failure(

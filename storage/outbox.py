@@ -93,6 +93,13 @@ async def mark_retry(session: AsyncSession, *, row_id: int, at: datetime, error:
     await session.exec(statement)
 
 
+async def postpone(session: AsyncSession, *, row_ids: Sequence[int], at: datetime) -> None:
+    """Rows not tried because their chat failed just before them wait for that chat's next try."""
+    if row_ids:
+        statement = update(OutboxMessage).where(col(OutboxMessage.id).in_(row_ids)).values(next_attempt_at=as_utc(at))
+        await session.exec(statement)
+
+
 async def mark_failed(session: AsyncSession, *, row_ids: Sequence[int], error: str, attempted: bool) -> None:
     """Give up on rows; ``attempted`` counts this as an attempt (not for rows that expired unsent)."""
     values: dict[str, Any] = {"status": OutboxStatus.FAILED, "last_error": error[:_ERROR_LENGTH]}

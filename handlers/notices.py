@@ -1,0 +1,143 @@
+"""/notice, the 收到 button and /notice_status."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Message, Update
+from telegram.constants import ChatType, MessageEntityType
+
+from bot import texts
+from bot.formatting import split_message
+from bot.state import GridContext
+from services.identity import is_trusted_sender
+from services.notices import (
+    MAX_LENGTH,
+    AckResult,
+    NoticeOutcome,
+    NoticeResult,
+    NoticeStatus,
+    acknowledge,
+    notice_status,
+    parse_ack_callback,
+    publish_notice,
+)
+
+_ACK_ANSWERS = {
+    AckResult.ACKED: texts.NOTICE_ACKED,
+    AckResult.AGAIN: texts.NOTICE_ACK_AGAIN,
+    AckResult.UNKNOWN: texts.NOTICE_ACK_UNKNOWN,
+}
+
+
+def notice_text(message: Message) -> str:
+    """The text after the command, line breaks kept (``context.args`` would lose them)."""
+    text = message.text or ""
+    command = next((e for e in message.entities if e.type == MessageEntityType.BOT_COMMAND and e.offset == 0), None)
+    return text[command.length if command else 0 :].strip()
+
+
+def describe(outcome: NoticeOutcome) -> str:
+    unit = escape(outcome.unit.name) if outcome.unit else ""
+    match outcome.result:
+        case NoticeResult.SENT:
+            assert outcome.notice is not None
+            return texts.NOTICE_SENT.format(id=outcome.notice.id, count=outcome.targets)
+        case NoticeResult.UNBOUND:
+            return texts.REMIND_UNBOUND
+        case NoticeResult.NOT_UPPER:
+            return texts.NOTICE_ONLY_UPPER
+        case NoticeResult.REFUSED:
+            return texts.NOTICE_REFUSED.format(unit=unit)
+        case NoticeResult.TOO_LONG:
+            return texts.NOTICE_TOO_LONG.format(limit=MAX_LENGTH)
+        case NoticeResult.NO_TARGETS:
+            return texts.NOTICE_NO_TARGETS.format(unit=unit)
+        case NoticeResult.UNKNOWN:
+            return texts.NOTICE_STATUS_NONE.format(unit=unit)
+    raise AssertionError(outcome.result)
+
+
+def status_lines(status: NoticeStatus, context: GridContext) -> list[str]:
+    notice = status.outcome.notice
+    if notice is None:
+        return [describe(status.outcome)]
+    acked = [unit for unit in status.units if unit.people]
+    waiting = [unit for unit in status.units if not unit.people]
+    lines = [
+        texts.NOTICE_STATUS_HEADER.format(
+            id=notice.id,
+            at=f"{notice.created_at.astimezone(context.services.settings.tz):%m-%d %H:%M}",
+            acked=len(acked),
+            total=len(status.units),
+            text=escape(notice.text),
+        )
+    ]
+    if waiting:
+        names = texts.NOTICE_STATUS_SEPARATOR.join(escape(unit.name) for unit in waiting)
+        lines.append(texts.NOTICE_STATUS_WAITING.format(units=names))
+    if acked:
+        names = texts.NOTICE_STATUS_SEPARATOR.join(
+            texts.NOTICE_STATUS_UNIT.format(unit=escape(unit.name), people=unit.people) for unit in acked
+        )
+        lines.append(texts.NOTICE_STATUS_ACKED.format(units=names))
+    return lines
+
+
+async def notice(update: Update, context: GridContext) -> None:
+    """Send a notice from this town or village group to every group below it."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    if message.chat.type == ChatType.PRIVATE:
+        await message.reply_html(texts.NOTICE_ONLY_UPPER)
+        return
+    if not is_trusted_sender(user.id, message.sender_chat.id if message.sender_chat else None):
+        await message.reply_html(texts.ANONYMOUS_LEADER)
+        return
+    text = notice_text(message)
+    if not text:
+        await message.reply_html(texts.NOTICE_USAGE)
+        return
+    services = context.services
+    outcome = await publish_notice(
+        services.sessions,
+        chat_id=message.chat_id,
+        user_id=user.id,
+        admin_ids=services.admin_ids,
+        text=text,
+        settings=services.settings,
+    )
+    await message.reply_html(describe(outcome))
+
+
+async def notice_ack(update: Update, context: GridContext) -> None:
+    """A press of 收到 under a notice: count it for this group's unit."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    notice_id = parse_ack_callback(query.data or "")
+    result = AckResult.UNKNOWN
+    if notice_id is not None:
+        result = await acknowledge(
+            context.services.sessions, notice_id=notice_id, chat_id=query.message.chat.id, user_id=query.from_user.id
+        )
+    await query.answer(_ACK_ANSWERS[result])
+
+
+async def notice_status_command(update: Update, context: GridContext) -> None:
+    """Show, unit by unit, who has acknowledged this group's latest notice (or /notice_status N)."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.chat.type == ChatType.PRIVATE:
+        return
+    args = context.args or []
+    notice_id = int(args[0].lstrip("#")) if args and args[0].lstrip("#").isdigit() else None
+    services = context.services
+    status = await notice_status(
+        services.sessions, chat_id=message.chat_id, user_id=user.id, admin_ids=services.admin_ids, notice_id=notice_id
+    )
+    if status.outcome.result is NoticeResult.UNKNOWN and notice_id is not None:
+        await message.reply_html(texts.NOTICE_STATUS_UNKNOWN.format(id=notice_id))
+        return
+    for part in split_message(status_lines(status, context)):
+        await message.reply_html(part)

@@ -1,0 +1,196 @@
+"""The running schedule: daily jobs on the wall clock, catch-up at start-up, and outbox delivery.
+
+Everything happens in ``tick(now)``: run each job whose time has come today and which this
+process has not run yet (skipping those too late to be useful), then deliver what is due. Time is
+a parameter, so tests and the demo drive a whole day by calling ``tick`` with the times they
+choose; nothing sleeps. Only ``running()`` puts it on the wall clock, when ``[schedule] enabled``:
+
+* APScheduler alarms at each job's time in the configured zone (cron triggers with
+  ``misfire_grace_time=None`` and ``coalesce``: a late alarm still runs, once; APScheduler's
+  default grace of one second would silently drop a digest whose alarm was a little late);
+* at start-up one ``tick``: the catch-up, which runs what fell due while the bot was down
+  (jobs are not persisted; the outbox is what makes them durable);
+* a delivery loop that sends due outbox rows as soon as they are due — including rows other code
+  wrote (a /notice), found by looking at least every ``DELIVERY_POLL`` seconds — and retries a
+  job that failed (database outage) a minute later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from telegram import Bot
+
+from bot.config import Settings
+from schedules.jobs import DailyJob, JobRun, daily_jobs
+from services.outbox import DeliveryReport, deliver_due
+from storage import outbox as outbox_store
+from storage.db import SessionFactory
+from storage.models import utcnow
+
+log = logging.getLogger(__name__)
+
+#: Seconds between looks at the outbox when nothing is known to be due sooner.
+DELIVERY_POLL = 1.0
+#: How long after a failed job it is tried again.
+JOB_RETRY = timedelta(minutes=1)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class TickReport:
+    ran: list[str] = field(default_factory=list)
+    #: Jobs whose time came while nobody ran them, found too late to be useful (see ``DailyJob.until``).
+    skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    queued: int = 0
+    delivery: DeliveryReport = field(default_factory=DeliveryReport)
+
+
+class Schedule:
+    """The daily jobs and the outbox of one bot process."""
+
+    def __init__(
+        self,
+        *,
+        sessions: SessionFactory,
+        settings: Settings,
+        bot: Bot,
+        jobs: Sequence[DailyJob] | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.jobs = list(jobs) if jobs is not None else daily_jobs(settings)
+        self._sessions = sessions
+        self._settings = settings
+        self._bot = bot
+        self._clock = clock
+        self._done: set[tuple[date, str]] = set()
+        self._retry_at: datetime | None = None
+        self._jobs_lock = asyncio.Lock()
+        self._delivery_lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        #: Set once the start-up catch-up has run (on the wall clock only).
+        self.caught_up = asyncio.Event()
+        #: The APScheduler alarms while ``running()`` on the wall clock.
+        self.alarms: AsyncIOScheduler | None = None
+
+    async def tick(self, now: datetime | None = None) -> TickReport:
+        """Run every job due at ``now`` that has not run today in this process, then deliver."""
+        now = now or self._clock()
+        report = TickReport()
+        async with self._jobs_lock:
+            for job in self.jobs:
+                await self._run_if_due(job, now, report)
+        report.delivery = await self.deliver(now)
+        return report
+
+    async def _run_if_due(self, job: DailyJob, now: datetime, report: TickReport) -> None:
+        tz = self._settings.tz
+        local = now.astimezone(tz)
+        key = (local.date(), job.id)
+        if key in self._done or job.at > local.time():
+            return
+        if not job.due(local.time()):
+            log.info("job %s of %s skipped: its time passed while the bot was down", job.id, local.date())
+            self._done.add(key)
+            report.skipped.append(job.id)
+            return
+        run = JobRun(
+            sessions=self._sessions,
+            settings=self._settings,
+            day=local.date(),
+            scheduled=datetime.combine(local.date(), job.at, tz),
+            now=now,
+            at=job.at,
+            kind=job.id,
+            bot_username=self._bot.username,
+        )
+        try:
+            report.queued += await job.run(run)
+        except Exception:
+            log.exception("job %s of %s failed; it will be tried again", job.id, local.date())
+            report.failed.append(job.id)
+            self._retry_at = now + JOB_RETRY
+            return
+        self._done.add(key)
+        report.ran.append(job.id)
+
+    async def deliver(self, now: datetime | None = None) -> DeliveryReport:
+        """Send the outbox rows due at ``now`` (one delivery at a time)."""
+        async with self._delivery_lock:
+            return await deliver_due(self._sessions, self._bot, settings=self._settings, now=now or self._clock())
+
+    def wake(self) -> None:
+        """Look at the outbox now rather than at the next poll."""
+        self._wake.set()
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[Schedule]:
+        """On the wall clock while the block runs, if ``[schedule] enabled``; otherwise driven by ``tick``."""
+        if not self._settings.schedule.enabled:
+            yield self
+            return
+        tz = self._settings.tz
+        alarms = AsyncIOScheduler(timezone=tz)
+        for job in self.jobs:
+            alarms.add_job(
+                self._alarm,
+                CronTrigger(hour=job.at.hour, minute=job.at.minute, second=job.at.second, timezone=tz),
+                id=job.id,
+                name=job.id,
+                misfire_grace_time=None,
+                coalesce=True,
+                max_instances=1,
+                replace_existing=True,
+            )
+        alarms.start()
+        self.alarms = alarms
+        loop = asyncio.create_task(self._deliver_forever(), name="gridbot-outbox")
+        try:
+            yield self
+        finally:
+            self.alarms = None
+            alarms.shutdown(wait=False)
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
+
+    async def _alarm(self) -> None:
+        await self.tick(self._clock())
+        self.wake()
+
+    async def _deliver_forever(self) -> None:
+        """Catch up first; then deliver whatever falls due, and retry failed jobs."""
+        catch_up = True
+        while True:
+            now = self._clock()
+            try:
+                if catch_up or (self._retry_at is not None and now >= self._retry_at):
+                    self._retry_at = None
+                    await self.tick(now)
+                    catch_up = False
+                    self.caught_up.set()
+                else:
+                    await self.deliver(now)
+                delay = await self._seconds_until_due(self._clock())
+            except Exception:  # a database outage must not end the loop: the rows stay pending
+                log.exception("outbox delivery failed; trying again")
+                delay = DELIVERY_POLL
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            self._wake.clear()
+
+    async def _seconds_until_due(self, now: datetime) -> float:
+        async with self._sessions() as session:
+            due = await outbox_store.next_attempt_at(session)
+        if due is None:
+            return DELIVERY_POLL
+        return min(max((due - now).total_seconds(), 0.0), DELIVERY_POLL)

@@ -1,0 +1,162 @@
+"""Notices down the chain (上级政策迅速传达到最基层): /notice, the 收到 button, /notice_status.
+
+A town or village group's leaders (or an admin) post a notice; it goes through the outbox to
+every bound group below, each copy with a 收到 button. Presses are counted per unit: a unit has
+received the notice once anyone in its group pressed it. The figures are in /notice_status and,
+through ``storage.notices.notice_ack_counts``, in the next digests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum, auto
+from html import escape
+
+from bot import texts
+from bot.config import Settings
+from bot.formatting import MESSAGE_LIMIT
+from services.identity import may_manage
+from services.messages_out import OutgoingMessage
+from services.outbox import encode
+from storage import bindings
+from storage import notices as store
+from storage import outbox as outbox_store
+from storage.db import SessionFactory, transaction
+from storage.models import Notice, Unit, UnitLevel, utcnow
+from storage.notices import UnitAck
+from storage.reports import report_units
+
+#: The longest notice text: what fits in one message beside the header and footer.
+MAX_LENGTH = MESSAGE_LIMIT - 200
+ACK_PREFIX = "notice:ack:"
+
+
+class NoticeResult(Enum):
+    SENT = auto()
+    UNBOUND = auto()
+    NOT_UPPER = auto()
+    REFUSED = auto()
+    TOO_LONG = auto()
+    NO_TARGETS = auto()
+    UNKNOWN = auto()
+    SHOWN = auto()
+
+
+@dataclass(frozen=True)
+class NoticeOutcome:
+    result: NoticeResult
+    unit: Unit | None = None
+    notice: Notice | None = None
+    targets: int = 0
+
+
+def ack_callback(notice_id: int) -> str:
+    return f"{ACK_PREFIX}{notice_id}"
+
+
+def parse_ack_callback(data: str) -> int | None:
+    number = data.removeprefix(ACK_PREFIX)
+    return int(number) if data.startswith(ACK_PREFIX) and number.isdigit() else None
+
+
+def notice_message(unit: Unit, notice: Notice) -> OutgoingMessage:
+    assert notice.id is not None
+    text = texts.NOTICE_MESSAGE.format(unit=escape(unit.name), text=escape(notice.text))
+    return OutgoingMessage.of_text(text, reply_markup=(((texts.NOTICE_ACK_BUTTON, ack_callback(notice.id)),),))
+
+
+async def _upper_unit(
+    factory: SessionFactory, *, chat_id: int, user_id: int, admin_ids: frozenset[int], manage: bool
+) -> NoticeOutcome:
+    """The town or village this group is bound to, if the user may act there; else why not."""
+    async with factory() as session:
+        unit = await bindings.bound_unit(session, chat_id=chat_id)
+        if unit is None:
+            return NoticeOutcome(NoticeResult.UNBOUND)
+        if unit.level == UnitLevel.GRID:
+            return NoticeOutcome(NoticeResult.NOT_UPPER, unit=unit)
+        if manage and not await may_manage(session, unit=unit, user_id=user_id, admin_ids=admin_ids):
+            return NoticeOutcome(NoticeResult.REFUSED, unit=unit)
+    return NoticeOutcome(NoticeResult.SHOWN, unit=unit)
+
+
+async def publish_notice(
+    factory: SessionFactory,
+    *,
+    chat_id: int,
+    user_id: int,
+    admin_ids: frozenset[int],
+    text: str,
+    settings: Settings,
+    now: datetime | None = None,
+) -> NoticeOutcome:
+    """Store the notice and queue a copy for every bound group below, in one transaction."""
+    checked = await _upper_unit(factory, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids, manage=True)
+    unit = checked.unit
+    if checked.result is not NoticeResult.SHOWN or unit is None or unit.id is None:
+        return checked
+    if len(text) > MAX_LENGTH:
+        return NoticeOutcome(NoticeResult.TOO_LONG, unit=unit)
+    now = now or utcnow()
+    async with transaction(factory) as session:
+        below = [u for u in await report_units(session, root_path=unit.path) if u.id != unit.id and u.chat_id]
+        if not below:
+            return NoticeOutcome(NoticeResult.NO_TARGETS, unit=unit)
+        notice = await store.create_notice(session, unit_id=unit.id, text=text, created_by=user_id, now=now)
+        assert notice.id is not None
+        payload = encode(notice_message(unit, notice))
+        rows = [
+            {
+                "unit_id": target.id,
+                "day": now.astimezone(settings.tz).date(),
+                "kind": store.notice_kind(notice.id),
+                "part": 0,
+                "chat_id": target.chat_id,
+                "payload": payload,
+            }
+            for target in below
+        ]
+        await outbox_store.add_if_absent(session, rows=rows, now=now)
+    return NoticeOutcome(NoticeResult.SENT, unit=unit, notice=notice, targets=len(rows))
+
+
+class AckResult(Enum):
+    ACKED = auto()
+    AGAIN = auto()
+    UNKNOWN = auto()
+
+
+async def acknowledge(factory: SessionFactory, *, notice_id: int, chat_id: int, user_id: int) -> AckResult:
+    """A press of 收到 in a group the notice was sent to, counted once per person and unit."""
+    async with transaction(factory) as session:
+        unit_id = await store.target_in_chat(session, notice_id=notice_id, chat_id=chat_id)
+        if unit_id is None:
+            return AckResult.UNKNOWN
+        new = await store.add_ack(session, notice_id=notice_id, unit_id=unit_id, telegram_user_id=user_id)
+    return AckResult.ACKED if new else AckResult.AGAIN
+
+
+@dataclass(frozen=True)
+class NoticeStatus:
+    outcome: NoticeOutcome
+    units: tuple[UnitAck, ...] = ()
+
+
+async def notice_status(
+    factory: SessionFactory, *, chat_id: int, user_id: int, admin_ids: frozenset[int], notice_id: int | None
+) -> NoticeStatus:
+    """The acknowledgements of this group's latest notice (or of ``notice_id``), unit by unit."""
+    checked = await _upper_unit(factory, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids, manage=False)
+    unit = checked.unit
+    if checked.result is not NoticeResult.SHOWN or unit is None or unit.id is None:
+        return NoticeStatus(checked)
+    async with factory() as session:
+        if notice_id is None:
+            notice = await store.latest_notice(session, unit_id=unit.id)
+        else:
+            notice = await store.get_notice(session, notice_id=notice_id)
+        if notice is None or notice.id is None or notice.unit_id != unit.id:
+            return NoticeStatus(NoticeOutcome(NoticeResult.UNKNOWN, unit=unit))
+        acks = await store.unit_acks(session, notice_id=notice.id)
+    return NoticeStatus(NoticeOutcome(NoticeResult.SHOWN, unit=unit, notice=notice, targets=len(acks)), tuple(acks))
