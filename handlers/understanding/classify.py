@@ -17,7 +17,8 @@ _ZERO = re.compile(r"零报告|零上报|无异常情况报告")
 _ALL_NORMAL = re.compile(r"无异常|情况正常|一切正常|均正常|无新增")
 _GRID = re.compile(r"网格|全组|本组|辖区|全村|本村|小区|片区|社区|楼栋|各户|全体|组")
 _NOTICE = re.compile(
-    r"温馨提示|通知|公告|请各位|各位居民|请大家|请广大|请全体|提醒大家|紧急提醒|@所有人|完成打卡|按时打卡|未打卡|务必|请于"
+    r"温馨提示|通知|公告|请各位|各位居民|请大家|请广大|请全体|提醒大家|紧急提醒|@所有人|完成打卡|按时打卡|未打卡|务必|请于|"
+    r"大家注意|请注意|每户"
 )
 _QUESTION = re.compile(
     r"[?]|吗|请问|怎么|怎样|什么|为什么|哪里|哪儿|哪个|哪|几点|几次|几天|多少|多久|能不能|可不可以|"
@@ -99,8 +100,8 @@ def classify(e: Evidence) -> str:
         return "zero"  # a leader's 网格无异常; a household's own "all normal" names its home
     scores = _scores(e)
     kind, best = max(scores.items(), key=lambda kv: kv[1])
-    if _NOTICE.search(text) and not e.has_address:
-        return "other"
+    if _NOTICE.search(text):
+        return "other"  # the grid's own broadcast, whatever it mentions
     if question and (best < _MIN_EVIDENCE_IN_QUESTION or not e.has_subject):
         return "other"
     return kind if best >= _MIN_EVIDENCE else "other"
