@@ -35,9 +35,7 @@ def _messages() -> list[tuple[str, dt.date]]:
     return [(c["text"], dt.date.fromisoformat(c["date"])) for c in map(json.loads, lines) if c]
 
 
-def _rates(
-    work: list[tuple[str, dt.date]], rounds: int, calls: list[Callable[[str, dt.date], object]]
-) -> list[float]:
+def _rates(work: list[tuple[str, dt.date]], rounds: int, calls: list[Callable[[str, dt.date], object]]) -> list[float]:
     """Messages/s of each call, measured in alternating rounds so that a change in the machine's
     load during the run affects both alike (the ratio is what matters)."""
     spent = [0.0] * len(calls)
@@ -78,7 +76,9 @@ def main() -> int:
         jieba.lcut(text)
 
     parser_rate, jieba_rate = _rates(work, args.rounds, [parse_message, lambda text, _date: jieba.lcut(text)])
-    print(f"messages: {len(work)} x {args.rounds} rounds (average {sum(len(t) for t, _ in work) / len(work):.0f} chars)")
+    print(
+        f"messages: {len(work)} x {args.rounds} rounds (average {sum(len(t) for t, _ in work) / len(work):.0f} chars)"
+    )
     print(f"parser:     {parser_rate:10.0f} messages/s")
     print(f"jieba.lcut: {jieba_rate:10.0f} messages/s")
     print(f"ratio:      {parser_rate / jieba_rate:10.2f}  (target >= 0.5)")

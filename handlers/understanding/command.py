@@ -30,9 +30,7 @@ def _line_message(line: str, default_date: dt.date) -> tuple[str, dt.date]:
     return line, default_date
 
 
-def run(
-    *, date: str | None, tz: str, stdin: typing.BinaryIO, stdout: typing.TextIO, stderr: typing.TextIO
-) -> int:
+def run(*, date: str | None, tz: str, stdin: typing.BinaryIO, stdout: typing.TextIO, stderr: typing.TextIO) -> int:
     """Parse every line of *stdin*; 2 for a bad ``--date``/``--tz`` (one line on *stderr*)."""
     from zoneinfo import ZoneInfo
 

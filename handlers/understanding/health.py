@@ -61,7 +61,9 @@ _SYMPTOM_PATTERNS: dict[str, str] = {
 }
 _SYMPTOM_RE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _SYMPTOM_PATTERNS.items()))
 # A negation covers the symptoms listed right after it: 无发热咳嗽, 没有咳嗽发烧, 均未发热、咳嗽.
-_NEGATION = re.compile(r"(?:没有任何|无任何|没有|没|无|不|未|均未|均无|都没|都没有|也没|也没有|并无|否认)(?:出现|再|有)?$")
+_NEGATION = re.compile(
+    r"(?:没有任何|无任何|没有|没|无|不|未|均未|均无|都没|都没有|也没|也没有|并无|否认)(?:出现|再|有)?$"
+)
 _LIST_JOINER = re.compile(r"(?:[,、/和或及与]|也没有?|以及|或者)?")
 _NO_SYMPTOMS = re.compile(
     r"(?:无|没有?|均无|都没有?|未见|未出现|没啥|没什么|无任何|没有任何|身体无)(?:任何)?(?:症状|不适|异常症状|不舒服)"

@@ -37,14 +37,18 @@ _DESCRIPTION = re.compile(r"^.{0,8}的(?=.)")  # 新鲜的猪肉, 5升的花生�
 # A name with these is a clause, not goods: 鸡蛋碎了, 心脏不好, 是不是.
 _NOT_GOODS = re.compile(r"[了吗呢吧啊没不很太都也还就是过着谁哪啥怎]")
 _PEOPLE = re.compile(r"^(?:老人|老头|老太太|老太|老人家|我妈|我爸|家里|孩子|小孩|宝宝|老伴|我们|我|家人)")
-_RUNNING_OUT = re.compile(r"(?P<name>[^\s,.;:!?()\x00]{2,14}?)(?:快|都|已经|马上)?(?:没了|没有了|吃完了|用完了|断了|不够了|见底了|快没|没药)")
+_RUNNING_OUT = re.compile(
+    r"(?P<name>[^\s,.;:!?()\x00]{2,14}?)(?:快|都|已经|马上)?(?:没了|没有了|吃完了|用完了|断了|不够了|见底了|快没|没药)"
+)
 _DRUG_SUFFIX = re.compile(r"(?:药|片|胶囊|颗粒|丸|散|糖浆|口服液|注射液|滴剂|喷雾|软膏|膏|贴|胰岛素)$")
 # 买点饼干: goods without an amount.  After 要点 / 来点 the words must be known goods (要点 is
 # also "the main point"); after 买点 / 带点 anything that reads as a name of goods is.
 _BUY_CUE = re.compile(r"(?:(?P<buy>买|代购|带)|要|需要|来)(?:点|些|一些|一点)")
 _BUY_HINT = re.compile("[点些]")
 _LIST_SEPARATOR = re.compile(r"[^和及与跟、]+")  # 买些水果和牛奶: two items
-_URGENT = re.compile(r"(?<!不)(?<!不着)(?<!不用)(?<!别)(?<!不太)(?:加急|急需|急用|着急|紧急|急(?![性诊]))|尽快|赶紧|越快越好|马上|立刻|火速|速送|快点")
+_URGENT = re.compile(
+    r"(?<!不)(?<!不着)(?<!不用)(?<!别)(?<!不太)(?:加急|急需|急用|着急|紧急|急(?![性诊]))|尽快|赶紧|越快越好|马上|立刻|火速|速送|快点"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +149,9 @@ def _inside_goods_word(name: str, pos: int) -> bool:
     """Whether ``name[pos]`` is part of a known goods word (the 不 of 尿不湿, not the 了 of 碎了)."""
     words = domain_words()
     return any(
-        words.get(name[i:j]) in _GOODS_TAGS for i in range(max(0, pos - 4), pos + 1) for j in range(pos + 1, len(name) + 1)
+        words.get(name[i:j]) in _GOODS_TAGS
+        for i in range(max(0, pos - 4), pos + 1)
+        for j in range(pos + 1, len(name) + 1)
     )
 
 

@@ -124,9 +124,7 @@ def _chain_at(text: str, pos: int, gaz: Gazetteer) -> tuple[list[Division], int]
 
 def _continues(text: str, choice: tuple[Division, int], gaz: Gazetteer) -> bool:
     division, end = choice
-    return any(
-        gaz.is_within(d, division) for name in _names_at(text, end, gaz) for d in gaz.by_name[name]
-    )
+    return any(gaz.is_within(d, division) for name in _names_at(text, end, gaz) for d in gaz.by_name[name])
 
 
 def _render(chain: list[Division]) -> str:

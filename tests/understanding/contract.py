@@ -64,17 +64,21 @@ _CHECKS: dict[str, Callable[[object], bool]] = {
     "persons": lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
     "temperature": lambda v: isinstance(v, int | float) and not isinstance(v, bool) and 34 <= v <= 43,
     "symptoms": lambda v: isinstance(v, list) and set(v) <= SYMPTOMS and len(set(v)) == len(v),
-    "test": lambda v: isinstance(v, dict)
-    and v.get("type") in {"pcr", "antigen"}
-    and v.get("result") in {"negative", "positive", "done", "pending"},
+    "test": lambda v: (
+        isinstance(v, dict)
+        and v.get("type") in {"pcr", "antigen"}
+        and v.get("result") in {"negative", "positive", "done", "pending"}
+    ),
     "abnormal": lambda v: isinstance(v, bool),
     "items": lambda v: isinstance(v, list) and all(_is_item(i) for i in v),
     "urgent": lambda v: isinstance(v, bool),
     "phone": lambda v: isinstance(v, str) and re.fullmatch(r"1[3-9][0-9]{9}", v) is not None,
     "origin": lambda v: isinstance(v, str) and bool(v),
     "arrival": lambda v: isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) is not None,
-    "transport": lambda v: isinstance(v, dict)
-    and v.get("mode") in {"train", "flight", "car", "bus", "other"}
-    and set(v) <= {"mode", "number"},
+    "transport": lambda v: (
+        isinstance(v, dict)
+        and v.get("mode") in {"train", "flight", "car", "bus", "other"}
+        and set(v) <= {"mode", "number"}
+    ),
     "id_last4": lambda v: isinstance(v, str) and re.fullmatch(r"[0-9]{3}[0-9X]", v) is not None,
 }
