@@ -46,8 +46,8 @@ _MODES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("other", re.compile(r"轮船|坐船|乘船|步行|骑车|摩托")),
 )
 _ANY_MODE = re.compile("|".join(pattern.pattern for _, pattern in _MODES))
-_ARRIVAL_AFTER = re.compile(r"^[^,.;\n]{0,8}?(?:到|抵|回|返)")
-_DEPARTURE_AFTER = re.compile(r"^\s?(?:出发|动身|启程|离开|走的)")
+_ARRIVAL_AFTER = re.compile(r"[^,.;\n]{0,8}?(?:到|抵|回|返)")  # used with match(text, pos): no ^
+_DEPARTURE_AFTER = re.compile(r"\s?(?:出发|动身|启程|离开|走的)")
 _ALL_ROLES = frozenset(Role)
 _RELATIVE_ROLES = frozenset({Role.SUBJECT, Role.RELATIVE})
 _SUBJECT_WORDS = re.compile(r"我是|我叫|我家|我们家|本人|姓名|户主|居民|报备")
