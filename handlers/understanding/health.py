@@ -17,7 +17,6 @@ from handlers.understanding.scan import MAX_MATCHES, Scan
 FEVER_THRESHOLD = 37.3
 
 # ---- temperature -----------------------------------------------------------------------------
-_CN_T = "三四十五六七八九"
 _TEMPERATURE = re.compile(
     # 36.5 / 36.5度 / 36度5 / 三十六度四 / 三十六点五 / 体温37
     rf"(?<![\d.])(?P<i>3[4-9]|4[0-2])(?:(?:\.|点|度)(?P<f>\d{{1,2}})(?![\d.])|(?P<deg>度)|(?=[^\d.]|$))"
@@ -38,7 +37,10 @@ def claim_temperatures(scan: Scan) -> list[float]:
             stated = True
         else:
             value = float(m["i"]) + (float("0." + m["f"]) if m["f"] else 0.0)
-            stated = bool(m["f"] or m["deg"]) or _TEMPERATURE_CUE.search(scan.text, 0, m.start()) is not None
+            stated = (
+                bool(m["f"] or m["deg"])
+                or _TEMPERATURE_CUE.search(scan.text, max(0, m.start() - 8), m.start()) is not None
+            )
         if value is not None and stated and 34.0 <= value <= 43.0:
             readings.append(round(value, 1))
             scan.claim(*m.span())

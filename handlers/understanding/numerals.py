@@ -12,8 +12,6 @@ from functools import lru_cache
 # Characters that may make up a Chinese numeral (幺 is the spoken "one" in room numbers).
 CN_DIGITS = "零〇一二两三四五六七八九幺"
 CN_NUMERAL_CHARS = CN_DIGITS + "十百千万"
-# Regex fragments shared by the extractors: an Arabic or a Chinese integer.
-INT = rf"(?:\d+|[{CN_NUMERAL_CHARS}]+)"
 
 _ASCII_DIGITS = frozenset("0123456789.")
 
