@@ -220,18 +220,17 @@ async def bound_groups(playground: Playground, sessions: SessionFactory) -> tupl
 
 
 async def bind_every_unit(playground: Playground, sessions: SessionFactory) -> dict[str, int]:
-    """The roster, and a group per unit with its leader, residents in the grids and the bot bound
-    by the admin: unit code → chat id. For schedules, the outbox and notices."""
+    """The roster, and a group per unit with everyone in it and the bot bound by the admin:
+    unit code → chat id. For schedules, the outbox and notices."""
     await seed_roster(sessions)
     client = playground.client
     leaders = {code: leader for code, _name, _level, _parent, leader in UNITS}
-    residents = [RESIDENT, NEIGHBOUR]
-    for user_id in [ADMIN, *leaders.values(), *residents]:
+    everyone = [ADMIN, *leaders.values(), RESIDENT, NEIGHBOUR]
+    for user_id in everyone:
         await client.create_user(user_id=user_id, first_name=f"u{user_id}")
     chats: dict[str, int] = {}
     for code, name, _level, _parent, leader in UNITS:
-        members = [ADMIN, leader, *(residents if code == "T1-V1-G1" else [])]
-        chat = await client.create_group(title=f"{name}群", members=members, admins=[leader])
+        chat = await client.create_group(title=f"{name}群", members=everyone, admins=[leader])
         await client.add_bot_to_group(chat.id, by=leader)
         await playground.say(ADMIN, chat.id, f"/bind {code}")
         chats[code] = chat.id

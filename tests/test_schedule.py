@@ -19,8 +19,10 @@ from schedules.runtime import Schedule
 from storage.db import SessionFactory, transaction
 from storage.models import DayOff, Household, OutboxMessage, OutboxStatus, Person, Unit
 from tests.factories import (
+    GRID_LEADER,
     NEIGHBOUR,
     RESIDENT,
+    VILLAGE_LEADER,
     add_checkin,
     add_confirmation,
     add_person,
@@ -287,3 +289,52 @@ def test_job_ids_times_and_catch_up_windows() -> None:
         ("town_digest", "17:00", None),
         ("reminder:17:30", "17:30", None),
     ]
+
+
+async def test_remind_shows_and_switches_reminders_and_mentions(playground: Playground, chats: dict[str, int]) -> None:
+    grid, village = chats["T1-V1-G1"], chats["T1-V1"]
+    assert await playground.dialogue(
+        grid,
+        [
+            (GRID_LEADER, "/remind"),
+            (GRID_LEADER, "/remind 关"),
+            (GRID_LEADER, "/remind 点名 关"),
+            (GRID_LEADER, "/remind on"),
+            (GRID_LEADER, "/remind 乱写"),
+        ],
+    ) == [
+        f"{GRID_LEADER}: /remind",
+        "bot: 第一网格 的打卡提醒：开；@点名：开。",
+        f"{GRID_LEADER}: /remind 关",
+        "bot: 第一网格 的打卡提醒：关；@点名：开。",
+        f"{GRID_LEADER}: /remind 点名 关",
+        "bot: 第一网格 的打卡提醒：关；@点名：关。",
+        f"{GRID_LEADER}: /remind on",
+        "bot: 第一网格 的打卡提醒：开；@点名：关。",
+        f"{GRID_LEADER}: /remind 乱写",
+        "bot: 用法：/remind 开 或 /remind 关 打开或关闭打卡提醒；/remind 点名开 或 /remind 点名关 "
+        "打开或关闭提醒里的 @点名。在村社区或镇街群里设置，对其下所有网格生效。",
+    ]
+    await playground.say(VILLAGE_LEADER, village, "/remind off")
+    assert await playground.dialogue(grid, [(RESIDENT, "/remind")]) == [
+        f"{RESIDENT}: /remind",
+        "bot: 第一网格 的打卡提醒：开；@点名：关。\n上级单位 西头岭村 已关闭打卡提醒，本单位暂按关闭处理。",
+    ]
+
+
+async def test_on_the_wall_clock_alarms_are_set_and_start_up_catches_up(
+    playground: Playground, sessions: SessionFactory, chats: dict[str, int], transcript: Transcript
+) -> None:
+    settings = playground.settings
+    settings = settings.model_copy(update={"schedule": settings.schedule.model_copy(update={"enabled": True})})
+    bot = playground.bot.application.bot
+    schedule = Schedule(sessions=sessions, settings=settings, bot=bot, clock=lambda: at(16, 20))
+    async with schedule.running():
+        await schedule.caught_up.wait()
+        assert schedule.alarms is not None
+        alarms = {job.id: job for job in schedule.alarms.get_jobs()}
+    assert sorted(alarms) == [job.id for job in sorted(daily_jobs(settings), key=lambda job: job.id)]
+    cutoff = alarms["grid_report"]
+    assert (cutoff.misfire_grace_time, cutoff.coalesce, cutoff.max_instances) == (None, True, 1)
+    assert (str(cutoff.trigger), cutoff.trigger.timezone) == ("cron[hour='16', minute='0', second='0']", TZ)
+    assert sorted(line.split(":")[0] for line in await transcript.new()) == ["东一网格群", "第一网格群", "第二网格群"]

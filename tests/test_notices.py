@@ -1,0 +1,124 @@
+"""Notices down the chain: /notice, the 收到 button, /notice_status, and the counts for digests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from bot.playground import Playground
+from services.identity import ANONYMOUS_ADMIN_ID
+from storage.db import SessionFactory
+from storage.models import Notice, Unit
+from storage.notices import NoticeAckCount, notice_ack_counts
+from tests.factories import ADMIN, GRID_LEADER, NEIGHBOUR, RESIDENT, TOWN_LEADER, VILLAGE_LEADER, bind_every_unit
+
+NOTICE = "明天上午9点全员核酸，请各网格通知到户。\n地点：村委会广场"
+
+
+@pytest.fixture
+async def chats(playground: Playground, sessions: SessionFactory) -> dict[str, int]:
+    return await bind_every_unit(playground, sessions)
+
+
+async def delivered_notice(playground: Playground, chat_id: int) -> tuple[int, str, str]:
+    """The last notice in the chat: (message id, plain text, its button's callback data)."""
+    message = (await playground.client.bot_messages(chat_id))[-1]
+    assert message.reply_markup is not None
+    (button,) = message.reply_markup["inline_keyboard"][0]
+    assert button["text"] == "收到"
+    return message.message_id, message.text or "", button["callback_data"]
+
+
+async def test_a_village_notice_reaches_every_grid_below_and_is_acknowledged_per_unit(
+    playground: Playground, sessions: SessionFactory, chats: dict[str, int]
+) -> None:
+    assert await playground.dialogue(chats["T1-V1"], [(VILLAGE_LEADER, f"/notice {NOTICE}")]) == [
+        f"{VILLAGE_LEADER}: /notice {NOTICE}",
+        "bot: 📢 通知 #1 正在发往 2 个群。发送 /notice_status 查看收到情况。",
+    ]
+    assert (await playground.bot.schedule.deliver()).sent == 2
+    message_id, text, data = await delivered_notice(playground, chats["T1-V1-G1"])
+    assert text == f"📢 通知（西头岭村）\n{NOTICE}\n\n看到后请点“收到”。"
+    assert (await delivered_notice(playground, chats["T1-V1-G2"]))[1] == text
+    for code in ("T1", "T1-V2", "T1-V2-G1"):
+        assert "通知" not in ((await playground.client.bot_messages(chats[code]))[-1].text or "")
+
+    for user in (RESIDENT, NEIGHBOUR, RESIDENT):
+        await playground.client.press_button(user_id=user, chat_id=chats["T1-V1-G1"], message_id=message_id, data=data)
+    await playground.settle()
+    answers = [answer.text for answer in await playground.client.callback_answers()]
+    assert answers == ["已确认收到，谢谢！", "已确认收到，谢谢！", "您已经确认过了。"]
+
+    sent_at = await notice_time(playground, sessions)
+    assert await playground.dialogue(chats["T1-V1"], [(VILLAGE_LEADER, "/notice_status")]) == [
+        f"{VILLAGE_LEADER}: /notice_status",
+        f"bot: 📢 通知 #1（{sent_at} 发出）：1/2 个单位已收到\n{NOTICE}\n⬜ 未收到：第二网格\n✅ 已收到：第一网格（2人）",
+    ]
+
+
+async def notice_time(playground: Playground, sessions: SessionFactory) -> str:
+    async with sessions() as session:
+        notice = (await session.exec(select(Notice))).one()
+    created = notice.created_at if notice.created_at.tzinfo else notice.created_at.replace(tzinfo=UTC)
+    return f"{created.astimezone(ZoneInfo(playground.settings.timezone)):%m-%d %H:%M}"
+
+
+async def test_a_town_notice_reaches_villages_and_grids_and_the_digest_counts_them(
+    playground: Playground, sessions: SessionFactory, chats: dict[str, int]
+) -> None:
+    before = datetime.now(UTC) - timedelta(minutes=1)
+    await playground.say(TOWN_LEADER, chats["T1"], "/notice 今晚8点前上报物资需求")
+    assert (await playground.bot.schedule.deliver()).sent == 5
+    message_id, _text, data = await delivered_notice(playground, chats["T1-V2"])
+    await playground.client.press_button(user_id=ADMIN, chat_id=chats["T1-V2"], message_id=message_id, data=data)
+    await playground.settle()
+    async with sessions() as session:
+        town = (await session.exec(select(Unit).where(Unit.code == "T1"))).one()
+        v2 = (await session.exec(select(Unit).where(Unit.code == "T1-V2"))).one()
+        everywhere = await notice_ack_counts(session, unit_path=town.path, since=before)
+        in_v2 = await notice_ack_counts(session, unit_path=v2.path, since=before)
+        later = await notice_ack_counts(session, unit_path=town.path, since=datetime.now(UTC) + timedelta(minutes=1))
+    assert [(n.notice_id, n.unit_id, n.text, n.targets, n.acked) for n in everywhere] == [
+        (1, town.id, "今晚8点前上报物资需求", 5, 1)
+    ]
+    assert [(n.targets, n.acked) for n in in_v2] == [(2, 1)]
+    assert later == []
+    assert isinstance(everywhere[0], NoticeAckCount)
+
+
+@pytest.mark.parametrize(
+    ("code", "user", "text", "answer"),
+    [
+        ("T1-V1", RESIDENT, f"/notice {NOTICE}", "只有 西头岭村 或其上级单位的负责人、或管理员可以发通知。"),
+        ("T1-V1-G1", GRID_LEADER, f"/notice {NOTICE}", "通知只能在镇街或村社区的群里发出，发往其下各级群。"),
+        (
+            "T1-V1",
+            VILLAGE_LEADER,
+            "/notice",
+            "用法：/notice 通知内容。通知会发到本单位以下每个已绑定的群，并带“收到”按钮。",
+        ),
+        ("T1-V1", VILLAGE_LEADER, "/notice_status", "西头岭村 还没有发过通知。"),
+        ("T1-V1", VILLAGE_LEADER, "/notice_status 9", "找不到本单位发出的通知 #9。"),
+        ("T1-V1", VILLAGE_LEADER, "/notice " + "很" * 4000, "通知太长了（最多 3896 字），请分几次发。"),
+    ],
+    ids=["resident", "grid-group", "no-text", "no-notice-yet", "unknown-id", "too-long"],
+)
+async def test_notices_refused_and_explained(
+    playground: Playground, chats: dict[str, int], code: str, user: int, text: str, answer: str
+) -> None:
+    assert await playground.dialogue(chats[code], [(user, text)]) == [f"{user}: {text}", f"bot: {answer}"]
+    assert (await playground.bot.schedule.deliver()).sent == 0
+
+
+async def test_an_anonymous_admin_may_not_send_a_notice(playground: Playground, chats: dict[str, int]) -> None:
+    village = chats["T1-V1"]
+    await playground.client.send_message(
+        user_id=VILLAGE_LEADER, chat_id=village, text="/notice 测试", sender_chat_id=village
+    )
+    await playground.settle()
+    (answer,) = [m for m in await playground.client.bot_messages(village) if "匿名" in (m.text or "")]
+    assert answer.text == "您正以匿名管理员身份发言，我无法确认您是谁。请在群设置里关闭“匿名发言”后再试。"
+    assert ANONYMOUS_ADMIN_ID != VILLAGE_LEADER
