@@ -18,8 +18,9 @@ from handlers.understanding.address import normalise_address
 from services.identity import may_manage
 from services.leader_scope import Denial, Denied, leader_unit
 from services.linking import KnownUser
+from services.reminders import effective
 from services.reports import AbnormalDetail, UnitDayFigures, compile_reports
-from storage import orders, people, status
+from storage import orders, people, schedules, status, units
 from storage.db import SessionFactory, transaction
 from storage.models import CheckIn, Household, OrderItem, Person, Returnee, SupplyOrder, Unit, UnitLevel
 
@@ -88,6 +89,12 @@ class MissingReport:
     mention: bool
 
 
+async def _mentions_on(session: AsyncSession, *, unit: Unit) -> bool:
+    """@mentions as the /remind switches have them: off if this unit or any above turned them off."""
+    chain = await units.ancestor_ids(session, unit=unit)
+    return effective(chain, await schedules.switches(session, unit_ids=chain)).mentions
+
+
 async def missing_checkins(
     factory: SessionFactory, *, chat_id: int, user_id: int, admin_ids: frozenset[int], day: date
 ) -> MissingReport | Denied:
@@ -102,7 +109,7 @@ async def missing_checkins(
         people: dict[int, list[Person]] = {}
         for person in linked:
             people.setdefault(person.household_id or 0, []).append(person)
-        mention = unit.level == UnitLevel.GRID and await status.mentions_allowed(session, unit_id=unit.id or 0)
+        mention = unit.level == UnitLevel.GRID and await _mentions_on(session, unit=unit)
         return MissingReport(
             unit=unit,
             day=day,

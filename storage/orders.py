@@ -10,7 +10,8 @@ from sqlmodel import col, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Household, MessageRecord, OrderItem, OrderStatus, SupplyOrder, Unit
-from storage.reports import OPEN_STATUSES, in_subtree
+from storage.reports import OPEN_STATUSES
+from storage.status import below
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ async def pending_orders(session: AsyncSession, *, root: Unit) -> Sequence[tuple
         select(SupplyOrder, Household, Unit)
         .join(Household, col(Household.id) == col(SupplyOrder.household_id))
         .join(Unit, col(Unit.id) == col(SupplyOrder.grid_id))
-        .where(col(SupplyOrder.status).in_(OPEN_STATUSES), in_subtree(col(Unit.path), root.path))
+        .where(col(SupplyOrder.status).in_(OPEN_STATUSES), below(col(SupplyOrder.grid_id), root))
         .order_by(col(Unit.path), col(SupplyOrder.urgent).desc(), col(SupplyOrder.number))
     )
     return (await session.exec(query)).all()
@@ -55,8 +56,7 @@ async def shopping_list(session: AsyncSession, *, root: Unit) -> list[ShoppingLi
     query = (
         select(OrderItem.name, OrderItem.unit, func.sum(OrderItem.qty), households)
         .join(SupplyOrder, col(SupplyOrder.id) == col(OrderItem.order_id))
-        .join(Unit, col(Unit.id) == col(SupplyOrder.grid_id))
-        .where(col(SupplyOrder.status).in_(OPEN_STATUSES), in_subtree(col(Unit.path), root.path))
+        .where(col(SupplyOrder.status).in_(OPEN_STATUSES), below(col(SupplyOrder.grid_id), root))
         .group_by(col(OrderItem.name), col(OrderItem.unit))
         .order_by(households.desc(), func.min(OrderItem.id))
     )
@@ -71,7 +71,7 @@ async def orders_numbered(session: AsyncSession, *, root: Unit, number: int) -> 
     query = (
         select(SupplyOrder, Unit)
         .join(Unit, col(Unit.id) == col(SupplyOrder.grid_id))
-        .where(SupplyOrder.number == number, in_subtree(col(Unit.path), root.path))
+        .where(SupplyOrder.number == number, below(col(SupplyOrder.grid_id), root))
         .order_by(col(Unit.path))
     )
     return (await session.exec(query)).all()

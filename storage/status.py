@@ -16,12 +16,14 @@ import sqlalchemy as sa
 from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import CheckIn, Household, Person, Returnee, Unit, UnitSettings
-from storage.reports import in_subtree
+from storage.models import CheckIn, Household, Person, Returnee, Unit
+from storage.reports import grids_in_subtree
 
 
-def _below(root: Unit) -> Any:
-    return in_subtree(col(Unit.path), root.path)
+def below(grid_id: Any, root: Unit) -> Any:
+    """``grid_id`` is ``root`` or a unit below it: an IN over the subtree's ids, so the planner
+    probes the record table's grid index instead of scanning it to join on paths."""
+    return grid_id.in_(grids_in_subtree(root.path))
 
 
 async def active_households(session: AsyncSession, *, root: Unit) -> int:
@@ -29,8 +31,7 @@ async def active_households(session: AsyncSession, *, root: Unit) -> int:
     query = (
         select(func.count())
         .select_from(Household)
-        .join(Unit, col(Unit.id) == col(Household.grid_id))
-        .where(col(Household.active).is_(True), _below(root))
+        .where(col(Household.active).is_(True), below(col(Household.grid_id), root))
     )
     return (await session.exec(query)).one()
 
@@ -45,11 +46,13 @@ async def households_without_checkin(
     session: AsyncSession, *, root: Unit, day: date
 ) -> Sequence[tuple[Household, Unit]]:
     """Active households below ``root`` with no check-in on ``day``, by grid, in roster order."""
-    checked = select(CheckIn.household_id).where(CheckIn.day == day)
+    # Correlated NOT EXISTS: one probe of the (household_id, day) unique index per household,
+    # rather than materialising the whole town's check-ins of the day.
+    checked = sa.exists().where(col(CheckIn.household_id) == col(Household.id), col(CheckIn.day) == day)
     query = (
         select(Household, Unit)
         .join(Unit, col(Unit.id) == col(Household.grid_id))
-        .where(col(Household.active).is_(True), _below(root), col(Household.id).not_in(checked))
+        .where(col(Household.active).is_(True), below(col(Household.grid_id), root), ~checked)
         .order_by(col(Unit.path), col(Household.id))
     )
     return (await session.exec(query)).all()
@@ -63,12 +66,6 @@ async def linked_people(session: AsyncSession, *, household_ids: Sequence[int]) 
     return (await session.exec(query)).all()
 
 
-async def mentions_allowed(session: AsyncSession, *, unit_id: int) -> bool:
-    """A unit's leader may have switched @mentions off (``/remind``); on by default."""
-    settings = await session.get(UnitSettings, unit_id)
-    return settings is None or settings.mentions
-
-
 async def monitored_returnees(
     session: AsyncSession, *, root: Unit, day: date
 ) -> Sequence[tuple[Returnee, Household, Unit]]:
@@ -77,7 +74,7 @@ async def monitored_returnees(
         select(Returnee, Household, Unit)
         .join(Household, col(Household.id) == col(Returnee.household_id))
         .join(Unit, col(Unit.id) == col(Returnee.grid_id))
-        .where(_under_monitoring(day), _below(root))
+        .where(_under_monitoring(day), below(col(Returnee.grid_id), root))
         .order_by(col(Unit.path), func.coalesce(col(Returnee.arrival), col(Returnee.day)), col(Returnee.id))
     )
     return (await session.exec(query)).all()
@@ -88,7 +85,7 @@ async def households_at(session: AsyncSession, *, root: Unit, address_key: str) 
     query = (
         select(Household, Unit)
         .join(Unit, col(Unit.id) == col(Household.grid_id))
-        .where(Household.address_key == address_key, _below(root))
+        .where(Household.address_key == address_key, below(col(Household.grid_id), root))
         .order_by(col(Unit.path))
     )
     return (await session.exec(query)).all()

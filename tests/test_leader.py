@@ -287,3 +287,16 @@ async def test_a_town_group_sums_its_villages(
         "东一网格（1 户）\n· 五组12号 孙*（未关联成员）\n"
         "其中 3 户还没有关联成员，请电话联系，或回复其消息发送 /link 地址 关联。",
     ]
+
+
+async def test_missing_leaves_out_mentions_switched_off_above(
+    playground: Playground, sessions: SessionFactory, groups: tuple[int, int]
+) -> None:
+    day = await a_busy_day(sessions)
+    await add_person(sessions, NEIGHBOUR, "李四", household=(G1, "3-1-101"))
+    await playground.say(VILLAGE_LEADER, groups[1], "/remind 点名关")
+    assert await playground.dialogue(groups[0], [(GRID_LEADER, "/missing")]) == [
+        f"{GRID_LEADER}: /missing",
+        f"bot: 📋 第一网格 {day_label(day)} 未打卡 1/3 户：\n· 3-1-101 李*",
+    ]
+    assert not any(e["type"] == "text_link" for e in (await playground.client.bot_messages(groups[0]))[-1].entities)
