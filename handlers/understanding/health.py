@@ -73,6 +73,11 @@ _NO_SYMPTOMS = re.compile(
 )
 
 
+def mentions_symptom(text: str) -> bool:
+    """Whether *text* names a symptom (干咳 starts with the surname 干, yet is no name)."""
+    return any(m.lastgroup != "denied_fever" for m in _SYMPTOM_RE.finditer(text))
+
+
 @dataclass(slots=True)
 class SymptomReading:
     present: list[str]

@@ -19,6 +19,7 @@ from functools import cache
 from importlib import resources
 
 from handlers.understanding import segment
+from handlers.understanding.health import mentions_symptom
 from handlers.understanding.lexicon import domain_words, words_tagged
 from handlers.understanding.quantities import quantities_in, quantity_in
 from handlers.understanding.scan import MASK, Scan
@@ -45,6 +46,9 @@ _RARE_WORD = 200
 # …and so is a word jieba tags as a name (its tags are loose: 谢谢, 文明) from this one on.
 _COMMON_NAME_WORD = 500
 _TRAILING_NOT_NAME = ("家", "的", "说", "报到", "打卡")
+# Common surnames that jieba's dictionary knows as function words (莫, 何, 曾 …): alone before a
+# word between separators (莫|英勇) they still start a name, unlike 都|挺好.
+_SURNAMES_JIEBA_CALLS_FUNCTION_WORDS = frozenset("于何曾向莫常尚")
 # A surname with a form of address (方大姐, 王师傅) names nobody in particular: not a name.
 _TITLES = ("大姐", "大哥", "大爷", "大妈", "大娘", "阿姨", "师傅", "老师", "奶奶", "爷爷", "叔叔", "婶", "姐", "哥",
            "叔", "伯", "嫂", "老太", "老头", "老板", "总", "主任", "书记", "大夫", "医生")  # fmt: skip
@@ -104,7 +108,7 @@ def _plausible(word: str, role: Role, merged: bool, isolated: bool) -> bool:
     """
     if not _HAN.fullmatch(word) or not _has_surname(word) or word in domain_words() or word.endswith(_TITLES):
         return False
-    if quantity_in(word):  # 段一袋: the end of 带鱼段 and its amount
+    if quantity_in(word) or mentions_symptom(word):  # 段一袋 (带鱼段 and its amount), 干咳
         return False
     lex = segment.lexicon()
     freq = lex.freq.get(word, 0)
@@ -177,7 +181,10 @@ def _words(region: str, closed: bool) -> list[str]:
         and (len(region) == 3 or (len(region) == 4 and region[:2] in _surnames()[1]))
         and _has_surname(region)
         and words[0] not in domain_words()
-        and not any(_ordinary(w) for w in words[1:] if len(w) >= 2)
+        and (
+            not any(_ordinary(w) for w in words[1:] if len(w) >= 2)
+            or (len(words) == 2 and words[0] in _SURNAMES_JIEBA_CALLS_FUNCTION_WORDS)
+        )
     ):
         return [region]
     return words
