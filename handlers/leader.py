@@ -67,44 +67,47 @@ async def reply_parts(message: Message, parts: Sequence[str]) -> None:
         await message.reply_html(part, do_quote=index == 0, link_preview_options=LinkPreviewOptions(is_disabled=True))
 
 
+def today(message: Message, services: Services) -> dict[str, object]:
+    """A view of the message's local day."""
+    return {"day": local_day(message, services)}
+
+
+def right_now(message: Message, services: Services) -> dict[str, object]:
+    """A view of the day as the daily report would compile it at this instant."""
+    # Not message.date: Telegram's whole seconds would miss a record stored in the same second.
+    return {"day": local_day(message, services), "settings": services.settings, "now": utcnow()}
+
+
+def undated(_message: Message, _services: Services) -> dict[str, object]:
+    return {}
+
+
 async def leader_view(
     update: Update,
     context: GridContext,
     fetch: Callable[..., Awaitable[Report | Denied]],
     render: Callable[[Report], list[str]],
-    *,
-    dated: bool = True,
+    when: Callable[[Message, Services], dict[str, object]] = today,
 ) -> None:
-    """Run one read-only leader view for this group's unit (as of the message's day) and post it."""
+    """Run one read-only leader view for this group's unit and post it."""
     request = await leader_request(update)
     if request is None:
         return
     message, user = request
     services = context.services
-    when = {"day": local_day(message, services)} if dated else {}
     report = await fetch(
-        services.sessions, chat_id=message.chat_id, user_id=user.id, admin_ids=services.admin_ids, **when
+        services.sessions,
+        chat_id=message.chat_id,
+        user_id=user.id,
+        admin_ids=services.admin_ids,
+        **when(message, services),
     )
     await reply_parts(message, [view.denied(report)] if isinstance(report, Denied) else render(report))
 
 
 async def status(update: Update, context: GridContext) -> None:
     """/status: today's check-ins, abnormal count, open orders and monitoring, for this unit."""
-    request = await leader_request(update)
-    if request is None:
-        return
-    message, user = request
-    services = context.services
-    report = await unit_status(
-        services.sessions,
-        chat_id=message.chat_id,
-        user_id=user.id,
-        admin_ids=services.admin_ids,
-        day=local_day(message, services),
-        settings=services.settings,
-        now=utcnow(),  # not message.date: Telegram's whole seconds would miss a record of the same second
-    )
-    await reply_parts(message, [view.denied(report)] if isinstance(report, Denied) else view.status_messages(report))
+    await leader_view(update, context, unit_status, view.status_messages, right_now)
 
 
 async def missing(update: Update, context: GridContext) -> None:

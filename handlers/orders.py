@@ -12,7 +12,7 @@ from bot import texts
 from bot.formatting import mention
 from bot.state import GridContext
 from handlers import leader_format as view
-from handlers.leader import leader_request, leader_view, send_privately
+from handlers.leader import leader_request, leader_view, send_privately, undated
 from services.leader_scope import Denied
 from services.orders import Change, OrderChange, cancel_order, deliver_order, deliver_order_by_id, list_orders
 from storage.models import utcnow
@@ -36,7 +36,7 @@ _BUTTON_ANSWERS = {
 
 async def orders(update: Update, context: GridContext) -> None:
     """/orders: pending orders by household and the shopping list for all of them."""
-    await leader_view(update, context, list_orders, view.orders_messages, dated=False)
+    await leader_view(update, context, list_orders, view.orders_messages, undated)
 
 
 def _number(args: list[str] | None) -> int | None:
