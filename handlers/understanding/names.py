@@ -201,9 +201,8 @@ def _names_goods(text: str, pos: int) -> bool:
 
 
 def _after_amount(text: str, pos: int) -> bool:
-    """Whether the word starting at *pos* follows an amount (三斤|蒲地蓝): goods, not a person."""
-    lo = max(0, pos - 8)
-    return any(m.end() in (pos, pos - 1) for m in quantities_in(text, lo, pos))
+    """Whether the word starting at *pos* follows an amount (三斤|蒲地蓝) or is inside one (3|包海苔)."""
+    return any(m.start() < pos <= m.end() for m in quantities_in(text, max(0, pos - 8), pos + 2))
 
 
 def _forward(scan: Scan, pos: int, role: Role) -> NameMatch | None:
