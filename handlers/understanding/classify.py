@@ -95,7 +95,7 @@ def classify(e: Evidence) -> str:
     text = e.text
     question = _QUESTION.search(text) is not None
     if _ZERO.search(text):
-        return "zero"
+        return "other" if question else "zero"  # 今天还要零报告吗？ asks, it does not report
     if _ALL_NORMAL.search(text) and _GRID.search(text) and not question and not _household_facts(e):
         return "zero"  # a leader's 网格无异常; a household's own "all normal" names its home
     scores = _scores(e)

@@ -174,6 +174,15 @@ def _words(region: str, closed: bool) -> list[str]:
     """
     if closed and len(region) == 2:
         return [region]
+    if (
+        closed
+        and len(region) == 3
+        and _has_surname(region)
+        and region[:2] not in domain_words()
+        and not _ordinary(region[1:])
+        and region not in segment.lexicon().freq
+    ):
+        return [region]  # whatever jieba's cut, the rule below would keep it whole: skip the cut
     words = segment.cut(region)
     if (
         closed
