@@ -38,7 +38,7 @@ _DESCRIPTION = re.compile(r"^.{0,8}的(?=.)")  # 新鲜的猪肉, 5升的花生�
 _NOT_GOODS = re.compile(r"[了吗呢吧啊没不很太都也还就是过着谁哪啥怎]")
 _PEOPLE = re.compile(r"^(?:老人|老头|老太太|老太|老人家|我妈|我爸|家里|孩子|小孩|宝宝|老伴|我们|我|家人)")
 _RUNNING_OUT = re.compile(
-    r"(?P<name>[^\s,.;:!?()\x00]{2,14}?)(?:快|都|已经|马上)?(?:没了|没有了|吃完了|用完了|断了|不够了|见底了|快没|没药)"
+    rf"(?P<name>[^\s,.;:!?(){MASK}]{{2,14}}?)(?:快|都|已经|马上)?(?:没了|没有了|吃完了|用完了|断了|不够了|见底了|快没|没药)"
 )
 _DRUG_SUFFIX = re.compile(r"(?:药|片|胶囊|颗粒|丸|散|糖浆|口服液|注射液|滴剂|喷雾|软膏|膏|贴|胰岛素)$")
 # 买点饼干: goods without an amount.  After 要点 / 来点 the words must be known goods (要点 is
