@@ -150,7 +150,7 @@ ADDRESS_AMBIGUOUS = "{grids} 都有 {address} 这一户，请到对应的网格�
 HOUSEHOLD_USAGE = "用法：<code>/household 地址</code>，例如 <code>/household 3-2-501</code>"
 HOUSEHOLD_SENT_PRIVATELY = "已把 {address} 的近况私信发给您（含健康信息，不在群里显示）。"
 HOUSEHOLD_START_FIRST = (
-    "{address} 的近况含健康信息，不在群里显示。请点 <a href=\"{link}\">这里</a> 打开与我的私聊，我会把详情发给您。"
+    '{address} 的近况含健康信息，不在群里显示。请点 <a href="{link}">这里</a> 打开与我的私聊，我会把详情发给您。'
 )
 HOUSEHOLD_HEADER = "🏠 <b>{address}</b>（{grid}）户主 {head} · {members} 人{phone}"
 HOUSEHOLD_PHONE = " · {phone}"
