@@ -14,7 +14,8 @@ on any 429 and has no private-chat limit; against a strict sliding window its bu
   and no safety margin is needed;
 * serves waiting requests in priority order: replies to people (the default) before bulk sends
   (inside :func:`bulk_sending`, which the outbox uses), and a chat whose window is full never
-  blocks requests to other chats;
+  blocks requests to other chats; bulk sends are spread evenly over the second, so a reply
+  during a digest run waits a few hundredths of a second, not for the next window;
 * on a 429 holds only the chat concerned for ``retry_after`` and retries a few times.
 
 :class:`Pacer` is the pure bookkeeping (explicit ``now``, no I/O); :class:`PacedRateLimiter` is its
@@ -104,10 +105,10 @@ class Window:
         if expired:
             del self._done[:expired]
 
-    def free_at(self, now: float, *, reserve: int = 0) -> float | None:
+    def free_at(self, now: float) -> float | None:
         """When one more message fits (``now`` if it fits now); ``None`` until a request completes."""
         self._prune(now)
-        excess = self._in_flight + len(self._done) - (self.limit - reserve) + 1
+        excess = self._in_flight + len(self._done) - self.limit + 1
         if excess <= 0:
             return now
         if excess > len(self._done):
@@ -139,16 +140,16 @@ class Ticket:
 class Pacer:
     """Which waiting requests may go now; pure bookkeeping on an explicit clock.
 
-    ``reserve`` global slots per second are kept for interactive requests: bulk sends use at most
-    ``per_bot_per_second - reserve``, so a reply never waits for a window that a digest run filled.
+    Bulk sends are spread evenly, one per ``1 / per_bot_per_second`` of the bot window, instead of
+    a full window's worth at once: the window then frees a slot every few hundredths of a second,
+    and a waiting reply, served first, takes the next one rather than waiting for the next window.
     """
 
-    def __init__(self, limits: FloodSettings, *, reserve: int = 0) -> None:
-        if not 0 <= reserve < limits.per_bot_per_second:
-            raise ValueError("reserve must leave bulk sends at least one slot per second")
+    def __init__(self, limits: FloodSettings) -> None:
         self._limits = limits
-        self._reserve = reserve
         self._bot = Window(limits.per_bot_per_second, 1.0 * limits.scale)
+        self._bulk_spacing = limits.scale / limits.per_bot_per_second
+        self._bulk_next = float("-inf")
         self._chats: dict[ChatKey, Window] = {}
         self._holds: dict[ChatKey, float] = {}
         self._waiting: list[Ticket] = []
@@ -191,11 +192,11 @@ class Pacer:
         """When ``ticket`` could go, from its chat's hold and window and the bot window."""
         chat_window = self._chat_window(ticket.chat, now)
         chat_free = now if chat_window is None else chat_window.free_at(now)
-        reserve = self._reserve if ticket.priority is Priority.BULK else 0
-        bot_free = self._bot.free_at(now, reserve=reserve)
+        bot_free = self._bot.free_at(now)
         if chat_free is None or bot_free is None:
             return None
-        return max(chat_free, bot_free, self._holds.get(ticket.chat, now))
+        spaced = self._bulk_next if ticket.priority is Priority.BULK else now
+        return max(chat_free, bot_free, spaced, self._holds.get(ticket.chat, now))
 
     def grant(self, now: float) -> list[Ticket]:
         """Take slots for every waiting request that may go now, best priority first."""
@@ -210,6 +211,8 @@ class Pacer:
                 window.take()
             self._waiting.remove(ticket)
             granted.append(ticket)
+            if ticket.priority is Priority.BULK:
+                self._bulk_next = now + self._bulk_spacing
         return granted
 
     def next_change(self, now: float) -> float | None:
@@ -238,11 +241,9 @@ class PacedRateLimiter(BaseRateLimiter[None]):
     ``RetryAfter`` (the outbox then retries on its own schedule).
     """
 
-    def __init__(
-        self, limits: FloodSettings, *, reserve: int = 0, max_retries: int = 3, clock: Clock = time.monotonic
-    ) -> None:
+    def __init__(self, limits: FloodSettings, *, max_retries: int = 3, clock: Clock = time.monotonic) -> None:
         self._enabled = limits.enabled
-        self._pacer = Pacer(limits, reserve=reserve)
+        self._pacer = Pacer(limits)
         self._max_retries = max_retries
         self._clock = clock
         self._seq = itertools.count()

@@ -30,7 +30,7 @@ def test_window_counts_a_message_until_a_window_after_it_completed() -> None:
     assert window.free_at(0.3) == pytest.approx(1.2)
     window.release(0.5)
     assert window.free_at(1.2) == pytest.approx(1.2)
-    assert window.free_at(1.0, reserve=1) == pytest.approx(1.5)
+    assert window.free_at(1.0) == pytest.approx(1.2)
     assert window.idle(1.5)
 
 
@@ -43,7 +43,7 @@ def test_only_message_creating_methods_count() -> None:
 
 def test_bot_window_paces_thirty_per_second() -> None:
     pacer = Pacer(LIMITS)
-    tickets = [ticket(-1000 - n, Priority.BULK, n) for n in range(31)]
+    tickets = [ticket(-1000 - n, Priority.INTERACTIVE, n) for n in range(31)]
     for each in tickets:
         pacer.enqueue(each)
     first = pacer.grant(0.0)
@@ -68,21 +68,28 @@ def test_a_reply_goes_before_queued_bulk_sends() -> None:
     assert pacer.grant(1.0)[0] is reply
 
 
-def test_reserve_keeps_slots_for_replies() -> None:
-    pacer = Pacer(LIMITS, reserve=2)
-    for n in range(30):
-        pacer.enqueue(ticket(-1000 - n, Priority.BULK, n))
-    assert len(pacer.grant(0.0)) == 28
-    pacer.enqueue(ticket(42, Priority.INTERACTIVE, 99))
-    assert [t.chat for t in pacer.grant(0.0)] == [42]
-    with pytest.raises(ValueError):
-        Pacer(LIMITS, reserve=30)
+def test_bulk_sends_are_spread_over_the_second_so_a_reply_soon_finds_a_slot() -> None:
+    pacer = Pacer(LIMITS)
+    bulk = [ticket(-1000 - n, Priority.BULK, n) for n in range(60)]
+    for each in bulk:
+        pacer.enqueue(each)
+    now, granted = 0.0, []
+    while now < 1.0:
+        for each in pacer.grant(now):
+            pacer.release(each, now + 0.01)
+            granted.append(now)
+        now = pacer.next_change(now) or now
+    assert len(granted) == 30 and granted[1] == pytest.approx(1 / 30)
+    reply = ticket(42, Priority.INTERACTIVE, 99)
+    pacer.enqueue(reply)
+    assert pacer.next_change(now) == pytest.approx(now)  # the slot freeing now goes to the reply
+    assert pacer.grant(pacer.next_change(now) or now)[0] is reply
 
 
 def test_a_full_group_does_not_block_other_chats() -> None:
     pacer = Pacer(LIMITS)
-    busy = [ticket(-1, Priority.BULK, n) for n in range(21)]
-    other = ticket(-2, Priority.BULK, 100)
+    busy = [ticket(-1, Priority.INTERACTIVE, n) for n in range(21)]
+    other = ticket(-2, Priority.INTERACTIVE, 100)
     for each in [*busy, other]:
         pacer.enqueue(each)
     granted = pacer.grant(0.0)
