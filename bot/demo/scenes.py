@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, time
 
 from bot.demo.stage import Stage
 from bot.demo.town import ADMIN_ID
@@ -94,9 +95,69 @@ async def leaders_look(stage: Stage) -> None:
     await stage.say(village.leaders[0], village.code, "/status")
 
 
+def _today_at(stage: Stage, hour: int) -> datetime:
+    """A time of today in the bot's zone: the demo drives the schedule's clock, nothing waits."""
+    tz = stage.playground.settings.tz
+    return datetime.combine(datetime.now(tz).date(), time(hour), tz)
+
+
+async def _clock_strikes(stage: Stage, hour: int) -> None:
+    stage.terminal.note(f"⏰ {hour:02d}:00")
+    await stage.playground.bot.schedule.tick(_today_at(stage, hour))
+    await stage.show()
+
+
+async def reminders(stage: Stage) -> None:
+    """09:00 returnee follow-up, 10:00 and 15:00 check-in reminders; a grid leader turns @mentions off."""
+    await _clock_strikes(stage, 9)
+    await _clock_strikes(stage, 10)
+    first, second = stage.town.grids()[:2]
+    address = stage.town.households_of(first.code)[3].address
+    await stage.say(stage.residents[first.code][3], first.code, f"{address} 全家2口 体温36.4 无症状")
+    await stage.say(second.leaders[0], second.code, "/remind 点名关")
+    await _clock_strikes(stage, 15)
+
+
+async def _notice_button(stage: Stage, code: str) -> tuple[int, str] | None:
+    """The latest notice in the unit's group: (message id, its 收到 button's callback data)."""
+    for message in reversed(await stage.playground.client.bot_messages(stage.groups[code])):
+        buttons = [b for row in (message.reply_markup or {}).get("inline_keyboard", []) for b in row]
+        data = next((b["callback_data"] for b in buttons if b.get("callback_data", "").startswith("notice:ack:")), None)
+        if data:
+            return message.message_id, data
+    return None
+
+
+async def notices(stage: Stage) -> None:
+    """The town sends a notice down to every group; grids and a village press 收到; the town checks."""
+    town = stage.town.units[0]
+    await stage.say(
+        town.leaders[0],
+        town.code,
+        "/notice 明天上午9点在各村社区广场全员核酸，请各网格通知到户，行动不便的老人登记上门。",
+    )
+    await stage.playground.bot.schedule.deliver()
+    await stage.show()
+    grid, village = stage.town.grids()[0], stage.town.units[1]
+    for code, person in (
+        (grid.code, grid.leaders[0]),
+        (grid.code, stage.residents[grid.code][0]),
+        (village.code, village.leaders[0]),
+    ):
+        button = await _notice_button(stage, code)
+        if button is not None:
+            client = stage.playground.client
+            await client.press_button(user_id=person, chat_id=stage.groups[code], message_id=button[0], data=button[1])
+            await stage.playground.settle()
+    await stage.show()
+    await stage.say(town.leaders[0], town.code, "/notice_status")
+
+
 SCENES: list[Scene] = [
     Scene("机器人进群：各级负责人把网格助手拉进群", bot_joins_groups),
     Scene("绑定：负责人发送 /bind 把群绑定到单位", binding),
     Scene("初次使用：/start、/help、/whoami", first_contact),
     Scene("网格长查看：/status、/missing、/orders、一键送达、居民 /cancel、/returnees、村级汇总", leaders_look),
+    Scene("定时提醒：09:00 返乡随访、10:00 和 15:00 打卡提醒（@ 未打卡的住户）、/remind 点名关", reminders),
+    Scene("上级通知：镇里 /notice 发到各村各网格，点“收到”，/notice_status 看收到情况", notices),
 ]
