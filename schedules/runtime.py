@@ -5,14 +5,14 @@ process has not run yet (skipping those too late to be useful), then deliver wha
 a parameter, so tests and the demo drive a whole day by calling ``tick`` with the times they
 choose; nothing sleeps. Only ``running()`` puts it on the wall clock, when ``[schedule] enabled``:
 
-* APScheduler alarms at each job's time in the configured zone (cron triggers with
-  ``misfire_grace_time=None`` and ``coalesce``: a late alarm still runs, once; APScheduler's
-  default grace of one second would silently drop a digest whose alarm was a little late);
-* at start-up one ``tick``: the catch-up, which runs what fell due while the bot was down
-  (jobs are not persisted; the outbox is what makes them durable);
-* a delivery loop that sends due outbox rows as soon as they are due — including rows other code
-  wrote (a /notice), found by looking at least every ``DELIVERY_POLL`` seconds — and retries a
-  job that failed (database outage) a minute later.
+* APScheduler alarms at each job's time in the configured zone wake the loop below (cron
+  triggers with ``misfire_grace_time=None`` and ``coalesce``: a late alarm still fires, once;
+  APScheduler's default grace of one second would silently drop an alarm that was a little late);
+* a loop that ticks as soon as an outbox row falls due, and at least every ``DELIVERY_POLL``
+  seconds: its first tick is the start-up catch-up, which runs what fell due while the bot was
+  down (jobs are not persisted; the outbox is what makes them durable); later ticks send rows
+  other code wrote (a /notice), run a job whose alarm was missed (a suspended machine), and retry
+  a job that failed (a database outage) ``JOB_RETRY`` later.
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ class Schedule:
         self._bot = bot
         self._clock = clock
         self._done: set[tuple[date, str]] = set()
-        self._retry_at: datetime | None = None
+        #: Jobs that failed, by id, and when to try them again.
+        self._retry_at: dict[str, datetime] = {}
         self._jobs_lock = asyncio.Lock()
         self._delivery_lock = asyncio.Lock()
         self._wake = asyncio.Event()
@@ -96,7 +97,7 @@ class Schedule:
         tz = self._settings.tz
         local = now.astimezone(tz)
         key = (local.date(), job.id)
-        if key in self._done or job.at > local.time():
+        if key in self._done or job.at > local.time() or now < self._retry_at.get(job.id, now):
             return
         if not job.due(local.time()):
             log.info("job %s of %s skipped: its time passed while the bot was down", job.id, local.date())
@@ -118,8 +119,10 @@ class Schedule:
         except Exception:
             log.exception("job %s of %s failed; it will be tried again", job.id, local.date())
             report.failed.append(job.id)
-            self._retry_at = now + JOB_RETRY
+            self._retry_at[job.id] = now + JOB_RETRY
             return
+        self._retry_at.pop(job.id, None)
+        self._done = {done for done in self._done if done[0] >= key[0]}
         self._done.add(key)
         report.ran.append(job.id)
 
@@ -164,25 +167,18 @@ class Schedule:
                 await loop
 
     async def _alarm(self) -> None:
-        await self.tick(self._clock())
+        """A job's time has come: tick now rather than at the loop's next look."""
         self.wake()
 
     async def _deliver_forever(self) -> None:
-        """Catch up first; then deliver whatever falls due, and retry failed jobs."""
-        catch_up = True
+        """Tick whenever something falls due; the first tick is the start-up catch-up."""
         while True:
-            now = self._clock()
             try:
-                if catch_up or (self._retry_at is not None and now >= self._retry_at):
-                    self._retry_at = None
-                    await self.tick(now)
-                    catch_up = False
-                    self.caught_up.set()
-                else:
-                    await self.deliver(now)
+                await self.tick(self._clock())
+                self.caught_up.set()
                 delay = await self._seconds_until_due(self._clock())
             except Exception:  # a database outage must not end the loop: the rows stay pending
-                log.exception("outbox delivery failed; trying again")
+                log.exception("the schedule's tick failed; trying again")
                 delay = DELIVERY_POLL
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)

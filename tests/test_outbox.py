@@ -11,8 +11,8 @@ from bot.playground import Playground
 from services.messages_out import MessageKind, OutgoingMessage
 from services.outbox import DeliveryReport, Envelope, backoff, deliver_due, enqueue, enqueue_all
 from storage.db import SessionFactory
-from storage.models import BindingStatus, ChatBinding, OutboxMessage, OutboxStatus, Unit
-from tests.factories import bind_every_unit
+from storage.models import BindingStatus, ChatBinding, OutboxMessage, OutboxStatus, Person, Unit
+from tests.factories import NEIGHBOUR, add_person, bind_every_unit
 
 DAY = date(2026, 12, 1)
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # 16:00 in Shanghai
@@ -176,3 +176,26 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
+
+
+async def test_a_person_who_never_started_the_bot_is_written_to_no_more(
+    playground: Playground, sessions: SessionFactory, chats: dict[str, int]
+) -> None:
+    await add_person(sessions, NEIGHBOUR, "李四", started_bot=True)  # the database believes they started it
+    await enqueue(
+        sessions,
+        unit_id=await unit_id(sessions, "T1-V1-G1"),
+        day=DAY,
+        kind="followup:dm",
+        part=1,
+        chat_id=NEIGHBOUR,
+        message=OutgoingMessage.of_text("今天需要检测"),
+        now=NOW,
+    )
+    report = await deliver(playground, sessions, NOW)
+    assert (report.sent, report.failed) == (0, 1)
+    assert "can't initiate conversation" in report.errors[0]
+    async with sessions() as session:
+        person = (await session.exec(select(Person).where(Person.telegram_user_id == NEIGHBOUR))).one()
+    assert not person.started_bot
+    assert await playground.client.bot_messages(NEIGHBOUR) == []
