@@ -55,8 +55,8 @@ FIRST_BACKOFF = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(minutes=10)
 #: Seconds to wait for Telegram's answer to one send before counting it as lost.
 SEND_TIMEOUT = 60.0
-#: Chats served at once; the paced sender decides who actually goes when.
-CONCURRENCY = 8
+#: Chats served at once (enough to keep 30/s going at Telegram's latency); the paced sender decides who goes when.
+CONCURRENCY = 32
 #: Outbox kind (``broken:<unit id>``) of the message telling the unit above that a group is unreachable.
 BROKEN_KIND = "broken"
 
