@@ -11,7 +11,10 @@ Throughput without losing order: updates of one chat are handled one after anoth
 order; different chats run concurrently. A handler may end its chat's turn early with
 ``release_chat()`` once its ordered work (its database writes) is committed, so that the next
 message of the same chat is stored while this one is still waiting for Telegram to take its
-reaction or reply. Done updates are marked in batches: one write per burst, not per update.
+reaction or reply. ``batched()`` goes further (group commit): the handler queues its work and
+ends its turn at once; work queued by many updates while a batch is running is done together,
+in queue order, in the next one, so a burst costs one transaction per batch, not per message.
+Done updates are marked in batches too: one write per burst, not per update.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from contextvars import ContextVar
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
@@ -33,16 +38,81 @@ from storage.db import SessionFactory, transaction
 
 log = logging.getLogger(__name__)
 
-#: Rows read from the inbox at a time, and the most updates handled at once (all chats together).
+#: Rows read from the inbox at a time, and the most updates handled at once (all chats together):
+#: more would mostly add Telegram requests in flight, which httpx's pool serves worse, not faster.
 BATCH = 200
-MAX_IN_FLIGHT = 400
-#: Handlers running at the same moment (past their chat's turn): bounds database connections.
+MAX_IN_FLIGHT = 32
+#: The most work items one group-commit batch takes.
+MAX_BATCH = 100
+#: Handlers talking to Telegram at the same moment after their ordered work (see ``answering``).
+ANSWERING = 4
+#: Stored updates kept in memory for handing out; beyond this the inbox table is read instead.
+MAX_QUEUED = 5000
+#: Handlers in their chat's turn at the same moment (doing ordered work): bounds database connections.
 CONCURRENCY = 8
+#: Done updates are marked in one write once this many have finished, or when all work is done:
+#: a write per update would contend with the handlers' own writes (SQLite has a single writer).
+FLUSH_BATCH = 100
 #: Seconds a stopping bot waits for running handlers before cancelling them (they replay later).
 SHUTDOWN_GRACE = 10.0
 
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class _Batches:
+    """Group commit: per key, a queue of work items and one worker that runs them in batches."""
+
+    def __init__(self) -> None:
+        self._queues: dict[Hashable, list[tuple[Any, asyncio.Future[Any]]]] = {}
+        self._workers: dict[Hashable, asyncio.Task[None]] = {}
+
+    def add(self, key: Hashable, run: Callable[[list[T]], Awaitable[Sequence[R]]], item: T) -> asyncio.Future[R]:
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._queues.setdefault(key, []).append((item, future))
+        worker = self._workers.get(key)
+        if worker is None or worker.done():
+            self._workers[key] = asyncio.create_task(self._work(key, run), name=f"gridbot-batch-{key}")
+        return future
+
+    async def _work(self, key: Hashable, run: Callable[[list[Any]], Awaitable[Sequence[Any]]]) -> None:
+        queue = self._queues[key]
+        while queue:
+            taken = queue[:MAX_BATCH]
+            del queue[:MAX_BATCH]
+            await self._run(run, taken)
+
+    async def _run(
+        self, run: Callable[[list[Any]], Awaitable[Sequence[Any]]], taken: list[tuple[Any, asyncio.Future[Any]]]
+    ) -> None:
+        try:
+            results = await run([item for item, _future in taken])
+        except Exception as exc:
+            if len(taken) == 1:
+                taken[0][1].set_exception(exc)
+                return
+            for one in taken:  # one bad item must not fail the others: retry each alone
+                await self._run(run, [one])
+            return
+        for (_item, future), result in zip(taken, results, strict=True):
+            future.set_result(result)
+
+    def stop(self) -> None:
+        for worker in self._workers.values():
+            worker.cancel()
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """The running update's place in its chat's order, and the intake's shared stages."""
+
+    done: asyncio.Future[None]
+    batches: _Batches
+    answering: asyncio.Semaphore
+
+
 #: The turn of the update whose handler is running in this task (see ``release_chat``).
-_TURN: ContextVar[asyncio.Future[None] | None] = ContextVar("gridbot_chat_turn", default=None)
+_TURN: ContextVar[_Turn | None] = ContextVar("gridbot_chat_turn", default=None)
 
 
 def release_chat() -> None:
@@ -51,8 +121,38 @@ def release_chat() -> None:
     A no-op outside the intake (for instance when a test calls a handler directly).
     """
     turn = _TURN.get()
-    if turn is not None and not turn.done():
-        turn.set_result(None)
+    if turn is not None and not turn.done.done():
+        turn.done.set_result(None)
+
+
+async def batched(key: Hashable, run: Callable[[list[T]], Awaitable[Sequence[R]]], item: T) -> R:
+    """Queue ``item`` for ``run`` and wait for its result; ends this update's chat turn at once.
+
+    Items queued under one ``key`` while a batch is running form the next batch: ``run`` gets
+    them in queue order (so in update order within a chat) and returns one result per item. All
+    callers of a key must pass the same ``run``. Outside the intake, runs ``run([item])``.
+    """
+    turn = _TURN.get()
+    if turn is None:
+        return (await run([item]))[0]
+    future = turn.batches.add(key, run, item)
+    release_chat()
+    return await future
+
+
+@contextlib.asynccontextmanager
+async def answering() -> AsyncIterator[None]:
+    """Hold one of ``ANSWERING`` places for talking to Telegram once the ordered work is done.
+
+    Many handlers answering at once are slower than a few: httpx's connection pool checks every
+    open connection on each request, so its cost grows with the requests in flight.
+    """
+    turn = _TURN.get()
+    if turn is None:
+        yield
+        return
+    async with turn.answering:
+        yield
 
 
 def chat_key(payload: dict[str, Any]) -> int:
@@ -69,8 +169,20 @@ def chat_key(payload: dict[str, Any]) -> int:
     return 0
 
 
+def _lane(update: dict[str, Any] | Update) -> int:
+    if isinstance(update, dict):
+        return chat_key(update)
+    chat, user = update.effective_chat, update.effective_user
+    return chat.id if chat is not None else user.id if user is not None else 0
+
+
 class Intake:
-    """Durable inbox in front of a PTB application that has no Updater."""
+    """Durable inbox in front of a PTB application that has no Updater.
+
+    Updates accepted by this process are handed to handlers straight from memory once stored;
+    the inbox table is read back only for what an earlier process left (at start) and when more
+    than ``MAX_QUEUED`` are waiting, so the database is written once per batch and read rarely.
+    """
 
     def __init__(self, application: GridApplication, sessions: SessionFactory) -> None:
         self._application = application
@@ -81,35 +193,61 @@ class Intake:
         self._slots = asyncio.Semaphore(CONCURRENCY)
         #: Highest update id handed to a handler in this process; None = start from the oldest pending.
         self._cursor: int | None = None
+        #: Stored updates not yet handed out; only trusted once the inbox has been read to its end.
+        self._queue: deque[tuple[int, dict[str, Any] | Update]] = deque()
+        self._read_inbox = True
         #: Per chat, the turn the next update of that chat must wait for.
         self._lanes: dict[int, asyncio.Future[None]] = {}
         self._running: set[asyncio.Task[None]] = set()
         self._done: list[int] = []
+        self._batches = _Batches()
+        self._answering = asyncio.Semaphore(ANSWERING)
 
-    async def accept(self, payloads: Sequence[dict[str, Any]]) -> int:
-        """Commit raw updates to the inbox; only after this returns may they be acknowledged."""
+    async def accept(self, payloads: Sequence[dict[str, Any]], *, parsed: Sequence[Update] = ()) -> int:
+        """Commit raw updates to the inbox; only after this returns may they be acknowledged.
+
+        ``parsed``: the same updates as PTB objects, when the caller has them (polling), so that
+        they are not parsed again for their handlers.
+        """
         rows = [(int(p["update_id"]), json.dumps(p, ensure_ascii=False)) for p in payloads]
         async with transaction(self._sessions) as session:
-            added = await inbox.store_updates(session, updates=rows)
+            added = set(await inbox.store_updates(session, updates=rows))
+        objects = {update.update_id: update for update in parsed}
+        self._queue.extend(
+            (i, objects.get(i) or p) for i, p in ((int(p["update_id"]), p) for p in payloads) if i in added
+        )
+        if len(self._queue) > MAX_QUEUED:  # far behind: let the inbox table hold the backlog
+            self._queue.clear()
+            self._read_inbox = True
         self._idle.clear()
         self._wake.set()
-        return added
+        return len(added)
 
-    async def _dispatch_pending(self) -> int:
-        """Start a handler task for stored updates not yet dispatched; returns how many started."""
+    async def _next_updates(self, room: int) -> list[tuple[int, dict[str, Any] | Update]]:
+        if not self._read_inbox:
+            return [self._queue.popleft() for _ in range(min(room, len(self._queue)))]
+        limit = min(BATCH, room)
+        async with self._sessions() as session:
+            rows = await inbox.pending_updates(session, after=self._cursor, limit=limit)
+        # Caught up: whatever was stored since is in the queue too (accept always queues).
+        self._read_inbox = len(rows) == limit
+        return [(row.update_id, json.loads(row.payload)) for row in rows]
+
+    async def _dispatch(self) -> int:
+        """Start a handler task for stored updates not yet handed out; returns how many started."""
         room = MAX_IN_FLIGHT - len(self._running)
         if room <= 0:
             return 0
-        async with self._sessions() as session:
-            rows = await inbox.pending_updates(session, after=self._cursor, limit=min(BATCH, room))
-        for row in rows:
-            payload = json.loads(row.payload)
-            self._start(row.update_id, payload)
-            self._cursor = row.update_id
-        return len(rows)
+        started = 0
+        for update_id, payload in await self._next_updates(room):
+            if self._cursor is None or update_id > self._cursor:
+                self._start(update_id, payload)
+                self._cursor = update_id
+                started += 1
+        return started
 
-    def _start(self, update_id: int, payload: dict[str, Any]) -> None:
-        lane = chat_key(payload)
+    def _start(self, update_id: int, payload: dict[str, Any] | Update) -> None:
+        lane = _lane(payload)
         after = self._lanes.get(lane)
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._lanes[lane] = turn
@@ -121,7 +259,7 @@ class Intake:
     async def _handle(
         self,
         update_id: int,
-        payload: dict[str, Any],
+        payload: dict[str, Any] | Update,
         *,
         lane: int,
         after: asyncio.Future[None] | None,
@@ -130,10 +268,13 @@ class Intake:
         try:
             if after is not None:
                 await after
-            async with self._slots:
-                update = Update.de_json(payload, self._application.bot)
-                _TURN.set(turn)  # this task's own context: nothing leaks to other tasks
-                await self._application.process_update(update)
+            await self._slots.acquire()
+            # The slot is for the turn, not for the whole handler: one that waits for Telegram
+            # after ``release_chat`` (a reply held back by the flood limit) blocks no other chat.
+            turn.add_done_callback(lambda _turn: self._slots.release())
+            update = payload if isinstance(payload, Update) else Update.de_json(payload, self._application.bot)
+            _TURN.set(_Turn(turn, self._batches, self._answering))  # this task's own context: nothing leaks to others
+            await self._application.process_update(update)
             self._done.append(update_id)
         finally:
             if not turn.done():
@@ -154,22 +295,9 @@ class Intake:
         try:
             async with transaction(self._sessions) as session:
                 await inbox.mark_processed(session, update_ids=done)
-        except Exception:
+        except BaseException:  # a failed or cancelled write: keep them for the next flush
             self._done.extend(done)
             raise
-
-    async def process_pending(self) -> int:
-        """Handle every stored, unprocessed update and wait for it; returns how many were started."""
-        started = 0
-        while True:
-            count = await self._dispatch_pending()
-            started += count
-            if not count and not self._running:
-                await self._flush_done()
-                return started
-            if not count:
-                await asyncio.wait(set(self._running), return_when=asyncio.FIRST_COMPLETED)
-            await self._flush_done()
 
     async def run_processor(self) -> None:
         """Process whatever arrives until cancelled; starts with what a previous run left."""
@@ -179,14 +307,15 @@ class Intake:
                 await self._wake.wait()
                 self._wake.clear()
                 try:
-                    if await self._dispatch_pending():
-                        self._wake.set()  # there may be more rows behind this batch
-                    await self._flush_done()
+                    if await self._dispatch():
+                        self._wake.set()  # there may be more behind this batch
+                    if len(self._done) >= FLUSH_BATCH or not self._running:
+                        await self._flush_done()
                 except Exception:  # a database outage must not kill the loop; the rows stay pending
                     log.exception("processing the inbox failed; retrying")
                     await asyncio.sleep(1)
                     self._wake.set()
-                if not self._wake.is_set() and not self._running and not self._done:
+                if not (self._wake.is_set() or self._running or self._done or self._queue):
                     self._idle.set()
         finally:
             await self._stop_handlers()
@@ -197,6 +326,7 @@ class Intake:
             _finished, stuck = await asyncio.wait(set(self._running), timeout=SHUTDOWN_GRACE)
             for task in stuck:
                 task.cancel()
+        self._batches.stop()
         with contextlib.suppress(Exception):
             await self._flush_done()
 
@@ -233,7 +363,7 @@ class Intake:
                 continue
             delay = 1.0
             if updates:
-                await self.accept([update.to_dict() for update in updates])
+                await self.accept([update.to_dict() for update in updates], parsed=updates)
                 offset = updates[-1].update_id + 1
 
 

@@ -18,13 +18,13 @@ from telegram.ext import filters
 
 from bot import texts
 from bot.formatting import mask_name
-from bot.intake import release_chat
+from bot.intake import answering, batched
 from bot.state import GridContext
 from handlers import leader_format as view
 from handlers.leader import local_day, send_privately
 from services import alerts
 from services.identity import is_trusted_sender
-from services.ingest import Ack, IncomingMessage, Ingested, OrderNotice, Sender, ingest_message, remember_people
+from services.ingest import Ack, IncomingMessage, Ingested, OrderNotice, Sender, ingest_messages, remember_people
 
 #: ``/start alerts``: the deep link offered to a leader the bot could not write to.
 ALERTS_LINK = filters.Regex(rf"^/start {alerts.START_PAYLOAD}$")
@@ -55,12 +55,16 @@ async def on_text(update: Update, context: GridContext) -> None:
     if not is_trusted_sender(user.id, message.sender_chat.id if message.sender_chat else None):
         return  # an anonymous admin or a channel is nobody's household
     services = context.services
-    outcome = await ingest_message(
-        services.sessions, settings=services.settings, message=_incoming(update, message, user)
+    # Queued in update order and stored with the messages queued meanwhile (group commit): the
+    # chat's next message need not wait for this one's reaction or reply.
+    outcome = await batched(
+        ingest_messages,
+        lambda batch: ingest_messages(services.sessions, settings=services.settings, messages=batch),
+        _incoming(update, message, user),
     )
-    release_chat()  # stored: the chat's next message need not wait for Telegram's answers below
-    await _acknowledge(message, outcome)
-    await _alert(context, outcome)
+    async with answering():
+        await _acknowledge(message, outcome)
+        await _alert(context, outcome)
 
 
 async def on_members(update: Update, context: GridContext) -> None:

@@ -1,4 +1,4 @@
-"""Residents' messages into records: one message, one unit of work, whatever Telegram does with it.
+"""Residents' messages into records, exactly once, whatever Telegram does with them.
 
 Every text in a bound grid group, and every private text to the bot, is parsed. Check-ins, orders
 and returnee reports are stored against a household: the address written in the message, else
@@ -9,14 +9,18 @@ answer (even with a bare "3-2-501"), their earlier check-ins of the day join tha
 Exactly once: a message is one ``messages`` row (unique chat and message id), so an edit
 rewrites it and a replay after a crash finds it; a household's check-in of a day is recomputed
 from all of that day's messages (``services.checkin_day``), never incremented.
+
+Messages come in batches (the intake's group commit): one transaction reads what the whole batch
+needs up front, handles the messages one after another in their order, and recomputes each
+check-in day it touched once at the end. A batch of one is simply a message.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -27,10 +31,11 @@ from bot.config import Settings
 from handlers.understanding import parse_message
 from handlers.understanding.address import Address, normalise_address
 from services import alerts
-from services.checkin_day import DayCheckin, merge
-from storage import bindings, people, records, units
+from services.checkin_day import merge
+from storage import people, records, units
 from storage.db import SessionFactory, transaction
 from storage.models import (
+    CheckIn,
     Household,
     MessageRecord,
     OrderItem,
@@ -103,6 +108,7 @@ class Ingested:
 class _Work:
     """One message on its way in."""
 
+    index: int
     settings: Settings
     message: IncomingMessage
     day: date
@@ -119,34 +125,63 @@ class _Work:
     def kind(self) -> str:
         return str(self.parsed.get("kind", "other"))
 
+    @property
+    def address(self) -> Address | None:
+        written = self.parsed.get("address")
+        return Address(**written) if isinstance(written, dict) and written else None
+
+
+@dataclass
+class _Day:
+    """A household's check-in day touched by the batch: what "before the batch" means for it."""
+
+    household: Household
+    #: Messages new to this day in this batch, and earlier versions of messages edited in it.
+    fresh: list[MessageRecord] = field(default_factory=list)
+    edited: list[tuple[MessageRecord, dict[str, Any]]] = field(default_factory=list)
+    removed: list[dict[str, Any]] = field(default_factory=list)
+    #: The message whose outcome carries an alert, if the day got worse.
+    last: _Work | None = None
+
 
 def mask_identity_numbers(text: str) -> str:
     """Keep only the last four characters of an identity number: the work never needs more."""
     return _ID_NUMBER.sub(lambda m: "*" * (len(m.group()) - 4) + m.group()[-4:], text)
 
 
-def _address(parsed: Mapping[str, Any]) -> Address | None:
-    written = parsed.get("address")
-    return Address(**written) if isinstance(written, dict) and written else None
+async def ingest_messages(
+    factory: SessionFactory, *, settings: Settings, messages: Sequence[IncomingMessage]
+) -> list[Ingested]:
+    """Store what each message says (or ignore it), in order, in one transaction; for each, what
+    its sender and others must be told."""
+    works = []
+    for index, message in enumerate(messages):
+        day = message.sent_at.astimezone(settings.tz).date()
+        works.append(
+            _Work(index=index, settings=settings, message=message, day=day, parsed=parse_message(message.text, day))
+        )
+    async with transaction(factory) as session:
+        batch = _Batch(session)
+        await batch.prefetch(works)
+        outcomes = [await batch.ingest(work) for work in works]
+        for index, alert in (await batch.settle()).items():
+            outcomes[index] = replace(outcomes[index], checkin_alert=alert)
+    return outcomes
 
 
 async def ingest_message(factory: SessionFactory, *, settings: Settings, message: IncomingMessage) -> Ingested:
-    """Store what ``message`` says (or ignore it) and say what the sender and others must be told."""
-    day = message.sent_at.astimezone(settings.tz).date()
-    parsed = parse_message(message.text, day)
-    async with transaction(factory) as session:
-        return await _ingest(session, _Work(settings=settings, message=message, day=day, parsed=parsed))
+    """One message: a batch of one."""
+    return (await ingest_messages(factory, settings=settings, messages=[message]))[0]
 
 
 async def remember_people(factory: SessionFactory, *, senders: Sequence[Sender]) -> None:
     """People who joined a group: a bot cannot list members, so it learns them as they appear."""
     async with transaction(factory) as session:
         for sender in senders:
-            await _person(session, sender)
+            await _remember(session, await people.get_person(session, telegram_user_id=sender.user_id), sender)
 
 
-async def _person(session: AsyncSession, sender: Sender) -> Person:
-    person = await people.get_person(session, telegram_user_id=sender.user_id)
+async def _remember(session: AsyncSession, person: Person | None, sender: Sender) -> Person:
     if person is None or (person.display_name, person.username) != (sender.name[:128], sender.username):
         person = await people.remember_person(
             session, telegram_user_id=sender.user_id, display_name=sender.name, username=sender.username
@@ -154,316 +189,341 @@ async def _person(session: AsyncSession, sender: Sender) -> Person:
     return person
 
 
-async def _ingest(session: AsyncSession, work: _Work) -> Ingested:
-    message = work.message
-    if not message.private:
-        work.grid = await bindings.bound_unit(session, chat_id=message.chat_id)
-        if work.grid is None or work.grid.level != UnitLevel.GRID:
-            return Ingested(Ack.NONE)
-    work.previous = await records.get_message(session, chat_id=message.chat_id, message_id=message.message_id)
-    if work.previous is not None and work.previous.update_id > message.update_id:
-        return Ingested(Ack.NONE)  # an older version arriving late: the newer one stands
-    work.is_edit = work.previous is not None and work.previous.update_id != message.update_id
-    if work.kind not in records.RECORD_KINDS:
-        if work.previous is None:
-            return await _answer_to_nudge(session, work)
-        await _unrecord(session, work)
-        return Ingested(Ack.NONE)
-    work.person = await _person(session, message.sender)
-    if work.previous is not None:
-        work.old = {"household_id": work.previous.household_id, "day": work.previous.day,
-                    "kind": work.previous.kind, "parsed": json.loads(work.previous.parsed)}  # fmt: skip
-    household, written = await _household(session, work)
-    record = await _save(session, work, household)
-    if household is None:
-        return await _ask_address(session, work, written)
-    joined = await _link(session, work, household, by_address=written is not None)
-    return await _file(session, work, household, record, joined=joined)
-
-
-async def _household(session: AsyncSession, work: _Work) -> tuple[Household | None, str | None]:
-    """The household the message is about, and the address as written (None if none was)."""
-    address = _address(work.parsed)
-    person = work.person
-    assert person is not None
-    if address is None:
-        if person.household_id is None:
-            return None, None
-        household = await records.lock_household(session, household_id=person.household_id)
-        fits = household is not None and household.active and (work.grid is None or work.grid.id == household.grid_id)
-        return (household if fits else None), None
-    found = await records.households_at(session, address_key=address.key(), grid_ids=await _grids(session, work))
-    written = "-".join(address.as_dict().values())
-    return (found[0] if len(found) == 1 else None), written
-
-
-async def _grids(session: AsyncSession, work: _Work) -> list[int] | None:
-    """Where to look an address up: the group's grid; in private, the grids the sender is known in."""
-    if work.grid is not None:
-        assert work.grid.id is not None
-        return [work.grid.id]
-    person = work.person
-    if person is not None and person.household_id is not None:
-        household = await records.lock_household(session, household_id=person.household_id)
-        if household is not None:
-            return [household.grid_id]
-    return await records.seen_grid_ids(session, sender_id=work.message.sender.user_id) or None
-
-
-async def _save(session: AsyncSession, work: _Work, household: Household | None) -> MessageRecord:
-    message = work.message
-    record = work.previous or MessageRecord(
-        chat_id=message.chat_id,
-        message_id=message.message_id,
-        sender_id=message.sender.user_id,
-        day=work.day,
-        sent_at=message.sent_at,
-        update_id=message.update_id,
-        kind=work.kind,
-        text="",
-        parsed="",
-    )
-    record.update_id = message.update_id
-    record.kind = work.kind
-    record.text = mask_identity_numbers(message.text)
-    record.parsed = json.dumps(work.parsed, ensure_ascii=False)
-    record.edited_at = message.edited_at or record.edited_at
-    record.household_id = None if household is None else household.id
-    record.grid_id = household.grid_id if household is not None else (work.grid.id if work.grid else None)
-    return await records.save_message(session, record=record)
-
-
-async def _unrecord(session: AsyncSession, work: _Work) -> None:
-    """An edit turned a record into chat: keep the text, and take it out of its day's check-in."""
-    previous = work.previous
-    assert previous is not None
-    old_kind, household_id = previous.kind, previous.household_id
-    previous.kind = work.kind
-    previous.text = mask_identity_numbers(work.message.text)
-    previous.parsed = json.dumps(work.parsed, ensure_ascii=False)
-    previous.update_id = work.message.update_id
-    previous.edited_at = work.message.edited_at
-    await records.save_message(session, record=previous)
-    if old_kind == "checkin" and household_id is not None and previous.grid_id is not None:
-        await _recompute(session, household_id=household_id, grid_id=previous.grid_id, day=previous.day)
-
-
-async def _ask_address(session: AsyncSession, work: _Work, written: str | None) -> Ingested:
-    await _recompute_old(session, work)
-    asked = await records.claim_nudge(
-        session, telegram_user_id=work.message.sender.user_id, reason=ADDRESS_REASON, day=work.day
-    )
-    if not asked:
-        return Ingested(Ack.NONE, kind=work.kind, day=work.day)
-    grid_id = work.grid.id if work.grid is not None else None
-    example = None if grid_id is None else await records.example_address(session, grid_id=grid_id)
-    ack = Ack.UNKNOWN_ADDRESS if written is not None else Ack.ASK_ADDRESS
-    return Ingested(ack, kind=work.kind, day=work.day, example=example, written=written)
-
-
-async def _link(session: AsyncSession, work: _Work, household: Household, *, by_address: bool) -> list[int]:
-    """The first message with an address links its sender (never a leader writing for others);
-    their check-ins of the day that named no household join this one. Returns those joined."""
-    person = work.person
-    if not by_address or person is None or person.household_id is not None:
-        return []
-    if await units.leader_unit_ids(session, telegram_user_id=person.telegram_user_id):
-        return []
-    assert household.id is not None
-    await records.link_person(session, person=person, household_id=household.id)
-    joining = await records.unassigned_messages(
-        session, sender_id=person.telegram_user_id, grid_id=household.grid_id, day=work.day, kind="checkin"
-    )
-    for earlier in joining:
-        earlier.household_id, earlier.grid_id = household.id, household.grid_id
-        await records.save_message(session, record=earlier)
-    return [earlier.id for earlier in joining if earlier.id is not None]
-
-
-async def _answer_to_nudge(session: AsyncSession, work: _Work) -> Ingested:
-    """A bare address ("3-2-501") from someone asked for it: link them and file their day's check-ins."""
-    address = normalise_address(work.message.text)
-    if address is None or work.grid is None:
-        return Ingested(Ack.NONE)
-    assert work.grid.id is not None
-    waiting = await records.unassigned_messages(
-        session, sender_id=work.message.sender.user_id, grid_id=work.grid.id, day=work.day, kind="checkin"
-    )
-    found = await records.households_at(session, address_key=address.key(), grid_ids=[work.grid.id])
-    if not waiting or len(found) != 1:
-        return Ingested(Ack.NONE)
-    work.person = await _person(session, work.message.sender)
-    joined = await _link(session, work, found[0], by_address=True)
-    if not joined:
-        return Ingested(Ack.NONE)
-    work.parsed = {"kind": "checkin"}
-    return await _file(session, work, found[0], waiting[-1], joined=joined)
-
-
-async def _file(
-    session: AsyncSession, work: _Work, household: Household, record: MessageRecord, *, joined: Sequence[int]
-) -> Ingested:
-    """The message belongs to ``household``: update the record its kind makes."""
-    await _recompute_old(session, work, unless=(household.id, work.day))
-    match work.kind:
-        case "checkin":
-            return await _checkin(session, work, household, record, joined=joined)
-        case "order":
-            return await _order(session, work, household, record)
-        case _:
-            return await _returnee(session, work, household, record)
-
-
-async def _recompute_old(session: AsyncSession, work: _Work, unless: tuple[int | None, date] | None = None) -> None:
-    """An edited check-in that moved to another household or kind leaves its old day to recompute."""
-    old = work.old
-    if not old or old["kind"] != "checkin" or old["household_id"] is None:
-        return
-    if (old["household_id"], old["day"]) == unless and work.kind == "checkin":
-        return
-    household = await records.lock_household(session, household_id=old["household_id"])
-    if household is not None:
-        await _recompute(session, household_id=old["household_id"], grid_id=household.grid_id, day=old["day"])
-
-
-async def _recompute(
-    session: AsyncSession,
-    *,
-    household_id: int,
-    grid_id: int,
-    day: date,
-    fresh: Collection[int] = (),
-    edited: tuple[int | None, Mapping[str, Any]] | None = None,
-) -> tuple[DayCheckin, DayCheckin]:
-    """Derive the household's day from its messages; returns (before this step, after it).
-
-    "Before" leaves out the messages this step brought (``fresh``) and reads an edited message as
-    it was (``edited``), so a replay after a crash decides exactly as the first run did.
-    """
-    rows = await records.checkin_messages(session, household_id=household_id, day=day)
-    after = merge(json.loads(row.parsed) for row in rows)
-    before = merge(
-        edited[1] if edited is not None and row.id == edited[0] else json.loads(row.parsed)
-        for row in rows
-        if row.id not in fresh
-    )
-    if not rows:
-        await records.drop_checkin(session, household_id=household_id, day=day)
-    else:
-        values = after.columns() | {"last_message_id": rows[-1].id}
-        await records.put_checkin(session, household_id=household_id, grid_id=grid_id, day=day, values=values)
-    return before, after
-
-
-async def _checkin(
-    session: AsyncSession, work: _Work, household: Household, record: MessageRecord, *, joined: Sequence[int]
-) -> Ingested:
-    assert household.id is not None and record.id is not None
-    old = work.old
-    same_day = bool(old) and old["kind"] == "checkin" and (old["household_id"], old["day"]) == (household.id, work.day)
-    edited = (record.id, old["parsed"]) if same_day and work.is_edit else None
-    before, after = await _recompute(
-        session,
-        household_id=household.id,
-        grid_id=household.grid_id,
-        day=work.day,
-        fresh={*joined, *([] if edited else [record.id])},
-        edited=edited,
-    )
-    alert = await _checkin_alert(session, work, household) if after.worse_than(before) else None
-    return Ingested(Ack.STORED, kind="checkin", day=work.day, checkin_alert=alert)
+def _items(parsed: Mapping[str, Any]) -> list[tuple[str, float | None, str | None]]:
+    return [(str(item["name"]), item.get("qty"), item.get("unit")) for item in parsed.get("items") or []]
 
 
 def _name(work: _Work, household: Household) -> str:
     return str(work.parsed.get("name") or household.head or work.message.sender.name)
 
 
-async def _grid_of(session: AsyncSession, work: _Work, household: Household) -> Unit:
-    if work.grid is not None:
-        return work.grid
-    grid = await units.get_unit(session, unit_id=household.grid_id)
-    assert grid is not None
-    return grid
+@dataclass
+class _Batch:
+    """One transaction's worth of messages, with what they need read once for all of them."""
 
+    session: AsyncSession
+    grids: dict[int, Unit] = field(default_factory=dict)
+    stored: dict[tuple[int, int], MessageRecord] = field(default_factory=dict)
+    people: dict[int, Person] = field(default_factory=dict)
+    by_address: dict[tuple[int, str], Household] = field(default_factory=dict)
+    by_id: dict[int, Household] = field(default_factory=dict)
+    days: dict[tuple[int, date], _Day] = field(default_factory=dict)
 
-async def _checkin_alert(session: AsyncSession, work: _Work, household: Household) -> alerts.CheckinAlert:
-    assert household.id is not None
-    grid = await _grid_of(session, work, household)
-    checkin = await records.get_checkin(session, household_id=household.id, day=work.day)
-    assert checkin is not None
-    return alerts.CheckinAlert(
-        audience=await alerts.audience(session, grid=grid),
-        grid=grid,
-        household=household,
-        checkin=checkin,
-        name=_name(work, household),
-        text=work.message.text,
-    )
+    async def prefetch(self, works: Sequence[_Work]) -> None:
+        """Bound grids, stored versions, senders and the households named or linked, in four reads.
 
+        The households are locked in id order (on PostgreSQL), so two batches never deadlock.
+        """
+        session = self.session
+        chats = {work.message.chat_id for work in works if not work.message.private}
+        self.grids = await records.grids_of_chats(session, chat_ids=chats)
+        keys = [(work.message.chat_id, work.message.message_id) for work in works]
+        self.stored = {(m.chat_id, m.message_id): m for m in await records.messages_at(session, keys=keys)}
+        senders = {work.message.sender.user_id for work in works}
+        self.people = {p.telegram_user_id: p for p in await records.people_by_ids(session, user_ids=senders)}
+        named = {
+            (grid.id, address.key())
+            for work in works
+            if (grid := self.grids.get(work.message.chat_id)) is not None
+            and grid.id is not None
+            and (address := work.address) is not None
+        }
+        linked = {p.household_id for p in self.people.values() if p.household_id is not None}
+        linked |= {m.household_id for m in self.stored.values() if m.household_id is not None}
+        for household in await records.households_for(session, addresses=named, ids=linked):
+            self.by_id[household.id or 0] = household
+            self.by_address[(household.grid_id, household.address_key)] = household
 
-def _items(parsed: Mapping[str, Any]) -> list[tuple[str, float | None, str | None]]:
-    return [(str(item["name"]), item.get("qty"), item.get("unit")) for item in parsed.get("items") or []]
+    async def ingest(self, work: _Work) -> Ingested:
+        message = work.message
+        if not message.private:
+            work.grid = self.grids.get(message.chat_id)
+            if work.grid is None or work.grid.level != UnitLevel.GRID:
+                return Ingested(Ack.NONE)
+        work.previous = self.stored.get((message.chat_id, message.message_id))
+        if work.previous is not None and work.previous.update_id > message.update_id:
+            return Ingested(Ack.NONE)  # an older version arriving late: the newer one stands
+        work.is_edit = work.previous is not None and work.previous.update_id != message.update_id
+        if work.previous is not None:
+            work.old = {"household_id": work.previous.household_id, "day": work.previous.day,
+                        "kind": work.previous.kind, "parsed": json.loads(work.previous.parsed)}  # fmt: skip
+        if work.kind not in records.RECORD_KINDS:
+            if work.previous is None:
+                return await self._answer_to_nudge(work)
+            self._save(work, None)
+            self._leave_old_day(work)
+            return Ingested(Ack.NONE)
+        work.person = await self._person(message.sender)
+        household, written = await self._household(work)
+        record = self._save(work, household)
+        if household is None:
+            self._leave_old_day(work)
+            return await self._ask_address(work, written)
+        joined = await self._link(work, household, by_address=written is not None)
+        if work.kind != "checkin" or self._day_of(work) != (household.id, work.day):
+            self._leave_old_day(work)
+        match work.kind:
+            case "checkin":
+                return self._checkin(work, household, record, joined=joined)
+            case "order":
+                return await self._order(work, household, record)
+            case _:
+                return await self._returnee(work, household, record)
 
+    # --- who and where ------------------------------------------------------------------------
 
-async def _order(session: AsyncSession, work: _Work, household: Household, record: MessageRecord) -> Ingested:
-    """A new order gets the grid's next number; an edit rewrites it while it is open. A replay
-    after a crash announces it again, since its notice may never have gone out."""
-    assert household.id is not None and record.id is not None
-    urgent = bool(work.parsed.get("urgent"))
-    phone = work.parsed.get("phone") or household.phone
-    order = await records.order_of_message(session, message_id=record.id)
-    edited = order is not None and work.is_edit
-    if order is None:
-        order = await records.create_order(
-            session,
-            grid_id=household.grid_id,
-            household_id=household.id,
-            message_id=record.id,
-            day=work.day,
-            urgent=urgent,
-            phone=phone,
+    async def _person(self, sender: Sender) -> Person:
+        person = await _remember(self.session, self.people.get(sender.user_id), sender)
+        self.people[sender.user_id] = person
+        return person
+
+    async def _household_by_id(self, household_id: int) -> Household | None:
+        if household_id not in self.by_id:
+            household = await records.lock_household(self.session, household_id=household_id)
+            if household is None:
+                return None
+            self.by_id[household_id] = household
+        return self.by_id[household_id]
+
+    async def _household(self, work: _Work) -> tuple[Household | None, str | None]:
+        """The household the message is about, and the address as written (None if none was)."""
+        address, person = work.address, work.person
+        assert person is not None
+        if address is None:
+            if person.household_id is None:
+                return None, None
+            household = await self._household_by_id(person.household_id)
+            fits = (
+                household is not None and household.active and (work.grid is None or work.grid.id == household.grid_id)
+            )
+            return (household if fits else None), None
+        written = "-".join(address.as_dict().values())
+        if work.grid is not None and work.grid.id is not None:
+            return self.by_address.get((work.grid.id, address.key())), written
+        found = await records.households_at(self.session, address_key=address.key(), grid_ids=await self._grids(work))
+        return (found[0] if len(found) == 1 else None), written
+
+    async def _grids(self, work: _Work) -> list[int] | None:
+        """Where a private message's address is looked up: the grids its sender is known in."""
+        person = work.person
+        if person is not None and person.household_id is not None:
+            household = await self._household_by_id(person.household_id)
+            if household is not None:
+                return [household.grid_id]
+        return await records.seen_grid_ids(self.session, sender_id=work.message.sender.user_id) or None
+
+    async def _grid_of(self, work: _Work, household: Household) -> Unit:
+        if work.grid is not None:
+            return work.grid
+        grid = await units.get_unit(self.session, unit_id=household.grid_id)
+        assert grid is not None
+        return grid
+
+    async def _link(self, work: _Work, household: Household, *, by_address: bool) -> list[MessageRecord]:
+        """The first message with an address links its sender (never a leader writing for others);
+        their check-ins of the day that named no household join this one. Returns those joined."""
+        person = work.person
+        if not by_address or person is None or person.household_id is not None:
+            return []
+        if await units.leader_unit_ids(self.session, telegram_user_id=person.telegram_user_id):
+            return []
+        assert household.id is not None
+        await records.link_person(self.session, person=person, household_id=household.id)
+        joining = await records.unassigned_messages(
+            self.session, sender_id=person.telegram_user_id, grid_id=household.grid_id, day=work.day, kind="checkin"
         )
-    elif edited and order.status != OrderStatus.OPEN:
-        return Ingested(Ack.ORDER_CLOSED, kind="order", day=work.day, order=OrderNotice(order, (), edited=True))
-    became_urgent = urgent and not (edited and order.urgent)
-    order.urgent, order.phone, order.household_id = urgent, phone, household.id
-    await records.save_order(session, order=order)
-    assert order.id is not None
-    items = tuple(await records.replace_items(session, order_id=order.id, items=_items(work.parsed)))
-    alert = None
-    if became_urgent:
-        grid = await _grid_of(session, work, household)
-        alert = alerts.OrderAlert(
-            audience=await alerts.audience(session, grid=grid),
+        for earlier in joining:
+            earlier.household_id, earlier.grid_id = household.id, household.grid_id
+        return list(joining)
+
+    async def _answer_to_nudge(self, work: _Work) -> Ingested:
+        """A bare address ("3-2-501") from someone asked for it: link them and file their day's check-ins."""
+        address = normalise_address(work.message.text)
+        if address is None or work.grid is None or work.grid.id is None:
+            return Ingested(Ack.NONE)
+        waiting = await records.unassigned_messages(
+            self.session, sender_id=work.message.sender.user_id, grid_id=work.grid.id, day=work.day, kind="checkin"
+        )
+        found = await records.households_at(self.session, address_key=address.key(), grid_ids=[work.grid.id])
+        if not waiting or len(found) != 1:
+            return Ingested(Ack.NONE)
+        work.person = await self._person(work.message.sender)
+        joined = await self._link(work, found[0], by_address=True)
+        if not joined:
+            return Ingested(Ack.NONE)
+        return self._checkin(work, found[0], None, joined=joined)
+
+    async def _ask_address(self, work: _Work, written: str | None) -> Ingested:
+        asked = await records.claim_nudge(
+            self.session, telegram_user_id=work.message.sender.user_id, reason=ADDRESS_REASON, day=work.day
+        )
+        if not asked:
+            return Ingested(Ack.NONE, kind=work.kind, day=work.day)
+        grid_id = work.grid.id if work.grid is not None else None
+        example = None if grid_id is None else await records.example_address(self.session, grid_id=grid_id)
+        ack = Ack.UNKNOWN_ADDRESS if written is not None else Ack.ASK_ADDRESS
+        return Ingested(ack, kind=work.kind, day=work.day, example=example, written=written)
+
+    # --- the message and its records -----------------------------------------------------------
+
+    def _save(self, work: _Work, household: Household | None) -> MessageRecord:
+        """The message row, new or rewritten; written with the batch (ids come at the next flush)."""
+        message = work.message
+        record = work.previous or MessageRecord(
+            chat_id=message.chat_id,
+            message_id=message.message_id,
+            sender_id=message.sender.user_id,
+            day=work.day,
+            sent_at=message.sent_at,
+            update_id=message.update_id,
+            kind=work.kind,
+            text="",
+            parsed="",
+        )
+        record.update_id = message.update_id
+        record.kind = work.kind
+        record.text = mask_identity_numbers(message.text)
+        record.parsed = json.dumps(work.parsed, ensure_ascii=False)
+        record.edited_at = message.edited_at or record.edited_at
+        if work.kind in records.RECORD_KINDS:
+            record.household_id = None if household is None else household.id
+            record.grid_id = household.grid_id if household is not None else (work.grid.id if work.grid else None)
+        records.add_message(self.session, record=record)
+        self.stored[(message.chat_id, message.message_id)] = record
+        return record
+
+    def _day_of(self, work: _Work) -> tuple[int | None, date] | None:
+        old = work.old
+        return (old["household_id"], old["day"]) if old and old["kind"] == "checkin" else None
+
+    def _day(self, household: Household, day: date) -> _Day:
+        assert household.id is not None
+        return self.days.setdefault((household.id, day), _Day(household=household))
+
+    def _leave_old_day(self, work: _Work) -> None:
+        """An edited check-in that moved to another household or kind leaves its old day to recompute."""
+        key = self._day_of(work)
+        if key is None or key[0] is None:
+            return
+        household = self.by_id.get(key[0])
+        if household is not None:
+            self._day(household, key[1]).removed.append(work.old["parsed"])
+
+    def _checkin(
+        self, work: _Work, household: Household, record: MessageRecord | None, *, joined: Sequence[MessageRecord]
+    ) -> Ingested:
+        """Mark the household's day for recomputing; whether it got worse is known at ``settle``."""
+        day = self._day(household, work.day)
+        day.fresh += joined
+        if record is not None:
+            same_day = self._day_of(work) == (household.id, work.day)
+            if work.is_edit and same_day and all(record is not f for f in day.fresh):
+                day.edited.append((record, work.old["parsed"]))
+            elif not any(record is f for f in day.fresh):
+                day.fresh.append(record)
+        day.last = work
+        return Ingested(Ack.STORED, kind="checkin", day=work.day)
+
+    async def settle(self) -> dict[int, alerts.CheckinAlert]:
+        """Recompute every check-in day the batch touched, in one read and one write; the alerts
+        for days that got worse, by the index of the message that made them so."""
+        if not self.days:
+            return {}
+        await records.flush(self.session)
+        rows = await records.checkin_messages(self.session, days=list(self.days))
+        found: dict[tuple[int, date], list[tuple[int, str]]] = {}
+        for household_id, on, message_id, parsed in rows:
+            found.setdefault((household_id, on), []).append((message_id, parsed))
+        values, raised = [], {}
+        for key, day in self.days.items():
+            messages = found.get(key, [])
+            fresh = {record.id for record in day.fresh}
+            earlier = {record.id: version for record, version in day.edited}
+            after = merge(json.loads(parsed) for _id, parsed in messages)
+            before = merge([*(earlier.get(i) or json.loads(p) for i, p in messages if i not in fresh), *day.removed])
+            if not messages:
+                await records.drop_checkin(self.session, household_id=key[0], day=key[1])
+                continue
+            columns = after.columns() | {"last_message_id": messages[-1][0]}
+            values.append({"household_id": key[0], "grid_id": day.household.grid_id, "day": key[1], **columns})
+            if day.last is not None and after.worse_than(before):
+                checkin = CheckIn(household_id=key[0], grid_id=day.household.grid_id, day=key[1], **columns)
+                raised[day.last.index] = await self._checkin_alert(day.last, day.household, checkin)
+        await records.put_checkins(self.session, rows=values)
+        return raised
+
+    async def _checkin_alert(self, work: _Work, household: Household, checkin: CheckIn) -> alerts.CheckinAlert:
+        grid = await self._grid_of(work, household)
+        return alerts.CheckinAlert(
+            audience=await alerts.audience(self.session, grid=grid),
             grid=grid,
             household=household,
-            order=order,
-            items=items,
+            checkin=checkin,
             name=_name(work, household),
+            text=work.message.text,
         )
-    notice = OrderNotice(order, items, edited=edited)
-    return Ingested(Ack.STORED, kind="order", day=work.day, order=notice, order_alert=alert)
 
+    async def _order(self, work: _Work, household: Household, record: MessageRecord) -> Ingested:
+        """A new order gets the grid's next number; an edit rewrites it while it is open. A replay
+        after a crash announces it again, since its notice may never have gone out."""
+        session = self.session
+        await records.flush(session)
+        assert household.id is not None and record.id is not None
+        urgent = bool(work.parsed.get("urgent"))
+        phone = work.parsed.get("phone") or household.phone
+        order = await records.order_of_message(session, message_id=record.id)
+        edited = order is not None and work.is_edit
+        if order is None:
+            order = await records.create_order(
+                session,
+                grid_id=household.grid_id,
+                household_id=household.id,
+                message_id=record.id,
+                day=work.day,
+                urgent=urgent,
+                phone=phone,
+            )
+        elif edited and order.status != OrderStatus.OPEN:
+            return Ingested(Ack.ORDER_CLOSED, kind="order", day=work.day, order=OrderNotice(order, (), edited=True))
+        became_urgent = urgent and not (edited and order.urgent)
+        order.urgent, order.phone, order.household_id = urgent, phone, household.id
+        assert order.id is not None
+        items = tuple(await records.replace_items(session, order_id=order.id, items=_items(work.parsed)))
+        alert = None
+        if became_urgent:
+            grid = await self._grid_of(work, household)
+            alert = alerts.OrderAlert(
+                audience=await alerts.audience(session, grid=grid),
+                grid=grid,
+                household=household,
+                order=order,
+                items=items,
+                name=_name(work, household),
+            )
+        notice = OrderNotice(order, items, edited=edited)
+        return Ingested(Ack.STORED, kind="order", day=work.day, order=notice, order_alert=alert)
 
-async def _returnee(session: AsyncSession, work: _Work, household: Household, record: MessageRecord) -> Ingested:
-    assert household.id is not None and record.id is not None
-    parsed, policy = work.parsed, work.settings.policy.returnee
-    returnee = await records.returnee_of_message(session, message_id=record.id) or Returnee(
-        grid_id=household.grid_id, household_id=household.id, message_id=record.id, day=work.day
-    )
-    arrival = date.fromisoformat(parsed["arrival"]) if parsed.get("arrival") else None
-    test = parsed.get("test") or {}
-    transport = parsed.get("transport") or {}
-    returnee.grid_id, returnee.household_id = household.grid_id, household.id
-    returnee.name = parsed.get("name")
-    returnee.origin = parsed.get("origin")
-    returnee.arrival = arrival
-    returnee.transport_mode = transport.get("mode")
-    returnee.transport_number = transport.get("number")
-    returnee.id_last4 = parsed.get("id_last4")
-    returnee.phone = parsed.get("phone")
-    returnee.test_type, returnee.test_result = test.get("type"), test.get("result")
-    returnee.monitor_until = (arrival or returnee.day) + timedelta(days=policy.monitor_days)
-    returnee.test_days = ",".join(str(day) for day in policy.test_days)
-    await records.save_returnee(session, returnee=returnee)
-    return Ingested(Ack.STORED, kind="returnee", day=work.day)
+    async def _returnee(self, work: _Work, household: Household, record: MessageRecord) -> Ingested:
+        session = self.session
+        await records.flush(session)
+        assert household.id is not None and record.id is not None
+        parsed, policy = work.parsed, work.settings.policy.returnee
+        returnee = await records.returnee_of_message(session, message_id=record.id) or Returnee(
+            grid_id=household.grid_id, household_id=household.id, message_id=record.id, day=work.day
+        )
+        arrival = date.fromisoformat(parsed["arrival"]) if parsed.get("arrival") else None
+        test = parsed.get("test") or {}
+        transport = parsed.get("transport") or {}
+        returnee.grid_id, returnee.household_id = household.grid_id, household.id
+        returnee.name = parsed.get("name")
+        returnee.origin = parsed.get("origin")
+        returnee.arrival = arrival
+        returnee.transport_mode = transport.get("mode")
+        returnee.transport_number = transport.get("number")
+        returnee.id_last4 = parsed.get("id_last4")
+        returnee.phone = parsed.get("phone")
+        returnee.test_type, returnee.test_result = test.get("type"), test.get("result")
+        returnee.monitor_until = (arrival or returnee.day) + timedelta(days=policy.monitor_days)
+        returnee.test_days = ",".join(str(day) for day in policy.test_days)
+        records.add_returnee(session, returnee=returnee)
+        return Ingested(Ack.STORED, kind="returnee", day=work.day)

@@ -17,15 +17,19 @@ def _insert(session: AsyncSession) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(InboxUpdate)
 
 
-async def store_updates(session: AsyncSession, *, updates: Sequence[tuple[int, str]]) -> int:
-    """Insert (update_id, payload) pairs, ignoring ids already stored; returns how many were new."""
+async def store_updates(session: AsyncSession, *, updates: Sequence[tuple[int, str]]) -> list[int]:
+    """Insert (update_id, payload) pairs, ignoring ids already stored; returns the ids that were new."""
     if not updates:
-        return 0
+        return []
     now = utcnow()
     rows = [{"update_id": update_id, "payload": payload, "received_at": now} for update_id, payload in updates]
-    statement = _insert(session).values(rows).on_conflict_do_nothing(index_elements=["update_id"])
-    result = await session.exec(statement)
-    return int(result.rowcount or 0)
+    statement = (
+        _insert(session)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(col(InboxUpdate.update_id))
+    )
+    return list((await session.exec(statement)).scalars())
 
 
 async def pending_updates(

@@ -8,15 +8,17 @@ on both SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import SQLModel, col, delete, func, insert, or_, select
+from sqlmodel import SQLModel, and_, col, delete, func, insert, or_, select, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
+    BindingStatus,
+    ChatBinding,
     CheckIn,
     Household,
     MessageRecord,
@@ -41,16 +43,22 @@ def _upsert(session: AsyncSession, model: type[SQLModel]) -> Any:
 # --- messages -------------------------------------------------------------------------------
 
 
-async def get_message(session: AsyncSession, *, chat_id: int, message_id: int) -> MessageRecord | None:
-    query = select(MessageRecord).where(MessageRecord.chat_id == chat_id, MessageRecord.message_id == message_id)
-    return (await session.exec(query)).first()
+async def messages_at(session: AsyncSession, *, keys: Collection[tuple[int, int]]) -> Sequence[MessageRecord]:
+    """The stored messages among these (chat_id, message_id) pairs: edits and replays find theirs."""
+    if not keys:
+        return []
+    query = select(MessageRecord).where(tuple_(col(MessageRecord.chat_id), col(MessageRecord.message_id)).in_(keys))
+    return (await session.exec(query)).all()
 
 
-async def save_message(session: AsyncSession, *, record: MessageRecord) -> MessageRecord:
-    """Insert a new message or write an edited one back; returns it with its id."""
+def add_message(session: AsyncSession, *, record: MessageRecord) -> None:
+    """A new or rewritten message, written at the next flush."""
     session.add(record)
+
+
+async def flush(session: AsyncSession) -> None:
+    """Write what was added so far (rows get their ids) without ending the transaction."""
     await session.flush()
-    return record
 
 
 async def unassigned_messages(
@@ -75,7 +83,39 @@ async def seen_grid_ids(session: AsyncSession, *, sender_id: int) -> list[int]:
     return [grid_id for grid_id in (await session.exec(query.distinct())).all() if grid_id is not None]
 
 
-# --- households ------------------------------------------------------------------------------
+# --- chats, people and households ---------------------------------------------------------------
+
+
+async def grids_of_chats(session: AsyncSession, *, chat_ids: Collection[int]) -> dict[int, Unit]:
+    """The unit each of these chats is actively bound to (chats bound to nothing are left out)."""
+    if not chat_ids:
+        return {}
+    query = (
+        select(ChatBinding.chat_id, Unit)
+        .join(Unit, col(Unit.id) == col(ChatBinding.unit_id))
+        .where(col(ChatBinding.chat_id).in_(chat_ids), ChatBinding.status == BindingStatus.ACTIVE)
+    )
+    return {chat_id: unit for chat_id, unit in await session.exec(query)}
+
+
+async def people_by_ids(session: AsyncSession, *, user_ids: Collection[int]) -> Sequence[Person]:
+    if not user_ids:
+        return []
+    return (await session.exec(select(Person).where(col(Person.telegram_user_id).in_(user_ids)))).all()
+
+
+async def households_for(
+    session: AsyncSession, *, addresses: Collection[tuple[int, str]], ids: Collection[int]
+) -> Sequence[Household]:
+    """Active households at these (grid_id, address_key) pairs, and those with these ids; locked
+    like ``lock_household``, all at once and in id order, so that two writers never deadlock."""
+    if not addresses and not ids:
+        return []
+    named = and_(
+        tuple_(col(Household.grid_id), col(Household.address_key)).in_(addresses), col(Household.active).is_(True)
+    )
+    query = select(Household).where(or_(named, col(Household.id).in_(ids)) if addresses else col(Household.id).in_(ids))
+    return (await session.exec(query.order_by(col(Household.id)).with_for_update(key_share=True))).all()
 
 
 async def households_at(
@@ -118,30 +158,36 @@ async def link_person(session: AsyncSession, *, person: Person, household_id: in
 # --- check-ins --------------------------------------------------------------------------------
 
 
-async def checkin_messages(session: AsyncSession, *, household_id: int, day: date) -> Sequence[MessageRecord]:
-    """Every check-in message of a household on a day, as sent (edits keep their place)."""
+async def checkin_messages(
+    session: AsyncSession, *, days: Collection[tuple[int, date]]
+) -> Sequence[tuple[int, date, int, str]]:
+    """(household_id, day, message id, parse result) of every check-in message of these household
+    days, each day's as sent (an edit keeps its place)."""
+    if not days:
+        return []
     query = (
-        select(MessageRecord)
-        .where(MessageRecord.household_id == household_id, MessageRecord.day == day, MessageRecord.kind == "checkin")
+        select(
+            col(MessageRecord.household_id), col(MessageRecord.day), col(MessageRecord.id), col(MessageRecord.parsed)
+        )
+        .where(
+            tuple_(col(MessageRecord.household_id), col(MessageRecord.day)).in_(days), MessageRecord.kind == "checkin"
+        )
         .order_by(col(MessageRecord.sent_at), col(MessageRecord.id))
     )
-    return (await session.exec(query)).all()
+    return [(int(h or 0), d, int(i or 0), p) for h, d, i, p in await session.exec(query)]
 
 
-async def get_checkin(session: AsyncSession, *, household_id: int, day: date) -> CheckIn | None:
-    query = select(CheckIn).where(CheckIn.household_id == household_id, CheckIn.day == day)
-    return (await session.exec(query)).first()
+async def put_checkins(session: AsyncSession, *, rows: Sequence[dict[str, Any]]) -> None:
+    """Create or overwrite these households' check-ins of a day, in one atomic statement.
 
-
-async def put_checkin(
-    session: AsyncSession, *, household_id: int, grid_id: int, day: date, values: dict[str, Any]
-) -> None:
-    """Create or overwrite the household's check-in of the day in one atomic statement."""
-    row = {"household_id": household_id, "grid_id": grid_id, "day": day, "updated_at": utcnow(), **values}
-    statement = _upsert(session, CheckIn).values(row)
+    Each row holds household_id, grid_id, day and the derived columns; no two rows share a day."""
+    if not rows:
+        return
+    now = utcnow()
+    statement = _upsert(session, CheckIn).values([{**row, "updated_at": now} for row in rows])
     statement = statement.on_conflict_do_update(
         index_elements=["household_id", "day"],
-        set_={key: statement.excluded[key] for key in row if key not in ("household_id", "day")},
+        set_={key: statement.excluded[key] for key in (*rows[0], "updated_at") if key not in ("household_id", "day")},
     )
     await session.exec(statement)
 
@@ -216,16 +262,6 @@ async def create_order(
     return order
 
 
-async def save_order(session: AsyncSession, *, order: SupplyOrder) -> None:
-    session.add(order)
-    await session.flush()
-
-
-async def order_items(session: AsyncSession, *, order_id: int) -> Sequence[OrderItem]:
-    query = select(OrderItem).where(OrderItem.order_id == order_id).order_by(col(OrderItem.id))
-    return (await session.exec(query)).all()
-
-
 async def replace_items(
     session: AsyncSession, *, order_id: int, items: Sequence[tuple[str, float | None, str | None]]
 ) -> list[OrderItem]:
@@ -244,10 +280,8 @@ async def returnee_of_message(session: AsyncSession, *, message_id: int) -> Retu
     return (await session.exec(select(Returnee).where(Returnee.message_id == message_id))).first()
 
 
-async def save_returnee(session: AsyncSession, *, returnee: Returnee) -> Returnee:
+def add_returnee(session: AsyncSession, *, returnee: Returnee) -> None:
     session.add(returnee)
-    await session.flush()
-    return returnee
 
 
 # --- nudges -----------------------------------------------------------------------------------

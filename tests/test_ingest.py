@@ -105,10 +105,10 @@ async def test_an_abnormal_checkin_alerts_leaders_privately_and_the_village_mask
     ]
     leader = private_texts(await playground.client.bot_messages(GRID_LEADER))
     assert leader[1:] == [
-        "⚠️ 异常打卡\u3000第一网格\n3-2-501 张三\u3000📞 13812345678\n37.8℃ 咳嗽 ⚠️异常\n原话：3-2-501 张三 体温37.8 咳嗽"
+        "⚠️ 异常打卡\u3000第一网格\n3-2-501 张三\u3000📞 13812345678\n体温37.8℃ 咳嗽 ⚠️异常\n原话：3-2-501 张三 体温37.8 咳嗽"
     ]
     village_posts = private_texts(await playground.client.bot_messages(village))
-    assert village_posts[-1] == "⚠️ 异常打卡\u3000第一网格 3-2-501 张*：37.8℃ 咳嗽 ⚠️异常。请网格长及时跟进。"
+    assert village_posts[-1] == "⚠️ 异常打卡\u3000第一网格 3-2-501 张*：体温37.8℃ 咳嗽 ⚠️异常。请网格长及时跟进。"
     assert await checkins(sessions) == [("3-2-501", 37.8, "cough", True, 1)]
 
 
@@ -133,7 +133,7 @@ async def test_a_leader_who_never_started_the_bot_gets_a_start_link_once_a_day(
     assert private_texts(await playground.client.bot_messages(GRID_LEADER)) == [
         "✅ 已开启私信提醒：异常打卡、加急订单会第一时间私信您。\n"
         "今天到目前为止的异常打卡（2 户）：\n"
-        "· 第一网格 3-2-501 张三：38℃ 发热 ⚠️异常\n"
+        "· 第一网格 3-2-501 张三：体温38℃ 发热 ⚠️异常\n"
         "· 第一网格 3-2-502 李四：抗原阳性 ⚠️异常"
     ]
 

@@ -1,0 +1,288 @@
+"""Group messages through the real bot, against a do-nothing PTB bot that only reacts.
+
+    python benchmarks/ingest_bench.py [--messages 2000] [--rate 200] [--seconds 10] [--rounds 2]
+                                      [--postgres postgresql+asyncpg://.../scratch_db]
+
+The sandbox Bot API runs in this process (rate limits off); each bot runs as its own process,
+as in production: ``gridbot run`` on a fresh database (SQLite, or the PostgreSQL database given,
+whose schema is dropped), and a plain PTB ``Application`` whose only handler sets a reaction.
+Both see the same group of a 300-household grid, where residents post check-ins and orders.
+
+For each bot, in alternating rounds so that the machine's other load touches both alike:
+
+* throughput: ``--messages`` messages injected at once; messages per second from the first
+  injection to the last reaction (for gridbot: every one stored as a record, checked at the end);
+* latency: messages injected at ``--rate`` per second for ``--seconds``; p50 and p99 of the time
+  from a message's injection to the bot's reaction on it.
+
+Targets: gridbot's throughput >= 50% of the do-nothing bot's; p99 < 250 ms at 200 messages/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ADMIN, LEADER = 1, 2
+SENDERS = range(100, 160)
+HOUSEHOLDS = 300
+
+
+def _addresses() -> list[str]:
+    """300 flats: buildings 1-10, units 1-3, floors 1-5, rooms 01-02."""
+    return [
+        f"{b}-{u}-{floor}0{room}"
+        for b in range(1, 11)
+        for u in range(1, 4)
+        for floor in range(1, 6)
+        for room in (1, 2)
+    ][:HOUSEHOLDS]
+
+
+def _messages(count: int, offset: int) -> list[tuple[int, str]]:
+    """(sender, text): mostly check-ins, every tenth an order, as a morning in a grid group looks."""
+    addresses = _addresses()
+    texts = []
+    for n in range(offset, offset + count):
+        address = addresses[n % len(addresses)]
+        if n % 10 == 9:
+            texts.append(f"{address} 大米{n % 5 + 1}袋 鸡蛋两斤")
+        else:
+            texts.append(f"{address} 全家{n % 4 + 1}口 体温36.{n % 9} 无症状")
+    return [(SENDERS[n % len(SENDERS)], text) for n, text in zip(range(offset, offset + count), texts, strict=True)]
+
+
+# --- the do-nothing bot (run in its own process) ----------------------------------------------
+
+
+def plain_bot(base_url: str, token: str) -> None:
+    """A PTB application with its own Updater and a single handler: react to every text."""
+    from telegram import Update
+    from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+    async def react(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message is not None:
+            await update.effective_message.set_reaction("✍")
+
+    application = ApplicationBuilder().token(token).base_url(base_url).build()
+    application.add_handler(MessageHandler(filters.TEXT, react))
+    application.run_polling(poll_interval=0, timeout=10, allowed_updates=Update.ALL_TYPES)
+
+
+# --- measuring ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Stamps:
+    """When each message was injected and when the bot first reacted to it (perf_counter)."""
+
+    injected: dict[int, float] = field(default_factory=dict)
+    reacted: dict[int, float] = field(default_factory=dict)
+
+
+class _StampedReactions(list[Any]):
+    """The sandbox's reaction log, stamping each reaction as the bot's request lands."""
+
+    def __init__(self, stamps: Stamps) -> None:
+        super().__init__()
+        self._stamps = stamps
+
+    def append(self, reaction: Any) -> None:
+        self._stamps.reacted.setdefault(reaction.message_id, time.perf_counter())
+        super().append(reaction)
+
+
+@dataclass
+class Result:
+    throughput: list[float] = field(default_factory=list)
+    p50: list[float] = field(default_factory=list)
+    p99: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Bench:
+    sandbox: Any
+    chat_id: int
+    stamps: Stamps
+    sent: int = 0
+
+    def inject(self, messages: list[tuple[int, str]]) -> list[int]:
+        from bot.sandbox import actions
+
+        ids = []
+        for sender, text in messages:
+            sent = actions.send_message(self.sandbox.state, user_id=sender, chat_id=self.chat_id, text=text)
+            self.stamps.injected[sent.message_id] = time.perf_counter()
+            ids.append(sent.message_id)
+        self.sent += len(messages)
+        return ids
+
+    async def reacted(self, ids: list[int], timeout: float = 300) -> None:
+        wanted = set(ids)
+        done = await self.sandbox.state.changes.wait_for(lambda: wanted <= self.stamps.reacted.keys(), timeout)
+        if not done:
+            raise TimeoutError(f"{len(wanted - self.stamps.reacted.keys())} messages never got a reaction")
+
+    async def throughput(self, count: int) -> float:
+        ids = self.inject(_messages(count, self.sent))
+        started = self.stamps.injected[ids[0]]
+        await self.reacted(ids)
+        return count / (max(self.stamps.reacted[i] for i in ids) - started)
+
+    async def latency(self, rate: float, seconds: float) -> tuple[float, float]:
+        count = int(rate * seconds)
+        ids: list[int] = []
+        started = time.perf_counter()
+        for n, message in enumerate(_messages(count, self.sent)):
+            await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
+            ids += self.inject([message])
+        await self.reacted(ids)
+        waits = sorted(self.stamps.reacted[i] - self.stamps.injected[i] for i in ids)
+        return statistics.median(waits) * 1000, waits[int(len(waits) * 0.99)] * 1000
+
+
+async def _running(process: Any, bench: Bench) -> None:
+    """Wait until the bot answers: a warm-up burst (jieba loads its dictionary on first use)."""
+    await bench.reacted(bench.inject(_messages(20, bench.sent)), timeout=60)
+    assert process.returncode is None
+
+
+async def _round(name: str, start: Callable[[], Any], bench: Bench, args: argparse.Namespace, result: Result) -> None:
+    process = await start()
+    try:
+        await _running(process, bench)
+        result.throughput.append(await bench.throughput(args.messages))
+        p50, p99 = await bench.latency(args.rate, args.seconds)
+        result.p50.append(p50)
+        result.p99.append(p99)
+        print(f"  {name}: {result.throughput[-1]:.0f} messages/s; at {args.rate:g}/s p50 {p50:.0f} ms, p99 {p99:.0f} ms")
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+async def _setup(url: str, sandbox: Any) -> int:
+    from bot.sandbox import actions
+    from services.binding import bind_chat
+    from services.roster import import_rows
+    from services.roster_files import RosterRows, Row
+    from storage import migrate
+    from storage.db import create_engine, session_factory, transaction
+
+    def rows(sheet: str, columns: list[str], values: list[tuple[str, ...]]) -> list[Row]:
+        headers = {column: column for column in columns}
+        return [
+            Row(sheet=sheet, line=n, cells=dict(zip(columns, v, strict=True)), headers=headers)
+            for n, v in enumerate(values, start=2)
+        ]
+
+    engine = create_engine(url)
+    if url.startswith("postgresql"):
+        from sqlalchemy import text
+
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    await migrate.upgrade(engine)
+    sessions = session_factory(engine)
+    units = [("B", "基准镇", "town", "", ""), ("B-V", "基准村", "village", "B", ""), ("B-V-G", "基准网格", "grid", "B-V", str(LEADER))]
+    households = [("B-V-G", address, f"户主{n}", "", "3") for n, address in enumerate(_addresses())]
+    async with transaction(sessions) as session:
+        await import_rows(
+            session,
+            rows=RosterRows(
+                units=rows("units", ["code", "name", "level", "parent", "leaders"], units),
+                households=rows("households", ["grid", "address", "head", "phone", "members"], households),
+            ),
+        )
+    state = sandbox.state
+    for user_id in (LEADER, *SENDERS):
+        actions.create_user(state, first_name=f"居民{user_id}", user_id=user_id)
+    chat = actions.create_group(state, title="基准网格群", members=list(SENDERS), admins=[LEADER])
+    actions.add_bot_to_group(state, chat.id, by=LEADER, as_admin=True)
+    await bind_chat(sessions, chat_id=chat.id, title="g", code="B-V-G", user_id=ADMIN, admin_ids=frozenset({ADMIN}))
+    await engine.dispose()
+    return chat.id
+
+
+async def _stored(url: str) -> int:
+    from sqlmodel import func, select
+
+    from storage.db import create_engine, session_factory
+    from storage.models import MessageRecord
+
+    engine = create_engine(url)
+    async with session_factory(engine)() as session:
+        count = (await session.exec(select(func.count()).select_from(MessageRecord))).one()
+    await engine.dispose()
+    return int(count)
+
+
+async def main(args: argparse.Namespace) -> None:
+    from bot.sandbox import RateLimits, running_sandbox
+    from tests.bot_process import write_config
+
+    with tempfile.TemporaryDirectory(prefix="gridbot-bench-") as scratch:
+        url = args.postgres or f"sqlite+aiosqlite:///{scratch}/bench.db"
+        async with running_sandbox(rate_limits=RateLimits(enabled=False)) as sandbox:
+            stamps = Stamps()
+            sandbox.state.reactions = _StampedReactions(stamps)
+            bench = Bench(sandbox=sandbox, chat_id=await _setup(url, sandbox), stamps=stamps)
+            config = write_config(Path(scratch) / "bot.toml", sandbox=sandbox, database_url=url, admin_ids=(ADMIN,))
+            env = {key: value for key, value in os.environ.items() if not key.startswith("GRIDBOT_")}
+            log = (Path(scratch) / "bot.log").open("ab")
+
+            async def gridbot() -> Any:
+                command = [sys.executable, "-m", "bot.cli", "run", "-c", str(config)]
+                return await asyncio.create_subprocess_exec(*command, stdout=log, stderr=log, env=env, cwd=ROOT)
+
+            async def plain() -> Any:
+                command = [sys.executable, __file__, "--plain-bot", sandbox.bot_base_url, sandbox.token]
+                return await asyncio.create_subprocess_exec(*command, stdout=log, stderr=log, env=env, cwd=ROOT)
+
+            results = {"gridbot": Result(), "do-nothing PTB bot": Result()}
+            for round_number in range(1, args.rounds + 1):
+                print(f"round {round_number}/{args.rounds}")
+                await _round("gridbot", gridbot, bench, args, results["gridbot"])
+                await _round("do-nothing PTB bot", plain, bench, args, results["do-nothing PTB bot"])
+            stored = await _stored(url)
+        log.close()
+    best = {name: max(result.throughput) for name, result in results.items()}
+    print(f"\n{date.today()} · {os.cpu_count()} cores · Python {platform.python_version()} · "
+          f"{'PostgreSQL' if args.postgres else 'SQLite'} · {args.messages} messages per burst, "
+          f"{args.rate:g}/s for {args.seconds:g} s · best of {args.rounds} rounds")  # fmt: skip
+    print(f"{'bot':<20} {'messages/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
+    for name, result in results.items():
+        print(f"{name:<20} {best[name]:>10.0f} {min(result.p50):>8.0f} {min(result.p99):>8.0f}")
+    ratio = best["gridbot"] / best["do-nothing PTB bot"]
+    print(f"gridbot/do-nothing throughput: {ratio:.0%} (target >= 50%); gridbot p99 at {args.rate:g}/s: "
+          f"{min(results['gridbot'].p99):.0f} ms (target < 250 ms)")  # fmt: skip
+    gridbot_messages = args.rounds * (20 + args.messages + int(args.rate * args.seconds))
+    print(f"records stored by gridbot: {stored} of {gridbot_messages} messages it was sent")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--plain-bot"]:
+        plain_bot(sys.argv[2], sys.argv[3])
+        raise SystemExit(0)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=2000, help="messages per throughput burst")
+    parser.add_argument("--rate", type=float, default=200, help="messages per second in the latency run")
+    parser.add_argument("--seconds", type=float, default=10, help="length of the latency run")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per bot (best is kept)")
+    parser.add_argument("--postgres", metavar="URL", help="a scratch PostgreSQL database (its schema is dropped)")
+    asyncio.run(main(parser.parse_args()))
