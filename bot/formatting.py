@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from html import escape
 
+from bot import texts
+
 #: Telegram refuses a message text longer than this (counted in UTF-16 code units).
 MESSAGE_LIMIT = 4096
 
@@ -69,3 +71,31 @@ def mask_phone(phone: str) -> str:
 def mention(user_id: int, name: str) -> str:
     """An HTML mention that works for people without a username (``tg://user?id=``)."""
     return f'<a href="tg://user?id={user_id}">{escape(name or str(user_id))}</a>'
+
+
+def number(value: float) -> str:
+    """120.0 → 120, 0.5 → 0.5: quantities and readings as people write them."""
+    return f"{value:g}"
+
+
+def health_text(temperature: float | None, symptoms: str | None, test_type: str | None, result: str | None) -> str:
+    """Temperature, symptoms and test in words (``symptoms``: stored keys, '' = none stated).
+
+    Health details: only for leaders' private chats and village/town groups, never a grid group.
+    """
+    parts = []
+    if temperature is not None:
+        parts.append(texts.CHECKIN_TEMPERATURE.format(temperature=number(temperature)))
+    if symptoms == "":
+        parts.append(texts.CHECKIN_NO_SYMPTOMS)
+    elif symptoms:
+        keys = [key.strip() for key in symptoms.split(",") if key.strip()]
+        parts.append(texts.LIST_SEPARATOR.join(texts.SYMPTOM_LABELS.get(key, key) for key in keys))
+    if test_type or result:
+        parts.append(texts.TEST_LABELS.get(test_type or "", "") + texts.TEST_RESULT_LABELS.get(result or "", ""))
+    return " ".join(parts)
+
+
+def transport_text(mode: str | None, number: str | None) -> str:
+    """火车 G123, 自驾 京A12345: the stored mode in words, with the number as written."""
+    return " ".join(part for part in (texts.TRANSPORT_LABELS.get(mode or "", mode or ""), number or "") if part)

@@ -168,7 +168,7 @@ HOUSEHOLD_NONE = "无"
 HOUSEHOLD_GONE = "找不到这一户，可能已从名册中移除。"
 ORDER_STATUS_LABELS = {"open": "待送", "accepted": "已接单", "delivered": "已送达", "cancelled": "已取消"}
 CHECKIN_PERSONS = "{persons}人"
-CHECKIN_TEMPERATURE = "{temperature}℃"
+CHECKIN_TEMPERATURE = "体温{temperature}℃"
 CHECKIN_NO_SYMPTOMS = "无症状"
 CHECKIN_ABNORMAL = "⚠️异常"
 CHECKIN_NO_DETAILS = "已打卡"
@@ -182,6 +182,7 @@ SYMPTOM_LABELS = {
     "breathing": "呼吸困难",
 }
 TEST_LABELS = {"pcr": "核酸", "antigen": "抗原"}
+TRANSPORT_LABELS = {"train": "火车", "flight": "飞机", "car": "自驾", "bus": "大巴", "other": "其他"}
 TEST_RESULT_LABELS = {"negative": "阴性", "positive": "阳性", "done": "已做", "pending": "待出结果"}
 
 # --- group life: residents' check-ins, orders, returnee reports as they write them (HTML) ------
@@ -289,7 +290,6 @@ REPORT_LIST_SEPARATOR = "、"
 REPORT_TOTALS = "<b>合计</b>：{summary}"
 REPORT_DETAILS_ABNORMAL = "<b>异常明细（{count}）</b>"
 REPORT_ABNORMAL_LINE = "· {grid} {address} {name}：{health}"
-REPORT_TEMPERATURE = "体温{value:.1f}℃"
 REPORT_NO_DETAIL = "未说明"
 REPORT_DETAILS_RETURNEES = "<b>新返乡人员（{count}）</b>"
 REPORT_RETURNEE_LINE = "· {grid} {address} {name}：{trip}"

@@ -11,7 +11,7 @@ from datetime import date
 from html import escape
 
 from bot import texts
-from bot.formatting import mask_name, mask_phone, mention, split_message
+from bot.formatting import health_text, mask_name, mask_phone, mention, number, split_message
 from services.grid_status import HouseholdHistory, MissingReport, ReturneeReport, StatusReport
 from services.leader_scope import Denial, Denied
 from services.orders import OrdersReport
@@ -35,11 +35,6 @@ def unit_names(units: Sequence[Unit]) -> str:
     return texts.LIST_SEPARATOR.join(escape(unit.name) for unit in units)
 
 
-def _number(value: float) -> str:
-    """120.0 → 120, 0.5 → 0.5: quantities read as people write them."""
-    return f"{value:g}"
-
-
 def _rate(figures: UnitDayFigures) -> str:
     if figures.day_off:
         return texts.STATUS_DAY_OFF
@@ -60,21 +55,6 @@ def _figures(figures: UnitDayFigures) -> dict[str, object]:
         "monitoring": counts.returnees_monitoring,
         "due": texts.STATUS_TESTS_DUE.format(count=due) if due else "",
     }
-
-
-def health_text(temperature: float | None, symptoms: str | None, test_type: str | None, result: str | None) -> str:
-    """Temperature, symptoms and test in words (``symptoms``: stored keys, '' = none stated): for leaders only."""
-    parts = []
-    if temperature is not None:
-        parts.append(texts.CHECKIN_TEMPERATURE.format(temperature=_number(temperature)))
-    if symptoms == "":
-        parts.append(texts.CHECKIN_NO_SYMPTOMS)
-    elif symptoms:
-        keys = [key.strip() for key in symptoms.split(",") if key.strip()]
-        parts.append(texts.LIST_SEPARATOR.join(texts.SYMPTOM_LABELS.get(key, key) for key in keys))
-    if test_type or result:
-        parts.append(texts.TEST_LABELS.get(test_type or "", "") + texts.TEST_RESULT_LABELS.get(result or "", ""))
-    return " ".join(parts)
 
 
 def checkin_details(checkin: CheckIn) -> str:
@@ -138,7 +118,7 @@ def missing_messages(report: MissingReport) -> list[str]:
 
 
 def item_text(item: OrderItem) -> str:
-    quantity = _number(item.qty) if item.qty is not None else ""
+    quantity = number(item.qty) if item.qty is not None else ""
     return escape(f"{item.name} {quantity}{item.unit or ''}".strip())
 
 
@@ -173,7 +153,7 @@ def orders_messages(report: OrdersReport) -> list[str]:
         if line.total is None:
             lines.append(texts.SHOPPING_LINE_UNCOUNTED.format(name=name, households=line.households))
         else:
-            total = escape(f"{_number(line.total)} {line.unit or ''}".strip())
+            total = escape(f"{number(line.total)} {line.unit or ''}".strip())
             lines.append(texts.SHOPPING_LINE.format(name=name, total=total, households=line.households))
     return split_message(lines)
 

@@ -47,6 +47,7 @@ def draw_chart(title: str, rows: list[ChartRow]) -> bytes:
     """A PNG of two bar charts sharing the unit axis: completion rate (%) and abnormal count."""
     from matplotlib import rc_context
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     with rc_context({"font.family": [_font_family()], "axes.unicode_minus": False}):
         figure = Figure(figsize=(9, 1.6 + 0.32 * max(len(rows), 3)), dpi=100, layout="constrained")
@@ -64,6 +65,7 @@ def draw_chart(title: str, rows: list[ChartRow]) -> bytes:
         abnormal_axes.barh(positions, [row.abnormal for row in rows], color=_ABNORMAL)
         abnormal_axes.set_title(texts.CHART_ABNORMAL_TITLE)
         abnormal_axes.set_xlim(0, max([row.abnormal for row in rows] + [1]) * 1.3)
+        abnormal_axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # households come whole
         for position, row in zip(positions, rows, strict=True):
             abnormal_axes.text(row.abnormal, position, f" {row.abnormal}", va="center", fontsize=8)
         figure.suptitle(title)

@@ -14,7 +14,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.formatting import split_message
+from bot.formatting import health_text, split_message, transport_text
 from services.messages_out import Keyboard, MessageKind, OutgoingMessage
 from services.reports import AbnormalDetail, ReportSet, ReturneeDetail, UnitDayFigures, day_bounds
 from storage.models import UnitLevel
@@ -128,21 +128,14 @@ def _unit_line(reports: ReportSet, figures: UnitDayFigures) -> str:
 
 
 def _health(row: AbnormalDetail) -> str:
-    parts = []
-    if row.temperature is not None:
-        parts.append(texts.REPORT_TEMPERATURE.format(value=row.temperature))
-    if row.symptoms:
-        parts.append(escape(row.symptoms))
-    if row.test_type or row.test_result:
-        parts.append(escape(f"{row.test_type or ''}{row.test_result or ''}"))
-    return " ".join(parts) or texts.REPORT_NO_DETAIL
+    return escape(health_text(row.temperature, row.symptoms, row.test_type, row.test_result)) or texts.REPORT_NO_DETAIL
 
 
 def _trip(row: ReturneeDetail) -> str:
     parts = []
     if row.origin:
         parts.append(texts.REPORT_FROM.format(origin=escape(row.origin)))
-    transport = " ".join(escape(part) for part in (row.transport_mode, row.transport_number) if part)
+    transport = escape(transport_text(row.transport_mode, row.transport_number))
     if transport:
         parts.append(transport)
     if row.arrival:

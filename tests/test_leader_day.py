@@ -102,5 +102,5 @@ async def test_a_full_grid_day(playground: Playground, sessions: SessionFactory)
         "第二网格：打卡 0/1 · 异常 0 · 订单 0 · 监测 0\n"
         "合计：打卡 2/4 户（50%） · 异常 1 户 · 待送订单 0 单 · 返乡监测 1 人（今日需检测 1）\n"
         "异常住户：\n"
-        "· 第一网格 3-2-502 李* 37.8℃ 咳嗽",
+        "· 第一网格 3-2-502 李* 体温37.8℃ 咳嗽",
     ]

@@ -37,7 +37,7 @@ async def run_demo(*, db_path: str | None, interactive: bool, out_dir: str | Non
         async with running_playground(
             database_url=url, admin_ids=[ADMIN_ID], rate_limits=RateLimits(enabled=False)
         ) as playground:
-            stage = await cast(playground, town, terminal)
+            stage = await cast(playground, town, terminal, out)
             for step, scene in enumerate(SCENES, start=2):
                 terminal.heading(step, total, scene.title)
                 await scene.play(stage)

@@ -95,15 +95,15 @@ async def leaders_look(stage: Stage) -> None:
     await stage.say(village.leaders[0], village.code, "/status")
 
 
-def _today_at(stage: Stage, hour: int) -> datetime:
+def _today_at(stage: Stage, hour: int, minute: int = 0) -> datetime:
     """A time of today in the bot's zone: the demo drives the schedule's clock, nothing waits."""
     tz = stage.playground.settings.tz
-    return datetime.combine(datetime.now(tz).date(), time(hour), tz)
+    return datetime.combine(datetime.now(tz).date(), time(hour, minute), tz)
 
 
-async def _clock_strikes(stage: Stage, hour: int) -> None:
-    stage.terminal.note(f"⏰ {hour:02d}:00")
-    await stage.playground.bot.schedule.tick(_today_at(stage, hour))
+async def _clock_strikes(stage: Stage, hour: int, minute: int = 0) -> None:
+    stage.terminal.note(f"⏰ {hour:02d}:{minute:02d}")
+    await stage.playground.bot.schedule.tick(_today_at(stage, hour, minute))
     await stage.show()
 
 
@@ -118,11 +118,11 @@ async def reminders(stage: Stage) -> None:
     await _clock_strikes(stage, 15)
 
 
-async def _notice_button(stage: Stage, code: str) -> tuple[int, str] | None:
-    """The latest notice in the unit's group: (message id, its 收到 button's callback data)."""
+async def _latest_button(stage: Stage, code: str, prefix: str) -> tuple[int, str] | None:
+    """The newest bot message in the unit's group with a button whose data starts with ``prefix``."""
     for message in reversed(await stage.playground.client.bot_messages(stage.groups[code])):
         buttons = [b for row in (message.reply_markup or {}).get("inline_keyboard", []) for b in row]
-        data = next((b["callback_data"] for b in buttons if b.get("callback_data", "").startswith("notice:ack:")), None)
+        data = next((b["callback_data"] for b in buttons if b.get("callback_data", "").startswith(prefix)), None)
         if data:
             return message.message_id, data
     return None
@@ -144,13 +144,42 @@ async def notices(stage: Stage) -> None:
         (grid.code, stage.residents[grid.code][0]),
         (village.code, village.leaders[0]),
     ):
-        button = await _notice_button(stage, code)
+        button = await _latest_button(stage, code, "notice:ack:")
         if button is not None:
             client = stage.playground.client
             await client.press_button(user_id=person, chat_id=stage.groups[code], message_id=button[0], data=button[1])
             await stage.playground.settle()
     await stage.show()
     await stage.say(town.leaders[0], town.code, "/notice_status")
+
+
+async def _save_attachments(stage: Stage, code: str) -> None:
+    """Keep the chart and ledger the bot posted in a unit's group, as an official would."""
+    bot = stage.playground.bot.application.bot
+    for message in await stage.playground.client.bot_messages(stage.groups[code]):
+        if message.file is not None:
+            target = stage.out_dir / (message.file.file_name or f"图表-{code}.png")
+            await (await bot.get_file(message.file.file_id)).download_to_drive(target)
+            stage.terminal.note(f"已保存 {target}")
+
+
+async def end_of_day(stage: Stage) -> None:
+    """16:00 grid reports; all grids but one confirm; 16:30 village digests; 17:00 the town digest."""
+    await _clock_strikes(stage, 16)
+    client = stage.playground.client
+    for grid in stage.town.grids()[:-1]:
+        button = await _latest_button(stage, grid.code, "report:confirm:")
+        if button is not None:
+            await client.press_button(
+                user_id=grid.leaders[0], chat_id=stage.groups[grid.code], message_id=button[0], data=button[1]
+            )
+            await stage.playground.settle()
+    await stage.show()
+    await _clock_strikes(stage, 16, 30)
+    await _clock_strikes(stage, 17)
+    for unit in stage.town.units:
+        if unit.level != "grid":
+            await _save_attachments(stage, unit.code)
 
 
 SCENES: list[Scene] = [
@@ -160,4 +189,5 @@ SCENES: list[Scene] = [
     Scene("网格长查看：/status、/missing、/orders、一键送达、居民 /cancel、/returnees、村级汇总", leaders_look),
     Scene("定时提醒：09:00 返乡随访、10:00 和 15:00 打卡提醒（@ 未打卡的住户）、/remind 点名关", reminders),
     Scene("上级通知：镇里 /notice 发到各村各网格，点“收到”，/notice_status 看收到情况", notices),
+    Scene("日报告、零报告：16:00 网格日报与确认上报，16:30 村社区汇总，17:00 镇街汇总（图表与台账）", end_of_day),
 ]

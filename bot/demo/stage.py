@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
 from bot.demo.town import ADMIN_ID, DemoTown, DemoUnit
@@ -66,6 +67,8 @@ class Stage:
     playground: Playground
     town: DemoTown
     terminal: Terminal
+    #: Where the demo leaves what officials would keep: the roster, charts, ledgers.
+    out_dir: Path
     groups: dict[str, int] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
     #: Resident user ids by grid code, in roster order: the n-th is the head of the n-th household.
@@ -88,9 +91,9 @@ class Stage:
         self.terminal.show(await self.playground.client.transcript(after_seq=self.terminal.position))
 
 
-async def cast(playground: Playground, town: DemoTown, terminal: Terminal) -> Stage:
+async def cast(playground: Playground, town: DemoTown, terminal: Terminal, out_dir: Path) -> Stage:
     """Create every leader and household head as a Telegram user, and every unit's group."""
-    stage = Stage(playground=playground, town=town, terminal=terminal)
+    stage = Stage(playground=playground, town=town, terminal=terminal, out_dir=out_dir)
     client = playground.client
     await client.create_user(user_id=ADMIN_ID, first_name="管理员", username="grid_admin")
     stage.names[ADMIN_ID] = "管理员"
