@@ -18,6 +18,7 @@ from bot.formatting import health_text, split_message, transport_text
 from services.messages_out import Keyboard, MessageKind, OutgoingMessage
 from services.reports import AbnormalDetail, ReportSet, ReturneeDetail, UnitDayFigures, day_bounds
 from storage.models import UnitLevel
+from storage.notices import NoticeAckCount
 
 CONFIRM_PREFIX = "report:confirm:"
 
@@ -202,19 +203,44 @@ def digest_lines(reports: ReportSet, unit_id: int, *, tz: ZoneInfo) -> list[str]
         lines.append(texts.REPORT_DETAILS_RETURNEES.format(count=len(returnees)))
         lines.extend(
             texts.REPORT_RETURNEE_LINE.format(
-                grid=grid_names[row.grid_id], address=escape(row.address), name=escape(row.name), trip=_trip(row)
+                grid=grid_names[row.grid_id],
+                address=escape(row.address),
+                name=escape(row.name) or texts.REPORT_NAME_UNSTATED,
+                trip=_trip(row),
             )
             for row in returnees
         )
     return lines
 
 
+def notice_lines(notices: Sequence[NoticeAckCount], *, tz: ZoneInfo) -> list[str]:
+    """上级通知 acknowledged so far, per notice: units below that pressed 收到, of those it reached."""
+    if not notices:
+        return []
+    return [texts.REPORT_NOTICES_TITLE.format(count=len(notices))] + [
+        texts.REPORT_NOTICE_LINE.format(
+            time=f"{notice.created_at.astimezone(tz):%m-%d %H:%M}",
+            text=escape(notice.text if len(notice.text) <= 20 else notice.text[:20] + "…"),
+            acked=notice.acked,
+            targets=notice.targets,
+        )
+        for notice in notices
+    ]
+
+
 def digest(
-    reports: ReportSet, unit_id: int, *, tz: ZoneInfo, chart: bytes | None = None, ledger: bytes | None = None
+    reports: ReportSet,
+    unit_id: int,
+    *,
+    tz: ZoneInfo,
+    chart: bytes | None = None,
+    ledger: bytes | None = None,
+    notices: Sequence[NoticeAckCount] = (),
 ) -> list[OutgoingMessage]:
     """The digest's text (split under Telegram's limit at line boundaries), then its chart and ledger."""
     figures = reports.figures[unit_id]
-    messages = [OutgoingMessage.of_text(part) for part in split_message(digest_lines(reports, unit_id, tz=tz))]
+    lines = digest_lines(reports, unit_id, tz=tz) + notice_lines(notices, tz=tz)
+    messages = [OutgoingMessage.of_text(part) for part in split_message(lines)]
     name, day = escape(figures.unit.name), reports.day.isoformat()
     if chart is not None:
         messages.append(

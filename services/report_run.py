@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.config import Settings
 from services import report_render
@@ -22,6 +22,7 @@ from services.outbox import Envelope, enqueue_all
 from services.reports import ReportSet, compile_reports
 from storage.db import SessionFactory
 from storage.models import UnitLevel
+from storage.notices import notice_ack_counts
 
 #: The outbox ``kind`` of each level's report: (unit, day, kind, part) is sent once.
 REPORT_KINDS = {
@@ -30,6 +31,7 @@ REPORT_KINDS = {
     UnitLevel.TOWN: "town_digest",
 }
 ALL_LEVELS = frozenset(UnitLevel)
+NOTICE_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,12 @@ async def _digest(
     if attachments:
         chart = await asyncio.to_thread(unit_chart, reports, unit_id)
         ledger = await ledger_xlsx(factory, unit_code=unit_code, start=reports.day, end=reports.day, settings=settings)
-    return report_render.digest(reports, unit_id, tz=settings.tz, chart=chart, ledger=ledger)
+    async with factory() as session:
+        # Notices of the last day: how far each got down this unit's subtree since the previous digest.
+        notices = await notice_ack_counts(
+            session, unit_path=reports.figures[unit_id].unit.path, since=reports.as_of - NOTICE_WINDOW
+        )
+    return report_render.digest(reports, unit_id, tz=settings.tz, chart=chart, ledger=ledger, notices=notices)
 
 
 async def run_reports(

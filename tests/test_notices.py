@@ -10,8 +10,9 @@ from sqlmodel import select
 
 from bot.playground import Playground
 from services.identity import ANONYMOUS_ADMIN_ID
+from services.report_run import build_deliveries
 from storage.db import SessionFactory
-from storage.models import Notice, Unit
+from storage.models import Notice, Unit, UnitLevel
 from storage.notices import NoticeAckCount, notice_ack_counts
 from tests.factories import ADMIN, GRID_LEADER, NEIGHBOUR, RESIDENT, TOWN_LEADER, VILLAGE_LEADER, bind_every_unit
 
@@ -87,6 +88,17 @@ async def test_a_town_notice_reaches_villages_and_grids_and_the_digest_counts_th
     assert [(n.targets, n.acked) for n in in_v2] == [(2, 1)]
     assert later == []
     assert isinstance(everywhere[0], NoticeAckCount)
+    deliveries = await build_deliveries(
+        sessions,
+        settings=playground.settings,
+        day=datetime.now(ZoneInfo("Asia/Shanghai")).date(),
+        root_code="T1",
+        levels={UnitLevel.VILLAGE, UnitLevel.TOWN},
+        attachments=False,
+    )
+    digests = {d.unit_code: d.messages[-1].text or "" for d in deliveries}
+    assert digests["T1"].endswith("「今晚8点前上报物资需求」：已收到 1/5 个单位")
+    assert digests["T1-V2"].endswith("「今晚8点前上报物资需求」：已收到 1/2 个单位")
 
 
 @pytest.mark.parametrize(
