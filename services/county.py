@@ -293,6 +293,10 @@ async def generate_county(
         for name, rows_written in (("checkins", batch.checkins), ("orders", batch.orders),
                                    ("returnees", batch.returnees), ("confirmed", batch.reports)):  # fmt: skip
             totals[name] += len(rows_written)
+    async with factory() as session:
+        # Fresh bulk data leaves the planner blind (PostgreSQL's autovacuum catches up only later).
+        await session.exec(sa.text("ANALYZE"))  # type: ignore[call-overload]
+        await session.commit()
     return CountySummary(
         towns=scale.towns,
         villages=scale.towns * scale.villages_per_town,

@@ -1,0 +1,35 @@
+"""The synthetic county generator, at a small scale, on both databases."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlmodel import func, select
+
+from bot.config import Settings
+from services.county import CountyNotEmptyError, CountyScale, generate_county
+from services.reports import compile_reports
+from storage.db import SessionFactory
+from storage.models import CheckIn, Household, Unit
+
+SCALE = CountyScale(towns=2, villages_per_town=2, grids_per_village=3, households=600, people=1_800)
+DAY = date(2026, 11, 27)
+
+
+async def test_small_county_has_the_asked_shape_and_reports(sessions: SessionFactory) -> None:
+    settings = Settings()
+    summary = await generate_county(sessions, day=DAY, settings=settings, seed=3, scale=SCALE)
+    assert (summary.towns, summary.villages, summary.grids, summary.households) == (2, 4, 12, 600)
+    async with sessions() as session:
+        units = (await session.exec(select(func.count()).select_from(Unit))).one()
+        households = (await session.exec(select(func.sum(Household.members)))).one()
+        checkins = (await session.exec(select(func.count()).select_from(CheckIn))).one()
+    assert units == 2 + 4 + 12
+    assert households == 1_800
+    assert 0 < checkins <= 600
+    reports = await compile_reports(sessions, day=DAY, settings=settings)
+    assert sum(f.counts.households for f in reports if f.unit.level == "town") == 600
+    assert sum(f.counts.checked_in for f in reports if f.unit.level == "town") == checkins
+    with pytest.raises(CountyNotEmptyError):
+        await generate_county(sessions, day=DAY, settings=settings, scale=SCALE)
