@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import (
-    BotCommand,
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeDefault,
@@ -22,35 +21,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot import texts
+from bot import commands
 from bot.ratelimit import PacedRateLimiter
 from bot.state import BotData, GridApplication, GridContext, Services
 from handlers import binding, errors, leader, messages, notices, orders, reports, settings, start
-
-#: Everyone's menu (private chats) and groups' menu, then the fuller one group admins see.
-RESIDENT_COMMANDS = [
-    BotCommand("start", texts.COMMAND_START),
-    BotCommand("help", texts.COMMAND_HELP),
-    BotCommand("whoami", texts.COMMAND_WHOAMI),
-]
-LEADER_COMMANDS = [
-    *RESIDENT_COMMANDS[1:],
-    BotCommand("bind", texts.COMMAND_BIND),
-    BotCommand("unbind", texts.COMMAND_UNBIND),
-    BotCommand("status", texts.COMMAND_STATUS),
-    BotCommand("missing", texts.COMMAND_MISSING),
-    BotCommand("orders", texts.COMMAND_ORDERS),
-    BotCommand("deliver", texts.COMMAND_DELIVER),
-    BotCommand("cancel", texts.COMMAND_CANCEL),
-    BotCommand("returnees", texts.COMMAND_RETURNEES),
-    BotCommand("link", texts.COMMAND_LINK),
-    BotCommand("household", texts.COMMAND_HOUSEHOLD),
-    BotCommand("zero", texts.COMMAND_ZERO),
-    BotCommand("dayoff", texts.COMMAND_DAYOFF),
-    BotCommand("remind", texts.COMMAND_REMIND),
-    BotCommand("notice", texts.COMMAND_NOTICE),
-    BotCommand("notice_status", texts.COMMAND_NOTICE_STATUS),
-]
 
 #: What residents write, new or edited, in groups or privately; commands stay with their handlers.
 RESIDENT_TEXT = filters.TEXT & ~filters.COMMAND & (filters.UpdateType.MESSAGE | filters.UpdateType.EDITED_MESSAGE)
@@ -59,9 +33,9 @@ RESIDENT_TEXT = filters.TEXT & ~filters.COMMAND & (filters.UpdateType.MESSAGE | 
 async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Publish the command menu in Chinese; leader commands only where group admins look."""
     bot = application.bot
-    await bot.set_my_commands(RESIDENT_COMMANDS, scope=BotCommandScopeDefault())
-    await bot.set_my_commands(RESIDENT_COMMANDS[1:], scope=BotCommandScopeAllGroupChats())
-    await bot.set_my_commands(LEADER_COMMANDS, scope=BotCommandScopeAllChatAdministrators())
+    await bot.set_my_commands(commands.PRIVATE_MENU, scope=BotCommandScopeDefault())
+    await bot.set_my_commands(commands.GROUP_MENU, scope=BotCommandScopeAllGroupChats())
+    await bot.set_my_commands(commands.ADMIN_MENU, scope=BotCommandScopeAllChatAdministrators())
 
 
 def build_application(services: Services) -> GridApplication:

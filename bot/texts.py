@@ -30,15 +30,7 @@ HELP_RESIDENT = (
     "· 直接发消息打卡、点单、返乡报备，我会自动登记（看到 ✍ 表示已记下）\n"
     "· /cancel 编号 — 取消自己家的订单\n· /whoami 查看我的身份"
 )
-HELP_LEADER = (
-    "· /bind 编码 — 把本群绑定到单位\n· /unbind — 解除本群绑定\n"
-    "· /status — 今日概况　· /missing — 未打卡住户\n"
-    "· /orders — 待送订单和采购清单　· /deliver 编号 — 标记送达\n"
-    "· /returnees — 返乡人员监测　· /household 地址 — 住户近况\n"
-    "· /link @用户 地址 — 关联住户（也可回复某人的消息发送 /link 地址）\n"
-    "· /remind 开|关 — 打卡提醒开关（/remind 点名关 只关 @点名）\n"
-    "· /notice 内容 — 向下级各群发通知　· /notice_status — 通知收到情况"
-)
+HELP_COMMAND_LINE = "· /{command} — {description}"
 HELP_ADMIN = "· 您是管理员：可在任何群绑定或改绑单位"
 HELP_UNBOUND_GROUP = "本群还没有绑定单位。" + BIND_HINT
 HELP_BOUND_GROUP = "本群已绑定：{unit}"

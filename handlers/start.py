@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.constants import ChatType, ParseMode
 
 from bot import texts
+from bot.commands import LEADER_ONLY, help_lines
 from bot.state import GridContext
 from services.identity import Identity, identify
 from services.people import greet_person
@@ -45,7 +46,7 @@ async def help_command(update: Update, context: GridContext) -> None:
     )
     lines = [texts.HELP_HEADER, texts.HELP_RESIDENT]
     if identity.manages_chat or identity.is_admin or (not is_group and identity.led_units):
-        lines.append(texts.HELP_LEADER)
+        lines += help_lines(LEADER_ONLY)
     if identity.is_admin:
         lines.append(texts.HELP_ADMIN)
     if is_group:

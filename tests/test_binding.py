@@ -158,8 +158,9 @@ async def test_command_menu_is_registered_in_chinese_with_leader_commands_for_ad
         for command_set in await playground.client.commands()
     }
     assert menus["default"] == ["start", "help", "whoami"]
-    assert menus["all_group_chats"] == ["help", "whoami"]
-    assert menus["all_chat_administrators"][:4] == ["help", "whoami", "bind", "unbind"]
+    assert menus["all_group_chats"] == ["help", "whoami", "cancel"]
+    assert menus["all_chat_administrators"][:5] == ["help", "whoami", "cancel", "status", "missing"]
+    assert {"bind", "unbind", "zero", "notice"} <= set(menus["all_chat_administrators"])
 
 
 async def test_whoami_and_help_by_role(playground: Playground, group: int) -> None:
