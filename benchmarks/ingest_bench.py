@@ -45,25 +45,24 @@ HOUSEHOLDS = 300
 def _addresses() -> list[str]:
     """300 flats: buildings 1-10, units 1-3, floors 1-5, rooms 01-02."""
     return [
-        f"{b}-{u}-{floor}0{room}"
-        for b in range(1, 11)
-        for u in range(1, 4)
-        for floor in range(1, 6)
-        for room in (1, 2)
+        f"{b}-{u}-{floor}0{room}" for b in range(1, 11) for u in range(1, 4) for floor in range(1, 6) for room in (1, 2)
     ][:HOUSEHOLDS]
 
 
+CHECKINS = ("{a} 全家{p}口 体温36.{d} 无症状", "{a} 体温36.{d}", "{a} 王秀英 36.{d} 正常", "{a} 今天都好 体温36.{d}",
+            "{a} 刘建国 在家{p}人 都不发烧 36.{d}")  # fmt: skip
+ORDERS = ("{a} 大米{n}袋", "{a} 买酱油一瓶 鸡蛋十个")
+
+
 def _messages(count: int, offset: int) -> list[tuple[int, str]]:
-    """(sender, text): mostly check-ins, every tenth an order, as a morning in a grid group looks."""
+    """(sender, text): check-ins as residents word them, every tenth an order."""
     addresses = _addresses()
-    texts = []
+    messages = []
     for n in range(offset, offset + count):
-        address = addresses[n % len(addresses)]
-        if n % 10 == 9:
-            texts.append(f"{address} 大米{n % 5 + 1}袋 鸡蛋两斤")
-        else:
-            texts.append(f"{address} 全家{n % 4 + 1}口 体温36.{n % 9} 无症状")
-    return [(SENDERS[n % len(SENDERS)], text) for n, text in zip(range(offset, offset + count), texts, strict=True)]
+        template = ORDERS[n // 10 % 2] if n % 10 == 9 else CHECKINS[n % len(CHECKINS)]
+        text = template.format(a=addresses[n % len(addresses)], p=n % 4 + 2, d=n % 9, n=n % 5 + 1)
+        messages.append((SENDERS[n % len(SENDERS)], text))
+    return messages
 
 
 # --- the do-nothing bot (run in its own process) ----------------------------------------------
@@ -169,7 +168,9 @@ async def _round(name: str, start: Callable[[], Any], bench: Bench, args: argpar
         p50, p99 = await bench.latency(args.rate, args.seconds)
         result.p50.append(p50)
         result.p99.append(p99)
-        print(f"  {name}: {result.throughput[-1]:.0f} messages/s; at {args.rate:g}/s p50 {p50:.0f} ms, p99 {p99:.0f} ms")
+        print(
+            f"  {name}: {result.throughput[-1]:.0f} messages/s; at {args.rate:g}/s p50 {p50:.0f} ms, p99 {p99:.0f} ms"
+        )
     finally:
         process.terminate()
         await process.wait()
@@ -199,7 +200,11 @@ async def _setup(url: str, sandbox: Any) -> int:
             await connection.execute(text("CREATE SCHEMA public"))
     await migrate.upgrade(engine)
     sessions = session_factory(engine)
-    units = [("B", "基准镇", "town", "", ""), ("B-V", "基准村", "village", "B", ""), ("B-V-G", "基准网格", "grid", "B-V", str(LEADER))]
+    units = [
+        ("B", "基准镇", "town", "", ""),
+        ("B-V", "基准村", "village", "B", ""),
+        ("B-V-G", "基准网格", "grid", "B-V", str(LEADER)),
+    ]
     households = [("B-V-G", address, f"户主{n}", "", "3") for n, address in enumerate(_addresses())]
     async with transaction(sessions) as session:
         await import_rows(

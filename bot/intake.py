@@ -38,14 +38,16 @@ from storage.db import SessionFactory, transaction
 
 log = logging.getLogger(__name__)
 
-#: Rows read from the inbox at a time, and the most updates handled at once (all chats together):
-#: more would mostly add Telegram requests in flight, which httpx's pool serves worse, not faster.
+#: Rows read from the inbox at a time, and the most updates handled at once (all chats together).
+#: Handlers waiting for their batch or their turn to answer cost little; many of them make large
+#: batches, which is where a burst's throughput comes from.
 BATCH = 200
-MAX_IN_FLIGHT = 32
+MAX_IN_FLIGHT = 256
 #: The most work items one group-commit batch takes.
 MAX_BATCH = 100
-#: Handlers talking to Telegram at the same moment after their ordered work (see ``answering``).
-ANSWERING = 4
+#: Handlers talking to Telegram at the same moment after their ordered work (see ``answering``):
+#: one at a time measured fastest (benchmarks/ingest_bench.py), as for PTB's own sequential mode.
+ANSWERING = 1
 #: Stored updates kept in memory for handing out; beyond this the inbox table is read instead.
 MAX_QUEUED = 5000
 #: Handlers in their chat's turn at the same moment (doing ordered work): bounds database connections.

@@ -144,6 +144,19 @@ class _Day:
     last: _Work | None = None
 
 
+@dataclass
+class _NewOrder:
+    """An order its batch creates at the end, when all its numbers are taken at once."""
+
+    order: SupplyOrder
+    items: list[tuple[str, float | None, str | None]]
+    household: Household
+    record: MessageRecord
+    #: The message that placed it, and later versions of that message in the same batch.
+    work: _Work
+    edits: list[_Work] = field(default_factory=list)
+
+
 def mask_identity_numbers(text: str) -> str:
     """Keep only the last four characters of an identity number: the work never needs more."""
     return _ID_NUMBER.sub(lambda m: "*" * (len(m.group()) - 4) + m.group()[-4:], text)
@@ -164,8 +177,8 @@ async def ingest_messages(
         batch = _Batch(session)
         await batch.prefetch(works)
         outcomes = [await batch.ingest(work) for work in works]
-        for index, alert in (await batch.settle()).items():
-            outcomes[index] = replace(outcomes[index], checkin_alert=alert)
+        for index, changes in (await batch.settle()).items():
+            outcomes[index] = replace(outcomes[index], **changes)
     return outcomes
 
 
@@ -208,6 +221,10 @@ class _Batch:
     by_address: dict[tuple[int, str], Household] = field(default_factory=dict)
     by_id: dict[int, Household] = field(default_factory=dict)
     days: dict[tuple[int, date], _Day] = field(default_factory=dict)
+    #: New messages not inserted yet: written together, before anything needs them in the table.
+    pending: list[MessageRecord] = field(default_factory=list)
+    #: New orders, by their message (identity, since new messages get ids only when inserted).
+    orders: dict[int, _NewOrder] = field(default_factory=dict)
 
     async def prefetch(self, works: Sequence[_Work]) -> None:
         """Bound grids, stored versions, senders and the households named or linked, in four reads.
@@ -310,6 +327,7 @@ class _Batch:
             household = await self._household_by_id(person.household_id)
             if household is not None:
                 return [household.grid_id]
+        await self._sync()
         return await records.seen_grid_ids(self.session, sender_id=work.message.sender.user_id) or None
 
     async def _grid_of(self, work: _Work, household: Household) -> Unit:
@@ -329,6 +347,7 @@ class _Batch:
             return []
         assert household.id is not None
         await records.link_person(self.session, person=person, household_id=household.id)
+        await self._sync()
         joining = await records.unassigned_messages(
             self.session, sender_id=person.telegram_user_id, grid_id=household.grid_id, day=work.day, kind="checkin"
         )
@@ -341,6 +360,7 @@ class _Batch:
         address = normalise_address(work.message.text)
         if address is None or work.grid is None or work.grid.id is None:
             return Ingested(Ack.NONE)
+        await self._sync()
         waiting = await records.unassigned_messages(
             self.session, sender_id=work.message.sender.user_id, grid_id=work.grid.id, day=work.day, kind="checkin"
         )
@@ -388,9 +408,15 @@ class _Batch:
         if work.kind in records.RECORD_KINDS:
             record.household_id = None if household is None else household.id
             record.grid_id = household.grid_id if household is not None else (work.grid.id if work.grid else None)
-        records.add_message(self.session, record=record)
+        if work.previous is None:
+            self.pending.append(record)
         self.stored[(message.chat_id, message.message_id)] = record
         return record
+
+    async def _sync(self) -> None:
+        """Insert the batch's new messages so far: before a query or a row that refers to them."""
+        await records.insert_messages(self.session, new=self.pending)
+        self.pending.clear()
 
     def _day_of(self, work: _Work) -> tuple[int | None, date] | None:
         old = work.old
@@ -424,17 +450,19 @@ class _Batch:
         day.last = work
         return Ingested(Ack.STORED, kind="checkin", day=work.day)
 
-    async def settle(self) -> dict[int, alerts.CheckinAlert]:
-        """Recompute every check-in day the batch touched, in one read and one write; the alerts
-        for days that got worse, by the index of the message that made them so."""
+    async def settle(self) -> dict[int, dict[str, Any]]:
+        """Write what the batch left for its end: new messages, new orders (numbered together) and
+        every check-in day it touched (one read, one write). Returns what the outcomes still lack
+        (order notices, alerts), by the index of their message."""
+        await self._sync()
+        changes = await self._create_orders()
         if not self.days:
-            return {}
-        await records.flush(self.session)
+            return changes
         rows = await records.checkin_messages(self.session, days=list(self.days))
         found: dict[tuple[int, date], list[tuple[int, str]]] = {}
         for household_id, on, message_id, parsed in rows:
             found.setdefault((household_id, on), []).append((message_id, parsed))
-        values, raised = [], {}
+        values = []
         for key, day in self.days.items():
             messages = found.get(key, [])
             fresh = {record.id for record in day.fresh}
@@ -448,9 +476,33 @@ class _Batch:
             values.append({"household_id": key[0], "grid_id": day.household.grid_id, "day": key[1], **columns})
             if day.last is not None and after.worse_than(before):
                 checkin = CheckIn(household_id=key[0], grid_id=day.household.grid_id, day=key[1], **columns)
-                raised[day.last.index] = await self._checkin_alert(day.last, day.household, checkin)
+                alert = await self._checkin_alert(day.last, day.household, checkin)
+                changes.setdefault(day.last.index, {})["checkin_alert"] = alert
         await records.put_checkins(self.session, rows=values)
-        return raised
+        return changes
+
+    async def _create_orders(self) -> dict[int, dict[str, Any]]:
+        if not self.orders:
+            return {}
+        entries = list(self.orders.values())
+        for entry in entries:
+            assert entry.record.id is not None  # inserted by ``_sync``
+            entry.order.message_id = entry.record.id
+        lines = await records.create_orders(self.session, orders=[(entry.order, entry.items) for entry in entries])
+        changes: dict[int, dict[str, Any]] = {}
+        for entry, items in zip(entries, lines, strict=True):
+            alert = (
+                await self._order_alert(entry.work, entry.household, entry.order, tuple(items))
+                if entry.order.urgent
+                else None
+            )
+            changes[entry.work.index] = {
+                "order": OrderNotice(entry.order, tuple(items), edited=False),
+                "order_alert": alert,
+            }
+            for edit in entry.edits:
+                changes[edit.index] = {"order": OrderNotice(entry.order, tuple(items), edited=True)}
+        return changes
 
     async def _checkin_alert(self, work: _Work, household: Household, checkin: CheckIn) -> alerts.CheckinAlert:
         grid = await self._grid_of(work, household)
@@ -464,48 +516,55 @@ class _Batch:
         )
 
     async def _order(self, work: _Work, household: Household, record: MessageRecord) -> Ingested:
-        """A new order gets the grid's next number; an edit rewrites it while it is open. A replay
-        after a crash announces it again, since its notice may never have gone out."""
-        session = self.session
-        await records.flush(session)
-        assert household.id is not None and record.id is not None
+        """A new order is numbered with the batch's others at its end; an edit rewrites an order
+        while it is open. A replay after a crash announces it again: its notice may never have
+        gone out."""
         urgent = bool(work.parsed.get("urgent"))
         phone = work.parsed.get("phone") or household.phone
-        order = await records.order_of_message(session, message_id=record.id)
-        edited = order is not None and work.is_edit
+        wanted = _items(work.parsed)
+        new = self.orders.get(id(record))
+        if new is not None:  # edited before the batch that placed it has ended
+            new.order.urgent, new.order.phone, new.order.household_id = urgent, phone, household.id or 0
+            new.items, new.household = wanted, household
+            new.edits.append(work)
+            return Ingested(Ack.STORED, kind="order", day=work.day)
+        order = None if record.id is None else await records.order_of_message(self.session, message_id=record.id)
         if order is None:
-            order = await records.create_order(
-                session,
-                grid_id=household.grid_id,
-                household_id=household.id,
-                message_id=record.id,
-                day=work.day,
-                urgent=urgent,
-                phone=phone,
-            )
-        elif edited and order.status != OrderStatus.OPEN:
+            assert household.id is not None
+            self.orders[id(record)] = _NewOrder(
+                order=SupplyOrder(grid_id=household.grid_id, household_id=household.id, message_id=0, number=0,
+                                  urgent=urgent, phone=phone, day=work.day),
+                items=wanted, household=household, record=record, work=work,
+            )  # fmt: skip
+            return Ingested(Ack.STORED, kind="order", day=work.day)
+        edited = work.is_edit
+        if edited and order.status != OrderStatus.OPEN:
             return Ingested(Ack.ORDER_CLOSED, kind="order", day=work.day, order=OrderNotice(order, (), edited=True))
         became_urgent = urgent and not (edited and order.urgent)
-        order.urgent, order.phone, order.household_id = urgent, phone, household.id
+        order.urgent, order.phone, order.household_id = urgent, phone, household.id or 0
         assert order.id is not None
-        items = tuple(await records.replace_items(session, order_id=order.id, items=_items(work.parsed)))
-        alert = None
-        if became_urgent:
-            grid = await self._grid_of(work, household)
-            alert = alerts.OrderAlert(
-                audience=await alerts.audience(session, grid=grid),
-                grid=grid,
-                household=household,
-                order=order,
-                items=items,
-                name=_name(work, household),
-            )
-        notice = OrderNotice(order, items, edited=edited)
-        return Ingested(Ack.STORED, kind="order", day=work.day, order=notice, order_alert=alert)
+        items = tuple(await records.replace_items(self.session, order_id=order.id, items=wanted))
+        alert = await self._order_alert(work, household, order, items) if became_urgent else None
+        return Ingested(
+            Ack.STORED, kind="order", day=work.day, order=OrderNotice(order, items, edited=edited), order_alert=alert
+        )
+
+    async def _order_alert(
+        self, work: _Work, household: Household, order: SupplyOrder, items: tuple[OrderItem, ...]
+    ) -> alerts.OrderAlert:
+        grid = await self._grid_of(work, household)
+        return alerts.OrderAlert(
+            audience=await alerts.audience(self.session, grid=grid),
+            grid=grid,
+            household=household,
+            order=order,
+            items=items,
+            name=_name(work, household),
+        )
 
     async def _returnee(self, work: _Work, household: Household, record: MessageRecord) -> Ingested:
         session = self.session
-        await records.flush(session)
+        await self._sync()
         assert household.id is not None and record.id is not None
         parsed, policy = work.parsed, work.settings.policy.returnee
         returnee = await records.returnee_of_message(session, message_id=record.id) or Returnee(

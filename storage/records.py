@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import SQLModel, and_, col, delete, func, insert, or_, select, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -51,14 +52,19 @@ async def messages_at(session: AsyncSession, *, keys: Collection[tuple[int, int]
     return (await session.exec(query)).all()
 
 
-def add_message(session: AsyncSession, *, record: MessageRecord) -> None:
-    """A new or rewritten message, written at the next flush."""
-    session.add(record)
-
-
-async def flush(session: AsyncSession) -> None:
-    """Write what was added so far (rows get their ids) without ending the transaction."""
-    await session.flush()
+async def insert_messages(session: AsyncSession, *, new: Sequence[MessageRecord]) -> None:
+    """Insert new messages in one round trip (a flush sends one statement per row) and give each
+    its id; from then on they belong to the session like any loaded row, so changes are saved."""
+    if not new:
+        return
+    columns = [column.key for column in MessageRecord.__table__.columns if column.key != "id"]  # type: ignore[attr-defined]
+    statement = insert(MessageRecord).returning(col(MessageRecord.id), sort_by_parameter_order=True)
+    rows = [{key: getattr(record, key) for key in columns} for record in new]
+    ids = (await session.exec(statement, params=rows)).scalars().all()
+    for record, record_id in zip(new, ids, strict=True):
+        record.id = record_id
+        make_transient_to_detached(record)
+        session.add(record)
 
 
 async def unassigned_messages(
@@ -178,18 +184,17 @@ async def checkin_messages(
 
 
 async def put_checkins(session: AsyncSession, *, rows: Sequence[dict[str, Any]]) -> None:
-    """Create or overwrite these households' check-ins of a day, in one atomic statement.
-
-    Each row holds household_id, grid_id, day and the derived columns; no two rows share a day."""
+    """Create or overwrite these households' check-ins of a day, each row atomically, in one round
+    trip. Each row holds household_id, grid_id, day and the derived columns."""
     if not rows:
         return
     now = utcnow()
-    statement = _upsert(session, CheckIn).values([{**row, "updated_at": now} for row in rows])
+    statement = _upsert(session, CheckIn)
     statement = statement.on_conflict_do_update(
         index_elements=["household_id", "day"],
         set_={key: statement.excluded[key] for key in (*rows[0], "updated_at") if key not in ("household_id", "day")},
     )
-    await session.exec(statement)
+    await session.exec(statement, params=[{**row, "updated_at": now} for row in rows])
 
 
 async def drop_checkin(session: AsyncSession, *, household_id: int, day: date) -> None:
@@ -218,59 +223,48 @@ async def order_of_message(session: AsyncSession, *, message_id: int) -> SupplyO
     return (await session.exec(select(SupplyOrder).where(SupplyOrder.message_id == message_id))).first()
 
 
-async def create_order(
-    session: AsyncSession,
-    *,
-    grid_id: int,
-    household_id: int,
-    message_id: int,
-    day: date,
-    urgent: bool,
-    phone: str | None,
-) -> SupplyOrder:
-    """A new open order with the grid's next short number.
+Items = Sequence[tuple[str, float | None, str | None]]
 
-    The number is computed inside the INSERT, so no other writer can take it in between on
-    SQLite (one writer at a time); on PostgreSQL the grid's row is locked first (``FOR NO KEY
-    UPDATE``, see ``lock_household``), so two concurrent orders of one grid queue up instead of
-    colliding on (grid_id, number). Callers lock a household before its grid, always.
+
+async def create_orders(session: AsyncSession, *, orders: Sequence[tuple[SupplyOrder, Items]]) -> list[list[OrderItem]]:
+    """Insert new open orders, numbering each after its grid's highest number (#17), and their
+    lines (name, qty, unit); sets each order's id and number, returns each one's lines.
+
+    Numbers stay unique and gapless under concurrency: on PostgreSQL the grids' rows are locked
+    first (``FOR NO KEY UPDATE``, in id order; see ``lock_household``), so writers of one grid
+    queue up; on SQLite the caller has written already in this transaction, so it holds the
+    database's single write lock while it reads the highest numbers.
     """
-    await session.exec(select(Unit.id).where(Unit.id == grid_id).with_for_update(key_share=True))
-    next_number = (
-        select(func.coalesce(func.max(SupplyOrder.number), 0) + 1)
-        .where(SupplyOrder.grid_id == grid_id)
-        .scalar_subquery()
-    )
-    statement = (
-        insert(SupplyOrder)
-        .values(
-            grid_id=grid_id,
-            household_id=household_id,
-            message_id=message_id,
-            number=next_number,
-            status="open",
-            urgent=urgent,
-            phone=phone,
-            day=day,
-            created_at=utcnow(),
-        )
-        .returning(col(SupplyOrder.id))
-    )
-    order_id = (await session.exec(statement)).scalar_one()
-    order = await session.get(SupplyOrder, order_id)
-    assert order is not None
-    return order
+    grid_ids = sorted({order.grid_id for order, _items in orders})
+    locked = select(Unit.id).where(col(Unit.id).in_(grid_ids)).order_by(col(Unit.id))
+    await session.exec(locked.with_for_update(key_share=True))
+    highest = select(SupplyOrder.grid_id, func.max(SupplyOrder.number)).where(col(SupplyOrder.grid_id).in_(grid_ids))
+    numbers: dict[int, int] = dict((await session.exec(highest.group_by(col(SupplyOrder.grid_id)))).all())
+    for order, _items in orders:
+        order.number = numbers[order.grid_id] = numbers.get(order.grid_id, 0) + 1
+        order.created_at = utcnow()
+    statement = insert(SupplyOrder).returning(col(SupplyOrder.id), sort_by_parameter_order=True)
+    rows = [order.model_dump(exclude={"id"}) for order, _items in orders]
+    ids = (await session.exec(statement, params=rows)).scalars().all()
+    lines = []
+    for (order, items), order_id in zip(orders, ids, strict=True):
+        order.id = order_id
+        lines.append([OrderItem(order_id=order_id, name=name[:64], qty=qty, unit=unit) for name, qty, unit in items])
+    await _insert_items(session, lines=[line for order_lines in lines for line in order_lines])
+    return lines
 
 
-async def replace_items(
-    session: AsyncSession, *, order_id: int, items: Sequence[tuple[str, float | None, str | None]]
-) -> list[OrderItem]:
+async def _insert_items(session: AsyncSession, *, lines: Sequence[OrderItem]) -> None:
+    if lines:
+        await session.exec(insert(OrderItem), params=[line.model_dump(exclude={"id"}) for line in lines])
+
+
+async def replace_items(session: AsyncSession, *, order_id: int, items: Items) -> list[OrderItem]:
     """Make the order's lines exactly ``items`` (name, qty, unit), in the order written."""
     await session.exec(delete(OrderItem).where(col(OrderItem.order_id) == order_id))
-    rows = [OrderItem(order_id=order_id, name=name[:64], qty=qty, unit=unit) for name, qty, unit in items]
-    session.add_all(rows)
-    await session.flush()
-    return rows
+    lines = [OrderItem(order_id=order_id, name=name[:64], qty=qty, unit=unit) for name, qty, unit in items]
+    await _insert_items(session, lines=lines)
+    return lines
 
 
 # --- returnees --------------------------------------------------------------------------------
