@@ -53,6 +53,53 @@ async def first_contact(stage: Stage) -> None:
     await stage.say(ADMIN_ID, ADMIN_ID, "/whoami")
 
 
+async def _edit(stage: Stage, code: str, message_id: int, text: str) -> None:
+    """The author corrects a message they sent (Telegram's edit)."""
+    await stage.playground.client.edit_message(chat_id=stage.groups[code], message_id=message_id, text=text)
+    await stage.playground.settle()
+    await stage.show()
+
+
+async def morning_checkins(stage: Stage) -> None:
+    """Residents check in as they talk; a fever without an address is asked about once, then alerts
+    the grid leader (a Start link first: they never opened a private chat) and, masked, the village."""
+    grid, rural = stage.town.grids()[0], stage.town.grids()[2]
+    people = stage.residents[grid.code]
+    await stage.say(people[8], grid.code, "2-2-202 雷美玲 一个人在家 体温36.4 挺好的")
+    await stage.say(people[9], grid.code, "2栋1单元301 体温36.6 无发热咳嗽")
+    await stage.say(people[10], grid.code, "3-1-101 全家5口")
+    await stage.say(people[10], grid.code, "大人小孩体温都正常 最高36.7")
+    await stage.say(people[14], grid.code, "大家早上好，今天天气不错")
+    await stage.say(people[11], grid.code, "我发烧了 38.2度 还有点咳嗽")
+    await stage.say(people[11], grid.code, "3-2-102")
+    await stage.say(grid.leaders[0], grid.leaders[0], "/start alerts")
+    await stage.say(people[12], grid.code, "3-1-201 彭明德 两口人 36.5 36.3 抗原一道杠")
+    sent = await stage.say(people[13], grid.code, "3-2-202 全家5口 体温36.5")
+    await _edit(stage, grid.code, sent, "3-2-202 全家5口 体温36.5 无症状 核酸已做")
+    await stage.say(stage.residents[rural.code][0], rural.code, "一组2号 沈春生 老两口 体温36.3 36.5 正常")
+
+
+async def supply_orders(stage: Stage) -> None:
+    """你点单、我送单: each order gets a number and a 送达 button; a missing quantity is asked for and
+    fixed by editing; urgent medicine reaches the grid leader privately at once."""
+    grid = stage.town.grids()[1]
+    people = stage.residents[grid.code]
+    await stage.say(grid.leaders[0], grid.leaders[0], "/start")
+    sent = await stage.say(people[0], grid.code, "4-1-101 大米两袋 还要点鸡蛋")
+    await _edit(stage, grid.code, sent, "4-1-101 大米两袋 鸡蛋两斤")
+    await stage.say(people[1], grid.code, "4-2-102 降压药吃完了 急需一盒 电话13912345678")
+    await stage.say(people[5], grid.code, "5-1-101 面条三包 酱油一瓶 食用油一桶")
+
+
+async def returnee_reports(stage: Stage) -> None:
+    """返乡报备: stored with the monitoring plan from the config; the leader sees it in /returnees."""
+    grid = stage.town.grids()[2]
+    people = stage.residents[grid.code]
+    await stage.say(people[1], grid.code, "报备：我女儿李娜明天从上海坐G7回来，住一组5号，电话13800001111")
+    await stage.say(people[2], grid.code, "一组8号 报备 孙子钱磊从石家庄开车回来 昨天到的")
+    await stage.say(grid.leaders[0], grid.code, "/returnees")
+
+
 async def _order_notices(stage: Stage, code: str) -> list[tuple[int, str, str]]:
     """The grid's order notices still offering 送达: (message id, order number, callback data)."""
     notices = []
@@ -186,6 +233,9 @@ SCENES: list[Scene] = [
     Scene("机器人进群：各级负责人把网格助手拉进群", bot_joins_groups),
     Scene("绑定：负责人发送 /bind 把群绑定到单位", binding),
     Scene("初次使用：/start、/help、/whoami", first_contact),
+    Scene("早上打卡：居民随口说，✍ 表示已记下；发烧住户 → 网格长私信、村群脱敏通报", morning_checkins),
+    Scene("点单：订单编号与「已送达」按钮，补数量靠改原消息，急需药品私信网格长", supply_orders),
+    Scene("返乡报备：按配置登记监测期与检测日，网格长 /returnees 查看", returnee_reports),
     Scene("网格长查看：/status、/missing、/orders、一键送达、居民 /cancel、/returnees、村级汇总", leaders_look),
     Scene("定时提醒：09:00 返乡随访、10:00 和 15:00 打卡提醒（@ 未打卡的住户）、/remind 点名关", reminders),
     Scene("上级通知：镇里 /notice 发到各村各网格，点“收到”，/notice_status 看收到情况", notices),
