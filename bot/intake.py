@@ -14,7 +14,8 @@ message of the same chat is stored while this one is still waiting for Telegram 
 reaction or reply. ``batched()`` goes further (group commit): the handler queues its work and
 ends its turn at once; work queued by many updates while a batch is running is done together,
 in queue order, in the next one, so a burst costs one transaction per batch, not per message.
-Done updates are marked in batches too: one write per burst, not per update.
+``answering()`` then lets handlers talk to Telegram a few at a time. Done updates are marked in
+batches too: one write per burst, not per update.
 """
 
 from __future__ import annotations
