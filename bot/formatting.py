@@ -86,16 +86,28 @@ def health_text(temperature: float | None, symptoms: str | None, test_type: str 
     parts = []
     if temperature is not None:
         parts.append(texts.CHECKIN_TEMPERATURE.format(temperature=number(temperature)))
-    if symptoms == "":
-        parts.append(texts.CHECKIN_NO_SYMPTOMS)
-    elif symptoms:
-        keys = [key.strip() for key in symptoms.split(",") if key.strip()]
-        parts.append(texts.LIST_SEPARATOR.join(texts.SYMPTOM_LABELS.get(key, key) for key in keys))
+    if symptoms is not None:
+        parts.append(symptoms_text(symptoms))
     if test_type or result:
-        parts.append(texts.TEST_LABELS.get(test_type or "", "") + texts.TEST_RESULT_LABELS.get(result or "", ""))
-    return " ".join(parts)
+        parts.append(label(texts.TEST_LABELS, test_type) + label(texts.TEST_RESULT_LABELS, result))
+    return " ".join(part for part in parts if part)
+
+
+def label(labels: dict[str, str], key: str | None) -> str:
+    """A stored key (``cough``, ``pcr``, ``train``) in the words people read; unknown keys pass through."""
+    return labels.get(key, key) if key else ""
+
+
+def symptoms_text(symptoms: str | None) -> str:
+    """Stored symptom keys in words: '' means none were stated as none (无症状); None, nothing said."""
+    if symptoms is None:
+        return ""
+    if symptoms == "":
+        return texts.CHECKIN_NO_SYMPTOMS
+    keys = [key.strip() for key in symptoms.split(",") if key.strip()]
+    return texts.LIST_SEPARATOR.join(label(texts.SYMPTOM_LABELS, key) for key in keys)
 
 
 def transport_text(mode: str | None, number: str | None) -> str:
     """火车 G123, 自驾 京A12345: the stored mode in words, with the number as written."""
-    return " ".join(part for part in (texts.TRANSPORT_LABELS.get(mode or "", mode or ""), number or "") if part)
+    return " ".join(part for part in (label(texts.TRANSPORT_LABELS, mode), number or "") if part)

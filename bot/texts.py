@@ -335,7 +335,7 @@ LEDGER_MISSING = "未打卡"
 LEDGER_DAY_OFF = "休息日"
 LEDGER_YES = "是"
 LEDGER_ITEM = "{name}{qty}{unit}"
-LEDGER_ORDER_STATUS = {"open": "待接单", "accepted": "已接单", "delivered": "已送达", "cancelled": "已取消"}
+LEDGER_ORDER_STATUS = {"open": "待送", "accepted": "已接单", "delivered": "已送达", "cancelled": "已取消"}
 
 # --- report run, export, generate county (CLI, plain) ----------------------------------------
 CLI_UNKNOWN_UNIT = "找不到编码 {code}"

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.config import Settings
-from bot.formatting import mask_name, mask_phone
+from bot.formatting import label, mask_name, mask_phone, symptoms_text
 from services.reports import UnknownUnitError, configured_days_off
 from storage import reports as sql
 from storage.db import SessionFactory
@@ -61,7 +61,8 @@ async def ledger_rows(
                 grid_off = everyone_off or any(code in off for code in r[2].split("/"))
                 status = texts.LEDGER_CHECKED if r[6] else texts.LEDGER_DAY_OFF if grid_off else texts.LEDGER_MISSING
                 yield texts.LEDGER_CHECKINS, [day, r[0], r[1], r[3], mask_name(r[4] or ""), r[5], status,
-                                              r[7], r[8], r[9], r[10], r[11], texts.LEDGER_YES if r[12] else ""]  # fmt: skip
+                                              r[7], r[8], symptoms_text(r[9]), label(texts.TEST_LABELS, r[10]),
+                                              label(texts.TEST_RESULT_LABELS, r[11]), texts.LEDGER_YES if r[12] else ""]  # fmt: skip
 
         items: dict[int, list[str]] = {}
         async for order_id, name, qty, unit in sql.stream_rows(session, sql.order_item_ledger(path, start, end)):
@@ -75,12 +76,15 @@ async def ledger_rows(
 
         yield texts.LEDGER_RETURNEES, list(texts.LEDGER_RETURNEE_HEADER)
         async for r in sql.stream_rows(session, sql.returnee_ledger(path, start, end)):
-            yield texts.LEDGER_RETURNEES, [r[0], r[1], r[2], r[3], mask_name(r[4] or ""), r[5], r[6], r[7], r[8],
-                                           r[9], mask_phone(r[10] or ""), r[11], r[12], r[13]]  # fmt: skip
+            yield texts.LEDGER_RETURNEES, [r[0], r[1], r[2], r[3], mask_name(r[4] or ""), r[5], r[6],
+                                           label(texts.TRANSPORT_LABELS, r[7]), r[8], r[9], mask_phone(r[10] or ""),
+                                           label(texts.TEST_LABELS, r[11]), label(texts.TEST_RESULT_LABELS, r[12]),
+                                           r[13]]  # fmt: skip
 
         yield texts.LEDGER_ABNORMAL, list(texts.LEDGER_ABNORMAL_HEADER)
         async for r in sql.stream_rows(session, sql.abnormal_ledger(path, start, end)):
-            yield texts.LEDGER_ABNORMAL, [r[0], r[1], r[2], r[3], mask_name(r[4] or ""), r[5], r[6], r[7], r[8]]
+            yield texts.LEDGER_ABNORMAL, [r[0], r[1], r[2], r[3], mask_name(r[4] or ""), r[5], symptoms_text(r[6]),
+                                          label(texts.TEST_LABELS, r[7]), label(texts.TEST_RESULT_LABELS, r[8])]  # fmt: skip
 
 
 async def write_xlsx(rows: AsyncIterator[LedgerRow], target: Path | BytesIO) -> None:

@@ -32,7 +32,9 @@ async def test_ledger_has_four_masked_sheets(sessions: SessionFactory) -> None:
     ]
     assert [row[3:9] for row in sheets["物资"][1:]] == [[1, "3-2-502", "李*", None, "大米2袋", None]]
     assert [row[4] for row in sheets["返乡"][1:]] == ["王**"]
-    assert [row[2:7] for row in sheets["异常"][1:]] == [["第一网格", "3-2-501", "张*", 38.5, "咳嗽"]]
+    assert [row[7:9] for row in sheets["返乡"][1:]] == [["火车", "G123"]]
+    assert [row[2:9] for row in sheets["异常"][1:]] == [["第一网格", "3-2-501", "张*", 38.5, "咳嗽", "抗原", "阳性"]]
+    assert checkins[2][9:] == ["咳嗽", "抗原", "阳性", "是"]
     assert "13812345678" not in str(sheets)
 
 

@@ -26,11 +26,12 @@ SETTINGS = Settings()
 async def seed_day(sessions: SessionFactory) -> None:
     """第一网格 has an abnormal household and a new returnee and has not confirmed; 第二网格 and 东一网格 confirmed zero."""
     await seed_roster(sessions)
-    await add_checkin(sessions, "T1-V1-G1", "3-2-501", DAY, abnormal=True, temperature=38.5, symptoms="咳嗽")
+    await add_checkin(sessions, "T1-V1-G1", "3-2-501", DAY, abnormal=True, temperature=38.5, symptoms="cough",
+                      test_type="antigen", test_result="positive")  # fmt: skip
     await add_checkin(sessions, "T1-V1-G1", "3-2-502", DAY, temperature=36.5)
     await add_checkin(sessions, "T1-V1-G2", "5-1-301", DAY, temperature=36.6)
     await add_returnee(sessions, "T1-V1-G1", "3-1-101", DAY, arrival=date(2025, 11, 30), name="王小五",
-                       origin="北京朝阳", transport_mode="高铁", transport_number="G123",
+                       origin="北京朝阳", transport_mode="train", transport_number="G123",
                        monitor_until=date(2025, 12, 14), test_days="1,3,7")  # fmt: skip
     await add_returnee(sessions, "T1-V2-G1", "五组12号", date(2025, 11, 17), arrival=date(2025, 11, 17),
                        name="孙小七", monitor_until=DAY, test_days="1,3,7")  # fmt: skip
@@ -78,9 +79,9 @@ async def test_village_digest_lists_missing_first_then_zero_then_details(reports
         "· 第二网格：打卡 1/1（100.0%）｜异常 0｜返乡 新0 在管0 解除0 应检0｜物资 新0 送达0 未完1 超时1 急1",
         "<b>合计</b>：打卡 3/4（75.0%）｜异常 1｜返乡 新1 在管1 解除0 应检1｜物资 新1 送达0 未完2 超时1 急1",
         "<b>异常明细（1）</b>",
-        "· 第一网格 3-2-501 张*：体温38.5℃ 咳嗽",
+        "· 第一网格 3-2-501 张*：体温38.5℃ 咳嗽 抗原阳性",
         "<b>新返乡人员（1）</b>",
-        "· 第一网格 3-1-101 王**：自北京朝阳 高铁 G123 2025-11-30到达 监测至2025-12-14",
+        "· 第一网格 3-1-101 王**：自北京朝阳 火车 G123 2025-11-30到达 监测至2025-12-14",
     ]
 
 
@@ -95,7 +96,7 @@ async def test_town_digest_counts_a_village_reported_only_when_all_its_grids_are
         "<b>⭕ 零报告（1）</b>",
         "· 东头岭村：打卡 0/1（0.0%）｜异常 0｜返乡 新0 在管1 解除1 应检0｜物资 新2 送达1 未完0 超时0 急0",
     ]
-    assert "· 西头岭村 第一网格 3-2-501 张*：体温38.5℃ 咳嗽" in lines
+    assert "· 西头岭村 第一网格 3-2-501 张*：体温38.5℃ 咳嗽 抗原阳性" in lines
 
 
 async def test_a_confirmation_after_the_digest_time_is_still_missing(sessions: SessionFactory) -> None:
