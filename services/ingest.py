@@ -174,6 +174,7 @@ async def ingest_messages(
             _Work(index=index, settings=settings, message=message, day=day, parsed=parse_message(message.text, day))
         )
     async with transaction(factory) as session:
+        await records.commit_without_waiting(session)  # the inbox's done mark makes it durable
         batch = _Batch(session)
         await batch.prefetch(works)
         outcomes = [await batch.ingest(work) for work in works]

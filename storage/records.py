@@ -41,6 +41,17 @@ def _upsert(session: AsyncSession, model: type[SQLModel]) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
+async def commit_without_waiting(session: AsyncSession) -> None:
+    """On PostgreSQL, let this transaction's commit return before its WAL reaches the disk.
+
+    Safe for records derived from the inbox: the update is marked processed by a later, ordinary
+    commit, and WAL is flushed in order, so once that mark is durable so is this transaction; a
+    server crash in between loses both, and the inbox hands the update over again. The inbox's own
+    writes must never use this. SQLite (WAL, synchronous=NORMAL) needs nothing."""
+    if session.get_bind().dialect.name == "postgresql":
+        await (await session.connection()).exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+
+
 # --- messages -------------------------------------------------------------------------------
 
 
