@@ -7,6 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot import texts
 from bot.config import Settings
 from services.roster import RosterError
@@ -21,16 +25,25 @@ async def open_database(settings: Settings) -> AsyncIterator[SessionFactory]:
     """An upgraded database for one command; the engine is disposed when the command ends."""
     engine = create_engine(settings.database.url)
     try:
-        await migrate.upgrade(engine)
+        await _upgrade_or_explain(engine, settings.database.url)
         yield session_factory(engine)
     finally:
         await engine.dispose()
 
 
+async def _upgrade_or_explain(engine: AsyncEngine, url: str) -> None:
+    """Migrate, turning "cannot reach the database" into one line instead of a driver's traceback."""
+    try:
+        await migrate.upgrade(engine)
+    except (OperationalError, InterfaceError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise SystemExit(texts.CLI_DB_UNAVAILABLE.format(url=make_url(url).render_as_string(), error=reason)) from None
+
+
 async def upgrade_database(settings: Settings) -> int:
     engine = create_engine(settings.database.url)
     try:
-        await migrate.upgrade(engine)
+        await _upgrade_or_explain(engine, settings.database.url)
         print(texts.CLI_DB_UPGRADED.format(revision=await migrate.current_revision(engine)))
     finally:
         await engine.dispose()

@@ -19,6 +19,9 @@ from services.report_run import Delivery, build_deliveries, run_reports
 from services.reports import UnknownUnitError
 from storage.models import utcnow
 
+#: A year and a day: officials ask for ranges, but a typo in a year should not run for ten minutes.
+MAX_EXPORT_DAYS = 366
+
 
 def parse_day(value: str) -> date:
     """An argparse ``type``: a YYYY-MM-DD date, or a one-line Chinese error."""
@@ -91,7 +94,13 @@ async def export(
     if start > end:
         print(texts.CLI_BAD_RANGE.format(start=start, end=end), file=sys.stderr)
         return 1
+    if (end - start).days >= MAX_EXPORT_DAYS:
+        print(texts.CLI_RANGE_TOO_LONG.format(start=start, end=end, days=MAX_EXPORT_DAYS), file=sys.stderr)
+        return 1
     target = target or Path(ledger_filename(unit, start, end, ".xlsx" if fmt == "xlsx" else ""))
+    if fmt == "csv" and target.exists() and not target.is_dir():
+        print(texts.CLI_EXPORT_NOT_A_FOLDER.format(path=target), file=sys.stderr)
+        return 1
     async with open_database(settings) as factory:
         try:
             await export_ledger(

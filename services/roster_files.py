@@ -158,8 +158,8 @@ def read_roster(path: Path) -> RosterRows:
     """Read ``path`` (a workbook or a folder) into rows; raise ``RosterFileError`` with one line."""
     if path.is_dir():
         return _read_csv_folder(path)
+    if not path.exists():
+        raise RosterFileError(texts.ROSTER_NOT_FOUND.format(path=path))
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        if not path.is_file():
-            raise RosterFileError(texts.ROSTER_NOT_FOUND.format(path=path))
         return _read_xlsx(path)
-    raise RosterFileError(texts.ROSTER_NOT_FOUND.format(path=path))
+    raise RosterFileError(texts.ROSTER_NOT_A_ROSTER.format(path=path))

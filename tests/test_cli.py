@@ -48,3 +48,22 @@ def test_run_without_token_names_the_key(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         "配置错误：telegram.token: missing — set it in the config file or in $GRIDBOT_TELEGRAM_TOKEN (a token from @BotFather)"
     ]
+
+
+def test_unreachable_database_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[database]\nurl = "sqlite+aiosqlite:////nonexistent/dir/x.db"\n', encoding="utf-8")
+    with pytest.raises(SystemExit) as caught:
+        main(["org", "show", "-c", str(config)])
+    assert str(caught.value) == "无法打开数据库 sqlite+aiosqlite:////nonexistent/dir/x.db：unable to open database file"
+
+
+def test_a_file_that_is_not_a_roster_is_named(cli_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["org", "import", str(cli_config), "-c", str(cli_config)]) == 1
+    assert capsys.readouterr().err.strip().endswith("不是名册（需要 .xlsx 文件，或含 units.csv 和 households.csv 的文件夹）")
+
+
+def test_export_refuses_a_range_longer_than_a_year(cli_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["export", "--unit", "T1", "--from", "1900-01-01", "--to", "2026-01-01", "-c", str(cli_config)]
+    assert main(args) == 1
+    assert capsys.readouterr().err.strip() == "日期范围 1900-01-01 至 2026-01-01 太长：一次最多导出 366 天，请分段导出"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import tempfile
 import time
 from pathlib import Path
@@ -48,7 +49,12 @@ async def run_demo(*, db_path: str | None, interactive: bool, out_dir: str | Non
 
 
 async def _interactive(stage: Stage) -> None:
-    """Let a person type into any group as any member of the demo town."""
+    """Let a person type into any group as any member of the demo town; end of input ends it too."""
+    with contextlib.suppress(EOFError):
+        await _converse(stage)
+
+
+async def _converse(stage: Stage) -> None:
     chats = list(stage.groups.items())
     print("\n进入交互模式：先选群，再选身份，然后输入消息（空行换群，q 退出）。")
     while True:
