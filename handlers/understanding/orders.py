@@ -3,8 +3,12 @@
 Each quantity takes its goods' name from the text next to it, before it (大米两袋) or after it
 (两袋大米), whichever side the message uses; a stretch of text names one item only.  Names lose
 the verbs and fillers around them (帮忙买, 还有, 送到), descriptive words (5升的, 新鲜的) and
-nothing else: names that contain numerals stay whole (84消毒液, 一次性手套).  Medicine stated
-as running out with no name beside the quantity (格列美脲片吃完了 要两盒) names the item.
+nothing else: names that contain numerals stay whole (84消毒液, 一次性手套).
+
+Goods stated as running out (二甲双胍片快吃完了, 家里米没了) are asked for: they name a quantity
+that has no name beside it (格列美脲片吃完了 要两盒), and are items of their own unless an item
+already covers them (救心丸吃完了 速效救心丸要3瓶; 降压药吃完了 氨氯地平片要两盒).  Only known goods
+and medicines count, so 钱没了 and 电没了 order nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from handlers.understanding.scan import MASK, MAX_MATCHES, Scan
 _BOUNDARY = re.compile(rf"[\s,.;:!?()\[\]<>\"'/|~{MASK}]+")
 _LEAD = re.compile(
     r"^(?:麻烦|帮忙|帮我们家|帮我家|帮我们|帮我|帮|请|请帮忙|代购|购买|买|我要|我们要|我想要|想要|想买|要|需要|还需要|"
-    r"急需|急要|再来|再要|来|还要|另外|还有|再|和|以及|跟|外加|加上|给我|一下|订|下单|购|需求|物资|所需物品|"
+    r"急需|急要|再来|再要|来|还要|另外|还有|再|和|以及|跟|外加|加上|给我|一下|订|下单|购|需求|物资|所需物品|换|"
     r"今天|明天|家里|我家|我们家|一些|一点|点|些|的)+"
 )
 # Words that end a goods' name in speech but are not part of it (…还有, …送到, …谢谢).
@@ -37,8 +41,15 @@ _DESCRIPTION = re.compile(r"^.{0,8}的(?=.)")  # 新鲜的猪肉, 5升的花生�
 # A name with these is a clause, not goods: 鸡蛋碎了, 心脏不好, 是不是.
 _NOT_GOODS = re.compile(r"[了吗呢吧啊没不很太都也还就是过着谁哪啥怎]")
 _PEOPLE = re.compile(r"^(?:老人|老头|老太太|老太|老人家|我妈|我爸|家里|孩子|小孩|宝宝|老伴|我们|我|家人)")
+# What is running out is the text just before these words (降压药快吃完了, 油和面都没了).
 _RUNNING_OUT = re.compile(
-    rf"(?P<name>[^\s,.;:!?(){MASK}]{{2,14}}?)(?:快|都|已经|马上)?(?:没了|没有了|吃完了|用完了|断了|不够了|见底了|快没|没药)"
+    r"(?:快|都|也|又|已经|马上|差不多)*(?:没了|没有了|吃完了|用完了|吃光了|用光了|断了|不够了|不多了|见底了|快没|没药)"
+)
+_RUNNING_OUT_HINT = re.compile("[完没光断够多底]")
+_RUNNING_OUT_NAME = 14  # how far back the name of what is running out may start
+# Whose goods they are, before a goods word: 我家米, 老人的药 (not 奶奶, 里面).
+_OWNER = re.compile(
+    r"(?:我们家|我家|咱家|家里|家中|老人家|老人|老头|老太太|老太|我妈|我爸|孩子|小孩|宝宝|老伴|我们|我|家人|家|的)*"
 )
 _DRUG_SUFFIX = re.compile(r"(?:药|片|胶囊|颗粒|丸|散|糖浆|口服液|注射液|滴剂|喷雾|软膏|膏|贴|胰岛素)$")
 # 买点饼干: goods without an amount.  After 要点 / 来点 the words must be known goods (要点 is
@@ -129,20 +140,63 @@ def _previous_chunk(text: str, pos: int) -> str:
     return before[cut:]
 
 
-def _running_out_name(text: str) -> str:
+@dataclass(frozen=True, slots=True)
+class _RunningOut:
+    item: Item  # no quantity: that is stated elsewhere, if at all
+    known: bool  # known goods or a medicine, not just any word before 没了 (钱没了, 电没了)
+
+
+def _running_out(text: str) -> list[_RunningOut]:
+    """What the message says is running out, in order (油和面都没了: both)."""
+    if _RUNNING_OUT_HINT.search(text) is None:
+        return []
+    found = []
     for m in islice(_RUNNING_OUT.finditer(text), MAX_MATCHES):
-        name = clean_name(_PEOPLE.sub("", m["name"]))
-        if name:
-            return name
-    return ""
+        lo = max(0, m.start() - _RUNNING_OUT_NAME)
+        lo = max((b.end() for b in _BOUNDARY.finditer(text, lo, m.start())), default=lo)
+        for part in _LIST_SEPARATOR.finditer(text, lo, m.start()):
+            name = clean_name(_PEOPLE.sub("", part.group()))
+            if name:
+                known = _known_suffix(name)
+                if known and _OWNER.fullmatch(name[: -len(known)]):
+                    name = known  # 我家米, 家降压药 (我家 split by 我): whose goods they are is no part of them
+                found.append(_RunningOut(Item(name, start=part.end() - len(name)), _is_running_out_goods(name)))
+    return found
+
+
+def _is_running_out_goods(name: str) -> bool:
+    """Known goods (米, 尿不湿, 降压药), or a medicine by its form (格列美脲片, 癫痫药; not 照片)."""
+    known = _known_suffix(name)
+    if known:
+        return len(known) > 1 or known == name  # 米, 大米 but not 奶奶
+    return _DRUG_SUFFIX.search(name) is not None and (len(name) > 2 or name.endswith("药"))
+
+
+def _covered(name: str, items: list[Item]) -> bool:
+    """Whether an item already asks for what is running out: the same goods (救心丸 / 速效救心丸),
+    or a named medicine for a kind of medicine (降压药 / 氨氯地平片, 老人的药 / 阿司匹林)."""
+    category = name.endswith("药") and _is_medicine(name)
+    return any(
+        name in item.name
+        or item.name in name
+        or (category and _is_medicine(item.name) and not item.name.endswith("药"))
+        for item in items
+    )
+
+
+def _is_medicine(name: str) -> bool:
+    return _DRUG_SUFFIX.search(name) is not None or domain_words().get(_known_suffix(name)) == "drug"
+
+
+def _known_suffix(name: str) -> str:
+    """The longest known goods or medicine word that *name* ends in (``""`` if none)."""
+    words = domain_words()
+    return next((name[i:] for i in range(len(name)) if words.get(name[i:]) in _GOODS_TAGS), "")
 
 
 def _is_goods_word(name: str) -> bool:
     """Whether *name* ends in a known goods word or a medicine's form (…片, …胶囊)."""
-    words = domain_words()
-    if _DRUG_SUFFIX.search(name):
-        return True
-    return any(words.get(name[i:]) in _GOODS_TAGS for i in range(len(name)))
+    return _DRUG_SUFFIX.search(name) is not None or bool(_known_suffix(name))
 
 
 def _inside_goods_word(name: str, pos: int) -> bool:
@@ -160,7 +214,8 @@ def read_items(scan: Scan) -> list[Item]:
     text = scan.masked
     quantities = [q for q in find_quantities(scan) if not q.descriptor]
     sides = _sides(text, quantities)
-    running_out = _running_out_name(text) if quantities else ""
+    running_out = _running_out(text)
+    unnamed = running_out[0].item.name if running_out else ""  # 格列美脲片吃完了 要两盒
     after = _names_follow(sides)
     items: list[Item] = []
     for q, (left, right) in zip(quantities, sides, strict=True):
@@ -168,10 +223,13 @@ def read_items(scan: Scan) -> list[Item]:
         name = first.name or ("" if second.shared else second.name)
         if not name and not after:
             name = clean_name(_previous_chunk(text, q.start))
-        name = name or running_out
+        name = name or unnamed
         if name:
             items.append(Item(name, q.qty, q.unit, q.start))
     items.extend(_unquantified(text, quantities))
+    for out in running_out:
+        if out.known and not _covered(out.item.name, items):
+            items.append(out.item)
     items.sort(key=lambda item: item.start)
     return _dedupe(items)
 
@@ -208,5 +266,6 @@ def is_urgent(text: str) -> bool:
     """急 / 加急 / 尽快 …, or a medicine stated as running out (chronic patients cannot wait)."""
     if _URGENT.search(text):
         return True
-    running_out = islice(_RUNNING_OUT.finditer(text), MAX_MATCHES)
-    return any("药" in m.group() or _DRUG_SUFFIX.search(_PEOPLE.sub("", m["name"])) for m in running_out)
+    if "没药" in text:  # 家里没药了: no medicine named, but medicine all the same
+        return True
+    return any(_is_medicine(out.item.name) for out in _running_out(text))
