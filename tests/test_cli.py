@@ -11,6 +11,18 @@ import pytest
 from bot.cli import main
 
 
+def gridbot(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command as an operator runs it: its own process, no inherited configuration."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+
+
 def test_db_upgrade_is_repeatable(cli_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["db", "upgrade", "-c", str(cli_config)]) == 0
     assert main(["db", "upgrade", "-c", str(cli_config)]) == 0
@@ -36,31 +48,31 @@ def test_import_of_missing_path_is_one_line(cli_config: Path, capsys: pytest.Cap
 def test_run_without_token_names_the_key(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text('[database]\nurl = "sqlite+aiosqlite:///x.db"\n', encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run", "-c", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin"},
-        check=False,
-    )
+    result = gridbot("run", "-c", str(config))
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "配置错误：telegram.token: missing — set it in the config file or in $GRIDBOT_TELEGRAM_TOKEN (a token from @BotFather)"
     ]
 
 
-def test_unreachable_database_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
+    # In a subprocess: aiosqlite's worker thread outlives a failed connect and would trouble the next test's loop.
     config = tmp_path / "config.toml"
     config.write_text('[database]\nurl = "sqlite+aiosqlite:////nonexistent/dir/x.db"\n', encoding="utf-8")
-    with pytest.raises(SystemExit) as caught:
-        main(["org", "show", "-c", str(config)])
-    assert str(caught.value) == "无法打开数据库 sqlite+aiosqlite:////nonexistent/dir/x.db：unable to open database file"
+    result = gridbot("org", "show", "-c", str(config))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "无法打开数据库 sqlite+aiosqlite:////nonexistent/dir/x.db：unable to open database file"
+    ]
 
 
 def test_a_file_that_is_not_a_roster_is_named(cli_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["org", "import", str(cli_config), "-c", str(cli_config)]) == 1
-    assert capsys.readouterr().err.strip().endswith("不是名册（需要 .xlsx 文件，或含 units.csv 和 households.csv 的文件夹）")
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .endswith("不是名册（需要 .xlsx 文件，或含 units.csv 和 households.csv 的文件夹）")
+    )
 
 
 def test_export_refuses_a_range_longer_than_a_year(cli_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
