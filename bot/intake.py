@@ -28,6 +28,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from telegram import Update
@@ -36,6 +37,7 @@ from telegram.error import NetworkError, RetryAfter, TelegramError
 from bot.state import GridApplication
 from storage import inbox
 from storage.db import SessionFactory, transaction
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ MAX_BATCH = 100
 #: Handlers talking to Telegram at the same moment after their ordered work (see ``answering``):
 #: one at a time measured fastest (benchmarks/ingest_bench.py), as for PTB's own sequential mode.
 ANSWERING = 1
+_LINGER = float(__import__("os").environ.get("BLINGER", "0"))
 #: Stored updates kept in memory for handing out; beyond this the inbox table is read instead.
 MAX_QUEUED = 5000
 #: Handlers in their chat's turn at the same moment (doing ordered work): bounds database connections.
@@ -58,6 +61,8 @@ CONCURRENCY = 8
 FLUSH_BATCH = 100
 #: Seconds a stopping bot waits for running handlers before cancelling them (they replay later).
 SHUTDOWN_GRACE = 10.0
+#: How long processed updates are kept to recognise a redelivery (Telegram retries for a day).
+INBOX_RETENTION = timedelta(days=3)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -81,6 +86,8 @@ class _Batches:
     async def _work(self, key: Hashable, run: Callable[[list[Any]], Awaitable[Sequence[Any]]]) -> None:
         queue = self._queues[key]
         while queue:
+            if len(queue) < MAX_BATCH and _LINGER:
+                await asyncio.sleep(_LINGER)
             taken = queue[:MAX_BATCH]
             del queue[:MAX_BATCH]
             await self._run(run, taken)
@@ -337,16 +344,20 @@ class Intake:
         """Return once everything accepted so far has been handled and marked done."""
         await self._idle.wait()
 
-    async def resume_offset(self) -> int | None:
-        """The getUpdates offset after the newest stored update: confirms it to Telegram."""
-        async with self._sessions() as session:
-            newest = await inbox.highest_update_id(session)
-        return None if newest is None else newest + 1
+    async def prune(self, *, keep: timedelta = INBOX_RETENTION) -> int:
+        """Drop processed updates older than ``keep`` (see ``storage.inbox.prune_processed``)."""
+        async with transaction(self._sessions) as session:
+            return await inbox.prune_processed(session, before=utcnow() - keep)
 
     async def poll(self, *, timeout: int = 30) -> None:
-        """Long-poll getUpdates forever; the next call's offset confirms only what is committed."""
+        """Long-poll getUpdates forever; the next call's offset confirms only what is committed.
+
+        The first call has no offset: Telegram resends what the last run stored but had not yet
+        confirmed, and the inbox recognises those ids. (Resuming from the highest stored id would
+        drop updates if Telegram restarts its ids lower, as it may after a week without updates.)
+        """
         bot = self._application.bot
-        offset = await self.resume_offset()
+        offset: int | None = None
         delay = 1.0
         while True:
             try:
@@ -377,11 +388,26 @@ def _seconds(retry_after: object) -> float:
 
 @contextlib.asynccontextmanager
 async def processing(intake: Intake) -> AsyncIterator[Intake]:
-    """Run the inbox processor for the duration of the block."""
-    task = asyncio.create_task(intake.run_processor(), name="gridbot-inbox")
+    """Run the inbox processor, and its daily pruning, for the duration of the block."""
+    tasks = [
+        asyncio.create_task(intake.run_processor(), name="gridbot-inbox"),
+        asyncio.create_task(_prune_daily(intake), name="gridbot-inbox-prune"),
+    ]
     try:
         yield intake
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def _prune_daily(intake: Intake) -> None:
+    """Housekeeping for a process that runs for months: the first prune happens at start-up."""
+    while True:
+        await asyncio.sleep(24 * 3600)
+        try:
+            await intake.prune()
+        except Exception:  # a database hiccup must not stop the bot; tomorrow will do
+            log.exception("pruning the inbox failed")

@@ -70,6 +70,7 @@ async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIte
         services = Services(settings=settings, sessions=session_factory(engine))
         application = build_application(services)
         intake = Intake(application, services.sessions)
+        await intake.prune()
         async with application:
             if application.post_init is not None:  # run_polling() would call it; we start PTB ourselves
                 await application.post_init(application)

@@ -249,6 +249,7 @@ ORG_UNBOUND = "未绑定群"
 # --- CLI (plain) ------------------------------------------------------------------------------
 CLI_CONFIG_ERROR = "配置错误：{error}"
 CLI_DB_UPGRADED = "数据库已升级到最新版本（{revision}）"
+DEMO_DB_EXISTS = "{path} 已存在：演示每次都新建一个示范镇，请换一个 --db 路径，或先删除它"
 CLI_DB_UNAVAILABLE = "无法打开数据库 {url}：{error}"
 CLI_RANGE_TOO_LONG = "日期范围 {start} 至 {end} 太长：一次最多导出 {days} 天，请分段导出"
 CLI_EXPORT_NOT_A_FOLDER = "{path} 已存在且不是文件夹：CSV 台账需要写入一个文件夹"

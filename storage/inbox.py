@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col, select, update
+from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import InboxUpdate, utcnow
@@ -47,7 +48,14 @@ async def mark_processed(session: AsyncSession, *, update_ids: Sequence[int]) ->
     await session.exec(statement)
 
 
-async def highest_update_id(session: AsyncSession) -> int | None:
-    """The newest update ever stored, so polling can resume past it after a restart."""
-    query = select(InboxUpdate.update_id).order_by(col(InboxUpdate.update_id).desc()).limit(1)
-    return (await session.exec(query)).first()
+async def prune_processed(session: AsyncSession, *, before: datetime) -> int:
+    """Forget processed updates received before ``before``; returns how many.
+
+    Only recent ids are needed to recognise a redelivery, and Telegram may restart its ids at random
+    after a week without updates: an old id kept forever could one day swallow a new update.
+    """
+    statement = delete(InboxUpdate).where(
+        col(InboxUpdate.processed_at).is_not(None), col(InboxUpdate.received_at) < before
+    )
+    result = await session.exec(statement)
+    return int(result.rowcount or 0)

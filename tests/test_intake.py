@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel import col, func, select
@@ -18,8 +19,9 @@ from bot.playground import Playground
 from bot.sandbox import RateLimits, RunningSandbox, running_sandbox
 from bot.sandbox import actions as sandbox_actions
 from services.binding import bind_chat
-from storage.db import SessionFactory
-from storage.models import CheckIn, Household, InboxUpdate, MessageRecord, SupplyOrder
+from storage import inbox as inbox_storage
+from storage.db import SessionFactory, transaction
+from storage.models import CheckIn, Household, InboxUpdate, MessageRecord, SupplyOrder, utcnow
 from tests.bot_process import BotProcess, write_config
 from tests.factories import ADMIN, GRID_LEADER, NEIGHBOUR, RESIDENT, STRANGER, bound_groups, seed_roster
 
@@ -158,3 +160,16 @@ async def test_a_bot_killed_mid_burst_and_restarted_loses_and_duplicates_nothing
         async with sessions() as session:
             pending = (await session.exec(select(func.count()).where(col(InboxUpdate.processed_at).is_(None)))).one()
         assert pending == 0
+
+
+async def test_processed_updates_are_forgotten_after_the_retention(sessions: SessionFactory) -> None:
+    """Old ids go (Telegram may reuse low ids after a quiet week); unprocessed ones always stay."""
+    old = utcnow() - timedelta(days=10)
+    async with transaction(sessions) as session:
+        session.add(InboxUpdate(update_id=1, payload="{}", received_at=old, processed_at=old))
+        session.add(InboxUpdate(update_id=2, payload="{}", received_at=old))
+        session.add(InboxUpdate(update_id=3, payload="{}", processed_at=utcnow()))
+    async with transaction(sessions) as session:
+        assert await inbox_storage.prune_processed(session, before=utcnow() - timedelta(days=3)) == 1
+    async with sessions() as session:
+        assert sorted(row.update_id for row in await session.exec(select(InboxUpdate))) == [2, 3]

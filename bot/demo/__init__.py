@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bot import texts
 from bot.config import Settings
 from bot.demo.scenes import SCENES
 from bot.demo.stage import Stage, Terminal, cast
@@ -20,6 +22,9 @@ from services.roster import import_roster
 
 async def run_demo(*, db_path: str | None, interactive: bool, out_dir: str | None) -> int:
     """Generate the town, import its roster, start sandbox and bot, play every scene."""
+    if db_path and Path(db_path).exists():
+        print(texts.DEMO_DB_EXISTS.format(path=db_path), file=sys.stderr)
+        return 1
     started = time.monotonic()
     out = Path(out_dir or "demo-output").resolve()
     terminal = Terminal()
