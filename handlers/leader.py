@@ -24,6 +24,7 @@ from services.grid_status import (
     HouseholdHistory,
     Lookup,
     LookupFailed,
+    ReturneeReport,
     household_history,
     household_history_by_id,
     missing_checkins,
@@ -33,7 +34,7 @@ from services.grid_status import (
 from services.identity import is_trusted_sender
 from services.leader_scope import Denied
 from services.linking import KnownUser, Link, LinkOutcome, link_person
-from storage.models import utcnow
+from storage.models import UnitLevel, utcnow
 
 #: ``/start household-12``: the deep link a leader follows from a residents' group.
 HOUSEHOLD_LINK_PREFIX = "household-"
@@ -88,8 +89,14 @@ async def leader_view(
     fetch: Callable[..., Awaitable[Report | Denied]],
     render: Callable[[Report], list[str]],
     when: Callable[[Message, Services], dict[str, object]] = today,
+    *,
+    private: Callable[[Report], bool] | None = None,
 ) -> None:
-    """Run one read-only leader view for this group's unit and post it."""
+    """Run one read-only leader view for this group's unit and post it.
+
+    ``private``: true for a report that names residents where their neighbours would read it (a grid
+    group); then only a note is posted and the view goes to the leader's private chat.
+    """
     request = await leader_request(update)
     if request is None:
         return
@@ -102,7 +109,21 @@ async def leader_view(
         admin_ids=services.admin_ids,
         **when(message, services),
     )
-    await reply_parts(message, [view.denied(report)] if isinstance(report, Denied) else render(report))
+    if isinstance(report, Denied):
+        await reply_parts(message, [view.denied(report)])
+    elif private is not None and private(report):
+        await _privately(context, message, user, render(report))
+    else:
+        await reply_parts(message, render(report))
+
+
+async def _privately(context: GridContext, message: Message, user: User, parts: list[str]) -> None:
+    """Details to the leader's private chat, a note in the group; a Start link if we may not write yet."""
+    if await send_privately(context, user.id, parts):
+        await message.reply_html(texts.VIEW_SENT_PRIVATELY)
+    else:
+        link = f"https://t.me/{context.bot.username}?start=alerts"
+        await message.reply_html(texts.VIEW_START_FIRST.format(link=escape(link)))
 
 
 async def status(update: Update, context: GridContext) -> None:
@@ -116,8 +137,12 @@ async def missing(update: Update, context: GridContext) -> None:
 
 
 async def returnees(update: Update, context: GridContext) -> None:
-    """/returnees: people under monitoring, day N of M, tests due today."""
-    await leader_view(update, context, returnees_under_monitoring, view.returnees_messages)
+    """/returnees: who is under monitoring, day N of M, tests due; in a residents' group, privately."""
+    await leader_view(update, context, returnees_under_monitoring, view.returnees_messages, private=_names_residents)
+
+
+def _names_residents(report: ReturneeReport) -> bool:
+    return report.unit.level == UnitLevel.GRID and bool(report.returnees)
 
 
 def _link_target(message: Message, args: list[str]) -> tuple[KnownUser | str | None, str]:

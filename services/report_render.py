@@ -205,7 +205,7 @@ def digest_lines(reports: ReportSet, unit_id: int, *, tz: ZoneInfo) -> list[str]
             texts.REPORT_RETURNEE_LINE.format(
                 grid=grid_names[row.grid_id],
                 address=escape(row.address),
-                name=escape(row.name) or texts.REPORT_NAME_UNSTATED,
+                name=escape(row.name) or texts.RETURNEES_NO_NAME,
                 trip=_trip(row),
             )
             for row in returnees

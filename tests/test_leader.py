@@ -119,12 +119,21 @@ async def test_returnees_shows_day_n_of_m_and_tests_due(
     await add_returnee(sessions, G1, "3-2-502", day, arrival=day + timedelta(days=2), name="未到", **plan)
     ended = {"monitor_until": day - timedelta(days=1), "test_days": "1"}
     await add_returnee(sessions, G1, "3-2-502", day, arrival=day - timedelta(days=15), name="已满", **ended)
+    # In the residents' group the list goes to the leader privately (a Start link until they may be written to).
     assert await playground.dialogue(groups[0], [(GRID_LEADER, "/returnees")]) == [
         f"{GRID_LEADER}: /returnees",
-        "bot: 🚄 第一网格 返乡监测 2 人（今日需检测 1 人）：\n"
-        "· 王** 3-1-101 北京市朝阳区 第3天/共14天 🧪今日需检测\n"
-        "· 李** 3-2-501 石家庄 今日到达/共14天",
+        "bot: 名单涉及居民个人信息，只能私信发送。请先点这里开启私信，再发一次命令。",
     ]
+    await playground.say(GRID_LEADER, GRID_LEADER, "/start")
+    assert await playground.dialogue(groups[0], [(GRID_LEADER, "/returnees")]) == [
+        f"{GRID_LEADER}: /returnees",
+        "bot: 名单涉及居民个人信息，已私信发给您。",
+    ]
+    assert (await playground.client.bot_messages(GRID_LEADER))[-1].text == (
+        "🚄 第一网格 返乡监测 2 人（今日需检测 1 人）：\n"
+        "· 王** 3-1-101 北京市朝阳区 第3天/共14天 🧪今日需检测\n"
+        "· 李** 3-2-501 石家庄 今日到达/共14天"
+    )
     assert await playground.dialogue(groups[1], [(VILLAGE_LEADER, "/returnees")]) == [
         f"{VILLAGE_LEADER}: /returnees",
         "bot: 🚄 西头岭村 返乡监测 2 人（今日需检测 1 人）：\n"

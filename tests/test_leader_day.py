@@ -81,7 +81,7 @@ async def test_a_full_grid_day(playground: Playground, sessions: SessionFactory)
         f"{RESIDENT}: /cancel 3",
         "bot: 订单 #3 已取消。",
         f"{GRID_LEADER}: /returnees",
-        "bot: 🚄 第一网格 返乡监测 1 人（今日需检测 1 人）：\n· 王** 3-1-101 北京市朝阳区 第1天/共14天 🧪今日需检测",
+        "bot: 名单涉及居民个人信息，只能私信发送。请先点这里开启私信，再发一次命令。",
         f"{GRID_LEADER}: /orders",
         "bot: 📦 第一网格 目前没有待送订单。",
     ]

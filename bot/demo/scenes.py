@@ -97,6 +97,9 @@ async def returnee_reports(stage: Stage) -> None:
     people = stage.residents[grid.code]
     await stage.say(people[1], grid.code, "报备：我女儿李娜明天从上海坐G7回来，住一组5号，电话13800001111")
     await stage.say(people[2], grid.code, "一组8号 报备 孙子钱磊从石家庄开车回来 昨天到的")
+    # The list names residents: in their group it goes to the leader privately, once they allow it.
+    await stage.say(grid.leaders[0], grid.code, "/returnees")
+    await stage.say(grid.leaders[0], grid.leaders[0], "/start")
     await stage.say(grid.leaders[0], grid.code, "/returnees")
 
 
