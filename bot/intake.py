@@ -51,7 +51,6 @@ MAX_BATCH = 100
 #: Handlers talking to Telegram at the same moment after their ordered work (see ``answering``):
 #: one at a time measured fastest (benchmarks/ingest_bench.py), as for PTB's own sequential mode.
 ANSWERING = 1
-_LINGER = float(__import__("os").environ.get("BLINGER", "0"))
 #: Stored updates kept in memory for handing out; beyond this the inbox table is read instead.
 MAX_QUEUED = 5000
 #: Handlers in their chat's turn at the same moment (doing ordered work): bounds database connections.
@@ -86,8 +85,6 @@ class _Batches:
     async def _work(self, key: Hashable, run: Callable[[list[Any]], Awaitable[Sequence[Any]]]) -> None:
         queue = self._queues[key]
         while queue:
-            if len(queue) < MAX_BATCH and _LINGER:
-                await asyncio.sleep(_LINGER)
             taken = queue[:MAX_BATCH]
             del queue[:MAX_BATCH]
             await self._run(run, taken)
