@@ -21,7 +21,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -207,6 +207,22 @@ def _items(parsed: Mapping[str, Any]) -> list[tuple[str, float | None, str | Non
     return [(str(item["name"]), item.get("qty"), item.get("unit")) for item in parsed.get("items") or []]
 
 
+def _older(message: IncomingMessage, stored: MessageRecord) -> bool:
+    """Is ``message`` an earlier version than the one stored? By edit time first (update ids may
+    restart lower after a quiet week), by update id within the same second."""
+    mine, theirs = message.edited_at or message.sent_at, stored.edited_at or stored.sent_at
+    if theirs.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
+        theirs = theirs.replace(tzinfo=UTC)
+    return (mine, message.update_id) < (theirs, stored.update_id)
+
+
+def _written(address: Address) -> str:
+    """An address as residents write it back: 3-2-501, or 五组12号 as 5组12号."""
+    if address.group is not None:
+        return f"{address.group}组{address.number}号" if address.number else f"{address.group}组"
+    return "-".join(address.as_dict().values())
+
+
 def _name(work: _Work, household: Household) -> str:
     return str(work.parsed.get("name") or household.head or work.message.sender.name)
 
@@ -250,7 +266,8 @@ class _Batch:
         linked |= {m.household_id for m in self.stored.values() if m.household_id is not None}
         for household in await records.households_for(session, addresses=named, ids=linked):
             self.by_id[household.id or 0] = household
-            self.by_address[(household.grid_id, household.address_key)] = household
+            if household.active:  # a linked household may have left the roster: no address finds it
+                self.by_address[(household.grid_id, household.address_key)] = household
 
     async def ingest(self, work: _Work) -> Ingested:
         message = work.message
@@ -259,7 +276,7 @@ class _Batch:
             if work.grid is None or work.grid.level != UnitLevel.GRID:
                 return Ingested(Ack.NONE)
         work.previous = self.stored.get((message.chat_id, message.message_id))
-        if work.previous is not None and work.previous.update_id > message.update_id:
+        if work.previous is not None and _older(message, work.previous):
             return Ingested(Ack.NONE)  # an older version arriving late: the newer one stands
         work.is_edit = work.previous is not None and work.previous.update_id != message.update_id
         if work.previous is not None:
@@ -315,7 +332,7 @@ class _Batch:
                 household is not None and household.active and (work.grid is None or work.grid.id == household.grid_id)
             )
             return (household if fits else None), None
-        written = "-".join(address.as_dict().values())
+        written = _written(address)
         if work.grid is not None and work.grid.id is not None:
             return self.by_address.get((work.grid.id, address.key())), written
         found = await records.households_at(self.session, address_key=address.key(), grid_ids=await self._grids(work))
@@ -395,7 +412,7 @@ class _Batch:
             message_id=message.message_id,
             sender_id=message.sender.user_id,
             day=work.day,
-            sent_at=message.sent_at,
+            sent_at=message.sent_at.astimezone(UTC),  # SQLite keeps no zone: store UTC, as everywhere
             update_id=message.update_id,
             kind=work.kind,
             text="",
@@ -405,7 +422,7 @@ class _Batch:
         record.kind = work.kind
         record.text = mask_identity_numbers(message.text)
         record.parsed = json.dumps(work.parsed, ensure_ascii=False)
-        record.edited_at = message.edited_at or record.edited_at
+        record.edited_at = message.edited_at.astimezone(UTC) if message.edited_at else record.edited_at
         if work.kind in records.RECORD_KINDS:
             record.household_id = None if household is None else household.id
             record.grid_id = household.grid_id if household is not None else (work.grid.id if work.grid else None)

@@ -168,3 +168,14 @@ async def test_a_leader_writing_for_a_resident_is_not_linked_to_that_household(s
     assert (await ingest_message(sessions, settings=SETTINGS, message=for_someone)).ack is Ack.STORED
     unaddressed = await ingest_message(sessions, settings=SETTINGS, message=said("36.6", user_id=GRID_LEADER))
     assert unaddressed.ack is not Ack.STORED
+
+
+@pytest.mark.usefixtures("bound")
+async def test_an_edit_counts_by_its_time_even_if_telegram_restarted_its_update_ids(sessions: SessionFactory) -> None:
+    sent = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+    await ingest_message(
+        sessions, settings=SETTINGS, message=said("3-2-501 体温36.9", at=sent, message_id=8, update_id=900)
+    )
+    later = said("3-2-501 体温36.2", at=sent, message_id=8, update_id=5, edited=True)
+    assert (await ingest_message(sessions, settings=SETTINGS, message=later)).ack is Ack.STORED
+    assert [temperature for _day, temperature, _count in await rows(sessions)] == [36.2]
