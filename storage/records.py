@@ -8,6 +8,7 @@ on both SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
@@ -194,17 +195,27 @@ async def checkin_messages(
     return [(int(h or 0), d, int(i or 0), p) for h, d, i, p in await session.exec(query)]
 
 
+#: The columns ``put_checkins`` writes besides the key (household_id, day).
+CHECKIN_COLUMNS = ("grid_id", "persons", "temperature", "symptoms", "test_type", "test_result", "abnormal",
+                   "message_count", "last_message_id", "updated_at")  # fmt: skip
+
+
+@functools.cache
+def _checkin_upsert(dialect: str) -> Any:
+    """Built once per dialect: building ``excluded`` columns costs more than running the statement."""
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CheckIn)
+    return statement.on_conflict_do_update(
+        index_elements=["household_id", "day"], set_={key: statement.excluded[key] for key in CHECKIN_COLUMNS}
+    )
+
+
 async def put_checkins(session: AsyncSession, *, rows: Sequence[dict[str, Any]]) -> None:
     """Create or overwrite these households' check-ins of a day, each row atomically, in one round
-    trip. Each row holds household_id, grid_id, day and the derived columns."""
+    trip. Each row holds household_id, day and the ``CHECKIN_COLUMNS`` but updated_at."""
     if not rows:
         return
     now = utcnow()
-    statement = _upsert(session, CheckIn)
-    statement = statement.on_conflict_do_update(
-        index_elements=["household_id", "day"],
-        set_={key: statement.excluded[key] for key in (*rows[0], "updated_at") if key not in ("household_id", "day")},
-    )
+    statement = _checkin_upsert(session.get_bind().dialect.name)
     await session.exec(statement, params=[{**row, "updated_at": now} for row in rows])
 
 
