@@ -69,8 +69,9 @@ async def insert_messages(session: AsyncSession, *, new: Sequence[MessageRecord]
     its id; from then on they belong to the session like any loaded row, so changes are saved."""
     if not new:
         return
-    columns = [column.key for column in MessageRecord.__table__.columns if column.key != "id"]  # type: ignore[attr-defined]
-    statement = insert(MessageRecord).returning(col(MessageRecord.id), sort_by_parameter_order=True)
+    table = MessageRecord.__table__  # type: ignore[attr-defined]
+    columns = [column.key for column in table.columns if column.key != "id"]
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)  # Core: no ORM bulk machinery
     rows = [{key: getattr(record, key) for key in columns} for record in new]
     ids = (await session.exec(statement, params=rows)).scalars().all()
     for record, record_id in zip(new, ids, strict=True):
@@ -258,8 +259,9 @@ async def create_orders(session: AsyncSession, *, orders: Sequence[tuple[SupplyO
     database's single write lock while it reads the highest numbers.
     """
     grid_ids = sorted({order.grid_id for order, _items in orders})
-    locked = select(Unit.id).where(col(Unit.id).in_(grid_ids)).order_by(col(Unit.id))
-    await session.exec(locked.with_for_update(key_share=True))
+    if session.get_bind().dialect.name == "postgresql":  # SQLite has no row locks (nor needs them)
+        locked = select(Unit.id).where(col(Unit.id).in_(grid_ids)).order_by(col(Unit.id))
+        await session.exec(locked.with_for_update(key_share=True))
     highest = select(SupplyOrder.grid_id, func.max(SupplyOrder.number)).where(col(SupplyOrder.grid_id).in_(grid_ids))
     numbers: dict[int, int] = dict((await session.exec(highest.group_by(col(SupplyOrder.grid_id)))).all())
     for order, _items in orders:
