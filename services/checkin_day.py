@@ -27,6 +27,20 @@ class DayCheckin:
     abnormal: bool = False
     message_count: int = 0
 
+    @classmethod
+    def from_columns(cls, row: Mapping[Any, Any]) -> DayCheckin:
+        """The day as stored (the inverse of ``columns``), to fold new messages into."""
+        symptoms = row["symptoms"]
+        return cls(
+            persons=row["persons"],
+            temperature=row["temperature"],
+            symptoms=None if symptoms is None else frozenset(s for s in symptoms.split(",") if s),
+            test_type=row["test_type"],
+            test_result=row["test_result"],
+            abnormal=row["abnormal"],
+            message_count=row["message_count"],
+        )
+
     def columns(self) -> dict[str, Any]:
         """The ``checkins`` columns (symptoms comma-separated in a stable order, '' = none)."""
         return {
@@ -53,16 +67,16 @@ class DayCheckin:
         return hotter or new_symptoms or newly_positive
 
 
-def merge(parsed_messages: Iterable[Mapping[str, Any]]) -> DayCheckin:
-    """Fold parse results, oldest first, into the day's check-in."""
-    day = DayCheckin()
+def merge(parsed_messages: Iterable[Mapping[str, Any]], start: DayCheckin | None = None) -> DayCheckin:
+    """Fold parse results, oldest first, into the day's check-in (or into ``start``: the day so far)."""
+    day = start or DayCheckin()
     for parsed in parsed_messages:
         test = parsed.get("test") or {}
         temperature = parsed.get("temperature")
         symptoms = parsed.get("symptoms")
         temperatures = [t for t in (day.temperature, temperature) if t is not None]
         day = DayCheckin(
-            persons=parsed.get("persons", day.persons) or day.persons,
+            persons=persons if (persons := parsed.get("persons")) is not None else day.persons,
             temperature=float(max(temperatures)) if temperatures else None,
             symptoms=day.symptoms if symptoms is None else (day.symptoms or frozenset()) | frozenset(symptoms),
             test_type=test.get("type", day.test_type),

@@ -31,7 +31,7 @@ from bot.config import Settings
 from handlers.understanding import parse_message
 from handlers.understanding.address import Address, normalise_address
 from services import alerts
-from services.checkin_day import merge
+from services.checkin_day import DayCheckin, merge
 from storage import people, records, units
 from storage.db import SessionFactory, transaction
 from storage.models import (
@@ -136,6 +136,9 @@ class _Day:
     """A household's check-in day touched by the batch: what "before the batch" means for it."""
 
     household: Household
+    #: Recompute from all the day's messages (an edit, a replay, a move, a join); else the new
+    #: messages are folded into the stored row, which costs the same however chatty the household.
+    full: bool = False
     #: Messages new to this day in this batch, and earlier versions of messages edited in it.
     fresh: list[MessageRecord] = field(default_factory=list)
     edited: list[tuple[MessageRecord, dict[str, Any]]] = field(default_factory=list)
@@ -451,7 +454,9 @@ class _Batch:
             return
         household = self.by_id.get(key[0])
         if household is not None:
-            self._day(household, key[1]).removed.append(work.old["parsed"])
+            day = self._day(household, key[1])
+            day.removed.append(work.old["parsed"])
+            day.full = True
 
     def _checkin(
         self, work: _Work, household: Household, record: MessageRecord | None, *, joined: Sequence[MessageRecord]
@@ -459,6 +464,7 @@ class _Batch:
         """Mark the household's day for recomputing; whether it got worse is known at ``settle``."""
         day = self._day(household, work.day)
         day.fresh += joined
+        day.full = day.full or bool(joined) or work.previous is not None
         if record is not None:
             same_day = self._day_of(work) == (household.id, work.day)
             if work.is_edit and same_day and all(record is not f for f in day.fresh):
@@ -476,21 +482,31 @@ class _Batch:
         changes = await self._create_orders()
         if not self.days:
             return changes
-        rows = await records.checkin_messages(self.session, days=list(self.days))
+        full = [key for key, day in self.days.items() if day.full]
+        stored = await records.checkins_of(self.session, days=[key for key in self.days if key not in full])
         found: dict[tuple[int, date], list[tuple[int, str]]] = {}
-        for household_id, on, message_id, parsed in rows:
+        for household_id, on, message_id, parsed in await records.checkin_messages(self.session, days=full):
             found.setdefault((household_id, on), []).append((message_id, parsed))
         values = []
         for key, day in self.days.items():
-            messages = found.get(key, [])
-            fresh = {record.id for record in day.fresh}
-            earlier = {record.id: version for record, version in day.edited}
-            after = merge(json.loads(parsed) for _id, parsed in messages)
-            before = merge([*(earlier.get(i) or json.loads(p) for i, p in messages if i not in fresh), *day.removed])
-            if not messages:
+            if day.full:
+                messages = found.get(key, [])
+                fresh = {record.id for record in day.fresh}
+                earlier = {record.id: version for record, version in day.edited}
+                after = merge(json.loads(parsed) for _id, parsed in messages)
+                before = merge(
+                    [*(earlier.get(i) or json.loads(p) for i, p in messages if i not in fresh), *day.removed]
+                )
+                last = messages[-1][0] if messages else None
+            else:
+                row = stored.get(key)
+                before = DayCheckin() if row is None else DayCheckin.from_columns(row.model_dump())
+                after = merge((json.loads(record.parsed) for record in day.fresh), start=before)
+                last = day.fresh[-1].id
+            if last is None:
                 await records.drop_checkin(self.session, household_id=key[0], day=key[1])
                 continue
-            columns = after.columns() | {"last_message_id": messages[-1][0]}
+            columns = after.columns() | {"last_message_id": last}
             values.append({"household_id": key[0], "grid_id": day.household.grid_id, "day": key[1], **columns})
             if day.last is not None and after.worse_than(before):
                 checkin = CheckIn(household_id=key[0], grid_id=day.household.grid_id, day=key[1], **columns)

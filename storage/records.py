@@ -196,6 +196,14 @@ async def checkin_messages(
     return [(int(h or 0), d, int(i or 0), p) for h, d, i, p in await session.exec(query)]
 
 
+async def checkins_of(session: AsyncSession, *, days: Collection[tuple[int, date]]) -> dict[tuple[int, date], CheckIn]:
+    """The stored check-ins of these household days, by (household_id, day)."""
+    if not days:
+        return {}
+    query = select(CheckIn).where(tuple_(col(CheckIn.household_id), col(CheckIn.day)).in_(days))
+    return {(row.household_id, row.day): row for row in await session.exec(query)}
+
+
 #: The columns ``put_checkins`` writes besides the key (household_id, day).
 CHECKIN_COLUMNS = ("grid_id", "persons", "temperature", "symptoms", "test_type", "test_result", "abnormal",
                    "message_count", "last_message_id", "updated_at")  # fmt: skip

@@ -76,6 +76,10 @@ def test_merge_takes_the_highest_temperature_all_symptoms_and_the_latest_test_an
         message_count=3,
     )
     assert day.columns()["symptoms"] == "cough,fatigue"
+    assert DayCheckin.from_columns(day.columns()) == day  # folding into the stored row loses nothing
+    assert merge([{"temperature": 37.5}], start=merge([{"persons": 4, "symptoms": []}])) == merge(
+        [{"persons": 4, "symptoms": []}, {"temperature": 37.5}]
+    )
     assert merge([{"temperature": 36.5}]).columns()["symptoms"] is None
     assert merge([{"symptoms": []}]).columns()["symptoms"] == ""
 
