@@ -131,7 +131,7 @@ RETURNEES_ARRIVAL_DAY = "今日到达/共{total}天"
 RETURNEES_DUE = " 🧪今日需检测"
 RETURNEES_NO_NAME = "（未报姓名）"
 VIEW_SENT_PRIVATELY = "名单涉及居民个人信息，已私信发给您。"
-VIEW_START_FIRST = "名单涉及居民个人信息，只能私信发送。请先点<a href=\"{link}\">这里</a>开启私信，再发一次命令。"
+VIEW_START_FIRST = '名单涉及居民个人信息，只能私信发送。请先点<a href="{link}">这里</a>开启私信，再发一次命令。'
 
 LINK_USAGE = "用法：回复某人的消息发送 <code>/link 地址</code>，或 <code>/link @用户名 地址</code>"
 LINK_DONE = "✅ 已把 {person} 关联到 {address}。"

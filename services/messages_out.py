@@ -38,4 +38,3 @@ class OutgoingMessage:
     @classmethod
     def of_file(cls, kind: MessageKind, *, filename: str, content: bytes, caption: str) -> OutgoingMessage:
         return cls(kind=kind, filename=filename, content=content, caption=caption)
-
