@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from bot.playground import Playground
 from services.report_run import build_deliveries
 from services.sender import send
 from storage.db import SessionFactory
 from storage.models import UnitLevel
-from tests.factories import GRID_LEADER, OTHER_GRID_LEADER, RESIDENT, add_checkin, seed_roster
+from tests.factories import (
+    ADMIN,
+    GRID_LEADER,
+    OTHER_GRID_LEADER,
+    RESIDENT,
+    VILLAGE_LEADER,
+    add_checkin,
+    seed_roster,
+)
 
 
 async def test_zero_is_refused_with_the_reason_and_the_button_confirms(
@@ -57,3 +67,30 @@ async def test_zero_is_refused_with_the_reason_and_the_button_confirms(
     assert again[1].startswith(f"bot: 第一网格 {today.isoformat()} 的日报告已于 ") and again[1].endswith(
         "确认，无需重复。"
     )
+
+
+@pytest.mark.parametrize(
+    ("user", "answer"),
+    [
+        (RESIDENT, "只有 第一网格 或其上级单位的负责人、或管理员可以确认上报。"),
+        (OTHER_GRID_LEADER, "只有 第一网格 或其上级单位的负责人、或管理员可以确认上报。"),
+        (GRID_LEADER, "✅ 第一网格 {day} 零报告已确认。"),
+        (VILLAGE_LEADER, "✅ 第一网格 {day} 零报告已确认。"),
+        (ADMIN, "✅ 第一网格 {day} 零报告已确认。"),
+    ],
+    ids=["resident", "other-grid", "grid-leader", "village", "admin"],
+)
+async def test_zero_by_every_role(playground: Playground, sessions: SessionFactory, user: int, answer: str) -> None:
+    """The authorisation matrix for /zero on a quiet day: this grid's leaders, those above, admins."""
+    await seed_roster(sessions)
+    everyone = [GRID_LEADER, OTHER_GRID_LEADER, VILLAGE_LEADER, ADMIN, RESIDENT]
+    for user_id in everyone:
+        await playground.client.create_user(user_id=user_id, first_name=f"u{user_id}")
+    group = await playground.client.create_group(title="第一网格群", members=everyone, admins=[GRID_LEADER])
+    await playground.client.add_bot_to_group(group.id, by=GRID_LEADER, as_admin=True)
+    await playground.say(GRID_LEADER, group.id, "/bind T1-V1-G1")
+    day = datetime.now(playground.settings.tz).date().isoformat()
+    assert await playground.dialogue(group.id, [(user, "/zero")]) == [
+        f"{user}: /zero",
+        f"bot: {answer.format(day=day)}",
+    ]
