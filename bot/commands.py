@@ -34,6 +34,8 @@ LEADER_ONLY = [
     BotCommand("bind", texts.COMMAND_BIND),
     BotCommand("unbind", texts.COMMAND_UNBIND),
 ]
+#: Sent from a town or village group to those below: no use in a grid's own group.
+DOWNWARD_ONLY = frozenset({"notice", "notice_status"})
 #: Group administrators' menu: Telegram cannot scope a menu to our leaders, so admins stand in.
 ADMIN_MENU = [*GROUP_MENU, *LEADER_ONLY]
 

@@ -8,10 +8,11 @@ from telegram import Update
 from telegram.constants import ChatType, ParseMode
 
 from bot import texts
-from bot.commands import LEADER_ONLY, help_lines
+from bot.commands import DOWNWARD_ONLY, LEADER_ONLY, help_lines
 from bot.state import GridContext
 from services.identity import Identity, identify
 from services.people import greet_person
+from storage.models import UnitLevel
 
 
 def _unit_label(identity: Identity) -> str:
@@ -46,7 +47,8 @@ async def help_command(update: Update, context: GridContext) -> None:
     )
     lines = [texts.HELP_HEADER, texts.HELP_RESIDENT]
     if identity.manages_chat or identity.is_admin or (not is_group and identity.led_units):
-        lines += help_lines(LEADER_ONLY)
+        in_grid = identity.chat_unit is not None and identity.chat_unit.level == UnitLevel.GRID
+        lines += help_lines([c for c in LEADER_ONLY if not (in_grid and c.command in DOWNWARD_ONLY)])
     if identity.is_admin:
         lines.append(texts.HELP_ADMIN)
     if is_group:

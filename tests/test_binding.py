@@ -168,4 +168,6 @@ async def test_whoami_and_help_by_role(playground: Playground, group: int) -> No
     transcript = await playground.dialogue(group, [(RESIDENT, "/help"), (GRID_LEADER, "/whoami")])
     assert transcript[1].startswith("bot: 本群已绑定：第一网格（T1-V1-G1）\n在这里您可以：")
     assert "/bind" not in transcript[1]
+    leader_help = (await playground.dialogue(group, [(GRID_LEADER, "/help")]))[1]
+    assert "/status" in leader_help and "/zero" in leader_help and "/notice" not in leader_help
     assert transcript[3] == f"bot: 您的 Telegram ID：{GRID_LEADER}\n身份：第一网格 负责人"
