@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import ChatMemberUpdated, Message, Update
+from telegram import ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus, ChatType
 
 from bot import texts
 from bot.state import GridContext
+from handlers.senders import from_a_person
 from services.binding import BindOutcome, BindResult, bind_chat, record_removal, unbind_chat
-from services.identity import is_trusted_sender
 
 _PRESENT = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 
@@ -40,11 +40,6 @@ def _describe(outcome: BindOutcome, code: str = "", refused: str = texts.BIND_RE
     raise AssertionError(outcome.result)
 
 
-def _trusted(message: Message) -> bool:
-    sender = message.from_user
-    return is_trusted_sender(sender.id if sender else None, message.sender_chat.id if message.sender_chat else None)
-
-
 async def bind(update: Update, context: GridContext) -> None:
     """Bind this group to the unit named by the code, if the sender leads it (or is an admin)."""
     message, user = update.effective_message, update.effective_user
@@ -53,7 +48,7 @@ async def bind(update: Update, context: GridContext) -> None:
     if message.chat.type == ChatType.PRIVATE:
         await message.reply_html(texts.BIND_ONLY_GROUPS)
         return
-    if not _trusted(message):
+    if not from_a_person(message):
         await message.reply_html(texts.BIND_ANONYMOUS)
         return
     if len(context.args or []) != 1:
@@ -77,7 +72,7 @@ async def unbind(update: Update, context: GridContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or message.chat.type == ChatType.PRIVATE:
         return
-    if not _trusted(message):
+    if not from_a_person(message):
         await message.reply_html(texts.BIND_ANONYMOUS)
         return
     services = context.services

@@ -20,6 +20,7 @@ from bot import texts
 from bot.formatting import mention
 from bot.state import GridContext, Services
 from handlers import leader_format as view
+from handlers.senders import from_a_person
 from services.grid_status import (
     HouseholdHistory,
     Lookup,
@@ -31,7 +32,6 @@ from services.grid_status import (
     returnees_under_monitoring,
     unit_status,
 )
-from services.identity import is_trusted_sender
 from services.leader_scope import Denied
 from services.linking import KnownUser, Link, LinkOutcome, link_person
 from storage.models import UnitLevel, utcnow
@@ -51,7 +51,7 @@ async def leader_request(update: Update) -> tuple[Message, User] | None:
     if message.chat.type == ChatType.PRIVATE:
         await message.reply_html(texts.LEADER_ONLY_GROUPS)
         return None
-    if not is_trusted_sender(user.id, message.sender_chat.id if message.sender_chat else None):
+    if not from_a_person(message):
         await message.reply_html(texts.LEADER_ANONYMOUS)
         return None
     return message, user

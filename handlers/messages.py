@@ -22,8 +22,8 @@ from bot.intake import answering, batched
 from bot.state import GridContext
 from handlers import leader_format as view
 from handlers.leader import local_day, send_privately
+from handlers.senders import from_a_person
 from services import alerts
-from services.identity import is_trusted_sender
 from services.ingest import Ack, IncomingMessage, Ingested, OrderNotice, Sender, ingest_messages, remember_people
 
 #: ``/start alerts``: the deep link offered to a leader the bot could not write to.
@@ -52,7 +52,7 @@ async def on_text(update: Update, context: GridContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or user.is_bot or not message.text:
         return
-    if not is_trusted_sender(user.id, message.sender_chat.id if message.sender_chat else None):
+    if not from_a_person(message):
         return  # an anonymous admin or a channel is nobody's household
     services = context.services
     # Queued in update order and stored with the messages queued meanwhile (group commit): the

@@ -10,7 +10,7 @@ from telegram.constants import ChatType, MessageEntityType
 from bot import texts
 from bot.formatting import split_message
 from bot.state import GridContext
-from services.identity import is_trusted_sender
+from handlers.senders import from_a_person
 from services.notices import (
     MAX_LENGTH,
     AckResult,
@@ -92,7 +92,7 @@ async def notice(update: Update, context: GridContext) -> None:
     if message.chat.type == ChatType.PRIVATE:
         await message.reply_html(texts.NOTICE_ONLY_UPPER)
         return
-    if not is_trusted_sender(user.id, message.sender_chat.id if message.sender_chat else None):
+    if not from_a_person(message):
         await message.reply_html(texts.ANONYMOUS_LEADER)
         return
     text = notice_text(message)

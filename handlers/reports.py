@@ -11,6 +11,7 @@ from telegram.constants import ChatType, ParseMode
 
 from bot import texts
 from bot.state import GridContext
+from handlers.senders import from_a_person
 from services.confirmations import (
     ConfirmOutcome,
     ConfirmResult,
@@ -19,7 +20,6 @@ from services.confirmations import (
     confirm_report,
     declare_days_off,
 )
-from services.identity import is_trusted_sender
 from services.report_render import confirmed_line, grid_report_text, parse_confirm_callback, zero_refusal
 
 
@@ -51,8 +51,7 @@ def _usable(message: Message) -> str | None:
     """Why a group command cannot be taken from this message, or None when it can."""
     if message.chat.type == ChatType.PRIVATE:
         return texts.REPORT_ONLY_GROUPS
-    sender = message.from_user
-    if not is_trusted_sender(sender.id if sender else None, message.sender_chat.id if message.sender_chat else None):
+    if not from_a_person(message):
         return texts.REPORT_ANONYMOUS
     return None
 

@@ -9,7 +9,7 @@ from telegram.constants import ChatType
 
 from bot import texts
 from bot.state import GridContext
-from services.identity import is_trusted_sender
+from handlers.senders import from_a_person
 from services.reminders import RemindOutcome, RemindResult, remind_settings
 
 _ON = {"开", "on", "打开", "开启"}
@@ -58,8 +58,7 @@ async def remind(update: Update, context: GridContext) -> None:
     if message is None or user is None or message.chat.type == ChatType.PRIVATE:
         return
     wanted = parse_remind(context.args or [])
-    sender_chat = message.sender_chat.id if message.sender_chat else None
-    if wanted is None or (wanted != (None, None) and not is_trusted_sender(user.id, sender_chat)):
+    if wanted is None or (wanted != (None, None) and not from_a_person(message)):
         await message.reply_html(texts.REMIND_USAGE if wanted is None else texts.ANONYMOUS_LEADER)
         return
     services = context.services
