@@ -24,6 +24,7 @@ from telegram.ext import (
 from bot import commands
 from bot.ratelimit import PacedRateLimiter
 from bot.state import BotData, GridApplication, GridContext, Services
+from bot.transport import AiohttpRequest
 from handlers import binding, errors, leader, messages, notices, orders, reports, settings, start
 
 #: What residents write, new or edited, in groups or privately; commands stay with their handlers.
@@ -48,6 +49,8 @@ def build_application(services: Services) -> GridApplication:
         .base_file_url(telegram.base_file_url)
         .defaults(Defaults(tzinfo=services.settings.tz))
         .context_types(ContextTypes(context=GridContext, bot_data=BotData))
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .rate_limiter(PacedRateLimiter(telegram.flood))
         .updater(None)
         .post_init(register_commands)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.config import Settings
 from bot.playground import Playground
 from services.roster import import_rows
 from services.roster_files import RosterRows, Row
@@ -133,7 +134,7 @@ async def add_order(
     """A supply order placed at ``created_at`` (``fields``: status, urgent, delivered_at, cancelled_at, day, items;
     chat_id and sender_id of the message it came from)."""
     items: list[tuple[str, float | None, str | None]] = fields.pop("items", [("大米", 2, "袋")])
-    day = fields.pop("day", created_at.date())
+    day = fields.pop("day", created_at.astimezone(Settings().tz).date())  # the bot's local day
     source = {key: fields.pop(key) for key in ("chat_id", "sender_id") if key in fields}
     async with transaction(sessions) as session:
         grid_id, household_id = await _grid_household(session, grid_code, address)

@@ -1,0 +1,75 @@
+"""gridbot's aiohttp transport speaks PTB's wire format and fails the way PTB expects."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReactionTypeEmoji
+from telegram.error import BadRequest, NetworkError, TimedOut
+
+from bot.sandbox import RunningSandbox, SandboxClient, User
+from bot.transport import AiohttpRequest
+
+
+def aiohttp_bot(base_url: str, token: str, *, read_timeout: float = 5.0) -> Bot:
+    return Bot(token, base_url=base_url, request=AiohttpRequest(read_timeout=read_timeout))
+
+
+@pytest.fixture
+async def bot(sandbox: RunningSandbox) -> AsyncIterator[Bot]:
+    async with aiohttp_bot(sandbox.bot_base_url, sandbox.token) as initialised:
+        yield initialised
+
+
+@pytest.fixture
+async def alice(tg: SandboxClient) -> User:
+    user = await tg.create_user(first_name="周", last_name="九")
+    await tg.send_message(user_id=user.id, chat_id=user.id, text="/start")
+    return user
+
+
+async def test_messages_buttons_reactions_and_updates_round_trip(bot: Bot, tg: SandboxClient, alice: User) -> None:
+    button = InlineKeyboardMarkup([[InlineKeyboardButton("已送达", callback_data="order:deliver:1")]])
+    sent = await bot.send_message(alice.id, "<b>订单</b> #1", parse_mode="HTML", reply_markup=button)
+    assert sent.text == "订单 #1" and sent.reply_markup == button
+    said = await tg.send_message(user_id=alice.id, chat_id=alice.id, text="3-1-101 体温36.5")
+    assert await bot.set_message_reaction(alice.id, said.message_id, [ReactionTypeEmoji("✍")])
+    updates = await bot.get_updates(timeout=0)
+    assert [u.effective_message.text for u in updates if u.effective_message] == ["/start", "3-1-101 体温36.5"]
+
+
+async def test_files_go_as_multipart_with_their_chinese_names(bot: Bot, tg: SandboxClient, alice: User) -> None:
+    await bot.send_document(alice.id, b"PK\x03\x04", filename="台账.xlsx", caption="台账")
+    [message] = await tg.bot_messages(alice.id)
+    assert message.caption == "台账"
+    assert message.file is not None and message.file.file_name == "台账.xlsx" and message.file.file_size == 4
+
+
+async def test_telegram_errors_keep_their_meaning(bot: Bot, tg: SandboxClient, alice: User) -> None:
+    await tg.inject_failures("sendMessage", status=400, description="Bad Request: custom", count=1)
+    with pytest.raises(BadRequest, match="Custom"):
+        await bot.send_message(alice.id, "x")
+
+
+async def test_a_slow_answer_is_a_timeout(sandbox: RunningSandbox, tg: SandboxClient, alice: User) -> None:
+    async with aiohttp_bot(sandbox.bot_base_url, sandbox.token, read_timeout=0.05) as impatient:
+        await tg.inject_failures("sendMessage", status=200, delay=0.3)
+        with pytest.raises(TimedOut):
+            await impatient.send_message(alice.id, "迟到的消息")
+
+
+async def test_nobody_listening_is_a_network_error(sandbox: RunningSandbox) -> None:
+    with socket.socket() as probe:  # a port that was free a moment ago
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    bot = aiohttp_bot(f"http://127.0.0.1:{port}/bot", sandbox.token)
+    with pytest.raises(NetworkError, match="aiohttp.ClientConnectorError"):
+        await bot.initialize()
+    await bot.shutdown()
+
+
+async def test_an_uninitialised_transport_says_so() -> None:
+    with pytest.raises(RuntimeError, match="not initialized"):
+        await AiohttpRequest().do_request("http://127.0.0.1:9/", "POST")
