@@ -71,11 +71,13 @@ async def insert_messages(session: AsyncSession, *, new: Sequence[MessageRecord]
         return
     table = MessageRecord.__table__  # type: ignore[attr-defined]
     columns = [column.key for column in table.columns if column.key != "id"]
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)  # Core: no ORM bulk machinery
+    # Core, not the ORM's bulk machinery; ids matched by the unique (chat, message) key, since
+    # asking for them in parameter order makes SQLite fall back to a statement per row.
+    statement = insert(table).returning(table.c.chat_id, table.c.message_id, table.c.id)
     rows = [{key: getattr(record, key) for key in columns} for record in new]
-    ids = (await session.exec(statement, params=rows)).scalars().all()
-    for record, record_id in zip(new, ids, strict=True):
-        record.id = record_id
+    ids = {(chat_id, message_id): id_ for chat_id, message_id, id_ in await session.exec(statement, params=rows)}
+    for record in new:
+        record.id = ids[(record.chat_id, record.message_id)]
         make_transient_to_detached(record)
         session.add(record)
 
@@ -212,7 +214,8 @@ CHECKIN_COLUMNS = ("grid_id", "persons", "temperature", "symptoms", "test_type",
 @functools.cache
 def _checkin_upsert(dialect: str) -> Any:
     """Built once per dialect: building ``excluded`` columns costs more than running the statement."""
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CheckIn)
+    table = CheckIn.__table__  # type: ignore[attr-defined]  # Core: one executemany, not the ORM's per-row upserts
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
     return statement.on_conflict_do_update(
         index_elements=["household_id", "day"], set_={key: statement.excluded[key] for key in CHECKIN_COLUMNS}
     )
@@ -275,12 +278,13 @@ async def create_orders(session: AsyncSession, *, orders: Sequence[tuple[SupplyO
     for order, _items in orders:
         order.number = numbers[order.grid_id] = numbers.get(order.grid_id, 0) + 1
         order.created_at = utcnow()
-    statement = insert(SupplyOrder).returning(col(SupplyOrder.id), sort_by_parameter_order=True)
+    table = SupplyOrder.__table__  # type: ignore[attr-defined]  # ids by the unique (grid, number), as for messages
+    statement = insert(table).returning(table.c.grid_id, table.c.number, table.c.id)
     rows = [order.model_dump(exclude={"id"}) for order, _items in orders]
-    ids = (await session.exec(statement, params=rows)).scalars().all()
+    ids = {(grid_id, number): id_ for grid_id, number, id_ in await session.exec(statement, params=rows)}
     lines = []
-    for (order, items), order_id in zip(orders, ids, strict=True):
-        order.id = order_id
+    for order, items in orders:
+        order.id = order_id = ids[(order.grid_id, order.number)]
         lines.append([OrderItem(order_id=order_id, name=name[:64], qty=qty, unit=unit) for name, qty, unit in items])
     await _insert_items(session, lines=[line for order_lines in lines for line in order_lines])
     return lines

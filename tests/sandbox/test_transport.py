@@ -65,7 +65,7 @@ async def test_nobody_listening_is_a_network_error(sandbox: RunningSandbox) -> N
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     bot = aiohttp_bot(f"http://127.0.0.1:{port}/bot", sandbox.token)
-    with pytest.raises(NetworkError, match="aiohttp.ClientConnectorError"):
+    with pytest.raises(NetworkError, match=r"aiohttp\.ClientConnectorError"):
         await bot.initialize()
     await bot.shutdown()
 
