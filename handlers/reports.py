@@ -84,11 +84,11 @@ async def confirm_button(update: Update, context: GridContext) -> None:
     parsed = parse_confirm_callback(query.data or "") if query else None
     if query is None or user is None or parsed is None:
         return
-    code, day = parsed
+    unit_id, day = parsed
     services = context.services
     outcome = await confirm_report(
         services.sessions,
-        unit_code=code,
+        unit_id=unit_id,
         day=day,
         user_id=user.id,
         admin_ids=services.admin_ids,

@@ -46,7 +46,7 @@ class ConfirmOutcome:
 async def confirm_report(
     factory: SessionFactory,
     *,
-    unit_code: str,
+    unit_id: int,
     day: date,
     user_id: int,
     admin_ids: frozenset[int],
@@ -56,7 +56,7 @@ async def confirm_report(
 ) -> ConfirmOutcome:
     """Confirm the grid's report for ``day``; ``zero`` insists it is a zero report (``/zero``)."""
     async with factory() as session:
-        unit = await units.get_unit_by_code(session, code=unit_code)
+        unit = await units.get_unit(session, unit_id=unit_id)
     if unit is None:
         return ConfirmOutcome(ConfirmResult.UNKNOWN_UNIT)
     return await _confirm(

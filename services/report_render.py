@@ -23,17 +23,18 @@ from storage.notices import NoticeAckCount
 CONFIRM_PREFIX = "report:confirm:"
 
 
-def confirm_callback(unit_code: str, day: date) -> str:
-    return f"{CONFIRM_PREFIX}{unit_code}:{day.isoformat()}"
+def confirm_callback(unit_id: int, day: date) -> str:
+    """By the unit's id, not its code: a button's data is at most 64 bytes, a code up to 64 characters."""
+    return f"{CONFIRM_PREFIX}{unit_id}:{day.isoformat()}"
 
 
-def parse_confirm_callback(data: str) -> tuple[str, date] | None:
-    """``report:confirm:<code>:<YYYY-MM-DD>`` → (code, day); None for anything else."""
-    code, _, day = data.removeprefix(CONFIRM_PREFIX).rpartition(":")
-    if not data.startswith(CONFIRM_PREFIX) or not code:
+def parse_confirm_callback(data: str) -> tuple[int, date] | None:
+    """``report:confirm:<unit id>:<YYYY-MM-DD>`` → (unit id, day); None for anything else."""
+    unit_id, _, day = data.removeprefix(CONFIRM_PREFIX).partition(":")
+    if not data.startswith(CONFIRM_PREFIX) or not unit_id.isascii() or not unit_id.isdigit():
         return None
     try:
-        return code, date.fromisoformat(day)
+        return int(unit_id), date.fromisoformat(day)
     except ValueError:
         return None
 
@@ -84,7 +85,7 @@ def grid_report(figures: UnitDayFigures, day: date, *, tz: ZoneInfo) -> Outgoing
         line = confirmed_line(who=confirmation.name, at=confirmation.confirmed_at, zero=confirmation.zero, tz=tz)
         return OutgoingMessage.of_text(grid_report_text(figures, day, confirmed=line))
     label = texts.BUTTON_CONFIRM_ZERO if figures.is_zero else texts.BUTTON_CONFIRM
-    keyboard: Keyboard = (((label, confirm_callback(figures.unit.code, day)),),)
+    keyboard: Keyboard = (((label, confirm_callback(figures.unit.id or 0, day)),),)
     return OutgoingMessage.of_text(grid_report_text(figures, day), keyboard)
 
 

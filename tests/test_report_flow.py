@@ -49,7 +49,9 @@ async def test_zero_is_refused_with_the_reason_and_the_button_confirms(
     )
     assert delivery.chat_id == group.id
     report = await send(playground.bot.application.bot, group.id, delivery.messages[0])
-    data = f"report:confirm:T1-V1-G1:{today.isoformat()}"
+    assert report.reply_markup is not None
+    data = report.reply_markup.inline_keyboard[0][0].callback_data
+    assert isinstance(data, str)
     for user_id in (OTHER_GRID_LEADER, GRID_LEADER):
         await client.press_button(user_id=user_id, chat_id=group.id, message_id=report.message_id, data=data)
         await playground.settle()

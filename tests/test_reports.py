@@ -116,11 +116,19 @@ async def test_grid_report_shows_counts_only_with_the_right_button(reports: Repo
         "返乡：新报备 1 人｜在管 1 人｜今日解除 0 人｜今日应检测 1 人\n"
         "物资：新单 1｜已送达 0｜未完成 1（超24小时 0，加急 0）\n请网格长核对后点「确认上报」。"
     )
-    assert g1.reply_markup == ((("✅ 确认上报", "report:confirm:T1-V1-G1:2025-12-01"),),)
+    g1_id = reports.by_code("T1-V1-G1").unit.id
+    assert g1.reply_markup == ((("✅ 确认上报", f"report:confirm:{g1_id}:2025-12-01"),),)
     g2 = report_render.grid_report(reports.by_code("T1-V1-G2"), DAY, tz=SETTINGS.tz)
     assert g2.reply_markup == () and g2.text.endswith("✅ 已由 1003 于 15:00 确认零报告。")
-    assert report_render.parse_confirm_callback("report:confirm:T1-V1-G1:2025-12-01") == ("T1-V1-G1", DAY)
-    assert report_render.parse_confirm_callback("report:confirm:T1-V1-G1:tomorrow") is None
+    assert report_render.parse_confirm_callback(f"report:confirm:{g1_id}:2025-12-01") == (g1_id, DAY)
+    for bad in (
+        f"report:confirm:{g1_id}:tomorrow",
+        "report:confirm:T1-V1-G1:2025-12-01",
+        "report:confirm:١:2025-12-01",
+    ):
+        assert report_render.parse_confirm_callback(bad) is None
+    # Telegram refuses a button whose data is over 64 bytes, whatever the length of the unit's code.
+    assert len(report_render.confirm_callback(2**63 - 1, DAY).encode()) <= 64
 
 
 async def test_html_in_names_arrives_escaped(sessions: SessionFactory) -> None:
