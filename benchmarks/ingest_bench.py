@@ -5,10 +5,13 @@
 
 The sandbox Bot API runs in this process (rate limits off); each bot runs as its own process,
 as in production: ``gridbot run`` on a fresh database (SQLite, or the PostgreSQL database given,
-whose schema is dropped), and a plain PTB ``Application`` whose only handler sets a reaction.
-Both see the same group of a 300-household grid, where residents post check-ins and orders.
+whose schema is dropped), and a plain PTB ``Application`` whose only handler sets a reaction, on
+PTB's default HTTP client (httpx) — the bot the target is about — and, for comparison, on
+gridbot's own aiohttp transport (``bot/transport.py``), to show how much of gridbot's figure is
+the transport. All see the same group of a 300-household grid, where residents post check-ins
+and orders.
 
-For each bot, in alternating rounds so that the machine's other load touches both alike (each figure
+For each bot, in alternating rounds so that the machine's other load touches all alike (each figure
 is reported as the best round; the ratio also as the median of the rounds' ratios):
 
 * throughput: ``--messages`` messages injected at once; messages per second from the first
@@ -41,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 ADMIN, LEADER = 1, 2
 SENDERS = range(100, 160)
 HOUSEHOLDS = 300
+PLAIN, PLAIN_AIOHTTP = "do-nothing PTB bot", "do-nothing PTB bot, aiohttp"
 
 
 def _addresses() -> list[str]:
@@ -69,16 +73,21 @@ def _messages(count: int, offset: int) -> list[tuple[int, str]]:
 # --- the do-nothing bot (run in its own process) ----------------------------------------------
 
 
-def plain_bot(base_url: str, token: str) -> None:
+def plain_bot(base_url: str, token: str, transport: str) -> None:
     """A PTB application with its own Updater and a single handler: react to every text."""
     from telegram import Update
     from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+    from bot.transport import AiohttpRequest
 
     async def react(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message is not None:
             await update.effective_message.set_reaction("✍")
 
-    application = ApplicationBuilder().token(token).base_url(base_url).build()
+    builder = ApplicationBuilder().token(token).base_url(base_url)
+    if transport == "aiohttp":
+        builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(connection_pool_size=1))
+    application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT, react))
     application.run_polling(poll_interval=0, timeout=10, allowed_updates=Update.ALL_TYPES)
 
@@ -256,28 +265,34 @@ async def main(args: argparse.Namespace) -> None:
                 command = [sys.executable, "-m", "bot.cli", "run", "-c", str(config)]
                 return await asyncio.create_subprocess_exec(*command, stdout=log, stderr=log, env=env, cwd=ROOT)
 
-            async def plain() -> Any:
-                command = [sys.executable, __file__, "--plain-bot", sandbox.bot_base_url, sandbox.token]
-                return await asyncio.create_subprocess_exec(*command, stdout=log, stderr=log, env=env, cwd=ROOT)
+            def plain(transport: str) -> Callable[[], Any]:
+                async def start() -> Any:
+                    command = [sys.executable, __file__, "--plain-bot", sandbox.bot_base_url, sandbox.token, transport]
+                    return await asyncio.create_subprocess_exec(*command, stdout=log, stderr=log, env=env, cwd=ROOT)
 
-            results = {"gridbot": Result(), "do-nothing PTB bot": Result()}
+                return start
+
+            bots = {"gridbot": gridbot, PLAIN: plain("httpx"), PLAIN_AIOHTTP: plain("aiohttp")}
+            results = {name: Result() for name in bots}
             for round_number in range(1, args.rounds + 1):
                 print(f"round {round_number}/{args.rounds}")
-                await _round("gridbot", gridbot, bench, args, results["gridbot"])
-                await _round("do-nothing PTB bot", plain, bench, args, results["do-nothing PTB bot"])
+                for name, start in bots.items():
+                    await _round(name, start, bench, args, results[name])
             stored = await _stored(url)
         log.close()
     best = {name: max(result.throughput) for name, result in results.items()}
     print(f"\n{date.today()} · {os.cpu_count()} cores · Python {platform.python_version()} · "
           f"{'PostgreSQL' if args.postgres else 'SQLite'} · {args.messages} messages per burst, "
           f"{args.rate:g}/s for {args.seconds:g} s · best of {args.rounds} rounds")  # fmt: skip
-    print(f"{'bot':<20} {'messages/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'bot':<34} {'messages/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
     for name, result in results.items():
-        print(f"{name:<20} {best[name]:>10.0f} {min(result.p50):>8.0f} {min(result.p99):>8.0f}")
-    ratio = best["gridbot"] / best["do-nothing PTB bot"]
-    rounds = [ours / theirs for ours, theirs in zip(*(r.throughput for r in results.values()), strict=True)]
-    print(f"gridbot/do-nothing throughput: {ratio:.0%} of the bests, {statistics.median(rounds):.0%} median of "
-          f"rounds ({', '.join(f'{r:.0%}' for r in rounds)}); target >= 50%")  # fmt: skip
+        print(f"{name:<34} {best[name]:>10.0f} {min(result.p50):>8.0f} {min(result.p99):>8.0f}")
+    for name, target in ((PLAIN, "; target >= 50%"), (PLAIN_AIOHTTP, "")):
+        ratio = best["gridbot"] / best[name]
+        pairs = zip(results["gridbot"].throughput, results[name].throughput, strict=True)
+        rounds = [ours / theirs for ours, theirs in pairs]
+        print(f"gridbot/{name}: {ratio:.0%} of the bests, {statistics.median(rounds):.0%} median of "
+              f"rounds ({', '.join(f'{r:.0%}' for r in rounds)}){target}")  # fmt: skip
     print(f"gridbot p99 at {args.rate:g}/s: {min(results['gridbot'].p99):.0f} ms best, "
           f"{statistics.median(results['gridbot'].p99):.0f} ms median (target < 250 ms)")  # fmt: skip
     gridbot_messages = args.rounds * (20 + args.messages + int(args.rate * args.seconds))
@@ -286,7 +301,7 @@ async def main(args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--plain-bot"]:
-        plain_bot(sys.argv[2], sys.argv[3])
+        plain_bot(sys.argv[2], sys.argv[3], sys.argv[4])
         raise SystemExit(0)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=2000, help="messages per throughput burst")
