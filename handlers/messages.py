@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from telegram import Message, Update, User
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import filters
@@ -21,6 +21,7 @@ from bot.formatting import mask_name
 from bot.intake import answering, batched
 from bot.state import GridContext
 from handlers import leader_format as view
+from handlers import orders
 from handlers.leader import local_day, send_privately
 from handlers.senders import from_a_person
 from services import alerts
@@ -144,8 +145,8 @@ async def _order_notice(message: Message, notice: OrderNotice) -> None:
     unclear = [escape(item.name) for item in notice.items if item.qty is None]
     if unclear:
         text += texts.ORDER_ASK_QUANTITY.format(names=texts.LIST_SEPARATOR.join(unclear))
-    button = InlineKeyboardButton(texts.ORDER_DELIVER_BUTTON, callback_data=f"order:deliver:{order.id}")
-    await message.reply_html(text, reply_markup=None if notice.edited else InlineKeyboardMarkup([[button]]))
+    buttons = None if notice.edited else orders.notice_buttons(order.id or 0)
+    await message.reply_html(text, reply_markup=buttons)
 
 
 def _phone(phone: str | None) -> str:

@@ -1,11 +1,12 @@
-"""Supply orders after they are posted: /orders, /deliver N, /cancel N and the 送达 button."""
+"""Supply orders after they are posted: /orders, /deliver N, /cancel N and the 接单 and 送达 buttons."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from html import escape
 
-from telegram import CallbackQuery, Message, ReplyParameters, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ParseMode
 
 from bot import texts
@@ -14,11 +15,44 @@ from bot.state import GridContext
 from handlers import leader_format as view
 from handlers.leader import leader_request, leader_view, send_privately, undated
 from services.leader_scope import Denied
-from services.orders import Change, OrderChange, cancel_order, deliver_order, deliver_order_by_id, list_orders
-from storage.models import utcnow
+from services.orders import Change, OrderChange, cancel_order, change_order_by_id, deliver_order, list_orders
+from storage.models import OrderStatus, utcnow
 
-#: Callback data of the button on an order notice: ``order:deliver:<order id>``.
-DELIVER_ACTION = "deliver"
+
+@dataclass(frozen=True)
+class _Button:
+    """One of the buttons on an order notice (callback data ``order:<action>:<order id>``)."""
+
+    status: OrderStatus
+    label: str
+    refused: str
+    answers: dict[Change, str]
+    #: The line the notice gains when it is pressed.
+    line: str
+
+
+_COMMON_ANSWERS = {
+    Change.ALREADY_DELIVERED: texts.ORDER_BUTTON_ALREADY_DELIVERED,
+    Change.ALREADY_CANCELLED: texts.ORDER_BUTTON_ALREADY_CANCELLED,
+    Change.UNKNOWN: texts.ORDER_BUTTON_UNKNOWN,
+}
+_BUTTONS = {
+    "accept": _Button(
+        OrderStatus.ACCEPTED,
+        texts.ORDER_ACCEPT_BUTTON,
+        texts.ORDER_BUTTON_ACCEPT_REFUSED,
+        {Change.DONE: texts.ORDER_BUTTON_ACCEPTED, Change.ALREADY_ACCEPTED: texts.ORDER_BUTTON_ALREADY_ACCEPTED}
+        | _COMMON_ANSWERS,
+        texts.ORDER_NOTICE_ACCEPTED,
+    ),
+    "deliver": _Button(
+        OrderStatus.DELIVERED,
+        texts.ORDER_DELIVER_BUTTON,
+        texts.ORDER_BUTTON_REFUSED,
+        {Change.DONE: texts.ORDER_BUTTON_DONE} | _COMMON_ANSWERS,
+        texts.ORDER_NOTICE_DELIVERED,
+    ),
+}
 
 _REFUSALS = {
     Change.ALREADY_DELIVERED: texts.ORDER_ALREADY_DELIVERED,
@@ -26,12 +60,19 @@ _REFUSALS = {
     Change.NOT_YOURS: texts.ORDER_NOT_YOURS,
     Change.UNKNOWN: texts.ORDER_UNKNOWN,
 }
-_BUTTON_ANSWERS = {
-    Change.DONE: texts.ORDER_BUTTON_DONE,
-    Change.ALREADY_DELIVERED: texts.ORDER_BUTTON_ALREADY_DELIVERED,
-    Change.ALREADY_CANCELLED: texts.ORDER_BUTTON_ALREADY_CANCELLED,
-    Change.UNKNOWN: texts.ORDER_BUTTON_UNKNOWN,
-}
+
+
+def notice_buttons(order_id: int, *, accepted: bool = False) -> InlineKeyboardMarkup:
+    """接单 while nobody has taken the order, then 已送达 only."""
+    actions = ["deliver"] if accepted else ["accept", "deliver"]
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(_BUTTONS[action].label, callback_data=f"order:{action}:{order_id}")
+                for action in actions
+            ]
+        ]
+    )
 
 
 async def orders(update: Update, context: GridContext) -> None:
@@ -124,40 +165,51 @@ async def cancel(update: Update, context: GridContext) -> None:
         await message.reply_html(_change_text(change))
 
 
-async def _close_notice(query: CallbackQuery, change: OrderChange) -> None:
-    """The notice stops offering the button; a fresh delivery also says who delivered."""
-    notice = query.message
+async def _update_notice(query: CallbackQuery, button: _Button, change: OrderChange) -> None:
+    """The notice says who pressed and offers what is left to press (nothing once it is closed)."""
+    notice, order = query.message, change.order
     if not isinstance(notice, Message):
         return
+    accepted = order is not None and order.status == OrderStatus.ACCEPTED
+    buttons = notice_buttons(order.id or 0, accepted=True) if accepted and order is not None else None
     if change.result is Change.DONE:
-        leader = escape(query.from_user.full_name)
-        text = notice.text_html + texts.ORDER_NOTICE_DELIVERED.format(leader=leader)
-        await notice.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
-    elif notice.reply_markup is not None:
-        await notice.edit_reply_markup(reply_markup=None)
+        text = notice.text_html + button.line.format(leader=escape(query.from_user.full_name))
+        await notice.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=buttons)
+    elif notice.reply_markup != buttons:
+        await notice.edit_reply_markup(reply_markup=buttons)
+
+
+async def _announce_acceptance(context: GridContext, change: OrderChange) -> None:
+    """The resident hears privately, if they started the bot; the group sees the notice change."""
+    if change.order is not None and change.resident is not None and change.resident.started_bot:
+        items = view.items_text(change.items)
+        private = texts.ORDER_ACCEPTED_PRIVATE.format(number=change.order.number, items=items)
+        await send_privately(context, change.resident.telegram_user_id, [private])
 
 
 async def order_button(update: Update, context: GridContext) -> None:
-    """``order:deliver:<id>`` pressed on an order notice: leaders of its grid only."""
+    """``order:accept:<id>`` or ``order:deliver:<id>`` pressed on an order notice: leaders of its grid only."""
     query = update.callback_query
     if query is None or query.data is None:
         return
     action, _, order_id = query.data.removeprefix("order:").partition(":")
-    if action != DELIVER_ACTION or not order_id.isdigit():
+    button = _BUTTONS.get(action)
+    if button is None or not order_id.isdigit():
         await query.answer()
         return
     services = context.services
-    change = await deliver_order_by_id(
+    change = await change_order_by_id(
         services.sessions,
         order_id=int(order_id),
+        status=button.status,
         user_id=query.from_user.id,
         admin_ids=services.admin_ids,
         now=utcnow(),
     )
     if isinstance(change, Denied):
-        await query.answer(texts.ORDER_BUTTON_REFUSED)
+        await query.answer(button.refused)
         return
-    await query.answer(_BUTTON_ANSWERS.get(change.result, ""))
-    await _close_notice(query, change)
+    await query.answer(button.answers.get(change.result, ""))
+    await _update_notice(query, button, change)
     if change.result is Change.DONE:
-        await announce_delivery(context, change)
+        await (_announce_acceptance if button.status is OrderStatus.ACCEPTED else announce_delivery)(context, change)

@@ -1,8 +1,8 @@
-"""The life of a supply order after it is posted: listed, delivered or cancelled.
+"""The life of a supply order after it is posted: listed, accepted, delivered or cancelled.
 
-Open → (accepted →) delivered, or cancelled. Leaders deliver and cancel any order of the units
-they manage; a resident may cancel only their own household's. A status change is one
-conditional UPDATE, so a double press or two leaders at once change an order exactly once.
+Open → (accepted →) delivered, or cancelled. Leaders accept (接单), deliver and cancel any order
+of the units they manage; a resident may cancel only their own household's. A status change is
+one conditional UPDATE, so a double press or two leaders at once change an order exactly once.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ class Change(Enum):
     UNKNOWN = auto()
     #: The number exists in several grids below a village or town group.
     AMBIGUOUS = auto()
+    ALREADY_ACCEPTED = auto()
     ALREADY_DELIVERED = auto()
     ALREADY_CANCELLED = auto()
     NOT_YOURS = auto()
@@ -64,7 +65,7 @@ class Change(Enum):
 
 @dataclass(frozen=True)
 class OrderChange:
-    """What became of a /deliver, /cancel or 送达 press, with what the replies need."""
+    """What became of a /deliver, /cancel or a 接单 or 送达 press, with what the replies need."""
 
     result: Change
     number: int
@@ -77,21 +78,25 @@ class OrderChange:
     grids: Sequence[Unit] = ()
 
 
-_ALREADY = {OrderStatus.DELIVERED: Change.ALREADY_DELIVERED, OrderStatus.CANCELLED: Change.ALREADY_CANCELLED}
+_ALREADY = {
+    OrderStatus.ACCEPTED: Change.ALREADY_ACCEPTED,
+    OrderStatus.DELIVERED: Change.ALREADY_DELIVERED,
+    OrderStatus.CANCELLED: Change.ALREADY_CANCELLED,
+}
 
 
-async def _close(
+async def _move(
     session: AsyncSession, *, order: SupplyOrder, grid: Unit, status: OrderStatus, user_id: int, now: datetime
 ) -> OrderChange:
-    """Close a pending order, or say why it could not be (it was closed already)."""
+    """Move an order on to ``status``, or say why it could not be (it was past that already)."""
     assert order.id is not None
-    closed = await orders.close_order(session, order_id=order.id, status=status, by=user_id, at=now)
-    if closed:
+    moved = await orders.change_status(session, order_id=order.id, status=status, by=user_id, at=now)
+    if moved:
         await session.refresh(order)
     source = await orders.source_message(session, order=order)
     resident = await people.get_person(session, telegram_user_id=source.sender_id) if source else None
     items = (await orders.items_of(session, order_ids=[order.id]))[order.id]
-    result = Change.DONE if closed else _ALREADY.get(order.status, Change.ALREADY_DELIVERED)
+    result = Change.DONE if moved else _ALREADY.get(order.status, Change.ALREADY_DELIVERED)
     return OrderChange(result, order.number, order, grid, items, source, resident)
 
 
@@ -116,13 +121,19 @@ async def deliver_order(
         if isinstance(chosen, OrderChange):
             return chosen
         order, grid = chosen
-        return await _close(session, order=order, grid=grid, status=OrderStatus.DELIVERED, user_id=user_id, now=now)
+        return await _move(session, order=order, grid=grid, status=OrderStatus.DELIVERED, user_id=user_id, now=now)
 
 
-async def deliver_order_by_id(
-    factory: SessionFactory, *, order_id: int, user_id: int, admin_ids: frozenset[int], now: datetime
+async def change_order_by_id(
+    factory: SessionFactory,
+    *,
+    order_id: int,
+    status: OrderStatus,
+    user_id: int,
+    admin_ids: frozenset[int],
+    now: datetime,
 ) -> OrderChange | Denied:
-    """The 送达 button on an order notice: the order's own grid decides who may press it."""
+    """The 接单 and 送达 buttons on an order notice: the order's own grid decides who may press them."""
     async with transaction(factory) as session:
         found = await orders.order_with_grid(session, order_id=order_id)
         if found is None:
@@ -130,7 +141,7 @@ async def deliver_order_by_id(
         order, grid = found
         if not await may_manage(session, unit=grid, user_id=user_id, admin_ids=admin_ids):
             return Denied(Denial.REFUSED, grid)
-        return await _close(session, order=order, grid=grid, status=OrderStatus.DELIVERED, user_id=user_id, now=now)
+        return await _move(session, order=order, grid=grid, status=status, user_id=user_id, now=now)
 
 
 async def _own(session: AsyncSession, *, order: SupplyOrder, user_id: int) -> bool:
@@ -159,4 +170,4 @@ async def cancel_order(
         if isinstance(chosen, OrderChange):
             return chosen
         order, grid = chosen
-        return await _close(session, order=order, grid=grid, status=OrderStatus.CANCELLED, user_id=user_id, now=now)
+        return await _move(session, order=order, grid=grid, status=OrderStatus.CANCELLED, user_id=user_id, now=now)

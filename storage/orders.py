@@ -89,16 +89,23 @@ async def source_message(session: AsyncSession, *, order: SupplyOrder) -> Messag
     return await session.get(MessageRecord, order.message_id)
 
 
-async def close_order(session: AsyncSession, *, order_id: int, status: OrderStatus, by: int, at: datetime) -> bool:
-    """Move a pending order to delivered or cancelled; False if it was no longer pending.
+_STAMPS = {
+    OrderStatus.ACCEPTED: "accepted_at",
+    OrderStatus.DELIVERED: "delivered_at",
+    OrderStatus.CANCELLED: "cancelled_at",
+}
 
-    A conditional UPDATE, so two leaders pressing 送达 at once close the order exactly once.
+
+async def change_status(session: AsyncSession, *, order_id: int, status: OrderStatus, by: int, at: datetime) -> bool:
+    """Accept an open order, or deliver or cancel a pending one; False if it was past that already.
+
+    A conditional UPDATE, so two leaders pressing 接单 or 送达 at once change the order exactly once.
     """
-    stamp = {OrderStatus.DELIVERED: "delivered_at", OrderStatus.CANCELLED: "cancelled_at"}[status]
+    before = (OrderStatus.OPEN,) if status is OrderStatus.ACCEPTED else OPEN_STATUSES
     statement = (
         update(SupplyOrder)
-        .where(col(SupplyOrder.id) == order_id, col(SupplyOrder.status).in_(OPEN_STATUSES))
-        .values({"status": status, "handled_by": by, stamp: at})
+        .where(col(SupplyOrder.id) == order_id, col(SupplyOrder.status).in_(before))
+        .values({"status": status, "handled_by": by, _STAMPS[status]: at})
     )
     result = await session.exec(statement)
     return bool(result.rowcount)

@@ -214,16 +214,21 @@ async def test_orders_get_a_number_a_deliver_button_and_alert_leaders_when_urgen
         grid, [(RESIDENT, "3-2-501 大米两袋 还要点酱油"), (NEIGHBOUR, "3-2-502 急需降压药一盒 电话13900002222")]
     ) == [
         f"{RESIDENT}: 3-2-501 大米两袋 还要点酱油",
-        "bot: 🛒 订单 #1 已登记：大米 2袋、酱油\n送达后网格员点「已送达」；要取消请发送 /cancel 1\n"
+        "bot: 🛒 订单 #1 已登记：大米 2袋、酱油\n网格员接单、送达时各点一下按钮；要取消请发送 /cancel 1\n"
         "请补充数量：酱油（直接修改原消息即可）",
         f"{NEIGHBOUR}: 3-2-502 急需降压药一盒 电话13900002222",
-        "bot: 🛒 订单 #2 已登记（加急）：降压药 1盒\n送达后网格员点「已送达」；要取消请发送 /cancel 2",
+        "bot: 🛒 订单 #2 已登记（加急）：降压药 1盒\n网格员接单、送达时各点一下按钮；要取消请发送 /cancel 2",
     ]
     notice = (await playground.client.bot_messages(grid))[-1]
     async with sessions() as session:
         urgent = (await session.exec(select(SupplyOrder).where(SupplyOrder.number == 2))).one()
     assert notice.reply_markup == {
-        "inline_keyboard": [[{"text": "✅ 已送达", "callback_data": f"order:deliver:{urgent.id}"}]]
+        "inline_keyboard": [
+            [
+                {"text": "🙋 接单", "callback_data": f"order:accept:{urgent.id}"},
+                {"text": "✅ 已送达", "callback_data": f"order:deliver:{urgent.id}"},
+            ]
+        ]
     }
     assert private_texts(await playground.client.bot_messages(GRID_LEADER))[1:] == [
         "🚨 加急订单 #2\u3000第一网格\n3-2-502 李四\u3000📞 13900002222\n降压药 1盒"

@@ -14,13 +14,18 @@ def today() -> date:
     return datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
-async def deliver_button(playground: Playground, chat_id: int, number: int) -> tuple[int, str]:
-    """The 送达 button on the bot's notice for order #number."""
+async def press(playground: Playground, chat_id: int, number: int, label: str, user_id: int = GRID_LEADER) -> str:
+    """Press the button ``label`` on the bot's notice for order #number; returns the bot's answer."""
     for message in await playground.client.bot_messages(chat_id):
         buttons = [b for row in (message.reply_markup or {}).get("inline_keyboard", []) for b in row]
-        if f"#{number}" in (message.text or "") and buttons:
-            return message.message_id, buttons[0]["callback_data"]
-    raise AssertionError(f"no notice with a button for #{number}")
+        data = next((b["callback_data"] for b in buttons if b["text"] == label), None)
+        if f"#{number}" in (message.text or "") and data is not None:
+            await playground.client.press_button(
+                user_id=user_id, chat_id=chat_id, message_id=message.message_id, data=data
+            )
+            await playground.settle()
+            return (await playground.client.callback_answers())[-1].text or ""
+    raise AssertionError(f"no notice with a {label} button for #{number}")
 
 
 async def test_a_full_grid_day(playground: Playground, sessions: SessionFactory) -> None:
@@ -56,11 +61,26 @@ async def test_a_full_grid_day(playground: Playground, sessions: SessionFactory)
         "· 降压药 共 1 盒 · 1 户\n"
         "· 酱油 共 1 瓶 · 1 户",
     ]
-    # The leader delivers #1 by the button on its notice, #2 by command; the resident cancels #3.
-    notice, data = await deliver_button(playground, grid, 1)
-    await playground.client.press_button(user_id=GRID_LEADER, chat_id=grid, message_id=notice, data=data)
-    await playground.settle()
-    assert [a.text for a in await playground.client.callback_answers()] == ["已标记送达"]
+    # The leader takes #1 (接单) and delivers it by the buttons on its notice, #2 by command; the
+    # resident cancels #3.
+    assert await press(playground, grid, 1, "🙋 接单", user_id=RESIDENT) == "只有本网格的网格员可以接单"
+    assert await press(playground, grid, 1, "🙋 接单") == "已接单，送达后请点「已送达」"
+    notice = next(m for m in await playground.client.bot_messages(grid) if "#1 已登记" in (m.text or ""))
+    assert notice.text is not None and notice.text.endswith(f"\n🙋 u{GRID_LEADER} 已接单")
+    assert [b["text"] for b in notice.reply_markup["inline_keyboard"][0]] == ["✅ 已送达"]  # type: ignore[index]
+    assert await playground.dialogue(grid, [(GRID_LEADER, "/orders")]) == [
+        f"{GRID_LEADER}: /orders",
+        "bot: 📦 第一网格 待送订单 3 单：\n"
+        "· #2 3-2-502 降压药 1盒、大米 1袋 🔴急\n"
+        "· #1 3-2-501 大米 2袋、鸡蛋 1板（已接单）\n"
+        "· #3 3-2-501 酱油 1瓶\n"
+        "🛒 采购清单\n"
+        "· 大米 共 3 袋 · 2 户\n"
+        "· 鸡蛋 共 1 板 · 1 户\n"
+        "· 降压药 共 1 盒 · 1 户\n"
+        "· 酱油 共 1 瓶 · 1 户",
+    ]
+    assert await press(playground, grid, 1, "✅ 已送达") == "已标记送达"
     assert (await playground.client.bot_messages(grid))[
         -1
     ].text == "✅ 订单 #1（大米 2袋、鸡蛋 1板）已送达，请 张三 查收。"

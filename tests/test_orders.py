@@ -1,4 +1,4 @@
-"""Supply orders after they are posted: /orders, /deliver, /cancel and the 送达 button."""
+"""Supply orders after they are posted: /orders, /deliver, /cancel and the 接单 and 送达 buttons."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlmodel import select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.playground import Playground
+from handlers.orders import notice_buttons
 from storage.db import SessionFactory
 from storage.models import OrderStatus, SupplyOrder
 from tests.factories import (
@@ -211,3 +212,35 @@ async def test_a_second_press_changes_nothing(
     messages = await playground.client.bot_messages(grid)
     assert len(messages) == before
     assert next(m for m in messages if m.message_id == notice).reply_markup is None
+
+
+async def test_the_accept_button_takes_an_order_once_and_tells_the_resident(
+    playground: Playground, sessions: SessionFactory, groups: tuple[int, int]
+) -> None:
+    grid, _ = groups
+    async with sessions() as session:
+        order = (await session.exec(select(SupplyOrder).where(SupplyOrder.number == 1))).first()
+    assert order is not None and order.id is not None
+    bot = playground.bot.application.bot
+    notice = await bot.send_message(grid, "🛒 订单 #1", reply_markup=notice_buttons(order.id))
+    accept = f"order:accept:{order.id}"
+    client = playground.client
+    await client.press_button(user_id=OTHER_GRID_LEADER, chat_id=grid, message_id=notice.message_id, data=accept)
+    await playground.settle()
+    for user in (VILLAGE_LEADER, GRID_LEADER):  # both at once; a village leader manages the grid too
+        await client.press_button(user_id=user, chat_id=grid, message_id=notice.message_id, data=accept)
+    await playground.settle()
+    answers = [answer.text for answer in await client.callback_answers()]
+    assert answers == ["只有本网格的网格员可以接单", "已接单，送达后请点「已送达」", "这个订单已经有人接单了"]
+    shown = {m.message_id: m for m in await client.bot_messages(grid)}[notice.message_id]
+    assert shown.text == f"🛒 订单 #1\n🙋 u{VILLAGE_LEADER} 已接单"
+    assert shown.reply_markup == {
+        "inline_keyboard": [[{"text": "✅ 已送达", "callback_data": f"order:deliver:{order.id}"}]]
+    }
+    private = [m.text for m in await client.bot_messages(RESIDENT)]
+    assert private[1:] == ["您的订单 #1（大米 2袋、鸡蛋 10个）已由网格员接单，正在为您准备。"]
+    assert (await statuses(sessions))[0][1:] == (1, OrderStatus.ACCEPTED)
+    assert await playground.dialogue(grid, [(GRID_LEADER, "/deliver 1")]) == [
+        f"{GRID_LEADER}: /deliver 1",
+        "bot: ✅ 订单 #1（大米 2袋、鸡蛋 10个）已送达，请 张三 查收。",
+    ]

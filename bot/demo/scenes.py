@@ -103,13 +103,13 @@ async def returnee_reports(stage: Stage) -> None:
     await stage.say(grid.leaders[0], grid.code, "/returnees")
 
 
-async def _order_notices(stage: Stage, code: str) -> list[tuple[int, str, str]]:
-    """The grid's order notices still offering 送达: (message id, order number, callback data)."""
+async def _order_notices(stage: Stage, code: str, action: str = "deliver") -> list[tuple[int, str, str]]:
+    """The grid's order notices still offering ``action`` (accept, deliver): (message id, order number, callback data)."""
     notices = []
     for message in await stage.playground.client.bot_messages(stage.groups[code]):
         buttons = [b for row in (message.reply_markup or {}).get("inline_keyboard", []) for b in row]
         data = next(
-            (b["callback_data"] for b in buttons if b.get("callback_data", "").startswith("order:deliver:")), None
+            (b["callback_data"] for b in buttons if b.get("callback_data", "").startswith(f"order:{action}:")), None
         )
         number = re.search(r"#(\d+)", message.text or "")
         if data and number:
@@ -118,7 +118,8 @@ async def _order_notices(stage: Stage, code: str) -> list[tuple[int, str, str]]:
 
 
 async def leaders_look(stage: Stage) -> None:
-    """The grid leader checks the day, delivers by the button, a resident cancels; the village sums up."""
+    """The grid leader checks the day, takes an order and delivers it by the buttons, a resident
+    cancels; the village sums up."""
     grid = stage.town.grids()[0]
     leader, residents = grid.leaders[0], stage.residents[grid.code]
     households = stage.town.households_of(grid.code)
@@ -129,13 +130,15 @@ async def leaders_look(stage: Stage) -> None:
     await stage.say(residents[7], grid.code, f"报备：我儿子昨天从北京坐G123回来，住{households[7].address}")
     for command in ("/status", "/missing", "/orders"):
         await stage.say(leader, grid.code, command)
-    notices = await _order_notices(stage, grid.code)
-    if notices:
-        message_id, _number, data = notices[0]
-        chat_id = stage.groups[grid.code]
-        await stage.playground.client.press_button(user_id=leader, chat_id=chat_id, message_id=message_id, data=data)
-        await stage.playground.settle()
-        await stage.show()
+    for action in ("accept", "deliver"):
+        notices = await _order_notices(stage, grid.code, action)
+        if notices:
+            message_id, _number, data = notices[0]
+            chat_id = stage.groups[grid.code]
+            client = stage.playground.client
+            await client.press_button(user_id=leader, chat_id=chat_id, message_id=message_id, data=data)
+            await stage.playground.settle()
+            await stage.show()
     await stage.say(residents[2], grid.code, f"{households[2].address} 酱油一瓶 食盐两袋")
     mine = await _order_notices(stage, grid.code)
     if mine:
