@@ -32,7 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -164,14 +164,17 @@ class Bench:
         return statistics.median(waits) * 1000, waits[int(len(waits) * 0.99)] * 1000
 
 
-async def _running(process: Any, bench: Bench) -> None:
+async def _running(process: asyncio.subprocess.Process, bench: Bench) -> None:
     """Wait until the bot answers: a warm-up burst (jieba loads its dictionary on first use)."""
     await bench.reacted(bench.inject(_messages(20, bench.sent)), timeout=60)
     assert process.returncode is None
 
 
-async def _round(name: str, start: Callable[[], Any], bench: Bench, args: argparse.Namespace, result: Result) -> None:
-    process = await start()
+Start = Callable[[], Awaitable[tuple[asyncio.subprocess.Process, Path]]]
+
+
+async def _round(name: str, start: Start, bench: Bench, args: argparse.Namespace, result: Result) -> None:
+    process, log = await start()
     try:
         await _running(process, bench)
         result.throughput.append(await bench.throughput(args.messages))
@@ -181,8 +184,13 @@ async def _round(name: str, start: Callable[[], Any], bench: Bench, args: argpar
         print(
             f"  {name}: {result.throughput[-1]:.0f} messages/s; at {args.rate:g}/s p50 {p50:.0f} ms, p99 {p99:.0f} ms"
         )
+    except BaseException:
+        print(f"  {name} failed (exit code {process.returncode}); the end of its log:", file=sys.stderr)
+        print(log.read_text(errors="replace")[-3000:], file=sys.stderr)
+        raise
     finally:
-        process.terminate()
+        if process.returncode is None:
+            process.terminate()
         await process.wait()
 
 
@@ -259,27 +267,31 @@ async def main(args: argparse.Namespace) -> None:
             bench = Bench(sandbox=sandbox, chat_id=await _setup(url, sandbox), stamps=stamps)
             config = write_config(Path(scratch) / "bot.toml", sandbox=sandbox, database_url=url, admin_ids=(ADMIN,))
             env = {key: value for key, value in os.environ.items() if not key.startswith("GRIDBOT_")}
-            log = (Path(scratch) / "bot.log").open("ab")
 
-            async def gridbot() -> Any:
-                command = [sys.executable, "-m", "bot.cli", "run", "-c", str(config)]
-                return await asyncio.create_subprocess_exec(*command, stdout=log, stderr=log, env=env, cwd=ROOT)
+            def bot(*command: str) -> Start:
+                """Start a bot process, its output in a log of its own (shown if it fails)."""
 
-            def plain(transport: str) -> Callable[[], Any]:
-                async def start() -> Any:
-                    command = [sys.executable, __file__, "--plain-bot", sandbox.bot_base_url, sandbox.token, transport]
-                    return await asyncio.create_subprocess_exec(*command, stdout=log, stderr=log, env=env, cwd=ROOT)
+                async def start() -> tuple[asyncio.subprocess.Process, Path]:
+                    log_path = Path(scratch) / f"bot-{len(os.listdir(scratch))}.log"
+                    with log_path.open("wb") as log:
+                        process = await asyncio.create_subprocess_exec(
+                            sys.executable, *command, stdout=log, stderr=log, env=env, cwd=ROOT
+                        )
+                    return process, log_path
 
                 return start
 
-            bots = {"gridbot": gridbot, PLAIN: plain("httpx"), PLAIN_AIOHTTP: plain("aiohttp")}
+            bots = {
+                "gridbot": bot("-m", "bot.cli", "run", "-c", str(config)),
+                PLAIN: bot(__file__, "--plain-bot", sandbox.bot_base_url, sandbox.token, "httpx"),
+                PLAIN_AIOHTTP: bot(__file__, "--plain-bot", sandbox.bot_base_url, sandbox.token, "aiohttp"),
+            }
             results = {name: Result() for name in bots}
             for round_number in range(1, args.rounds + 1):
                 print(f"round {round_number}/{args.rounds}")
                 for name, start in bots.items():
                     await _round(name, start, bench, args, results[name])
             stored = await _stored(url)
-        log.close()
     best = {name: max(result.throughput) for name, result in results.items()}
     print(f"\n{date.today()} · {os.cpu_count()} cores · Python {platform.python_version()} · "
           f"{'PostgreSQL' if args.postgres else 'SQLite'} · {args.messages} messages per burst, "
