@@ -218,6 +218,8 @@ def _forward(scan: Scan, pos: int, role: Role) -> NameMatch | None:
     text = scan.masked
     gap = _LEAD_GAP.match(text, pos)
     start = gap.end() if gap else pos
+    if _AFTER_NAME.match(text, start):  # 孙子从石家庄…: the cue is followed by no name (not 从石)
+        return None
     stop = _REGION_END.search(text, start, start + _REGION_CHARS)
     end = stop.start() if stop else min(len(text), start + _REGION_CHARS)
     closed = end == len(text) or _SEPARATOR.match(text, end) is not None
