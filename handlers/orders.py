@@ -170,8 +170,9 @@ async def _update_notice(query: CallbackQuery, button: _Button, change: OrderCha
     notice, order = query.message, change.order
     if not isinstance(notice, Message):
         return
-    accepted = order is not None and order.status == OrderStatus.ACCEPTED
-    buttons = notice_buttons(order.id or 0, accepted=True) if accepted and order is not None else None
+    buttons = None  # a delivered or cancelled order offers nothing more
+    if order is not None and order.status == OrderStatus.ACCEPTED:
+        buttons = notice_buttons(order.id or 0, accepted=True)
     if change.result is Change.DONE:
         text = notice.text_html + button.line.format(leader=escape(query.from_user.full_name))
         await notice.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=buttons)
