@@ -47,6 +47,7 @@ class AiohttpRequest(BaseRequest):
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 cookie_jar=aiohttp.DummyCookieJar(),
                 headers={"User-Agent": self.USER_AGENT},
+                trust_env=True,  # HTTPS_PROXY / NO_PROXY, as with PTB's default client: Telegram is often reached through one
             )
 
     async def shutdown(self) -> None:

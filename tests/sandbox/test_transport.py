@@ -6,6 +6,7 @@ import socket
 from collections.abc import AsyncIterator
 
 import pytest
+from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReactionTypeEmoji
 from telegram.error import BadRequest, NetworkError, TimedOut
 
@@ -73,3 +74,34 @@ async def test_nobody_listening_is_a_network_error(sandbox: RunningSandbox) -> N
 async def test_an_uninitialised_transport_says_so() -> None:
     with pytest.raises(RuntimeError, match="not initialized"):
         await AiohttpRequest().do_request("http://127.0.0.1:9/", "POST")
+
+
+async def test_the_proxy_in_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where Telegram is only reachable through a proxy, HTTP(S)_PROXY works as with PTB's default client."""
+    seen: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        seen.append(str(request.url))
+        return web.json_response({"ok": True, "result": True})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", proxy)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        port = runner.addresses[0][1]
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        request = AiohttpRequest()
+        await request.initialize()
+        try:
+            status, body = await request.do_request("http://api.telegram.invalid/bot1:x/deleteWebhook", "POST")
+        finally:
+            await request.shutdown()
+    finally:
+        await runner.cleanup()
+    assert (status, body) == (200, b'{"ok": true, "result": true}')
+    assert seen == ["http://api.telegram.invalid/bot1:x/deleteWebhook"]
