@@ -73,8 +73,14 @@ def restarted(playground: Playground) -> Schedule:
     return Schedule(sessions=bot.services.sessions, settings=playground.settings, bot=bot.application.bot)
 
 
+def by_chat(lines: list[str]) -> list[str]:
+    """Lines grouped by chat, each chat's in order: the outbox sends to chats in parallel, so
+    only the order within a chat is the bot's to keep."""
+    return sorted(lines, key=lambda line: line.split(": ", 1)[0])
+
+
 class Transcript:
-    """The bot's messages since the last look, as 'chat: text' lines (tags stripped)."""
+    """The bot's messages since the last look, as 'chat: text' lines (tags stripped), by chat."""
 
     def __init__(self, playground: Playground) -> None:
         self.playground = playground
@@ -88,7 +94,7 @@ class Transcript:
         events = await self.playground.client.transcript(after_seq=self.seq)
         if events:
             self.seq = events[-1].seq
-        return [self._line(event) for event in events if event.kind == "bot_message"]
+        return by_chat([self._line(event) for event in events if event.kind == "bot_message"])
 
     @staticmethod
     def _line(event: TranscriptEvent) -> str:
@@ -114,18 +120,22 @@ async def test_a_whole_day(
     assert await transcript.new() == []
 
     assert (await schedule.tick(at(9))).ran == ["returnee_followup"]
-    assert await transcript.new() == [
-        f"u{NEIGHBOUR}: 您好！李小四于 11月30日 返乡，今天是返乡第 1 天，按规定需要做一次核酸或抗原检测。\n"
-        "做完后请把结果发到这里或网格群，例如：李小四 抗原阴性",
-        f"第二网格群: 📋 今日随访：张三 您家今天有一项随访事项，请私聊 @{playground.bot_username} 点“开始”查看，或联系网格员。",
-    ]
+    assert await transcript.new() == by_chat(
+        [
+            f"u{NEIGHBOUR}: 您好！李小四于 11月30日 返乡，今天是返乡第 1 天，按规定需要做一次核酸或抗原检测。\n"
+            "做完后请把结果发到这里或网格群，例如：李小四 抗原阴性",
+            f"第二网格群: 📋 今日随访：张三 您家今天有一项随访事项，请私聊 @{playground.bot_username} 点“开始”查看，或联系网格员。",
+        ]
+    )
 
     assert (await schedule.tick(at(10))).ran == ["reminder:10:00"]
-    assert await transcript.new() == [
-        "第一网格群: ⏰ 打卡提醒（10:00）：本网格共 3 户，已打卡 1 户，还有 2 户未打卡。\n请以下住户在群里打卡：张三 李四",
-        "第二网格群: ⏰ 打卡提醒（10:00）：本网格共 1 户，已打卡 0 户，还有 1 户未打卡。\n请还没打卡的住户尽快在群里打卡。",
-        "东一网格群: ⏰ 打卡提醒（10:00）：本网格共 1 户，已打卡 0 户，还有 1 户未打卡。\n请还没打卡的住户尽快在群里打卡。",
-    ]
+    assert await transcript.new() == by_chat(
+        [
+            "第一网格群: ⏰ 打卡提醒（10:00）：本网格共 3 户，已打卡 1 户，还有 2 户未打卡。\n请以下住户在群里打卡：张三 李四",
+            "第二网格群: ⏰ 打卡提醒（10:00）：本网格共 1 户，已打卡 0 户，还有 1 户未打卡。\n请还没打卡的住户尽快在群里打卡。",
+            "东一网格群: ⏰ 打卡提醒（10:00）：本网格共 1 户，已打卡 0 户，还有 1 户未打卡。\n请还没打卡的住户尽快在群里打卡。",
+        ]
+    )
     mentions = (await playground.client.bot_messages(chats["T1-V1-G1"]))[-1].entities
     assert [(e["type"], e.get("url")) for e in mentions if e["type"] == "text_link"] == [
         ("text_link", f"tg://user?id={RESIDENT}"),
@@ -143,7 +153,7 @@ async def test_a_whole_day(
 
     assert (await schedule.tick(at(16))).ran == ["grid_report"]
     grid_reports = await transcript.new()
-    assert [line.split(":")[0] for line in grid_reports] == ["第一网格群", "第二网格群", "东一网格群"]
+    assert [line.split(":")[0] for line in grid_reports] == by_chat(["第一网格群", "第二网格群", "东一网格群"])
     assert all("日报告" in line for line in grid_reports)
 
     await add_confirmation(sessions, "T1-V1-G1", DAY, zero=True, at=at(16, 10))
@@ -200,7 +210,7 @@ async def test_a_restart_across_the_cutoff_sends_each_report_exactly_once(
         "第一网格群",
         "第二网格群",
     ]
-    assert [line.split(":")[0] for line in lines if "日报　" in line] == ["西头岭村群", "东头岭村群"]
+    assert [line.split(":")[0] for line in lines if "日报　" in line] == by_chat(["西头岭村群", "东头岭村群"])
 
 
 async def test_a_late_start_skips_stale_reminders_but_sends_the_reports(
@@ -251,10 +261,12 @@ async def test_reminders_honour_days_off_and_the_switches(
     await playground.say(playground.settings.admins.user_ids[0], chats["T1-V1"], "/remind 点名关")
     await transcript.new()
     await schedule_of(playground).tick(at(10))
-    assert [line for line in await transcript.new() if "打卡提醒" in line] == [
-        "第一网格群: ⏰ 打卡提醒（10:00）：本网格共 3 户，已打卡 0 户，还有 3 户未打卡。\n请还没打卡的住户尽快在群里打卡。",
-        "第二网格群: ⏰ 打卡提醒（10:00）：本网格共 1 户，已打卡 0 户，还有 1 户未打卡。\n请还没打卡的住户尽快在群里打卡。",
-    ]
+    assert [line for line in await transcript.new() if "打卡提醒" in line] == by_chat(
+        [
+            "第一网格群: ⏰ 打卡提醒（10:00）：本网格共 3 户，已打卡 0 户，还有 3 户未打卡。\n请还没打卡的住户尽快在群里打卡。",
+            "第二网格群: ⏰ 打卡提醒（10:00）：本网格共 1 户，已打卡 0 户，还有 1 户未打卡。\n请还没打卡的住户尽快在群里打卡。",
+        ]
+    )
 
 
 async def test_a_failing_job_does_not_stop_the_others(
