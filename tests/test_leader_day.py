@@ -28,6 +28,21 @@ async def press(playground: Playground, chat_id: int, number: int, label: str, u
     raise AssertionError(f"no notice with a {label} button for #{number}")
 
 
+def three_orders(first_taken: str) -> str:
+    """/orders in the morning: #1 marked ``first_taken`` once a leader has taken it."""
+    return (
+        "📦 第一网格 待送订单 3 单：\n"
+        "· #2 3-2-502 降压药 1盒、大米 1袋 🔴急\n"
+        f"· #1 3-2-501 大米 2袋、鸡蛋 1板{first_taken}\n"
+        "· #3 3-2-501 酱油 1瓶\n"
+        "🛒 采购清单\n"
+        "· 大米 共 3 袋 · 2 户\n"
+        "· 鸡蛋 共 1 板 · 1 户\n"
+        "· 降压药 共 1 盒 · 1 户\n"
+        "· 酱油 共 1 瓶 · 1 户"
+    )
+
+
 async def test_a_full_grid_day(playground: Playground, sessions: SessionFactory) -> None:
     grid, village = await bound_groups(playground, sessions)
     day = today()
@@ -51,15 +66,7 @@ async def test_a_full_grid_day(playground: Playground, sessions: SessionFactory)
         f"{GRID_LEADER}: /missing",
         f"bot: 📋 第一网格 {label} 未打卡 1/3 户：\n· 3-1-101 路人",
         f"{GRID_LEADER}: /orders",
-        "bot: 📦 第一网格 待送订单 3 单：\n"
-        "· #2 3-2-502 降压药 1盒、大米 1袋 🔴急\n"
-        "· #1 3-2-501 大米 2袋、鸡蛋 1板\n"
-        "· #3 3-2-501 酱油 1瓶\n"
-        "🛒 采购清单\n"
-        "· 大米 共 3 袋 · 2 户\n"
-        "· 鸡蛋 共 1 板 · 1 户\n"
-        "· 降压药 共 1 盒 · 1 户\n"
-        "· 酱油 共 1 瓶 · 1 户",
+        f"bot: {three_orders('')}",
     ]
     # The leader takes #1 (接单) and delivers it by the buttons on its notice, #2 by command; the
     # resident cancels #3.
@@ -70,15 +77,7 @@ async def test_a_full_grid_day(playground: Playground, sessions: SessionFactory)
     assert [b["text"] for b in notice.reply_markup["inline_keyboard"][0]] == ["✅ 已送达"]  # type: ignore[index]
     assert await playground.dialogue(grid, [(GRID_LEADER, "/orders")]) == [
         f"{GRID_LEADER}: /orders",
-        "bot: 📦 第一网格 待送订单 3 单：\n"
-        "· #2 3-2-502 降压药 1盒、大米 1袋 🔴急\n"
-        "· #1 3-2-501 大米 2袋、鸡蛋 1板（已接单）\n"
-        "· #3 3-2-501 酱油 1瓶\n"
-        "🛒 采购清单\n"
-        "· 大米 共 3 袋 · 2 户\n"
-        "· 鸡蛋 共 1 板 · 1 户\n"
-        "· 降压药 共 1 盒 · 1 户\n"
-        "· 酱油 共 1 瓶 · 1 户",
+        f"bot: {three_orders('（已接单）')}",
     ]
     assert await press(playground, grid, 1, "✅ 已送达") == "已标记送达"
     assert (await playground.client.bot_messages(grid))[

@@ -9,7 +9,7 @@ import pytest
 from telegram import Bot
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.sandbox import RateLimits, RunningSandbox, SandboxClient, running_sandbox
+from bot.sandbox import RateLimits, RunningSandbox, SandboxClient, User, running_sandbox
 
 
 class FakeClock:
@@ -58,6 +58,14 @@ def make_bot(sandbox: RunningSandbox) -> Bot:
 async def bot(sandbox: RunningSandbox) -> AsyncIterator[Bot]:
     async with make_bot(sandbox) as initialised:
         yield initialised
+
+
+@pytest.fixture
+async def alice(tg: SandboxClient) -> User:
+    """A user who has started the bot, so it may write to her (modules may define their own)."""
+    user = await tg.create_user(first_name="王", last_name="五")
+    await tg.send_message(user_id=user.id, chat_id=user.id, text="/start")
+    return user
 
 
 @pytest.fixture

@@ -14,13 +14,6 @@ from tests.sandbox.conftest import FakeClock
 
 
 @pytest.fixture
-async def alice(tg: SandboxClient) -> User:
-    user = await tg.create_user(first_name="周", last_name="九")
-    await tg.send_message(user_id=user.id, chat_id=user.id, text="/start")
-    return user
-
-
-@pytest.fixture
 async def group(tg: SandboxClient, alice: User) -> Chat:
     chat = await tg.create_group(title="限流群", admins=[alice.id])
     await tg.add_bot_to_group(chat.id, by=alice.id)

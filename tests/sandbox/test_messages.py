@@ -32,14 +32,6 @@ def png(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
-@pytest.fixture
-async def alice(tg: SandboxClient) -> User:
-    """A user who has started the bot, so it may write to her."""
-    user = await tg.create_user(first_name="王", last_name="五")
-    await tg.send_message(user_id=user.id, chat_id=user.id, text="/start")
-    return user
-
-
 async def test_send_html_with_keyboard_and_reply(bot: Bot, tg: SandboxClient, alice: User) -> None:
     asked = await tg.send_message(user_id=alice.id, chat_id=alice.id, text="今天要打卡吗")
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("已打卡 ✅", callback_data="checkin:yes")]])

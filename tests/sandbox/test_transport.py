@@ -24,13 +24,6 @@ async def bot(sandbox: RunningSandbox) -> AsyncIterator[Bot]:
         yield initialised
 
 
-@pytest.fixture
-async def alice(tg: SandboxClient) -> User:
-    user = await tg.create_user(first_name="周", last_name="九")
-    await tg.send_message(user_id=user.id, chat_id=user.id, text="/start")
-    return user
-
-
 async def test_messages_buttons_reactions_and_updates_round_trip(bot: Bot, tg: SandboxClient, alice: User) -> None:
     button = InlineKeyboardMarkup([[InlineKeyboardButton("已送达", callback_data="order:deliver:1")]])
     sent = await bot.send_message(alice.id, "<b>订单</b> #1", parse_mode="HTML", reply_markup=button)
