@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from scratch_db import empty
 from telegram.ext import AIORateLimiter, BaseRateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
@@ -38,9 +38,8 @@ from bot.ratelimit import PacedRateLimiter
 from bot.sandbox import RateLimits, RunningSandbox, SandboxClient, running_sandbox
 from services.messages_out import MessageKind, OutgoingMessage
 from services.outbox import Envelope, deliver_due, enqueue_all
-from storage import migrate
 from storage import outbox as outbox_store
-from storage.db import SessionFactory, create_engine, session_factory, transaction
+from storage.db import SessionFactory, session_factory, transaction
 from storage.models import ChatBinding, Unit, UnitLevel
 
 DAY = date(2026, 12, 1)
@@ -237,12 +236,7 @@ def report(result: Result) -> None:
 async def main(scale: float, limiters: list[str], url: str | None) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         database = url or f"sqlite+aiosqlite:///{Path(scratch) / 'fanout.db'}"
-        engine = create_engine(database)
-        if database.startswith("postgresql"):
-            async with engine.begin() as connection:
-                await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-                await connection.execute(text("CREATE SCHEMA public"))
-        await migrate.upgrade(engine)
+        engine = await empty(database)
         sessions = session_factory(engine)
         settings = Settings.model_validate({"telegram": {"flood": FloodSettings(scale=scale).model_dump()}})
         async with (

@@ -195,12 +195,13 @@ async def _round(name: str, start: Start, bench: Bench, args: argparse.Namespace
 
 
 async def _setup(url: str, sandbox: Any) -> int:
+    from scratch_db import empty
+
     from bot.sandbox import actions
     from services.binding import bind_chat
     from services.roster import import_rows
     from services.roster_files import RosterRows, Row
-    from storage import migrate
-    from storage.db import create_engine, session_factory, transaction
+    from storage.db import session_factory, transaction
 
     def rows(sheet: str, columns: list[str], values: list[tuple[str, ...]]) -> list[Row]:
         headers = {column: column for column in columns}
@@ -209,14 +210,7 @@ async def _setup(url: str, sandbox: Any) -> int:
             for n, v in enumerate(values, start=2)
         ]
 
-    engine = create_engine(url)
-    if url.startswith("postgresql"):
-        from sqlalchemy import text
-
-        async with engine.begin() as connection:
-            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
-    await migrate.upgrade(engine)
+    engine = await empty(url)
     sessions = session_factory(engine)
     units = [
         ("B", "基准镇", "town", "", ""),

@@ -12,31 +12,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
+from scratch_db import add_database_options, generate_county, on_each_database
 from sqlalchemy import text
 
 DAY = date(2025, 12, 1)
 AT = datetime(2025, 12, 1, 8, 0, tzinfo=UTC)
 ADMIN = 1
 RUNS = 5
-
-
-async def _reset(url: str) -> None:
-    from storage.db import create_engine
-
-    engine = create_engine(url)
-    async with engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
 
 
 async def _best(work: Callable[[], Awaitable[list[str]]]) -> tuple[float, int]:
@@ -120,28 +107,15 @@ async def measure(url: str) -> None:
 
 
 def run(label: str, url: str) -> None:
-    print(f"{label}: {url}")
-    if url.startswith("postgresql"):
-        asyncio.run(_reset(url))
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "bot.cli", "generate", "county", "--db", url, "--date", DAY.isoformat()], check=True
-    )
-    print(f"  generate county: {time.perf_counter() - started:.1f} s")
+    generate_county(label, url, DAY)
     asyncio.run(measure(url))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sqlite", metavar="PATH", help="SQLite file (default: a temporary one)")
-    parser.add_argument("--postgres", metavar="URL", help="an EMPTY-able PostgreSQL database (its schema is reset)")
+    add_database_options(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(args.sqlite or Path(scratch) / "county.db")
-        path.unlink(missing_ok=True)
-        run("SQLite", f"sqlite+aiosqlite:///{path}")
-    if args.postgres:
-        run("PostgreSQL", args.postgres)
+    on_each_database(args, run)
 
 
 if __name__ == "__main__":

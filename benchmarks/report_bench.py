@@ -15,26 +15,14 @@ import asyncio
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime
-from pathlib import Path
 
-from sqlalchemy import text
+from scratch_db import add_database_options, generate_county, on_each_database
 
 DAY = date(2025, 12, 1)
 #: 17:00 in Asia/Shanghai, when the town digests go out.
 AT = datetime(2025, 12, 1, 9, 0, tzinfo=UTC)
-
-
-async def _reset(url: str) -> None:
-    from storage.db import create_engine
-
-    engine = create_engine(url)
-    async with engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
 
 
 async def measure(url: str) -> None:
@@ -78,32 +66,19 @@ async def measure(url: str) -> None:
 
 
 def run(label: str, url: str) -> None:
-    print(f"{label}: {url}")
-    if url.startswith("postgresql"):
-        asyncio.run(_reset(url))
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "bot.cli", "generate", "county", "--db", url, "--date", DAY.isoformat()], check=True
-    )
-    print(f"  generate county: {time.perf_counter() - started:.1f} s")
+    generate_county(label, url, DAY)
     subprocess.run([sys.executable, __file__, "--measure", url], check=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sqlite", metavar="PATH", help="SQLite file (default: a temporary one)")
-    parser.add_argument("--postgres", metavar="URL", help="an EMPTY-able PostgreSQL database (its schema is reset)")
+    add_database_options(parser)
     parser.add_argument("--measure", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         asyncio.run(measure(args.measure))
         return
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(args.sqlite or Path(scratch) / "county.db")
-        path.unlink(missing_ok=True)
-        run("SQLite", f"sqlite+aiosqlite:///{path}")
-    if args.postgres:
-        run("PostgreSQL", args.postgres)
+    on_each_database(args, run)
 
 
 if __name__ == "__main__":
