@@ -33,9 +33,9 @@ from scratch_db import empty
 from telegram.ext import AIORateLimiter, BaseRateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.config import FloodSettings, Settings
 from bot.ratelimit import PacedRateLimiter
-from bot.sandbox import RateLimits, RunningSandbox, SandboxClient, running_sandbox
+from core.config import FloodSettings, Settings
+from sandbox import RateLimits, RunningSandbox, SandboxClient, running_sandbox
 from services.messages_out import MessageKind, OutgoingMessage
 from services.outbox import Envelope, deliver_due, enqueue_all
 from storage import outbox as outbox_store

@@ -130,7 +130,7 @@ class Bench:
     sent: int = 0
 
     def inject(self, messages: list[tuple[int, str]]) -> list[int]:
-        from bot.sandbox import actions
+        from sandbox import actions
 
         ids = []
         for sender, text in messages:
@@ -197,7 +197,7 @@ async def _round(name: str, start: Start, bench: Bench, args: argparse.Namespace
 async def _setup(url: str, sandbox: Any) -> int:
     from scratch_db import empty
 
-    from bot.sandbox import actions
+    from sandbox import actions
     from services.binding import bind_chat
     from services.roster import import_rows
     from services.roster_files import RosterRows, Row
@@ -250,7 +250,7 @@ async def _stored(url: str) -> int:
 
 
 async def main(args: argparse.Namespace) -> None:
-    from bot.sandbox import RateLimits, running_sandbox
+    from sandbox import RateLimits, running_sandbox
     from tests.bot_process import write_config
 
     with tempfile.TemporaryDirectory(prefix="gridbot-bench-") as scratch:

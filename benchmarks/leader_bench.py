@@ -47,7 +47,7 @@ def _allowed(result: Any) -> Any:
 async def measure(url: str) -> None:
     from sqlmodel import col, select
 
-    from bot.config import Settings
+    from core.config import Settings
     from handlers import leader_format as view
     from services import grid_status, orders
     from storage import bindings

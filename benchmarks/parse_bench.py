@@ -67,7 +67,7 @@ def main() -> int:
 
     import jieba
 
-    from handlers.understanding import parse_message
+    from understanding import parse_message
 
     jieba.setLogLevel(60)
     work = _messages()

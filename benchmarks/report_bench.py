@@ -27,7 +27,7 @@ AT = datetime(2025, 12, 1, 9, 0, tzinfo=UTC)
 
 async def measure(url: str) -> None:
     """Time the report pass and print the process's peak memory."""
-    from bot.config import Settings
+    from core.config import Settings
     from services import report_render
     from services.charts import unit_chart
     from services.ledger import ledger_xlsx

@@ -15,19 +15,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.config import Settings
+    from core.config import Settings
 
 
 def _settings(args: argparse.Namespace, *, need_token: bool = False) -> Settings:
     """Load the settings or exit with one line naming the bad key (exit status 1)."""
-    from bot.config import ConfigError, find_config_path, load_settings
+    from core.config import ConfigError, find_config_path, load_settings
 
     try:
         settings = load_settings(find_config_path(args.config))
         if need_token:
             settings.require_token()
     except ConfigError as exc:
-        from bot import texts
+        from core import texts
 
         raise SystemExit(texts.CLI_CONFIG_ERROR.format(error=exc)) from None
     return settings
@@ -41,7 +41,7 @@ def _run_async(main: Callable[[], Coroutine[Any, Any, int]]) -> int:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    from handlers.understanding.command import run
+    from understanding.command import run
 
     return run(date=args.date, tz=args.tz, stdin=sys.stdin.buffer, stdout=sys.stdout, stderr=sys.stderr)
 
@@ -75,7 +75,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
+    from demo import run_demo
 
     return _run_async(lambda: run_demo(db_path=args.db, interactive=args.interactive, out_dir=args.out))
 
@@ -103,7 +103,7 @@ def cmd_generate_county(args: argparse.Namespace) -> int:
     from bot.report_cli import generate_county
 
     if args.db:
-        from bot.config import Settings
+        from core.config import Settings
 
         settings = Settings.model_validate({"database": {"url": args.db}})
     else:

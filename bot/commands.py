@@ -6,7 +6,7 @@ from html import escape
 
 from telegram import BotCommand
 
-from bot import texts
+from core import texts
 
 START = BotCommand("start", texts.COMMAND_START)
 HELP = BotCommand("help", texts.COMMAND_HELP)

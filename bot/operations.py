@@ -11,8 +11,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import texts
-from bot.config import Settings
+from core import texts
+from core.config import Settings
 from services.roster import RosterError
 from services.roster import import_roster as import_roster_service
 from services.roster_files import RosterFileError

@@ -39,7 +39,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.config import FloodSettings
+from core.config import FloodSettings
 
 log = logging.getLogger(__name__)
 

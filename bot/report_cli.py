@@ -9,9 +9,9 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from bot import texts
-from bot.config import Settings
 from bot.operations import open_database
+from core import texts
+from core.config import Settings
 from services.ledger import LedgerFormat
 from services.messages_out import MessageKind
 from services.report_render import ledger_filename
@@ -39,7 +39,7 @@ def _today(settings: Settings) -> date:
 
 def print_deliveries(deliveries: list[Delivery], out: Path) -> list[Path]:
     """A dry run's output: each message as a person would read it; charts and ledgers saved to ``out``."""
-    from bot.playground import plain
+    from demo.playground import plain
 
     written: list[Path] = []
     for delivery in deliveries:

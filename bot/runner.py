@@ -16,10 +16,10 @@ from aiohttp import web
 from telegram import Update
 
 from bot.app import build_application
-from bot.config import Settings
 from bot.intake import Intake, processing
 from bot.state import GridApplication, Services
 from bot.webhook import create_webhook_app
+from core.config import Settings
 from schedules.runtime import Schedule
 from storage import migrate
 from storage.db import create_engine, session_factory

@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.config import Settings
+from core.config import Settings
 from storage.db import SessionFactory
 
 

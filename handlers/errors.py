@@ -7,8 +7,8 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot import texts
 from bot.state import GridContext
+from core import texts
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import Forbidden
 from telegram.ext import filters
 
-from bot import texts
-from bot.formatting import mention
 from bot.state import GridContext, Services
+from core import texts
+from core.formatting import mention
 from handlers import leader_format as view
 from handlers.senders import from_a_person
 from services.grid_status import (

@@ -1,4 +1,4 @@
-"""Leader replies as HTML messages: service results in, ``bot.texts`` out, split to fit Telegram.
+"""Leader replies as HTML messages: service results in, ``core.texts`` out, split to fit Telegram.
 
 Pure functions, so what a group reads is decided here once: a residents' (grid) group never
 gets health details, and names are masked wherever the audience is wider than the person's leader.
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from datetime import date
 from html import escape
 
-from bot import texts
-from bot.formatting import health_text, mask_name, mask_phone, mention, number, split_message
+from core import texts
+from core.formatting import health_text, mask_name, mask_phone, mention, number, split_message
 from services.grid_status import HouseholdHistory, MissingReport, ReturneeReport, StatusReport
 from services.leader_scope import Denial, Denied
 from services.orders import OrdersReport

@@ -16,10 +16,10 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import filters
 
-from bot import texts
-from bot.formatting import mask_name
 from bot.intake import answering, batched
 from bot.state import GridContext
+from core import texts
+from core.formatting import mask_name
 from handlers import leader_format as view
 from handlers import orders
 from handlers.leader import local_day, send_privately

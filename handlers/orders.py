@@ -9,9 +9,9 @@ from html import escape
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ParseMode
 
-from bot import texts
-from bot.formatting import mention
 from bot.state import GridContext
+from core import texts
+from core.formatting import mention
 from handlers import leader_format as view
 from handlers.leader import leader_request, leader_view, send_privately, undated
 from services.leader_scope import Denied

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from bot.config import Settings
+from core.config import Settings
 from services.followups import plan_followups
 from services.outbox import Envelope, enqueue_all
 from services.reminders import plan_reminders

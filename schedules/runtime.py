@@ -28,7 +28,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from telegram import Bot
 
-from bot.config import Settings
+from core.config import Settings
 from schedules.jobs import DailyJob, JobRun, daily_jobs
 from services.outbox import DeliveryReport, deliver_due
 from storage import outbox as outbox_store

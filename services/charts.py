@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from io import BytesIO
 
-from bot import texts
+from core import texts
 from services.reports import ReportSet
 
 _GOOD, _FAIR, _POOR, _OFF, _ABNORMAL = "#2e7d32", "#f9a825", "#c62828", "#9e9e9e", "#c62828"

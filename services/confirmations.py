@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum, auto
 
-from bot.config import Settings
+from core.config import Settings
 from services.identity import may_manage
 from services.reports import UnitDayFigures, compile_reports
 from storage import bindings, units

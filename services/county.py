@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel, col, func, select
 
-from bot.config import Settings
+from core.config import Settings
 from storage.db import SessionFactory, transaction
 from storage.models import (
     ChatBinding,

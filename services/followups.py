@@ -16,9 +16,9 @@ from html import escape
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import texts
-from bot.config import Settings
-from bot.formatting import mention, split_message
+from core import texts
+from core.config import Settings
+from core.formatting import mention, split_message
 from services.messages_out import OutgoingMessage
 from services.outbox import Envelope
 from services.reminders import effective

@@ -13,8 +13,7 @@ from enum import Enum, auto
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.config import Settings
-from handlers.understanding.address import normalise_address
+from core.config import Settings
 from services.identity import may_manage
 from services.leader_scope import Denial, Denied, leader_unit
 from services.linking import KnownUser
@@ -23,6 +22,7 @@ from services.reports import AbnormalDetail, UnitDayFigures, compile_reports
 from storage import orders, people, schedules, status, units
 from storage.db import SessionFactory, transaction
 from storage.models import CheckIn, Household, OrderItem, Person, Returnee, SupplyOrder, Unit, UnitLevel
+from understanding.address import normalise_address
 
 #: How far back /household looks.
 HISTORY_DAYS = 7

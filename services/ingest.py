@@ -27,9 +27,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.config import Settings
-from handlers.understanding import parse_message
-from handlers.understanding.address import Address, normalise_address
+from core.config import Settings
 from services import alerts
 from services.checkin_day import DayCheckin, merge
 from storage import people, records, units
@@ -46,6 +44,8 @@ from storage.models import (
     Unit,
     UnitLevel,
 )
+from understanding import parse_message
+from understanding.address import Address, normalise_address
 
 #: The nudge reason of "which household is this?" (asked at most once per person and day).
 ADDRESS_REASON = "address"

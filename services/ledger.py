@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from bot import texts
-from bot.config import Settings
-from bot.formatting import label, mask_name, mask_phone, symptoms_text
+from core import texts
+from core.config import Settings
+from core.formatting import label, mask_name, mask_phone, symptoms_text
 from services.reports import UnknownUnitError, configured_days_off
 from storage import reports as sql
 from storage.db import SessionFactory

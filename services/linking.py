@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum, auto
 
-from handlers.understanding.address import normalise_address
 from services.leader_scope import Denied, leader_unit
 from storage import links, people, status
 from storage.db import SessionFactory, transaction
 from storage.models import Household, Person, UnitLevel
+from understanding.address import normalise_address
 
 
 @dataclass(frozen=True)

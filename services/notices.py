@@ -13,9 +13,9 @@ from datetime import datetime
 from enum import Enum, auto
 from html import escape
 
-from bot import texts
-from bot.config import Settings
-from bot.formatting import MESSAGE_LIMIT
+from core import texts
+from core.config import Settings
+from core.formatting import MESSAGE_LIMIT
 from services.identity import may_manage
 from services.messages_out import OutgoingMessage
 from services.outbox import encode

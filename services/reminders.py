@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import Enum, auto
 
-from bot import texts
-from bot.config import Settings
-from bot.formatting import mention, split_message
+from core import texts
+from core.config import Settings
+from core.formatting import mention, split_message
 from services.identity import may_manage
 from services.messages_out import OutgoingMessage
 from services.outbox import Envelope

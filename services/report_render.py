@@ -13,8 +13,8 @@ from datetime import date, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot import texts
-from bot.formatting import health_text, split_message, transport_text
+from core import texts
+from core.formatting import health_text, split_message, transport_text
 from services.messages_out import Keyboard, MessageKind, OutgoingMessage
 from services.reports import AbnormalDetail, ReportSet, ReturneeDetail, UnitDayFigures, day_bounds
 from storage.models import UnitLevel

@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.config import Settings
+from core.config import Settings
 from services import report_render
 from services.charts import unit_chart
 from services.ledger import ledger_xlsx

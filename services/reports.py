@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.config import Settings
-from bot.formatting import mask_name
+from core.config import Settings
+from core.formatting import mask_name
 from storage import reports as sql
 from storage.db import SessionFactory
 from storage.models import UnitLevel, utcnow

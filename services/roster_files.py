@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import texts
+from core import texts
 
 #: Canonical column → accepted header spellings (English, Chinese).
 UNIT_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from bot.sandbox import RunningSandbox
+from sandbox import RunningSandbox
 
 
 def write_config(path: Path, *, sandbox: RunningSandbox, database_url: str, admin_ids: tuple[int, ...] = ()) -> Path:

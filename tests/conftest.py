@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.playground import Playground, running_playground
-from bot.sandbox import RateLimits
+from demo.playground import Playground, running_playground
+from sandbox import RateLimits
 from storage import migrate
 from storage.db import SessionFactory, create_engine, session_factory
 from tests.factories import ADMIN

@@ -8,8 +8,8 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.config import Settings
-from bot.playground import Playground
+from core.config import Settings
+from demo.playground import Playground
 from services.roster import import_rows
 from services.roster_files import RosterRows, Row
 from storage.db import SessionFactory, transaction

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.playground import Playground
+from demo.playground import Playground
 from services.identity import ANONYMOUS_ADMIN_ID
 from storage.db import SessionFactory
 from tests.factories import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.playground import Playground
+from demo.playground import Playground
 from services.identity import ANONYMOUS_ADMIN_ID
 from storage.db import SessionFactory
 from storage.models import BindingStatus, ChatBinding

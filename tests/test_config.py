@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, find_config_path, load_settings
+from core.config import ConfigError, find_config_path, load_settings
 
 
 def write(tmp_path: Path, body: str) -> Path:

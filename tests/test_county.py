@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlmodel import func, select
 
-from bot.config import Settings
+from core.config import Settings
 from services.county import CountyNotEmptyError, CountyScale, generate_county
 from services.reports import compile_reports
 from storage.db import SessionFactory

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from bot.playground import Playground
-from bot.sandbox import BotMessage
+from demo.playground import Playground
+from sandbox import BotMessage
 from storage.db import SessionFactory
 from storage.models import CheckIn, Household, MessageRecord, OrderItem, Person, Returnee, SupplyOrder
 from tests.factories import GRID_LEADER, NEIGHBOUR, RESIDENT, STRANGER, bound_groups

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import col, select
 
-from bot.config import Settings
+from core.config import Settings
 from services.binding import bind_chat
 from services.checkin_day import DayCheckin, merge
 from services.ingest import Ack, IncomingMessage, Sender, ingest_message

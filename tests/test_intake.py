@@ -15,9 +15,9 @@ from pathlib import Path
 from sqlmodel import col, func, select
 
 from bot.intake import chat_key
-from bot.playground import Playground
-from bot.sandbox import RateLimits, RunningSandbox, running_sandbox
-from bot.sandbox import actions as sandbox_actions
+from demo.playground import Playground
+from sandbox import RateLimits, RunningSandbox, running_sandbox
+from sandbox import actions as sandbox_actions
 from services.binding import bind_chat
 from storage import inbox as inbox_storage
 from storage.db import SessionFactory, transaction

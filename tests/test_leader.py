@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.playground import Playground
+from demo.playground import Playground
 from storage.db import SessionFactory
 from tests.factories import (
     GRID_LEADER,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.playground import Playground
+from demo.playground import Playground
 from storage.db import SessionFactory
 from tests.factories import GRID_LEADER, NEIGHBOUR, RESIDENT, STRANGER, VILLAGE_LEADER, bound_groups
 

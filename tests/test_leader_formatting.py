@@ -7,7 +7,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.formatting import MESSAGE_LIMIT, mask_name, mask_phone, mention, split_message
+from core.formatting import MESSAGE_LIMIT, mask_name, mask_phone, mention, split_message
 from handlers.leader_format import missing_messages
 from services.grid_status import MissingHousehold, MissingReport
 from storage.models import Household, Person, Unit, UnitLevel

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot.playground import Playground
+from demo.playground import Playground
 from services.identity import ANONYMOUS_ADMIN_ID
 from services.report_run import build_deliveries
 from storage.db import SessionFactory

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.playground import Playground
+from demo.playground import Playground
 from handlers.orders import notice_buttons
 from storage.db import SessionFactory
 from storage.models import OrderStatus, SupplyOrder

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import col, select
 
-from bot.playground import Playground
+from demo.playground import Playground
 from services.messages_out import MessageKind, OutgoingMessage
 from services.outbox import DeliveryReport, Envelope, backoff, deliver_due, enqueue, enqueue_all
 from storage.db import SessionFactory

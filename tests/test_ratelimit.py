@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram.ext import ExtBot
 
-from bot.config import FloodSettings
 from bot.ratelimit import PacedRateLimiter, Pacer, Priority, Ticket, Window, bulk_sending, counts_as_message
-from bot.sandbox import Chat, RateLimits, RunningSandbox, SandboxClient, User, running_sandbox
+from core.config import FloodSettings
+from sandbox import Chat, RateLimits, RunningSandbox, SandboxClient, User, running_sandbox
 
 LIMITS = FloodSettings()
 

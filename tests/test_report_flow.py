@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.playground import Playground
+from demo.playground import Playground
 from services.report_run import build_deliveries
 from services.sender import send
 from storage.db import SessionFactory

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import col, update
 
-from bot.config import Settings
+from core.config import Settings
 from services import report_render
 from services.reports import ReportSet, compile_reports
 from storage.db import SessionFactory, transaction

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, select, update
 
-from bot.playground import Playground
-from bot.sandbox import TranscriptEvent
+from demo.playground import Playground
+from sandbox import TranscriptEvent
 from schedules.jobs import DailyJob, JobRun, daily_jobs
 from schedules.runtime import Schedule
 from storage.db import SessionFactory, transaction
@@ -98,7 +98,7 @@ class Transcript:
 
     @staticmethod
     def _line(event: TranscriptEvent) -> str:
-        from bot.playground import plain
+        from demo.playground import plain
 
         return f"{event.chat_title}: {plain(event.text or '')}"
 
@@ -286,7 +286,7 @@ async def test_a_failing_job_does_not_stop_the_others(
 
 
 def test_job_ids_times_and_catch_up_windows() -> None:
-    from bot.config import Settings
+    from core.config import Settings
 
     settings = Settings.model_validate({"schedule": {"reminders": ["15:00", "10:00", "17:30"]}})
     jobs = [

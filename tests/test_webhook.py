@@ -7,8 +7,8 @@ import socket
 import aiohttp
 from sqlmodel import func, select
 
-from bot.playground import running_playground
-from bot.sandbox import RateLimits
+from demo.playground import running_playground
+from sandbox import RateLimits
 from storage.db import SessionFactory
 from storage.models import InboxUpdate
 from tests.factories import ADMIN

@@ -9,7 +9,7 @@ import pytest
 from telegram import Bot
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.sandbox import RateLimits, RunningSandbox, SandboxClient, User, running_sandbox
+from sandbox import RateLimits, RunningSandbox, SandboxClient, User, running_sandbox
 
 
 class FakeClock:

@@ -6,7 +6,7 @@ import pytest
 from telegram import Bot, ChatMemberAdministrator, ChatMemberMember, ChatMemberOwner, Update
 from telegram.error import BadRequest, Forbidden
 
-from bot.sandbox import RateLimits, SandboxClient, User, running_sandbox
+from sandbox import RateLimits, SandboxClient, User, running_sandbox
 from tests.sandbox.conftest import make_bot
 
 

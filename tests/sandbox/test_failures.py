@@ -9,7 +9,7 @@ from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.sandbox import Chat, RateLimits, RunningSandbox, SandboxClient, User
+from sandbox import Chat, RateLimits, RunningSandbox, SandboxClient, User
 from tests.sandbox.conftest import FakeClock
 
 

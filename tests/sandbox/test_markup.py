@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.errors import ApiError
-from bot.sandbox.formatting import format_text
-from bot.sandbox.html import EntityParseError, parse_html
-from bot.sandbox.markdown import parse_markdown, parse_markdown_v2
+from sandbox.errors import ApiError
+from sandbox.formatting import format_text
+from sandbox.html import EntityParseError, parse_html
+from sandbox.markdown import parse_markdown, parse_markdown_v2
 
 
 def spans(entities: list[dict[str, object]]) -> list[tuple[object, ...]]:

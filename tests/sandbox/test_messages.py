@@ -18,7 +18,7 @@ from telegram import (
 )
 from telegram.error import BadRequest
 
-from bot.sandbox import SandboxClient, User
+from sandbox import SandboxClient, User
 
 
 def png(width: int, height: int) -> bytes:

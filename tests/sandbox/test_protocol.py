@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from bot.sandbox import RunningSandbox, SandboxClient, SandboxError
+from sandbox import RunningSandbox, SandboxClient, SandboxError
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReactionTypeEmoji
 from telegram.error import BadRequest, NetworkError, TimedOut
 
-from bot.sandbox import RunningSandbox, SandboxClient, User
 from bot.transport import AiohttpRequest
+from sandbox import RunningSandbox, SandboxClient, User
 
 
 def aiohttp_bot(base_url: str, token: str, *, read_timeout: float = 5.0) -> Bot:

@@ -10,7 +10,7 @@ from aiohttp import web
 from telegram import Bot
 from telegram.error import Conflict
 
-from bot.sandbox import RunningSandbox, SandboxClient, User, WebhookPolicy, running_sandbox
+from sandbox import RunningSandbox, SandboxClient, User, WebhookPolicy, running_sandbox
 from tests.sandbox.conftest import make_bot
 
 

@@ -141,7 +141,7 @@ def score(cases: Iterable[Case], parse: Parse) -> Report:
 
 
 def main(paths: list[str]) -> int:
-    from handlers.understanding import parse_message
+    from understanding import parse_message
 
     for path in paths:
         print(score(load_cases(Path(path)), parse_message).table(path))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.understanding.command import run
+from understanding.command import run
 
 from .contract import contract_errors
 
@@ -94,7 +94,7 @@ def test_default_date_is_today_in_the_time_zone() -> None:
 def test_nothing_but_json_on_stdout_from_a_fresh_process(tmp_path: Path) -> None:
     """Run as the CLI would, in a new interpreter with an empty cache dir (jieba builds it)."""
     script = (
-        "import sys; from handlers.understanding.command import run; "
+        "import sys; from understanding.command import run; "
         "raise SystemExit(run(date='2026-11-24', tz='Asia/Shanghai', stdin=sys.stdin.buffer, "
         "stdout=sys.stdout, stderr=sys.stderr))"
     )

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from handlers.understanding import parse_message
-from handlers.understanding.address import Address, normalise_address
-from handlers.understanding.dates import claim_dates
-from handlers.understanding.normalise import normalise_text
-from handlers.understanding.numerals import to_digits, to_number
-from handlers.understanding.places import find_places, pick_origin
-from handlers.understanding.scan import Scan
+from understanding import parse_message
+from understanding.address import Address, normalise_address
+from understanding.dates import claim_dates
+from understanding.normalise import normalise_text
+from understanding.numerals import to_digits, to_number
+from understanding.places import find_places, pick_origin
+from understanding.scan import Scan
 
 
 @pytest.mark.parametrize(
@@ -106,9 +106,9 @@ def test_day_of_month_takes_the_nearest_month() -> None:
 
 @pytest.mark.parametrize("text", ["5号楼", "36.5", "1.5斤", "18:00", "3号"])
 def test_not_dates(text: str) -> None:
-    from handlers.understanding.address import find_address
-    from handlers.understanding.health import claim_temperatures
-    from handlers.understanding.identifiers import claim_identifiers
+    from understanding.address import find_address
+    from understanding.health import claim_temperatures
+    from understanding.identifiers import claim_identifiers
 
     scan = Scan(normalise_text(text))
     claim_identifiers(scan)
@@ -206,7 +206,7 @@ def test_jieba_imports_quietly_from_source(tmp_path: Path) -> None:
         "PYTHONDONTWRITEBYTECODE": "1",
         "GRIDBOT_CACHE_DIR": str(tmp_path / "cache"),
     }
-    script = "from handlers.understanding import segment; print(' '.join(segment.cut('我女婿叫包文杰')))"
+    script = "from understanding import segment; print(' '.join(segment.cut('我女婿叫包文杰')))"
     done = subprocess.run(
         [sys.executable, "-W", "error", "-c", script], env=env, capture_output=True, check=True, timeout=120
     )

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers.understanding import parse_message
+from understanding import parse_message
 
 from .contract import contract_errors
 
@@ -48,7 +48,7 @@ def no_logged_errors() -> Iterator[list[logging.LogRecord]]:
             records.append(record)
 
     handler = Collect(logging.ERROR)
-    logger = logging.getLogger("handlers.understanding")
+    logger = logging.getLogger("understanding")
     logger.addHandler(handler)
     try:
         yield records

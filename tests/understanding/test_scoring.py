@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.understanding import parse_message
+from understanding import parse_message
 
 from .scoring import load_cases, score
 

@@ -1,0 +1,1 @@
+"""The ground every layer stands on: settings, the zh-CN message catalogue, display formatting."""

@@ -1,0 +1,113 @@
+"""Small helpers for what the bot writes: fitting Telegram's length limit, masking, mentions.
+
+Shared by every area that posts lists (leader commands, reports): one splitter, one way to
+mask a name or a phone, one way to @mention someone who may have no username.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from html import escape
+
+from core import texts
+
+#: Telegram refuses a message text longer than this (counted in UTF-16 code units).
+MESSAGE_LIMIT = 4096
+
+
+def _size(text: str) -> int:
+    # Telegram counts UTF-16 code units: an emoji outside the BMP counts twice.
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _hard_wrap(line: str, limit: int) -> list[str]:
+    """A single line too long for one message, cut into pieces that fit (rare: very long names)."""
+    pieces: list[str] = []
+    piece = ""
+    for char in line:
+        if _size(piece + char) > limit:
+            pieces.append(piece)
+            piece = ""
+        piece += char
+    return [*pieces, piece] if piece else pieces
+
+
+def split_message(lines: Iterable[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Join ``lines`` with newlines into as few messages as possible, each at most ``limit`` long.
+
+    Messages break at line boundaries, so a mention or an HTML tag is never cut in half. The size
+    is that of the raw text (tags included): a safe upper bound of what Telegram counts.
+    """
+    messages: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        pieces = _hard_wrap(line, limit) if _size(line) > limit else [line]
+        for piece in pieces:
+            added = _size(piece) + (1 if current else 0)
+            if current and size + added > limit:
+                messages.append("\n".join(current))
+                current, size, added = [], 0, _size(piece)
+            current.append(piece)
+            size += added
+    if current:
+        messages.append("\n".join(current))
+    return messages
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 欧阳娜娜 → 欧***: the surname's first character and one star per character hidden."""
+    name = name.strip()
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
+def mask_phone(phone: str) -> str:
+    """13812345678 → 138****5678; shorter numbers keep only their last four digits."""
+    if len(phone) == 11:
+        return f"{phone[:3]}****{phone[-4:]}"
+    return "*" * max(len(phone) - 4, 0) + phone[-4:]
+
+
+def mention(user_id: int, name: str) -> str:
+    """An HTML mention that works for people without a username (``tg://user?id=``)."""
+    return f'<a href="tg://user?id={user_id}">{escape(name or str(user_id))}</a>'
+
+
+def number(value: float) -> str:
+    """120.0 → 120, 0.5 → 0.5: quantities and readings as people write them."""
+    return f"{value:g}"
+
+
+def health_text(temperature: float | None, symptoms: str | None, test_type: str | None, result: str | None) -> str:
+    """Temperature, symptoms and test in words (``symptoms``: stored keys, '' = none stated).
+
+    Health details: only for leaders' private chats and village/town groups, never a grid group.
+    """
+    parts = []
+    if temperature is not None:
+        parts.append(texts.CHECKIN_TEMPERATURE.format(temperature=number(temperature)))
+    if symptoms is not None:
+        parts.append(symptoms_text(symptoms))
+    if test_type or result:
+        parts.append(label(texts.TEST_LABELS, test_type) + label(texts.TEST_RESULT_LABELS, result))
+    return " ".join(part for part in parts if part)
+
+
+def label(labels: dict[str, str], key: str | None) -> str:
+    """A stored key (``cough``, ``pcr``, ``train``) in the words people read; unknown keys pass through."""
+    return labels.get(key, key) if key else ""
+
+
+def symptoms_text(symptoms: str | None) -> str:
+    """Stored symptom keys in words: '' means none were stated as none (无症状); None, nothing said."""
+    if symptoms is None:
+        return ""
+    if symptoms == "":
+        return texts.CHECKIN_NO_SYMPTOMS
+    keys = [key.strip() for key in symptoms.split(",") if key.strip()]
+    return texts.LIST_SEPARATOR.join(label(texts.SYMPTOM_LABELS, key) for key in keys)
+
+
+def transport_text(mode: str | None, number: str | None) -> str:
+    """火车 G123, 自驾 京A12345: the stored mode in words, with the number as written."""
+    return " ".join(part for part in (label(texts.TRANSPORT_LABELS, mode), number or "") if part)

@@ -1,0 +1,181 @@
+"""Health facts of a check-in: temperatures, symptoms, tests and how many people it covers.
+
+Conventions (parse contract): the highest temperature stated for anyone; a symptom only where
+it is said (a high reading adds none), ``[]`` only for an explicit negation; tests read in the
+residents' words (一道杠, 已采样, 结果还没出) including IME slips fixed by normalisation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import islice
+
+from understanding.numerals import CN_NUMERAL_CHARS, to_number
+from understanding.scan import MAX_MATCHES, Scan
+
+FEVER_THRESHOLD = 37.3
+
+# ---- temperature -----------------------------------------------------------------------------
+_TEMPERATURE = re.compile(
+    # 36.5 / 36.5度 / 36度5 / 三十六度四 / 三十六点五 / 体温37
+    rf"(?<![\d.])(?P<i>3[4-9]|4[0-2])(?:(?:\.|点|度)(?P<f>\d{{1,2}})(?![\d.])|(?P<deg>度)|(?=[^\d.]|$))"
+    rf"|(?<![{CN_NUMERAL_CHARS}])(?P<ci>三十[四五六七八九]|四十[一二]?)(?:(?:点|度)(?P<cf>[零一二三四五六七八九])|(?P<cdeg>度))"
+)
+# A bare integer (37) is a temperature only where the message says it is one.
+_TEMPERATURE_CUE = re.compile(r"(?:体温|测温|温度|量了|测了|烧到|最高|发热|发烧|低烧|高烧)[^\d]{0,3}$")
+
+
+def claim_temperatures(scan: Scan) -> list[float]:
+    """Every body temperature stated, claimed so it is not read as a quantity or a room."""
+    readings = []
+    for m in scan.finditer(_TEMPERATURE):
+        if m["ci"]:
+            whole = to_number(m["ci"])
+            frac = m["cf"]
+            value = whole + (to_number(frac) or 0) / 10 if whole is not None and frac else whole
+            stated = True
+        else:
+            value = float(m["i"]) + (float("0." + m["f"]) if m["f"] else 0.0)
+            stated = (
+                bool(m["f"] or m["deg"])
+                or _TEMPERATURE_CUE.search(scan.text, max(0, m.start() - 8), m.start()) is not None
+            )
+        if value is not None and stated and 34.0 <= value <= 43.0:
+            readings.append(round(value, 1))
+            scan.claim(*m.span())
+    return readings
+
+
+# ---- symptoms --------------------------------------------------------------------------------
+_SYMPTOM_PATTERNS: dict[str, str] = {
+    "fever": r"发烧|发热(?!门诊)|低烧|高烧|烧到|有点烧|还在烧|烧了",
+    "cough": r"(?<![止治])(?:咳嗽|干咳|咳痰|咳)",
+    "sore_throat": r"(?:嗓子|喉咙|咽喉)(?:有点|有些|很|特别|非常|好)?(?:疼|痛|干|哑|痒|不舒服|发炎|难受)|咽痛|刀片嗓|扁桃体发炎",
+    "fatigue": r"乏力|没劲|没力气|全身无力|浑身无力|无力|没精神|疲劳|疲惫|疲乏|浑身软|(?:有点|很|特别|浑身)累",
+    "smell_taste": r"(?:嗅觉|味觉)(?:和|、)?(?:嗅觉|味觉)?(?:都)?(?:没了|没有了|消失|丧失|失灵|减退|下降|不灵|异常|不好|失去)"
+    r"|(?:失去|丧失|没有|没了)了?(?:嗅觉|味觉)|闻不[出到见]|尝不[出到]|吃不出味|(?:吃饭|吃东西)?没(?:有)?味道?",
+    "diarrhea": r"腹泻|拉肚子|拉稀|闹肚子|跑肚",
+    "breathing": r"呼吸困难|呼吸(?:有点|有些)?急促|呼吸不畅|呼吸费劲|喘不上气|喘不过气|喘不上来|上不来气|喘气费劲|"
+    r"喘气困难|胸闷|胸口闷|气短|气喘|憋气|憋得慌|喘不动",
+    # Bare 烧 counts only when denied (不咳不烧): as a positive it is 烧水, 红烧.
+    "denied_fever": r"烧",
+}
+_SYMPTOM_RE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _SYMPTOM_PATTERNS.items()))
+# A negation covers the symptoms listed right after it: 无发热咳嗽, 没有咳嗽发烧, 均未发热、咳嗽.
+_NEGATION = re.compile(
+    r"(?:没有任何|无任何|没有|没|无|不|未|均未|均无|都没|都没有|也没|也没有|并无|否认)(?:出现|再|有)?$"
+)
+_LIST_JOINER = re.compile(r"(?:[,、/和或及与]|也没有?|以及|或者)?")
+_NO_SYMPTOMS = re.compile(
+    r"(?:无|没有?|均无|都没有?|未见|未出现|没啥|没什么|无任何|没有任何|身体无)(?:任何)?(?:症状|不适|异常症状|不舒服)"
+    r"|症状[\s:]{0,2}(?:无|没有|否)(?![\u4e00-\u9fff])"
+)
+
+
+def mentions_symptom(text: str) -> bool:
+    """Whether *text* names a symptom (干咳 starts with the surname 干, yet is no name)."""
+    return any(m.lastgroup != "denied_fever" for m in _SYMPTOM_RE.finditer(text))
+
+
+@dataclass(slots=True)
+class SymptomReading:
+    present: list[str]
+    negated: bool  # an explicit "no symptoms" (or a denied symptom) was stated
+
+
+def read_symptoms(text: str) -> SymptomReading:
+    """Symptoms said to be present, in order of first mention, and whether any were denied."""
+    present: list[str] = []
+    negated = _NO_SYMPTOMS.search(text) is not None
+    open_negation = -1  # end of the last denied symptom: a list right after it is denied too
+    for m in islice(_SYMPTOM_RE.finditer(text), MAX_MATCHES):
+        name, start = m.lastgroup or "", m.start()
+        denied = _NEGATION.search(text, max(0, start - 5), start) is not None or (
+            open_negation >= 0 and _LIST_JOINER.fullmatch(text, open_negation, start) is not None
+        )
+        if denied:
+            negated = True
+            open_negation = m.end()
+            continue
+        open_negation = -1
+        if name != "denied_fever" and name not in present:
+            present.append(name)
+    return SymptomReading(present, negated)
+
+
+# ---- tests -----------------------------------------------------------------------------------
+_TEST_TYPE = re.compile(r"核酸|抗原|PCR")
+# Results by how they are written.  A definite result (阴性, 两道杠) may come a few words after
+# the test word (核酸已做 结果阴性); 正常 / 没事 only right after it (核酸正常, not 核酸已做 体温正常).
+_DEFINITE = re.compile(
+    r"(?P<positive>阳性|阳了|(?:两|二|2|双)(?:道|条)杠?|双杠|阳(?![台光]))"
+    r"|(?P<negative>阴性|(?:一|1|单)(?:道|条)杠?|单杠|阴(?![天雨凉]))"
+)
+_NORMAL = re.compile(r"\s?:?\s?(?:检测|结果)?(?:都|均)?(?:正常|没事|没问题)")
+_PENDING = re.compile(r"结果(?:还)?(?:没|未)出|(?:还)?没(?:出)?结果|未出结果|等(?:待)?结果|结果待出|待出结果|还没出")
+_DONE = re.compile(r"已经?(?:做|采|检|测|完成)|(?:做|采|检|测)(?:了|过)|采样了|都做")
+_DONE_BEFORE = re.compile(r"(?<![没未])(?:已经|已|刚)?(?:做了|做过|测了|测过|采了|去做了)(?:一?次|个)?$")
+_RESULT_RANK = {"positive": 0, "negative": 1, "pending": 2, "done": 3}
+_TEST_WINDOW = 12  # characters after the test word that may state its result
+
+
+@dataclass(frozen=True, slots=True)
+class TestResult:
+    type: str
+    result: str
+
+
+def read_test(text: str) -> TestResult | None:
+    """The most telling test stated: positive, then negative, then pending, then done.
+
+    Each test word's result is the first one written after it (before the next test word), so
+    核酸已做 抗原阴性 gives each its own; 做了核酸 reads the verb before it.
+    """
+    best: TestResult | None = None
+    mentions = list(islice(_TEST_TYPE.finditer(text), MAX_MATCHES))
+    for i, m in enumerate(mentions):
+        kind = "antigen" if m.group() == "抗原" else "pcr"
+        end = min(mentions[i + 1].start() if i + 1 < len(mentions) else len(text), m.end() + _TEST_WINDOW)
+        definite = _DEFINITE.search(text, m.end(), end)
+        if definite is not None:
+            name = definite.lastgroup or "done"
+        elif _NORMAL.match(text, m.end()):
+            name = "negative"
+        elif _PENDING.search(text, m.end(), end):
+            name = "pending"
+        elif _DONE.search(text, m.end(), end) or _DONE_BEFORE.search(text, max(0, m.start() - 6), m.start()):
+            name = "done"
+        else:
+            continue
+        if best is None or _RESULT_RANK[name] < _RESULT_RANK[best.result]:
+            best = TestResult(kind, name)
+    return best
+
+
+# ---- persons ---------------------------------------------------------------------------------
+_PERSONS = re.compile(
+    rf"(?:全家|一家|家里|家中|在家|我们|我家|家|共|一共|合计|总共|总计)?\s?(?:共|有)?"
+    rf"(?P<n>(?<![\d.])\d{{1,2}}|[{CN_NUMERAL_CHARS}]{{1,3}})\s?(?:口人|口|个人|人)(?![员份次民群数])"
+    rf"|(?P<couple>老两口|我们俩|我俩|两口子|夫妻俩|老夫妻)"
+    rf"|(?P<alone>就我一个|我一个人|只有我一个|独居|一个人住|就我自己)"
+    rf"|人数\s?:?\s?(?P<count>\d{{1,2}})(?!\d)"
+)
+
+
+_PERSONS_HINT = re.compile("[人口俩独夫自数]")
+
+
+def read_persons(scan: Scan) -> int | None:
+    """How many people the check-in covers, where a count is stated (全家4口, 老两口, 就我一个人)."""
+    for m in scan.finditer(_PERSONS, _PERSONS_HINT):
+        if m["couple"]:
+            count: float | None = 2
+        elif m["alone"]:
+            count = 1
+        else:
+            count = to_number(m["n"] or m["count"])
+        if count is not None and count == int(count) and 1 <= count <= 30:
+            scan.claim(*m.span())
+            return int(count)
+    return None

@@ -1,0 +1,194 @@
+"""The parser the bot runs on every group message: text in, contract object out.
+
+Extractors run in a fixed order on one :class:`Scan`, each claiming what it understood so the
+next does not read it again: identifiers (phones, IDs, URLs, times) → address → prices →
+temperatures → headcount → (travel reports only) vehicles and dates → names → goods.  Then the
+classifier picks the kind and only that kind's fields are reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+
+from understanding.address import find_address
+from understanding.classify import Evidence, classify
+from understanding.dates import DateMention, claim_dates
+from understanding.health import (
+    FEVER_THRESHOLD,
+    claim_temperatures,
+    read_persons,
+    read_symptoms,
+    read_test,
+)
+from understanding.identifiers import Vehicle, claim_identifiers, claim_vehicles
+from understanding.names import Role, find_name, has_relative_subject
+from understanding.normalise import normalise_text
+from understanding.numerals import as_json_number
+from understanding.orders import is_urgent, read_items
+from understanding.places import find_places, pick_origin
+from understanding.quantities import claim_prices
+from understanding.scan import Scan
+
+log = logging.getLogger(__name__)
+
+MAX_CHARS = 8192  # a longer message is read up to here: nothing a resident writes is longer
+_MEANINGFUL = re.compile(r"[\u4e00-\u9fff0-9]")
+_TRAVEL_CUE = re.compile(
+    r"报备|返|回来|回到|回津|到津|抵达|到达|从|来自|出发|高铁|火车|动车|飞机|航班|自驾|开车|大巴|车次|车牌|外来"
+)
+_MODES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("bus", re.compile(r"大巴|长途汽车|长途车|客车|汽车站|班车|巴士|坐汽车|乘汽车")),
+    ("train", re.compile(r"高铁|火车|动车|列车|车次|城际|绿皮车")),
+    ("flight", re.compile(r"飞机|航班|坐飞|飞回|机场|乘机|航空")),
+    ("car", re.compile(r"自驾|开车|私家车|驾车|车牌|顺风车|网约车|打车|出租车|包车|汽车")),
+    ("other", re.compile(r"轮船|坐船|乘船|步行|骑车|摩托")),
+)
+_ANY_MODE = re.compile("|".join(pattern.pattern for _, pattern in _MODES))
+_ARRIVAL_AFTER = re.compile(r"[^,.;\n]{0,8}?(?:到|抵|回|返)")  # used with match(text, pos): no ^
+_DEPARTURE_AFTER = re.compile(r"\s?(?:出发|动身|启程|离开|走的)")
+_ALL_ROLES = frozenset(Role)
+_RELATIVE_ROLES = frozenset({Role.SUBJECT, Role.RELATIVE})
+_SUBJECT_WORDS = re.compile(r"我是|我叫|我家|我们家|本人|姓名|户主|居民|报备")
+
+
+def parse_message(text: str, message_date: dt.date) -> dict[str, object]:
+    """The contract object for one message; ``{"kind": "other"}`` for anything not understood.
+
+    Pure and thread-safe; never raises (an unexpected error is logged and read as ``other``).
+    """
+    try:
+        return _parse(text, message_date)
+    except Exception:  # the bot must keep reading messages whatever one of them contains
+        log.exception("parser failed on a message of %d characters", len(text))
+        return {"kind": "other"}
+
+
+def _parse(text: str, today: dt.date) -> dict[str, object]:
+    normalised = normalise_text(text[:MAX_CHARS])
+    if not _MEANINGFUL.search(normalised):
+        return {"kind": "other"}
+    scan = Scan(normalised)
+    ids = claim_identifiers(scan)
+    address = find_address(scan)
+    prices = claim_prices(scan)
+    temperatures = claim_temperatures(scan)
+    symptoms = read_symptoms(scan.masked)
+    test = read_test(scan.masked)
+    persons = read_persons(scan)
+    # Travel facts are looked for only in what may be a travel report: elsewhere C100 is part
+    # of a product name and 5号 a battery size.
+    travel = _TRAVEL_CUE.search(normalised) is not None
+    vehicles = claim_vehicles(scan) if travel else []
+    dates = claim_dates(scan, today) if travel else []
+    origin = pick_origin(find_places(scan)) if travel else None
+    relative = has_relative_subject(scan)
+    address_span = (address.start, address.end) if address else None
+
+    kind = classify(
+        Evidence(
+            text=normalised,
+            has_address=address is not None,
+            household_address=address is not None
+            and (address.address.group is None or address.address.number is not None),
+            has_subject=address is not None or relative or _SUBJECT_WORDS.search(normalised) is not None,
+            temperatures=len(temperatures),
+            symptoms_stated=bool(symptoms.present) or symptoms.negated,
+            symptoms_present=bool(symptoms.present),
+            has_test=test is not None,
+            has_persons=persons is not None,
+            items=len(items := read_items(scan)),
+            prices=prices,
+            origin=origin is not None,
+            origin_cued=origin is not None and origin.cued,
+            arrival=bool(dates),
+            vehicle=bool(vehicles) or _ANY_MODE.search(normalised) is not None,
+            id_number=ids.id_last4 is not None,
+            names_someone=lambda: find_name(scan, address_span, _ALL_ROLES) is not None,
+        )
+    )
+    if kind in ("other", "zero"):
+        return {"kind": kind}
+
+    fields: dict[str, object] = {}
+    # For a returnee report about a family member, only a name tied to that person counts.
+    roles = _RELATIVE_ROLES if kind == "returnee" and relative else _ALL_ROLES
+    name = find_name(scan, address_span, roles)
+    if name is not None:
+        scan.claim(name.start, name.end)
+        fields["name"] = name.name
+        if kind == "order":
+            items = read_items(scan)  # again, so that a name run into an item is not part of it
+    if address is not None:
+        fields["address"] = address.address.as_dict()
+    if ids.phone is not None:
+        fields["phone"] = ids.phone
+    if kind == "checkin":
+        top = max(temperatures, default=None)
+        fields.update(
+            persons=persons,
+            temperature=as_json_number(top) if top is not None else None,
+            symptoms=symptoms.present if symptoms.present or symptoms.negated else None,
+            test={"type": test.type, "result": test.result} if test else None,
+            abnormal=bool(
+                symptoms.present
+                or (top is not None and top >= FEVER_THRESHOLD)
+                or (test is not None and test.result == "positive")
+            ),
+        )
+    elif kind == "order":
+        fields.update(items=[item.as_dict() for item in items], urgent=is_urgent(normalised) or None)
+    else:
+        arrival = _arrival(scan.text, dates)
+        fields.update(
+            origin=origin.name if origin else None,
+            arrival=arrival.isoformat() if arrival else None,
+            transport=_transport(normalised, vehicles) or None,
+            test={"type": test.type, "result": test.result} if test else None,
+            id_last4=ids.id_last4,
+        )
+    result: dict[str, object] = {"kind": kind}
+    result.update((key, fields[key]) for key in _FIELD_ORDER if fields.get(key) is not None)
+    missing = [key for key in _EXPECTED[kind] if key not in result]
+    if missing:
+        result["x_missing"] = missing  # what the bot should ask about rather than guess
+    return result
+
+
+# The contract's field order, so that output reads the same way for every message.
+_FIELD_ORDER = (
+    "address", "name", "persons", "temperature", "symptoms", "test", "abnormal", "items", "urgent",
+    "origin", "arrival", "transport", "id_last4", "phone",
+)  # fmt: skip
+_EXPECTED = {
+    "checkin": ("address", "name"),
+    "order": ("address",),
+    "returnee": ("name", "origin", "arrival", "address"),
+}
+
+
+def _arrival(text: str, dates: list[DateMention]) -> dt.date | None:
+    """The date of arrival: one followed by 到/回, else the first that is not a departure."""
+    if not dates:
+        return None
+    for mention in dates:
+        if _ARRIVAL_AFTER.match(text, mention.end):
+            return mention.date
+    for mention in dates:
+        if not _DEPARTURE_AFTER.match(text, mention.end):
+            return mention.date
+    return dates[0].date
+
+
+def _transport(text: str, vehicles: list[Vehicle]) -> dict[str, str]:
+    mode = next((name for name, pattern in _MODES if pattern.search(text)), None)
+    if mode is None and vehicles:
+        mode = vehicles[0].mode
+    if mode is None:
+        return {}
+    transport = {"mode": mode}
+    number = next((v.number for v in vehicles if v.mode == mode), None)
+    if number is not None:
+        transport["number"] = number
+    return transport
