@@ -32,6 +32,7 @@ from services import alerts
 from services.checkin_day import DayCheckin, merge
 from storage import people, records, units
 from storage.db import SessionFactory, transaction
+from storage.dialect import as_utc
 from storage.models import (
     CheckIn,
     Household,
@@ -214,9 +215,7 @@ def _older(message: IncomingMessage, stored: MessageRecord) -> bool:
     """Is ``message`` an earlier version than the one stored? By edit time first (update ids may
     restart lower after a quiet week), by update id within the same second."""
     mine, theirs = message.edited_at or message.sent_at, stored.edited_at or stored.sent_at
-    if theirs.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
-        theirs = theirs.replace(tzinfo=UTC)
-    return (mine, message.update_id) < (theirs, stored.update_id)
+    return (mine, message.update_id) < (as_utc(theirs), stored.update_id)
 
 
 def _written(address: Address) -> str:

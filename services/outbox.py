@@ -47,6 +47,7 @@ from storage import outbox as store
 from storage import units
 from storage.bindings import active_binding_of_unit
 from storage.db import SessionFactory, transaction
+from storage.dialect import as_utc
 from storage.models import OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
@@ -188,7 +189,7 @@ def _due_chains(rows: Sequence[OutboxMessage], *, now: datetime, oldest_day: dat
     chains: dict[int, list[OutboxMessage]] = defaultdict(list)
     for parts in by_message.values():
         first = parts[0]
-        if first.day >= oldest_day and store.as_utc(first.next_attempt_at) <= now:
+        if first.day >= oldest_day and as_utc(first.next_attempt_at) <= now:
             chains[first.chat_id].extend(sorted(parts, key=lambda row: row.part))
     return chains
 
@@ -203,7 +204,7 @@ async def deliver_due(
     concurrency: int = CONCURRENCY,
 ) -> DeliveryReport:
     """Send every pending row that is due at ``now``; chats in parallel, each chat's rows in order."""
-    now = store.as_utc(now or utcnow())
+    now = as_utc(now or utcnow())
     oldest_day = now.astimezone(settings.tz).date() - timedelta(days=1)
     report = DeliveryReport()
     async with factory() as session:

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.dialect import upsert
 from storage.models import InboxUpdate, utcnow
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(InboxUpdate)
 
 
 async def store_updates(session: AsyncSession, *, updates: Sequence[tuple[int, str]]) -> list[int]:
@@ -25,7 +19,7 @@ async def store_updates(session: AsyncSession, *, updates: Sequence[tuple[int, s
     now = utcnow()
     rows = [{"update_id": update_id, "payload": payload, "received_at": now} for update_id, payload in updates]
     statement = (
-        _insert(session)
+        upsert(session, InboxUpdate)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["update_id"])
         .returning(col(InboxUpdate.update_id))

@@ -12,12 +12,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.dialect import as_utc, upsert
 from storage.models import Notice, NoticeAck, OutboxMessage, OutboxStatus, Unit
-from storage.outbox import as_utc
 from storage.reports import in_subtree
 
 KIND_PREFIX = "notice:"
@@ -80,11 +79,11 @@ async def target_in_chat(session: AsyncSession, *, notice_id: int, chat_id: int)
 
 async def add_ack(session: AsyncSession, *, notice_id: int, unit_id: int, telegram_user_id: int) -> bool:
     """Record a press of 收到; False if this person had pressed it for this unit before."""
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(NoticeAck)
-    statement = insert.values(
-        notice_id=notice_id, unit_id=unit_id, telegram_user_id=telegram_user_id, acked_at=datetime.now(UTC)
-    ).on_conflict_do_nothing(index_elements=["notice_id", "unit_id", "telegram_user_id"])
+    statement = (
+        upsert(session, NoticeAck)
+        .values(notice_id=notice_id, unit_id=unit_id, telegram_user_id=telegram_user_id, acked_at=datetime.now(UTC))
+        .on_conflict_do_nothing(index_elements=["notice_id", "unit_id", "telegram_user_id"])
+    )
     result = await session.exec(statement)
     return bool(result.rowcount)
 

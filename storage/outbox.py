@@ -7,26 +7,16 @@ wrongly with the UTC times beside it; values read back from SQLite get their UTC
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.dialect import as_utc, upsert
 from storage.models import BindingStatus, ChatBinding, OutboxMessage, OutboxStatus, Person
 
 _ERROR_LENGTH = 512
-
-
-def as_utc(instant: datetime) -> datetime:
-    """Aware instants converted to UTC; naive ones (read back from SQLite) are UTC already."""
-    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OutboxMessage)
 
 
 async def add_if_absent(session: AsyncSession, *, rows: Sequence[dict[str, Any]], now: datetime) -> int:
@@ -40,7 +30,9 @@ async def add_if_absent(session: AsyncSession, *, rows: Sequence[dict[str, Any]]
     at = as_utc(now)
     values = [{**row, "status": OutboxStatus.PENDING, "next_attempt_at": at, "created_at": at} for row in rows]
     statement = (
-        _insert(session).values(values).on_conflict_do_nothing(index_elements=["unit_id", "day", "kind", "part"])
+        upsert(session, OutboxMessage)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["unit_id", "day", "kind", "part"])
     )
     result = await session.exec(statement)
     return int(result.rowcount or 0)

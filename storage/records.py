@@ -13,11 +13,11 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
-from sqlmodel import SQLModel, and_, col, delete, func, insert, or_, select, tuple_
+from sqlmodel import and_, col, delete, func, insert, or_, select, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.dialect import dialect_of, insert_for, upsert
 from storage.models import (
     BindingStatus,
     ChatBinding,
@@ -37,11 +37,6 @@ from storage.models import (
 RECORD_KINDS = ("checkin", "order", "returnee")
 
 
-def _upsert(session: AsyncSession, model: type[SQLModel]) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
-
-
 async def commit_without_waiting(session: AsyncSession) -> None:
     """On PostgreSQL, let this transaction's commit return before its WAL reaches the disk.
 
@@ -49,7 +44,7 @@ async def commit_without_waiting(session: AsyncSession) -> None:
     commit, and WAL is flushed in order, so once that mark is durable so is this transaction; a
     server crash in between loses both, and the inbox hands the update over again. The inbox's own
     writes must never use this. SQLite (WAL, synchronous=NORMAL) needs nothing."""
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         await (await session.connection()).exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
 
@@ -215,7 +210,7 @@ CHECKIN_COLUMNS = ("grid_id", "persons", "temperature", "symptoms", "test_type",
 def _checkin_upsert(dialect: str) -> Any:
     """Built once per dialect: building ``excluded`` columns costs more than running the statement."""
     table = CheckIn.__table__  # type: ignore[attr-defined]  # Core: one executemany, not the ORM's per-row upserts
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    statement = insert_for(dialect, table)
     return statement.on_conflict_do_update(
         index_elements=["household_id", "day"], set_={key: statement.excluded[key] for key in CHECKIN_COLUMNS}
     )
@@ -227,7 +222,7 @@ async def put_checkins(session: AsyncSession, *, rows: Sequence[dict[str, Any]])
     if not rows:
         return
     now = utcnow()
-    statement = _checkin_upsert(session.get_bind().dialect.name)
+    statement = _checkin_upsert(dialect_of(session))
     await session.exec(statement, params=[{**row, "updated_at": now} for row in rows])
 
 
@@ -270,7 +265,7 @@ async def create_orders(session: AsyncSession, *, orders: Sequence[tuple[SupplyO
     database's single write lock while it reads the highest numbers.
     """
     grid_ids = sorted({order.grid_id for order, _items in orders})
-    if session.get_bind().dialect.name == "postgresql":  # SQLite has no row locks (nor needs them)
+    if dialect_of(session) == "postgresql":  # SQLite has no row locks (nor needs them)
         locked = select(Unit.id).where(col(Unit.id).in_(grid_ids)).order_by(col(Unit.id))
         await session.exec(locked.with_for_update(key_share=True))
     highest = select(SupplyOrder.grid_id, func.max(SupplyOrder.number)).where(col(SupplyOrder.grid_id).in_(grid_ids))
@@ -320,7 +315,7 @@ def add_returnee(session: AsyncSession, *, returnee: Returnee) -> None:
 async def claim_nudge(session: AsyncSession, *, telegram_user_id: int, reason: str, day: date) -> bool:
     """Record that this person is asked about ``reason`` today; False if they already were."""
     statement = (
-        _upsert(session, Nudge)
+        upsert(session, Nudge)
         .values(telegram_user_id=telegram_user_id, reason=reason, day=day)
         .on_conflict_do_nothing(index_elements=["telegram_user_id", "reason", "day"])
     )

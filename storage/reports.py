@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.dialect import as_utc, dialect_of, upsert
 from storage.models import (
     BindingStatus,
     ChatBinding,
@@ -110,11 +110,6 @@ class NewReturneeRow:
     monitor_until: date | None
 
 
-def _aware(instant: datetime) -> datetime:
-    """SQLite hands back naive datetimes; both databases store UTC."""
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
-
-
 def in_subtree(path_column: Any, root_path: str | None) -> ColumnElement[bool]:
     """``path`` is the root's or lies below it; everything when there is no root."""
     if root_path is None:
@@ -177,7 +172,7 @@ async def grid_counts(
     session: AsyncSession, *, root_path: str | None, day: date, start: datetime, as_of: datetime
 ) -> dict[int, Counts]:
     """Per grid: households, check-ins, returnees and orders for ``day`` as of ``as_of`` (one GROUP BY each)."""
-    dialect = session.get_bind().dialect.name
+    dialect = dialect_of(session)
     counts: dict[int, dict[str, int]] = {}
 
     def merge(rows: Sequence[Any], names: Sequence[str]) -> None:
@@ -264,7 +259,7 @@ async def confirmations(session: AsyncSession, *, day: date, as_of: datetime) ->
     )
     return {
         row[0]: Confirmation(
-            unit_id=row[0], zero=row[1], confirmed_by=row[2], confirmed_at=_aware(row[3]), name=row[4] or str(row[2])
+            unit_id=row[0], zero=row[1], confirmed_by=row[2], confirmed_at=as_utc(row[3]), name=row[4] or str(row[2])
         )
         for row in await _rows(session, query)
     }
@@ -312,17 +307,12 @@ async def new_returnee_rows(session: AsyncSession, *, root_path: str | None, day
     return [NewReturneeRow(*row) for row in await _rows(session, _restrict(query, col(Returnee.grid_id), root_path))]
 
 
-def _insert(session: AsyncSession, table: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
 async def record_confirmation(
     session: AsyncSession, *, unit_id: int, day: date, zero: bool, user_id: int, at: datetime
 ) -> bool:
     """Store a unit's confirmation unless one exists (two leaders pressing at once): True if this one counted."""
     statement = (
-        _insert(session, UnitReport)
+        upsert(session, UnitReport)
         .values(unit_id=unit_id, day=day, zero=zero, confirmed_by=user_id, confirmed_at=at)
         .on_conflict_do_nothing(index_elements=["unit_id", "day"])
     )
@@ -337,7 +327,7 @@ async def confirmation_of(session: AsyncSession, *, unit_id: int, day: date) -> 
 async def add_days_off(session: AsyncSession, *, unit_id: int, days: Sequence[date]) -> None:
     """Mark ``days`` off for the unit (and so for everything below it); days already off stay as they are."""
     statement = (
-        _insert(session, DayOff)
+        upsert(session, DayOff)
         .values([{"unit_id": unit_id, "day": day} for day in days])
         .on_conflict_do_nothing(index_elements=["unit_id", "day"])
     )

@@ -8,10 +8,10 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.dialect import upsert
 from storage.models import BindingStatus, ChatBinding, CheckIn, Household, MessageRecord, Person, Returnee, UnitSettings
 
 
@@ -64,10 +64,12 @@ async def switches(session: AsyncSession, *, unit_ids: Sequence[int]) -> dict[in
 
 
 async def set_switches(session: AsyncSession, *, unit_id: int, reminders: bool, mentions: bool) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(UnitSettings)
     values = {"reminders": reminders, "mentions": mentions}
-    statement = insert.values(unit_id=unit_id, **values).on_conflict_do_update(index_elements=["unit_id"], set_=values)
+    statement = (
+        upsert(session, UnitSettings)
+        .values(unit_id=unit_id, **values)
+        .on_conflict_do_update(index_elements=["unit_id"], set_=values)
+    )
     await session.exec(statement)
 
 
