@@ -23,9 +23,9 @@ from telegram.ext import (
 
 from bot import commands
 from bot.ratelimit import PacedRateLimiter
-from bot.state import BotData, GridApplication, GridContext, Services
 from bot.transport import AiohttpRequest
 from handlers import binding, errors, leader, messages, notices, orders, reports, settings, start
+from handlers.context import BotData, GridApplication, GridContext, Services
 
 #: What residents write, new or edited, in groups or privately; commands stay with their handlers.
 RESIDENT_TEXT = filters.TEXT & ~filters.COMMAND & (filters.UpdateType.MESSAGE | filters.UpdateType.EDITED_MESSAGE)

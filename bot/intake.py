@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
 
-from bot.state import GridApplication
+from handlers.context import GridApplication
 from storage import inbox
 from storage.db import SessionFactory, transaction
 from storage.models import utcnow

@@ -39,7 +39,7 @@ def _today(settings: Settings) -> date:
 
 def print_deliveries(deliveries: list[Delivery], out: Path) -> list[Path]:
     """A dry run's output: each message as a person would read it; charts and ledgers saved to ``out``."""
-    from demo.playground import plain
+    from core.formatting import plain
 
     written: list[Path] = []
     for delivery in deliveries:

@@ -17,9 +17,9 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.intake import Intake, processing
-from bot.state import GridApplication, Services
 from bot.webhook import create_webhook_app
 from core.config import Settings
+from handlers.context import GridApplication, Services
 from schedules.runtime import Schedule
 from storage import migrate
 from storage.db import create_engine, session_factory

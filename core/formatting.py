@@ -6,8 +6,9 @@ mask a name or a phone, one way to @mention someone who may have no username.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from html import escape
+from html import escape, unescape
 
 from core import texts
 
@@ -111,3 +112,11 @@ def symptoms_text(symptoms: str | None) -> str:
 def transport_text(mode: str | None, number: str | None) -> str:
     """火车 G123, 自驾 京A12345: the stored mode in words, with the number as written."""
     return " ".join(part for part in (label(texts.TRANSPORT_LABELS, mode), number or "") if part)
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain(text: str) -> str:
+    """An HTML message as a person reads it in a terminal: tags dropped, entities decoded."""
+    return unescape(_TAG.sub("", text))

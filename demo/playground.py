@@ -7,22 +7,14 @@ Telegram's servers are replaced by ``sandbox`` at the HTTP boundary.
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from html import unescape
 from typing import Any
 
 from bot.runner import RunningBot, running_bot
 from core.config import Settings
+from core.formatting import plain
 from sandbox import RateLimits, SandboxClient, running_sandbox
-
-_TAG = re.compile(r"<[^>]+>")
-
-
-def plain(text: str) -> str:
-    """An HTML message as a person reads it: tags dropped, entities decoded."""
-    return unescape(_TAG.sub("", text))
 
 
 @dataclass

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from demo.playground import Playground, plain
+from core.formatting import plain
+from demo.playground import Playground
 from demo.town import ADMIN_ID, DemoTown, DemoUnit
 from sandbox import TranscriptEvent
 from services.identity import ANONYMOUS_ADMIN_ID

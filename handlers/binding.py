@@ -7,8 +7,8 @@ from html import escape
 from telegram import ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus, ChatType
 
-from bot.state import GridContext
 from core import texts
+from handlers.context import GridContext
 from handlers.senders import from_a_person
 from services.binding import BindOutcome, BindResult, bind_chat, record_removal, unbind_chat
 

@@ -7,8 +7,8 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.state import GridContext
 from core import texts
+from handlers.context import GridContext
 
 log = logging.getLogger(__name__)
 

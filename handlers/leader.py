@@ -16,10 +16,10 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import Forbidden
 from telegram.ext import filters
 
-from bot.state import GridContext, Services
 from core import texts
 from core.formatting import mention
 from handlers import leader_format as view
+from handlers.context import GridContext, Services
 from handlers.senders import from_a_person
 from services.grid_status import (
     HouseholdHistory,

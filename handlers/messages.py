@@ -17,11 +17,11 @@ from telegram.error import TelegramError
 from telegram.ext import filters
 
 from bot.intake import answering, batched
-from bot.state import GridContext
 from core import texts
 from core.formatting import mask_name
 from handlers import leader_format as view
 from handlers import orders
+from handlers.context import GridContext
 from handlers.leader import local_day, send_privately
 from handlers.senders import from_a_person
 from services import alerts

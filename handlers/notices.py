@@ -7,9 +7,9 @@ from html import escape
 from telegram import Message, Update
 from telegram.constants import ChatType, MessageEntityType
 
-from bot.state import GridContext
 from core import texts
 from core.formatting import split_message
+from handlers.context import GridContext
 from handlers.senders import from_a_person
 from services.notices import (
     MAX_LENGTH,

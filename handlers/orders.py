@@ -9,10 +9,10 @@ from html import escape
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ParseMode
 
-from bot.state import GridContext
 from core import texts
 from core.formatting import mention
 from handlers import leader_format as view
+from handlers.context import GridContext
 from handlers.leader import leader_request, leader_view, send_privately, undated
 from services.leader_scope import Denied
 from services.orders import Change, OrderChange, cancel_order, change_order_by_id, deliver_order, list_orders

@@ -9,8 +9,8 @@ from html import escape
 from telegram import Message, Update
 from telegram.constants import ChatType, ParseMode
 
-from bot.state import GridContext
 from core import texts
+from handlers.context import GridContext
 from handlers.senders import from_a_person
 from services.confirmations import (
     ConfirmOutcome,

@@ -7,8 +7,8 @@ from html import escape
 from telegram import Update
 from telegram.constants import ChatType
 
-from bot.state import GridContext
 from core import texts
+from handlers.context import GridContext
 from handlers.senders import from_a_person
 from services.reminders import RemindOutcome, RemindResult, remind_settings
 

@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.constants import ChatType, ParseMode
 
 from bot.commands import DOWNWARD_ONLY, LEADER_ONLY, help_lines
-from bot.state import GridContext
 from core import texts
+from handlers.context import GridContext
 from services.identity import Identity, identify
 from services.people import greet_person
 from storage.models import UnitLevel

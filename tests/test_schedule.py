@@ -98,7 +98,7 @@ class Transcript:
 
     @staticmethod
     def _line(event: TranscriptEvent) -> str:
-        from demo.playground import plain
+        from core.formatting import plain
 
         return f"{event.chat_title}: {plain(event.text or '')}"
 
