@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-FEVER = 37.3
+from core.health import FEVER_THRESHOLD
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,9 @@ class DayCheckin:
         if not before.abnormal:
             return True
         hotter = (
-            self.temperature is not None and self.temperature >= FEVER and self.temperature > (before.temperature or 0)
+            self.temperature is not None
+            and self.temperature >= FEVER_THRESHOLD
+            and self.temperature > (before.temperature or 0)
         )
         new_symptoms = bool((self.symptoms or frozenset()) - (before.symptoms or frozenset()))
         newly_positive = self.test_result == "positive" and before.test_result != "positive"

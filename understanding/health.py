@@ -11,10 +11,9 @@ import re
 from dataclasses import dataclass
 from itertools import islice
 
+from core.health import FEVER_THRESHOLD as FEVER_THRESHOLD  # re-exported: one definition, in core
 from understanding.numerals import CN_NUMERAL_CHARS, to_number
 from understanding.scan import MAX_MATCHES, Scan
-
-FEVER_THRESHOLD = 37.3
 
 # ---- temperature -----------------------------------------------------------------------------
 _TEMPERATURE = re.compile(
