@@ -79,6 +79,11 @@ def number(value: float) -> str:
     return f"{value:g}"
 
 
+def rate_text(rate: float | None) -> str:
+    """A check-in rate as every report and /status shows it: 66.7%, or ``NO_RATE`` with nobody to count."""
+    return texts.NO_RATE if rate is None else f"{rate:.1%}"
+
+
 def health_text(temperature: float | None, symptoms: str | None, test_type: str | None, result: str | None) -> str:
     """Temperature, symptoms and test in words (``symptoms``: stored keys, '' = none stated).
 

@@ -307,8 +307,10 @@ REPORT_RETURNEE_LINE = "· {grid} {address} {name}：{trip}"
 REPORT_FROM = "自{origin}"
 REPORT_ARRIVAL = "{day}到达"
 REPORT_MONITOR_UNTIL = "监测至{day}"
-REPORT_NO_RATE = "—"
+#: A check-in rate where there are no households to divide by.
+NO_RATE = "—"
 REPORT_CHART_CAPTION = "📈 {unit} {day}：各单位打卡完成率与异常户数"
+LEDGER_FILENAME = "台账-{unit}-{span}{suffix}"
 REPORT_LEDGER_CAPTION = "📎 {unit} {day} 台账（打卡/物资/返乡/异常；姓名、电话已脱敏）"
 REPORT_LEVEL_UNITS = {"town": "村/社区", "village": "网格"}
 CHART_RATE_TITLE = "打卡完成率"
@@ -392,7 +394,12 @@ REMINDER_UNLINKED = "另有 {count} 户未关联 Telegram 账号，请网格员�
 MENTION_SEPARATOR = " "
 
 FOLLOWUP_PRIVATE = (
-    "您好！{name}于 {arrival} 返乡，今天是返乡第 {days} 天，按规定需要做一次核酸或抗原检测。\n"
+    "您好！{name}于 {start} 返乡，今天是返乡第 {days} 天，按规定需要做一次核酸或抗原检测。\n"
+    "做完后请把结果发到这里或网格群，例如：<code>{example}</code>"
+)
+#: The report gave no arrival date: the plan counts from the day of the report.
+FOLLOWUP_PRIVATE_REPORTED = (
+    "您好！{name}于 {start} 报备返乡，今天是报备后第 {days} 天，按规定需要做一次核酸或抗原检测。\n"
     "做完后请把结果发到这里或网格群，例如：<code>{example}</code>"
 )
 FOLLOWUP_EXAMPLE = "{name} 抗原阴性"

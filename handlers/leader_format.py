@@ -11,9 +11,10 @@ from datetime import date
 from html import escape
 
 from core import texts
-from core.formatting import health_text, mask_name, mask_phone, mention, number, split_message
+from core.formatting import health_text, mask_name, mask_phone, mention, number, rate_text, split_message
 from services.grid_status import HouseholdHistory, MissingReport, ReturneeReport, StatusReport
 from services.leader_scope import Denial, Denied
+from services.mentions import mentions
 from services.orders import OrdersReport
 from services.reports import UnitDayFigures
 from storage.models import CheckIn, OrderItem, Person, Unit, UnitLevel
@@ -38,7 +39,7 @@ def unit_names(units: Sequence[Unit]) -> str:
 def _rate(figures: UnitDayFigures) -> str:
     if figures.day_off:
         return texts.STATUS_DAY_OFF
-    return "—" if figures.rate is None else f"{figures.rate:.0%}"
+    return rate_text(figures.rate)
 
 
 def _figures(figures: UnitDayFigures) -> dict[str, object]:
@@ -88,12 +89,14 @@ def status_messages(report: StatusReport) -> list[str]:
     return split_message(lines)
 
 
-def _who(people: Sequence[Person], head: str | None, *, mentions: bool) -> str:
-    if not people:
-        return texts.MISSING_UNLINKED.format(head=escape(mask_name(head or "")))
-    if mentions:
-        return " ".join(mention(p.telegram_user_id, p.display_name) for p in people)
-    return texts.LIST_SEPARATOR.join(escape(mask_name(p.display_name)) for p in people)
+def _who(people: Sequence[Person], head: str | None, *, mentions_on: bool) -> str:
+    """The household's people as ``services.mentions`` has them mentioned, else masked, else its masked head."""
+    links = mentions(people, switched_on=mentions_on)
+    if links:
+        return texts.MENTION_SEPARATOR.join(links)
+    if people:
+        return texts.LIST_SEPARATOR.join(escape(mask_name(p.display_name)) for p in people)
+    return texts.MISSING_UNLINKED.format(head=escape(mask_name(head or "")))
 
 
 def missing_messages(report: MissingReport) -> list[str]:
@@ -109,7 +112,7 @@ def missing_messages(report: MissingReport) -> list[str]:
             current = entry.grid.id
             count = sum(1 for other in report.missing if other.grid.id == current)
             lines.append(texts.MISSING_GRID.format(grid=escape(entry.grid.name), count=count))
-        who = _who(entry.people, entry.household.head, mentions=report.mention)
+        who = _who(entry.people, entry.household.head, mentions_on=report.mention)
         lines.append(texts.MISSING_LINE.format(address=escape(entry.household.address), who=who))
     unlinked = sum(1 for entry in report.missing if not entry.people)
     if unlinked:

@@ -69,7 +69,7 @@ async def _reminders(run: JobRun) -> int:
 
 
 async def _followups(run: JobRun) -> int:
-    planned = await plan_followups(run.sessions, settings=run.settings, day=run.day, bot_username=run.bot_username)
+    planned = await plan_followups(run.sessions, day=run.day, bot_username=run.bot_username)
     return await _queue(run, planned)
 
 

@@ -14,12 +14,12 @@ from enum import Enum, auto
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
+from services import switches
 from services.identity import may_manage
 from services.leader_scope import Denial, Denied, leader_unit
 from services.linking import KnownUser
-from services.reminders import effective
 from services.reports import AbnormalDetail, UnitDayFigures, compile_reports
-from storage import orders, people, schedules, status, units
+from storage import orders, people, returnee_plan, status
 from storage.db import SessionFactory, transaction
 from storage.models import CheckIn, Household, OrderItem, Person, Returnee, SupplyOrder, Unit, UnitLevel
 from understanding.address import normalise_address
@@ -91,8 +91,8 @@ class MissingReport:
 
 async def _mentions_on(session: AsyncSession, *, unit: Unit) -> bool:
     """@mentions as the /remind switches have them: off if this unit or any above turned them off."""
-    chain = await units.ancestor_ids(session, unit=unit)
-    return effective(chain, await schedules.switches(session, unit_ids=chain)).mentions
+    assert unit.id is not None
+    return (await switches.in_force(session, paths={unit.id: unit.path}))[unit.id].mentions
 
 
 async def missing_checkins(
@@ -121,7 +121,7 @@ async def missing_checkins(
 
 @dataclass(frozen=True)
 class MonitoringDay:
-    """Where a returnee is in their plan: days since arrival (arrival day = 0) out of the period."""
+    """Where a returnee is in their plan: day ``number`` (the start is day 0) of ``total``."""
 
     number: int
     total: int
@@ -130,11 +130,13 @@ class MonitoringDay:
 
 def monitoring_day(returnee: Returnee, day: date) -> MonitoringDay:
     """Read from the plan stored with the returnee, so a later change of policy does not rewrite it."""
-    start = returnee.arrival or returnee.day
+    start = returnee_plan.start(returnee)
     until = returnee.monitor_until or start
-    number = (day - start).days
-    test_days = {int(part) for part in returnee.test_days.split(",") if part.strip().isdigit()}
-    return MonitoringDay(number=number, total=(until - start).days, test_due=number in test_days)
+    return MonitoringDay(
+        number=returnee_plan.day_number(returnee, day),
+        total=(until - start).days,
+        test_due=returnee_plan.test_due(returnee, day),
+    )
 
 
 @dataclass(frozen=True)

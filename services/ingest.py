@@ -21,7 +21,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -30,7 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.config import Settings
 from services import alerts
 from services.checkin_day import DayCheckin, merge
-from storage import people, records, units
+from storage import people, records, returnee_plan, units
 from storage.db import SessionFactory, transaction
 from storage.dialect import as_utc
 from storage.models import (
@@ -615,7 +615,7 @@ class _Batch:
         returnee.id_last4 = parsed.get("id_last4")
         returnee.phone = parsed.get("phone")
         returnee.test_type, returnee.test_result = test.get("type"), test.get("result")
-        returnee.monitor_until = (arrival or returnee.day) + timedelta(days=policy.monitor_days)
-        returnee.test_days = ",".join(str(day) for day in policy.test_days)
+        plan = returnee_plan.plan_for(policy, arrival=arrival, reported=returnee.day)
+        returnee.monitor_until, returnee.test_days = plan.monitor_until, plan.test_days
         records.add_returnee(session, returnee=returnee)
         return Ingested(Ack.STORED, kind="returnee", day=work.day)

@@ -9,18 +9,20 @@ leaves the counts. Switches set in a village or town group apply to every grid b
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import Enum, auto
 
 from core import texts
 from core.config import Settings
-from core.formatting import mention, split_message
+from core.formatting import split_message
+from services import switches
 from services.identity import may_manage
+from services.mentions import mentions
 from services.messages_out import OutgoingMessage
 from services.outbox import Envelope
-from services.reports import compile_reports
+from services.reports import UnitDayFigures, compile_reports
 from storage import bindings, units
 from storage import schedules as store
 from storage.db import SessionFactory, transaction
@@ -31,35 +33,34 @@ from storage.schedules import LinkedPerson, Switches
 MENTIONS_PER_LINE = 10
 
 
-def effective(chain: Sequence[int], own: Mapping[int, Switches]) -> Switches:
-    """A unit's switches as they act: off when the unit or any unit in ``chain`` above it is off."""
-    found = [own[unit_id] for unit_id in chain if unit_id in own]
-    return Switches(reminders=all(s.reminders for s in found), mentions=all(s.mentions for s in found))
-
-
-def _mention_lines(people: Sequence[LinkedPerson]) -> list[str]:
-    links = [mention(person.telegram_user_id, person.display_name) for person in people]
-    return [
+def _mention_lines(people: Sequence[LinkedPerson], *, switched_on: bool) -> tuple[list[str], int]:
+    """The mentions, ``MENTIONS_PER_LINE`` to a line, and how many households they reach."""
+    households: dict[int, list[LinkedPerson]] = {}
+    for person in people:
+        households.setdefault(person.household_id, []).append(person)
+    reached = [links for group in households.values() if (links := mentions(group, switched_on=switched_on))]
+    links = [link for household in reached for link in household]
+    lines = [
         texts.MENTION_SEPARATOR.join(links[start : start + MENTIONS_PER_LINE])
         for start in range(0, len(links), MENTIONS_PER_LINE)
     ]
+    return lines, len(reached)
 
 
 def reminder_lines(
-    *, slot: time, total: int, missing: int, people: Sequence[LinkedPerson], mentions: bool
+    *, slot: time, total: int, missing: int, people: Sequence[LinkedPerson], mentions_on: bool
 ) -> list[str]:
     """The reminder's lines: counts, then mentions of the linked people (or a general call)."""
     lines = [
         texts.REMINDER_HEADER.format(time=slot.strftime("%H:%M"), total=total, done=total - missing, missing=missing)
     ]
-    if not mentions or not people:
+    mention_lines, reached = _mention_lines(people, switched_on=mentions_on)
+    if not mention_lines:
         return [*lines, texts.REMINDER_CALL]
-    mention_lines = _mention_lines(people)
     lines.append(texts.REMINDER_MENTIONS.format(mentions=mention_lines[0]))
     lines.extend(mention_lines[1:])
-    unlinked = missing - len({person.household_id for person in people})
-    if unlinked > 0:
-        lines.append(texts.REMINDER_UNLINKED.format(count=unlinked))
+    if missing > reached:
+        lines.append(texts.REMINDER_UNLINKED.format(count=missing - reached))
     return lines
 
 
@@ -76,47 +77,40 @@ async def plan_reminders(
         and not figures.day_off
         and figures.counts.households > figures.counts.checked_in
     ]
-    parents = {figures.unit.id: figures.unit.parent_id for figures in reports}
     async with factory() as session:
-        own = await store.switches(session, unit_ids=list(parents))
+        acting = await switches.in_force(session, paths={grid.unit.id: grid.unit.path for grid in grids})
         people = await store.unchecked_people(session, grid_ids=[grid.unit.id for grid in grids], day=day)
     by_grid: dict[int, list[LinkedPerson]] = {}
     for person in people:
         by_grid.setdefault(person.grid_id, []).append(person)
-    envelopes: list[Envelope] = []
-    for grid in grids:
-        switches = effective(_chain(grid.unit.id, parents), own)
-        if not switches.reminders:
-            continue
-        lines = reminder_lines(
-            slot=slot,
-            total=grid.counts.households,
-            missing=grid.counts.households - grid.counts.checked_in,
-            people=by_grid.get(grid.unit.id, []),
-            mentions=switches.mentions,
+    return [
+        envelope
+        for grid in grids
+        if acting[grid.unit.id].reminders
+        for envelope in _reminder(
+            grid, by_grid.get(grid.unit.id, []), slot=slot, kind=kind, mentions_on=acting[grid.unit.id].mentions
         )
-        assert grid.unit.chat_id is not None
-        envelopes.extend(
-            Envelope(
-                unit_id=grid.unit.id,
-                chat_id=grid.unit.chat_id,
-                kind=kind,
-                part=part,
-                message=OutgoingMessage.of_text(text),
-            )
-            for part, text in enumerate(split_message(lines))
-        )
-    return envelopes
+    ]
 
 
-def _chain(unit_id: int, parents: Mapping[int, int | None]) -> list[int]:
-    """The unit and every unit above it."""
-    chain: list[int] = []
-    current: int | None = unit_id
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = parents.get(current)
-    return chain
+def _reminder(
+    grid: UnitDayFigures, people: Sequence[LinkedPerson], *, slot: time, kind: str, mentions_on: bool
+) -> list[Envelope]:
+    """One grid's reminder, split into messages under Telegram's limit."""
+    lines = reminder_lines(
+        slot=slot,
+        total=grid.counts.households,
+        missing=grid.counts.households - grid.counts.checked_in,
+        people=people,
+        mentions_on=mentions_on,
+    )
+    assert grid.unit.chat_id is not None
+    return [
+        Envelope(
+            unit_id=grid.unit.id, chat_id=grid.unit.chat_id, kind=kind, part=part, message=OutgoingMessage.of_text(text)
+        )
+        for part, text in enumerate(split_message(lines))
+    ]
 
 
 # --- /remind -------------------------------------------------------------------------------------

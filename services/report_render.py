@@ -14,7 +14,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from core import texts
-from core.formatting import health_text, split_message, transport_text
+from core.formatting import health_text, rate_text, split_message, transport_text
 from services.messages_out import Keyboard, MessageKind, OutgoingMessage
 from services.reports import AbnormalDetail, ReportSet, ReturneeDetail, UnitDayFigures, day_bounds
 from storage.models import UnitLevel
@@ -39,11 +39,6 @@ def parse_confirm_callback(data: str) -> tuple[int, date] | None:
         return None
 
 
-def _rate(figures: UnitDayFigures) -> str:
-    rate = figures.rate
-    return texts.REPORT_NO_RATE if rate is None else f"{rate:.1%}"
-
-
 # --- a grid's report, in its own group ------------------------------------------------------
 
 
@@ -53,7 +48,7 @@ def grid_report_text(figures: UnitDayFigures, day: date, *, confirmed: str = "")
     checkins = texts.REPORT_CHECKINS_OFF if figures.day_off else texts.REPORT_CHECKINS
     lines = [
         texts.REPORT_GRID_TITLE.format(unit=escape(figures.unit.name), day=day.isoformat()),
-        checkins.format(checked=c.checked_in, total=c.households, rate=_rate(figures)),
+        checkins.format(checked=c.checked_in, total=c.households, rate=rate_text(figures.rate)),
         texts.REPORT_ABNORMAL.format(count=c.abnormal),
         texts.REPORT_RETURNEES.format(
             new=c.returnees_new, monitoring=c.returnees_monitoring, ending=c.returnees_ending, due=c.returnees_tests_due
@@ -97,7 +92,7 @@ def summary(figures: UnitDayFigures) -> str:
     c = figures.counts
     checkins = texts.REPORT_SUMMARY_OFF if figures.day_off else texts.REPORT_SUMMARY_CHECKINS
     parts = [
-        checkins.format(checked=c.checked_in, total=c.households, rate=_rate(figures)),
+        checkins.format(checked=c.checked_in, total=c.households, rate=rate_text(figures.rate)),
         texts.REPORT_SUMMARY_ABNORMAL.format(count=c.abnormal),
         texts.REPORT_SUMMARY_RETURNEES.format(
             new=c.returnees_new, monitoring=c.returnees_monitoring, ending=c.returnees_ending, due=c.returnees_tests_due
@@ -266,7 +261,7 @@ def digest(
 
 def ledger_filename(unit_code: str, start: date, end: date, suffix: str = ".xlsx") -> str:
     span = start.isoformat() if start == end else f"{start.isoformat()}_{end.isoformat()}"
-    return f"台账-{unit_code}-{span}{suffix}"
+    return texts.LEDGER_FILENAME.format(unit=unit_code, span=span, suffix=suffix)
 
 
 def zero_refusal(figures: UnitDayFigures) -> str:

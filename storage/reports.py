@@ -10,7 +10,7 @@ that began the day and ``as_of`` the instant the report describes (the cutoff, o
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import returnee_plan
 from storage.dialect import as_utc, dialect_of, upsert
 from storage.models import (
     BindingStatus,
@@ -136,13 +137,6 @@ def _count_if(condition: ColumnElement[bool]) -> Any:
     return func.sum(sa.case((condition, 1), else_=0))
 
 
-def _days_since(dialect: str, day: date, column: Any) -> Any:
-    """Whole days from ``column`` to ``day``: the one date computation the dialects spell differently."""
-    if dialect == "postgresql":
-        return sa.literal(day, sa.Date) - column
-    return sa.cast(func.julianday(sa.literal(day.isoformat())) - func.julianday(column), sa.Integer)
-
-
 async def report_units(session: AsyncSession, *, root_path: str | None) -> list[ReportUnit]:
     """The subtree's units, parents before children, each with its active group (if bound)."""
     query = (
@@ -168,21 +162,29 @@ async def report_units(session: AsyncSession, *, root_path: str | None) -> list[
     ]
 
 
+_Merge = Callable[[Sequence[Any], Sequence[str]], None]
+
+
 async def grid_counts(
     session: AsyncSession, *, root_path: str | None, day: date, start: datetime, as_of: datetime
 ) -> dict[int, Counts]:
     """Per grid: households, check-ins, returnees and orders for ``day`` as of ``as_of`` (one GROUP BY each)."""
-    dialect = dialect_of(session)
     counts: dict[int, dict[str, int]] = {}
 
     def merge(rows: Sequence[Any], names: Sequence[str]) -> None:
         for grid_id, *values in rows:
             counts.setdefault(grid_id, {}).update({n: int(v or 0) for n, v in zip(names, values, strict=True)})
 
+    await _household_counts(session, merge, root_path=root_path, day=day)
+    await _returnee_counts(session, merge, root_path=root_path, day=day)
+    await _order_counts(session, merge, root_path=root_path, day=day, start=start, as_of=as_of)
+    return {grid_id: Counts(**values) for grid_id, values in counts.items()}
+
+
+async def _household_counts(session: AsyncSession, merge: _Merge, *, root_path: str | None, day: date) -> None:
     active = col(Household.active).is_(True)
     households = sa.select(col(Household.grid_id), func.count()).where(active).group_by(col(Household.grid_id))
     merge((await _rows(session, _restrict(households, col(Household.grid_id), root_path))), ["households"])
-
     checkins = (
         sa.select(col(CheckIn.grid_id), func.count(), _count_if(col(CheckIn.abnormal).is_(True)))
         .join(Household, col(Household.id) == col(CheckIn.household_id))
@@ -191,18 +193,16 @@ async def grid_counts(
     )
     merge((await _rows(session, _restrict(checkins, col(CheckIn.grid_id), root_path))), ["checked_in", "abnormal"])
 
-    begun = func.coalesce(col(Returnee.arrival), col(Returnee.day))
-    monitoring = sa.and_(begun <= day, col(Returnee.monitor_until) >= day)
-    test_days = sa.literal(",").concat(col(Returnee.test_days)).concat(",")
-    elapsed = sa.cast(_days_since(dialect, day, begun), sa.String)
-    test_due = sa.and_(monitoring, test_days.like(sa.literal("%,").concat(elapsed).concat(",%")))
+
+async def _returnee_counts(session: AsyncSession, merge: _Merge, *, root_path: str | None, day: date) -> None:
+    """New, monitored, ending and due a test, by the monitoring plan's own conditions."""
     returnees = (
         sa.select(
             col(Returnee.grid_id),
             _count_if(col(Returnee.day) == day),
-            _count_if(monitoring),
+            _count_if(returnee_plan.monitored_on(day)),
             _count_if(col(Returnee.monitor_until) == day),
-            _count_if(test_due),
+            _count_if(returnee_plan.test_due_on(dialect_of(session), day)),
         )
         .where(or_(col(Returnee.day) == day, col(Returnee.monitor_until) >= day))
         .group_by(col(Returnee.grid_id))
@@ -212,6 +212,10 @@ async def grid_counts(
         ["returnees_new", "returnees_monitoring", "returnees_ending", "returnees_tests_due"],
     )
 
+
+async def _order_counts(
+    session: AsyncSession, merge: _Merge, *, root_path: str | None, day: date, start: datetime, as_of: datetime
+) -> None:
     status, created = col(SupplyOrder.status), col(SupplyOrder.created_at)
     delivered_at, cancelled_at = col(SupplyOrder.delivered_at), col(SupplyOrder.cancelled_at)
     still_open = sa.and_(
@@ -241,7 +245,6 @@ async def grid_counts(
         (await _rows(session, _restrict(orders, col(SupplyOrder.grid_id), root_path))),
         ["orders_new", "orders_delivered", "orders_open", "orders_overdue", "orders_urgent_open"],
     )
-    return {grid_id: Counts(**values) for grid_id, values in counts.items()}
 
 
 async def confirmations(session: AsyncSession, *, day: date, as_of: datetime) -> dict[int, Confirmation]:
@@ -407,7 +410,6 @@ def order_item_ledger(root_path: str | None, start: date, end: date) -> Any:
 
 def returnee_ledger(root_path: str | None, start: date, end: date) -> Any:
     """Returnees reported in the range, or under monitoring during it."""
-    begun = func.coalesce(col(Returnee.arrival), col(Returnee.day))
     query = sa.select(
         col(Returnee.day),
         col(_VILLAGE.name),
@@ -425,7 +427,7 @@ def returnee_ledger(root_path: str | None, start: date, end: date) -> Any:
         col(Returnee.monitor_until),
     ).join(Household, col(Household.id) == col(Returnee.household_id))
     query = _with_places(query, col(Returnee.grid_id)).where(
-        or_(col(Returnee.day).between(start, end), sa.and_(begun <= end, col(Returnee.monitor_until) >= start))
+        or_(col(Returnee.day).between(start, end), returnee_plan.monitored_between(start, end))
     )
     return _restrict(query, col(Returnee.grid_id), root_path).order_by(
         col(Returnee.day), col(_GRID.path), col(Returnee.id)

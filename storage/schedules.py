@@ -11,8 +11,19 @@ import sqlalchemy as sa
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.dialect import upsert
-from storage.models import BindingStatus, ChatBinding, CheckIn, Household, MessageRecord, Person, Returnee, UnitSettings
+from storage import returnee_plan
+from storage.dialect import dialect_of, upsert
+from storage.models import (
+    BindingStatus,
+    ChatBinding,
+    CheckIn,
+    Household,
+    MessageRecord,
+    Person,
+    Returnee,
+    Unit,
+    UnitSettings,
+)
 
 
 @dataclass(frozen=True)
@@ -35,15 +46,11 @@ class LinkedPerson:
 
 @dataclass(frozen=True)
 class TestDue:
-    """A returnee under monitoring whose test may be due; ``reporter_id`` posted the report."""
+    """A returnee due a test, with who posted the report, their grid's place and group."""
 
-    returnee_id: int
-    grid_id: int
-    household_id: int
-    name: str | None
-    arrival: date
-    test_days: str
+    returnee: Returnee
     reporter_id: int
+    grid_path: str
     grid_chat_id: int | None
 
 
@@ -92,44 +99,23 @@ async def unchecked_people(session: AsyncSession, *, grid_ids: Sequence[int], da
     ]
 
 
-async def monitored_returnees(session: AsyncSession, *, day: date) -> list[TestDue]:
-    """Returnees who have arrived by ``day`` and are still monitored then, with their grid's group."""
+async def tests_due(session: AsyncSession, *, day: date) -> list[TestDue]:
+    """Returnees whose plan has a test on ``day`` (``returnee_plan.test_due_on``), with their grid's group."""
     query: Any = (
-        sa.select(
-            col(Returnee.id),
-            col(Returnee.grid_id),
-            col(Returnee.household_id),
-            col(Returnee.name),
-            col(Returnee.arrival),
-            col(Returnee.test_days),
-            col(MessageRecord.sender_id),
-            col(ChatBinding.chat_id),
-        )
+        sa.select(Returnee, col(MessageRecord.sender_id), col(Unit.path), col(ChatBinding.chat_id))
         .join(MessageRecord, col(MessageRecord.id) == col(Returnee.message_id))
+        .join(Unit, col(Unit.id) == col(Returnee.grid_id))
         .outerjoin(
             ChatBinding,
             sa.and_(col(ChatBinding.unit_id) == col(Returnee.grid_id), col(ChatBinding.status) == BindingStatus.ACTIVE),
         )
-        .where(
-            col(Returnee.arrival).is_not(None),
-            col(Returnee.arrival) <= day,
-            or_(col(Returnee.monitor_until).is_(None), col(Returnee.monitor_until) >= day),
-        )
+        .where(returnee_plan.test_due_on(dialect_of(session), day))
         .order_by(col(Returnee.grid_id), col(Returnee.id))
     )
     rows: Sequence[Any] = (await session.exec(query)).all()
     return [
-        TestDue(
-            returnee_id=returnee or 0,
-            grid_id=grid,
-            household_id=household,
-            name=name,
-            arrival=arrival or day,
-            test_days=test_days,
-            reporter_id=reporter,
-            grid_chat_id=chat,
-        )
-        for returnee, grid, household, name, arrival, test_days, reporter, chat in rows
+        TestDue(returnee=returnee, reporter_id=reporter, grid_path=path, grid_chat_id=chat)
+        for returnee, reporter, path, chat in rows
     ]
 
 

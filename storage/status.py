@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import returnee_plan
 from storage.models import CheckIn, Household, Person, Returnee, Unit
 from storage.reports import grids_in_subtree
 
@@ -34,12 +35,6 @@ async def active_households(session: AsyncSession, *, root: Unit) -> int:
         .where(col(Household.active).is_(True), below(col(Household.grid_id), root))
     )
     return (await session.exec(query)).one()
-
-
-def _under_monitoring(day: date) -> Any:
-    """Arrived (or reported) on or before ``day`` and still within the monitoring period."""
-    started = func.coalesce(col(Returnee.arrival), col(Returnee.day))
-    return sa.and_(col(Returnee.monitor_until) >= day, started <= day)
 
 
 async def households_without_checkin(
@@ -74,8 +69,8 @@ async def monitored_returnees(
         select(Returnee, Household, Unit)
         .join(Household, col(Household.id) == col(Returnee.household_id))
         .join(Unit, col(Unit.id) == col(Returnee.grid_id))
-        .where(_under_monitoring(day), below(col(Returnee.grid_id), root))
-        .order_by(col(Unit.path), func.coalesce(col(Returnee.arrival), col(Returnee.day)), col(Returnee.id))
+        .where(returnee_plan.monitored_on(day), below(col(Returnee.grid_id), root))
+        .order_by(col(Unit.path), returnee_plan.start_column(), col(Returnee.id))
     )
     return (await session.exec(query)).all()
 

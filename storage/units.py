@@ -30,11 +30,20 @@ async def subtree(session: AsyncSession, *, root: Unit | None) -> Sequence[Unit]
     return (await session.exec(query)).all()
 
 
+async def chains(session: AsyncSession, *, paths: Sequence[str]) -> dict[str, list[int]]:
+    """For each materialised path, the ids of its unit and every unit above it, top first (one query)."""
+    codes = {code for path in paths for code in path.split("/")}
+    ids = {
+        code: unit_id
+        for code, unit_id in await session.exec(select(Unit.code, Unit.id).where(col(Unit.code).in_(codes)))
+        if unit_id is not None
+    }
+    return {path: [ids[code] for code in path.split("/") if code in ids] for path in paths}
+
+
 async def ancestor_ids(session: AsyncSession, *, unit: Unit) -> list[int]:
     """Ids of the unit and all units above it, from the materialised path."""
-    codes = unit.path.split("/")
-    rows = await session.exec(select(Unit.id).where(col(Unit.code).in_(codes)))
-    return [unit_id for unit_id in rows if unit_id is not None]
+    return (await chains(session, paths=[unit.path]))[unit.path]
 
 
 async def leader_unit_ids(session: AsyncSession, *, telegram_user_id: int) -> list[int]:

@@ -156,9 +156,10 @@ async def add_order(
 
 
 async def add_returnee(
-    sessions: SessionFactory, grid_code: str, address: str, day: date, *, arrival: date, **fields: Any
+    sessions: SessionFactory, grid_code: str, address: str, day: date, *, arrival: date | None, **fields: Any
 ) -> None:
-    """A returnee reported on ``day`` (``fields``: name, origin, monitor_until, test_days, ...)."""
+    """A returnee reported on ``day`` (``arrival`` None: the report gave no date; ``fields``: name,
+    origin, monitor_until, test_days, ...)."""
     async with transaction(sessions) as session:
         grid_id, household_id = await _grid_household(session, grid_code, address)
         message = await _message(session, grid_id, household_id, "returnee", day)

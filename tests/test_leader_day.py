@@ -61,7 +61,7 @@ async def test_a_full_grid_day(playground: Playground, sessions: SessionFactory)
         grid, [(GRID_LEADER, "/status"), (GRID_LEADER, "/missing"), (GRID_LEADER, "/orders")]
     ) == [
         f"{GRID_LEADER}: /status",
-        f"bot: 📊 第一网格 {label}概况\n打卡：2/3 户（67%）\n异常：1 户\n待送订单：3 单（急 1）\n"
+        f"bot: 📊 第一网格 {label}概况\n打卡：2/3 户（66.7%）\n异常：1 户\n待送订单：3 单（急 1）\n"
         "返乡监测：1 人（今日需检测 1）",
         f"{GRID_LEADER}: /missing",
         f"bot: 📋 第一网格 {label} 未打卡 1/3 户：\n· 3-1-101 路人",
@@ -119,7 +119,7 @@ async def test_a_full_grid_day(playground: Playground, sessions: SessionFactory)
         f"bot: 📊 西头岭村 {label}概况\n"
         "第一网格：打卡 2/3 · 异常 1 · 订单 0 · 监测 1（今日需检测 1）\n"
         "第二网格：打卡 0/1 · 异常 0 · 订单 0 · 监测 0\n"
-        "合计：打卡 2/4 户（50%） · 异常 1 户 · 待送订单 0 单 · 返乡监测 1 人（今日需检测 1）\n"
+        "合计：打卡 2/4 户（50.0%） · 异常 1 户 · 待送订单 0 单 · 返乡监测 1 人（今日需检测 1）\n"
         "异常住户：\n"
         "· 第一网格 3-2-502 李* 体温37.8℃ 咳嗽",
     ]
