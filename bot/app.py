@@ -1,10 +1,11 @@
-"""The application factory: all wiring of handlers, commands and state, in one place."""
+"""The application factory: all wiring of handlers, command menus and state, in one place."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from telegram import (
+    BotCommandScope,
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeDefault,
@@ -12,6 +13,7 @@ from telegram import (
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    BaseHandler,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -21,22 +23,47 @@ from telegram.ext import (
     filters,
 )
 
-from bot import commands
 from bot.ratelimit import PacedRateLimiter
 from bot.transport import AiohttpRequest
-from handlers import binding, errors, leader, messages, notices, orders, reports, settings, start
+from handlers import binding, errors, leader, messages, notices, orders, reports
+from handlers.commands import COMMANDS, Menu, menu
 from handlers.context import BotData, GridApplication, GridContext, Services
 
 #: What residents write, new or edited, in groups or privately; commands stay with their handlers.
 RESIDENT_TEXT = filters.TEXT & ~filters.COMMAND & (filters.UpdateType.MESSAGE | filters.UpdateType.EDITED_MESSAGE)
 
 
+#: Where each menu of ``handlers.commands`` is published.
+MENU_SCOPES: dict[Menu, BotCommandScope] = {
+    Menu.PRIVATE: BotCommandScopeDefault(),
+    Menu.GROUP: BotCommandScopeAllGroupChats(),
+    Menu.ADMIN: BotCommandScopeAllChatAdministrators(),
+}
+
+
 async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Publish the command menu in Chinese; leader commands only where group admins look."""
-    bot = application.bot
-    await bot.set_my_commands(commands.PRIVATE_MENU, scope=BotCommandScopeDefault())
-    await bot.set_my_commands(commands.GROUP_MENU, scope=BotCommandScopeAllGroupChats())
-    await bot.set_my_commands(commands.ADMIN_MENU, scope=BotCommandScopeAllChatAdministrators())
+    """Publish the command menus in Chinese; leader commands only where group admins look."""
+    for which, scope in MENU_SCOPES.items():
+        await application.bot.set_my_commands(menu(which), scope=scope)
+
+
+def _handlers() -> list[BaseHandler[Any, GridContext, Any]]:
+    """The /start deep links first (they take precedence over plain /start), then the command table, then the rest."""
+    deep_links = [
+        CommandHandler("start", leader.household_start, filters.ChatType.PRIVATE & leader.HOUSEHOLD_LINK),
+        CommandHandler("start", messages.start_alerts, filters.ChatType.PRIVATE & messages.ALERTS_LINK),
+    ]
+    table = [CommandHandler(c.name, c.callback, c.filter) for c in COMMANDS]
+    return [
+        *deep_links,
+        *table,
+        CallbackQueryHandler(orders.order_button, pattern=r"^order:"),
+        CallbackQueryHandler(reports.confirm_button, pattern=r"^report:confirm:"),
+        CallbackQueryHandler(notices.notice_ack, pattern=r"^notice:ack:"),
+        ChatMemberHandler(binding.membership, ChatMemberHandler.MY_CHAT_MEMBER),
+        MessageHandler(RESIDENT_TEXT, messages.on_text),
+        MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, messages.on_members),
+    ]
 
 
 def build_application(services: Services) -> GridApplication:
@@ -57,35 +84,6 @@ def build_application(services: Services) -> GridApplication:
         .build()
     )
     application.bot_data.wire(services)
-    application.add_handlers(
-        [
-            CommandHandler("start", leader.household_start, filters.ChatType.PRIVATE & leader.HOUSEHOLD_LINK),
-            CommandHandler("start", messages.start_alerts, filters.ChatType.PRIVATE & messages.ALERTS_LINK),
-            CommandHandler("start", start.start),
-            CommandHandler("help", start.help_command),
-            CommandHandler("whoami", start.whoami),
-            CommandHandler("bind", binding.bind),
-            CommandHandler("unbind", binding.unbind),
-            CommandHandler("status", leader.status),
-            CommandHandler("missing", leader.missing),
-            CommandHandler("returnees", leader.returnees),
-            CommandHandler("link", leader.link),
-            CommandHandler("household", leader.household),
-            CommandHandler("orders", orders.orders),
-            CommandHandler("deliver", orders.deliver),
-            CommandHandler("cancel", orders.cancel),
-            CallbackQueryHandler(orders.order_button, pattern=r"^order:"),
-            CommandHandler("zero", reports.zero),
-            CommandHandler("dayoff", reports.dayoff),
-            CallbackQueryHandler(reports.confirm_button, pattern=r"^report:confirm:"),
-            CommandHandler("remind", settings.remind),
-            CommandHandler("notice", notices.notice),
-            CommandHandler("notice_status", notices.notice_status_command),
-            CallbackQueryHandler(notices.notice_ack, pattern=r"^notice:ack:"),
-            ChatMemberHandler(binding.membership, ChatMemberHandler.MY_CHAT_MEMBER),
-            MessageHandler(RESIDENT_TEXT, messages.on_text),
-            MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, messages.on_members),
-        ]
-    )
+    application.add_handlers(_handlers())
     application.add_error_handler(errors.on_error)
     return application

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import bindings, people, units
 from storage.db import SessionFactory
-from storage.models import Household, Unit
+from storage.models import Household, Unit, UnitLevel
 
 #: Telegram's GroupAnonymousBot: messages "sent as the group" carry this user, who is nobody.
 ANONYMOUS_ADMIN_ID = 1087968824
@@ -24,6 +24,11 @@ class Identity:
     #: The unit the chat being spoken in is bound to, and whether this user may manage it.
     chat_unit: Unit | None = None
     manages_chat: bool = False
+
+    @property
+    def in_grid_chat(self) -> bool:
+        """Spoken in a grid's own group, where nothing lies below to send notices down to."""
+        return self.chat_unit is not None and self.chat_unit.level == UnitLevel.GRID
 
 
 def is_trusted_sender(user_id: int | None, sender_chat_id: int | None) -> bool:

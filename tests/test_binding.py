@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlmodel import select
+from telegram.ext import CommandHandler
 
 from demo.playground import Playground
 from services.identity import ANONYMOUS_ADMIN_ID
@@ -161,6 +162,23 @@ async def test_command_menu_is_registered_in_chinese_with_leader_commands_for_ad
     assert menus["all_group_chats"] == ["help", "whoami", "cancel"]
     assert menus["all_chat_administrators"][:5] == ["help", "whoami", "cancel", "status", "missing"]
     assert {"bind", "unbind", "zero", "notice"} <= set(menus["all_chat_administrators"])
+
+
+async def test_every_menu_command_has_a_handler_and_every_command_handler_a_menu_entry(
+    playground: Playground,
+) -> None:
+    published = {
+        command["command"] for command_set in await playground.client.commands() for command in command_set.commands
+    }
+    handled = {
+        command
+        for group in playground.bot.application.handlers.values()
+        for handler in group
+        if isinstance(handler, CommandHandler)
+        for command in handler.commands
+    }
+    assert published == handled
+    assert len(published) == 18
 
 
 async def test_whoami_and_help_by_role(playground: Playground, group: int) -> None:
