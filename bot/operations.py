@@ -7,12 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core import texts
-from core.config import Settings
+from core.config import DatabaseSettings, Settings
 from services.roster import RosterError
 from services.roster import import_roster as import_roster_service
 from services.roster_files import RosterFileError
@@ -23,27 +22,27 @@ from storage.db import SessionFactory, create_engine, session_factory
 @asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[SessionFactory]:
     """An upgraded database for one command; the engine is disposed when the command ends."""
-    engine = create_engine(settings.database.url)
+    engine = create_engine(settings.database.url.get_secret_value())
     try:
-        await _upgrade_or_explain(engine, settings.database.url)
+        await _upgrade_or_explain(engine, settings.database)
         yield session_factory(engine)
     finally:
         await engine.dispose()
 
 
-async def _upgrade_or_explain(engine: AsyncEngine, url: str) -> None:
+async def _upgrade_or_explain(engine: AsyncEngine, database: DatabaseSettings) -> None:
     """Migrate, turning "cannot reach the database" into one line instead of a driver's traceback."""
     try:
         await migrate.upgrade(engine)
     except (OperationalError, InterfaceError, OSError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise SystemExit(texts.CLI_DB_UNAVAILABLE.format(url=make_url(url).render_as_string(), error=reason)) from None
+        raise SystemExit(texts.CLI_DB_UNAVAILABLE.format(url=database.shown_url, error=reason)) from None
 
 
 async def upgrade_database(settings: Settings) -> int:
-    engine = create_engine(settings.database.url)
+    engine = create_engine(settings.database.url.get_secret_value())
     try:
-        await _upgrade_or_explain(engine, settings.database.url)
+        await _upgrade_or_explain(engine, settings.database)
         print(texts.CLI_DB_UPGRADED.format(revision=await migrate.current_revision(engine)))
     finally:
         await engine.dispose()

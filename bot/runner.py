@@ -50,12 +50,14 @@ async def _polling(intake: Intake, application: GridApplication, *, timeout: int
 @contextlib.asynccontextmanager
 async def _webhook(intake: Intake, application: GridApplication, settings: Settings) -> AsyncIterator[None]:
     hook = settings.telegram.webhook
-    runner = web.AppRunner(create_webhook_app(intake=intake, secret=hook.secret, path=hook.path))
+    runner = web.AppRunner(create_webhook_app(intake=intake, secret=hook.secret.get_secret_value(), path=hook.path))
     await runner.setup()
     site = web.TCPSite(runner, hook.listen, hook.port)
     await site.start()
     try:
-        await application.bot.set_webhook(hook.url, secret_token=hook.secret, allowed_updates=Update.ALL_TYPES)
+        await application.bot.set_webhook(
+            hook.url, secret_token=hook.secret.get_secret_value(), allowed_updates=Update.ALL_TYPES
+        )
         yield
     finally:
         await runner.cleanup()
@@ -64,7 +66,7 @@ async def _webhook(intake: Intake, application: GridApplication, settings: Setti
 @contextlib.asynccontextmanager
 async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIterator[RunningBot]:
     """Everything the bot needs, started in order and stopped in reverse."""
-    engine = create_engine(settings.database.url)
+    engine = create_engine(settings.database.url.get_secret_value())
     try:
         await migrate.upgrade(engine)
         services = Services(settings=settings, sessions=session_factory(engine))

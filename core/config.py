@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_TELEGRAM_FILE_URL = "https://api.telegram.org/file/bot"
@@ -38,14 +38,15 @@ class WebhookSettings(_Section):
     listen: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8443
     url: str = ""
-    secret: str = ""
+    secret: SecretStr = SecretStr("")
     path: str = "/telegram"
 
     @field_validator("secret")
     @classmethod
-    def _secret_charset(cls, value: str) -> str:
+    def _secret_charset(cls, value: SecretStr) -> SecretStr:
         # Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and - only.
-        if value and (len(value) > 256 or not all(c.isascii() and (c.isalnum() or c in "_-") for c in value)):
+        text = value.get_secret_value()
+        if text and (len(text) > 256 or not all(c.isascii() and (c.isalnum() or c in "_-") for c in text)):
             raise ValueError("1-256 characters of A-Z a-z 0-9 _ - expected")
         return value
 
@@ -66,7 +67,7 @@ class FloodSettings(_Section):
 
 
 class TelegramSettings(_Section):
-    token: str = ""
+    token: SecretStr = SecretStr("")
     base_url: str = DEFAULT_TELEGRAM_BASE_URL
     base_file_url: str = DEFAULT_TELEGRAM_FILE_URL
     mode: Literal["polling", "webhook"] = "polling"
@@ -78,20 +79,28 @@ class TelegramSettings(_Section):
         if self.mode == "webhook":
             if not self.webhook.url:
                 raise ValueError('webhook.url: required when mode = "webhook"')
-            if not self.webhook.secret:
+            if not self.webhook.secret.get_secret_value():
                 raise ValueError('webhook.secret: required when mode = "webhook"')
         return self
 
 
 class DatabaseSettings(_Section):
-    url: str = "sqlite+aiosqlite:///gridbot.db"
+    #: Secret because a PostgreSQL URL may carry a password; ``shown_url`` is the printable form.
+    url: SecretStr = SecretStr("sqlite+aiosqlite:///gridbot.db")
 
     @field_validator("url")
     @classmethod
-    def _async_driver(cls, value: str) -> str:
-        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+    def _async_driver(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("sqlite+aiosqlite://... or postgresql+asyncpg://... expected")
         return value
+
+    @property
+    def shown_url(self) -> str:
+        """The URL with any password masked, for messages."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.url.get_secret_value()).render_as_string(hide_password=True)
 
 
 class AdminSettings(_Section):
@@ -143,12 +152,13 @@ class Settings(_Section):
 
     def require_token(self) -> str:
         """Return the bot token, or explain where to put it: only ``run`` needs one."""
-        if not self.telegram.token:
+        token = self.telegram.token.get_secret_value()
+        if not token:
             raise ConfigError(
                 "telegram.token: missing — set it in the config file or in $GRIDBOT_TELEGRAM_TOKEN "
                 "(a token from @BotFather)"
             )
-        return self.telegram.token
+        return token
 
 
 def find_config_path(explicit: str | None) -> Path | None:

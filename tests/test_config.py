@@ -20,7 +20,7 @@ def test_defaults_without_a_file() -> None:
     settings = load_settings(None, environ={})
     assert settings.timezone == "Asia/Shanghai"
     assert settings.telegram.mode == "polling"
-    assert settings.database.url == "sqlite+aiosqlite:///gridbot.db"
+    assert settings.database.url.get_secret_value() == "sqlite+aiosqlite:///gridbot.db"
     assert settings.telegram.base_url == "https://api.telegram.org/bot"
 
 
@@ -80,3 +80,31 @@ def test_cli_reports_config_error_in_one_line(tmp_path: Path, capsys: pytest.Cap
     with pytest.raises(SystemExit) as caught:
         main(["org", "show", "-c", str(path)])
     assert str(caught.value).startswith("配置错误：database.url: ")
+
+
+def test_secrets_are_never_printed(tmp_path: Path) -> None:
+    body = (
+        '[telegram]\ntoken = "123:SECRET-token"\nmode = "webhook"\n'
+        '[telegram.webhook]\nurl = "https://x"\nsecret = "SECRET_hook"\n'
+        '[database]\nurl = "postgresql+asyncpg://gridbot:SECRET-pw@db/gridbot"\n'
+    )
+    settings = load_settings(write(tmp_path, body), environ={})
+    for shown in (repr(settings), str(settings), repr(settings.telegram), str(settings.database)):
+        assert "SECRET" not in shown
+    assert settings.database.shown_url == "postgresql+asyncpg://gridbot:***@db/gridbot"
+    assert settings.require_token() == "123:SECRET-token"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '[telegram.webhook]\nsecret = "SECRET token!"',
+        '[database]\nurl = "mysql://gridbot:SECRET-pw@db/gridbot"',
+        '[telegram]\ntoken = ["SECRET-token"]',
+    ],
+)
+def test_config_errors_do_not_echo_secrets(tmp_path: Path, body: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, body), environ={})
+    assert "SECRET" not in str(caught.value)
+    assert "\n" not in str(caught.value)
