@@ -33,6 +33,25 @@ def _settings(args: argparse.Namespace, *, need_token: bool = False) -> Settings
     return settings
 
 
+def _existing_database(args: argparse.Namespace) -> Settings:
+    """Settings for a command that only reads: a SQLite file that is not there is named, never created."""
+    from core import texts
+    from core.config import find_config_path
+
+    settings = _settings(args)
+    missing = settings.database.sqlite_file
+    if missing is None or missing.exists():
+        return settings
+    config = find_config_path(args.config)
+    if config is not None:
+        source = texts.CLI_SOURCE_FILE.format(path=config)
+    elif os.environ.get("GRIDBOT_DATABASE_URL"):
+        source = texts.CLI_SOURCE_ENV
+    else:
+        source = texts.CLI_SOURCE_DEFAULT
+    raise SystemExit(texts.CLI_DB_MISSING.format(source=source, path=missing.resolve()))
+
+
 def _run_async(main: Callable[[], Coroutine[Any, Any, int]]) -> int:
     try:
         return asyncio.run(main())
@@ -63,7 +82,7 @@ def cmd_org_import(args: argparse.Namespace) -> int:
 def cmd_org_show(args: argparse.Namespace) -> int:
     from bot.operations import show_org
 
-    settings = _settings(args)
+    settings = _existing_database(args)
     return _run_async(lambda: show_org(settings, args.code))
 
 
@@ -93,9 +112,10 @@ def cmd_report_run(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from bot.report_cli import export
 
+    settings = _existing_database(args)
     target = Path(args.output) if args.output else None
     return _run_async(
-        lambda: export(_settings(args), unit=args.unit, start=args.start, end=args.end, fmt=args.format, target=target)
+        lambda: export(settings, unit=args.unit, start=args.start, end=args.end, fmt=args.format, target=target)
     )
 
 

@@ -102,6 +102,16 @@ class DatabaseSettings(_Section):
 
         return make_url(self.url.get_secret_value()).render_as_string(hide_password=True)
 
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The file a SQLite URL opens (and would create); None for PostgreSQL or an in-memory database."""
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.url.get_secret_value())
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database)
+
 
 class AdminSettings(_Section):
     user_ids: list[int] = []

@@ -11,10 +11,11 @@ import pytest
 from bot.cli import main
 
 
-def gridbot(*args: str) -> subprocess.CompletedProcess[str]:
+def gridbot(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """The command as an operator runs it: its own process, no inherited configuration."""
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=60,
@@ -56,14 +57,28 @@ def test_run_without_token_names_the_key(tmp_path: Path) -> None:
 
 
 def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
-    # In a subprocess: aiosqlite's worker thread outlives a failed connect and would trouble the next test's loop.
+    # A folder where the SQLite file should be: it exists, and cannot be opened. In a subprocess, so that
+    # the failed connect's aiosqlite worker thread must be done before the process's loop closes.
     config = tmp_path / "config.toml"
-    config.write_text('[database]\nurl = "sqlite+aiosqlite:////nonexistent/dir/x.db"\n', encoding="utf-8")
+    config.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path}"\n', encoding="utf-8")
     result = gridbot("org", "show", "-c", str(config))
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "无法打开数据库 sqlite+aiosqlite:////nonexistent/dir/x.db：unable to open database file"
+        f"无法打开数据库 sqlite+aiosqlite:///{tmp_path}：unable to open database file"
     ]
+
+
+@pytest.mark.parametrize(
+    "command", [["org", "show"], ["export", "--unit", "T1", "--from", "2026-12-01", "--to", "2026-12-01"]]
+)
+def test_read_only_commands_never_create_a_database(tmp_path: Path, command: list[str]) -> None:
+    result = gridbot(*command, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "没有找到配置文件（-c、$GRIDBOT_CONFIG 或 ./config.toml），"
+        f"要用的数据库文件 {tmp_path / 'gridbot.db'} 不存在；查看类命令不会新建数据库"
+    ]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_file_that_is_not_a_roster_is_named(cli_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
