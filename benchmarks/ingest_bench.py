@@ -250,8 +250,8 @@ async def _stored(url: str) -> int:
 
 
 async def main(args: argparse.Namespace) -> None:
+    from demo.process import write_config
     from sandbox import RateLimits, running_sandbox
-    from tests.bot_process import write_config
 
     with tempfile.TemporaryDirectory(prefix="gridbot-bench-") as scratch:
         url = args.postgres or f"sqlite+aiosqlite:///{scratch}/bench.db"

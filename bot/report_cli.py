@@ -115,8 +115,8 @@ async def export(
 
 async def generate_county(settings: Settings, *, seed: int, day: date | None) -> int:
     """``gridbot generate county``: the synthetic county for benchmarks, into an empty database."""
-    from services.county import CountyNotEmptyError
-    from services.county import generate_county as generate
+    from synthetic.county import CountyNotEmptyError
+    from synthetic.county import generate_county as generate
 
     async with open_database(settings) as factory:
         try:

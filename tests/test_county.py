@@ -8,10 +8,10 @@ import pytest
 from sqlmodel import func, select
 
 from core.config import Settings
-from services.county import CountyNotEmptyError, CountyScale, generate_county
 from services.reports import compile_reports
 from storage.db import SessionFactory
 from storage.models import CheckIn, Household, Unit
+from synthetic.county import CountyNotEmptyError, CountyScale, generate_county
 
 SCALE = CountyScale(towns=2, villages_per_town=2, grids_per_village=3, households=600, people=1_800)
 DAY = date(2026, 11, 27)

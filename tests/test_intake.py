@@ -16,13 +16,13 @@ from sqlmodel import col, func, select
 
 from bot.intake import chat_key
 from demo.playground import Playground
+from demo.process import BotProcess, write_config
 from sandbox import RateLimits, RunningSandbox, running_sandbox
 from sandbox import actions as sandbox_actions
 from services.binding import bind_chat
 from storage import inbox as inbox_storage
 from storage.db import SessionFactory, transaction
 from storage.models import CheckIn, Household, InboxUpdate, MessageRecord, SupplyOrder, utcnow
-from tests.bot_process import BotProcess, write_config
 from tests.factories import ADMIN, GRID_LEADER, NEIGHBOUR, RESIDENT, STRANGER, bound_groups, seed_roster
 
 SENDERS = (RESIDENT, NEIGHBOUR, STRANGER)
