@@ -13,7 +13,7 @@ on any 429 and has no private-chat limit; against a strict sliding window its bu
   some instant in between, so it can never see more than the limit, whatever the network jitter,
   and no safety margin is needed;
 * serves waiting requests in priority order: replies to people (the default) before bulk sends
-  (inside :func:`bulk_sending`, which the outbox uses), and a chat whose window is full never
+  (inside :func:`core.pacing.bulk_sending`, which the outbox uses), and a chat whose window is full never
   blocks requests to other chats; bulk sends are spread evenly over the second, so a reply
   during a digest run waits a few hundredths of a second, not for the next window;
 * on a 429 holds only the chat concerned for ``retry_after`` and retries a few times.
@@ -30,16 +30,15 @@ import itertools
 import logging
 import time
 from bisect import bisect_right, insort
-from collections.abc import Callable, Coroutine, Iterator
-from contextvars import ContextVar
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from core.config import FloodSettings
+from core.pacing import Priority, current_priority, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -52,26 +51,6 @@ _COUNTED_PREFIXES = ("send", "edit", "copyMessage", "forwardMessage", "stopPoll"
 _NOT_COUNTED = frozenset({"sendChatAction"})
 #: Forget idle chat windows once this many are kept.
 _MAX_IDLE_WINDOWS = 2048
-
-
-class Priority(IntEnum):
-    """Lower is served first."""
-
-    INTERACTIVE = 0
-    BULK = 1
-
-
-_priority: ContextVar[Priority] = ContextVar("gridbot_send_priority", default=Priority.INTERACTIVE)
-
-
-@contextlib.contextmanager
-def bulk_sending() -> Iterator[None]:
-    """Requests made inside this block wait behind replies to people (the outbox's deliveries)."""
-    token = _priority.set(Priority.BULK)
-    try:
-        yield
-    finally:
-        _priority.reset(token)
 
 
 def counts_as_message(endpoint: str) -> bool:
@@ -229,11 +208,6 @@ class Pacer:
             self._holds[ticket.chat] = max(self._holds.get(ticket.chat, now), now + retry_after)
 
 
-def retry_after_seconds(error: RetryAfter) -> float:
-    """``retry_after`` as seconds; the public property warns unless $PTB_TIMEDELTA is set (PTB 22)."""
-    return error._retry_after.total_seconds()
-
-
 class PacedRateLimiter(BaseRateLimiter[None]):
     """PTB's hook for :class:`Pacer`: ``ApplicationBuilder().rate_limiter(PacedRateLimiter(...))``.
 
@@ -293,7 +267,7 @@ class PacedRateLimiter(BaseRateLimiter[None]):
         raise AssertionError("unreachable")
 
     async def _acquire(self, chat: ChatKey) -> Ticket:
-        ticket = Ticket(chat=chat, priority=_priority.get(), seq=next(self._seq))
+        ticket = Ticket(chat=chat, priority=current_priority(), seq=next(self._seq))
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._futures[ticket] = future
         self._pacer.enqueue(ticket)

@@ -38,9 +38,9 @@ from typing import Any
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
-from bot.ratelimit import bulk_sending, retry_after_seconds
 from core import texts
 from core.config import Settings
+from core.pacing import bulk_sending, retry_after_seconds
 from services.messages_out import MessageKind, OutgoingMessage
 from services.sender import send
 from storage import outbox as store

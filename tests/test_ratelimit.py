@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram.ext import ExtBot
 
-from bot.ratelimit import PacedRateLimiter, Pacer, Priority, Ticket, Window, bulk_sending, counts_as_message
+from bot.ratelimit import PacedRateLimiter, Pacer, Ticket, Window, counts_as_message
 from core.config import FloodSettings
+from core.pacing import Priority, bulk_sending
 from sandbox import Chat, RateLimits, RunningSandbox, SandboxClient, User, running_sandbox
 
 LIMITS = FloodSettings()
