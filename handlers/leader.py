@@ -17,6 +17,7 @@ from telegram.error import Forbidden
 from telegram.ext import filters
 
 from core import texts
+from core.domain import UnitLevel, utcnow
 from core.formatting import mention
 from handlers import leader_format as view
 from handlers.context import GridContext, Services
@@ -34,7 +35,6 @@ from services.grid_status import (
 )
 from services.leader_scope import Denied
 from services.linking import KnownUser, Link, LinkOutcome, link_person
-from storage.models import UnitLevel, utcnow
 
 #: ``/start household-12``: the deep link a leader follows from a residents' group.
 HOUSEHOLD_LINK_PREFIX = "household-"

@@ -10,13 +10,13 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.constants import ParseMode
 
 from core import texts
+from core.domain import OrderStatus, utcnow
 from core.formatting import mention
 from handlers import leader_format as view
 from handlers.context import GridContext
 from handlers.leader import leader_request, leader_view, send_privately, undated
 from services.leader_scope import Denied
 from services.orders import Change, OrderChange, cancel_order, change_order_by_id, deliver_order, list_orders
-from storage.models import OrderStatus, utcnow
 
 
 @dataclass(frozen=True)

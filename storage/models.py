@@ -7,26 +7,21 @@ migrations) references its household, its grid and the Telegram message it came 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from enum import StrEnum
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    """Timezone-aware now; stored as UTC so both databases agree."""
-    return datetime.now(UTC)
+# Re-exported: the columns below store them, and storage and services name them from here.
+from core.domain import BindingStatus as BindingStatus
+from core.domain import OrderStatus as OrderStatus
+from core.domain import OutboxStatus as OutboxStatus
+from core.domain import UnitLevel as UnitLevel
+from core.domain import utcnow as utcnow
 
 
 def _timestamp(**kwargs: object) -> datetime:
     return Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True), **kwargs)  # type: ignore[no-any-return, call-overload]
-
-
-class UnitLevel(StrEnum):
-    TOWN = "town"
-    VILLAGE = "village"
-    GRID = "grid"
 
 
 #: A town's children are villages, a village's are grids.
@@ -113,13 +108,6 @@ class Person(SQLModel, table=True):
     created_at: datetime = _timestamp()
 
 
-class BindingStatus(StrEnum):
-    ACTIVE = "active"
-    REMOVED = "removed"
-    #: Telegram refused a scheduled message (403): the bot was removed without our noticing.
-    BROKEN = "broken"
-
-
 class ChatBinding(SQLModel, table=True):
     """A Telegram group bound to one unit; a unit has at most one active group."""
 
@@ -193,13 +181,6 @@ class CheckIn(SQLModel, table=True):
     message_count: int = 1
     last_message_id: int = Field(foreign_key="messages.id")
     updated_at: datetime = _timestamp()
-
-
-class OrderStatus(StrEnum):
-    OPEN = "open"
-    ACCEPTED = "accepted"
-    DELIVERED = "delivered"
-    CANCELLED = "cancelled"
 
 
 class SupplyOrder(SQLModel, table=True):
@@ -301,12 +282,6 @@ class DayOff(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     unit_id: int | None = Field(default=None, foreign_key="units.id")
     day: date
-
-
-class OutboxStatus(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
 
 
 class OutboxMessage(SQLModel, table=True):
