@@ -60,9 +60,9 @@ def _run_async(main: Callable[[], Coroutine[Any, Any, int]]) -> int:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    from understanding.command import run
+    from understanding import run_parse_command
 
-    return run(date=args.date, tz=args.tz, stdin=sys.stdin.buffer, stdout=sys.stdout, stderr=sys.stderr)
+    return run_parse_command(date=args.date, tz=args.tz, stdin=sys.stdin.buffer, stdout=sys.stdout, stderr=sys.stderr)
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ from services.reports import AbnormalDetail, UnitDayFigures, compile_reports
 from storage import orders, people, returnee_plan, status
 from storage.db import SessionFactory, transaction
 from storage.models import CheckIn, Household, OrderItem, Person, Returnee, SupplyOrder, Unit, UnitLevel
-from understanding.address import normalise_address
+from understanding import normalise_address
 
 #: How far back /household looks.
 HISTORY_DAYS = 7

@@ -45,8 +45,7 @@ from storage.models import (
     Unit,
     UnitLevel,
 )
-from understanding import parse_message
-from understanding.address import Address, normalise_address
+from understanding import Address, normalise_address, parse_message
 
 #: The nudge reason of "which household is this?" (asked at most once per person and day).
 ADDRESS_REASON = "address"
@@ -175,7 +174,13 @@ async def ingest_messages(
     for index, message in enumerate(messages):
         day = message.sent_at.astimezone(settings.tz).date()
         works.append(
-            _Work(index=index, settings=settings, message=message, day=day, parsed=parse_message(message.text, day))
+            _Work(
+                index=index,
+                settings=settings,
+                message=message,
+                day=day,
+                parsed=parse_message(message.text, day).to_contract(),
+            )
         )
     async with transaction(factory) as session:
         await records.commit_without_waiting(session)  # the inbox's done mark makes it durable

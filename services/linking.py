@@ -14,7 +14,7 @@ from services.leader_scope import Denied, leader_unit
 from storage import links, people, status
 from storage.db import SessionFactory, transaction
 from storage.models import Household, Person, UnitLevel
-from understanding.address import normalise_address
+from understanding import normalise_address
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from services.roster_files import RosterRows, Row, read_roster
 from storage import bindings, units
 from storage.db import SessionFactory, transaction
 from storage.models import PARENT_LEVEL, Household, Unit, UnitLevel, utcnow
-from understanding.address import normalise_address
+from understanding import normalise_address
 
 LEVEL_NAMES: dict[str, UnitLevel] = {
     "town": UnitLevel.TOWN, "镇街": UnitLevel.TOWN, "镇": UnitLevel.TOWN, "街道": UnitLevel.TOWN,

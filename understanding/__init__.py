@@ -1,19 +1,63 @@
 """Understanding residents' group messages: the parser behind the bot and ``gridbot parse``.
 
-Importing this package is cheap: the parser and its data load on the first call, so the CLI
-starts fast and the bot pays the cost once.
+This is the package's whole public face: code outside ``understanding/`` imports from here, never
+from its modules, so the parser's insides can change without touching the services.
+
+Importing this package is cheap (the result types and the address reader are a few compiled
+patterns): the parser and its data load on the first call, so the CLI starts fast and the bot
+pays the cost once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import typing
+
+from understanding.address import Address, normalise_address
+from understanding.health import FEVER_THRESHOLD, TestResult
+from understanding.results import (
+    Checkin,
+    Goods,
+    HouseholdReport,
+    Order,
+    Other,
+    ParsedMessage,
+    Returnee,
+    Transport,
+    Zero,
+)
 
 
-def parse_message(text: str, message_date: dt.date) -> dict[str, object]:
-    """Parse one message into the contract object (see ``parser.parse_message``)."""
+def parse_message(text: str, message_date: dt.date) -> ParsedMessage:
+    """Parse one message (see ``parser.parse_message``); ``.to_contract()`` is its contract object."""
     from understanding.parser import parse_message as parse
 
     return parse(text, message_date)
 
 
-__all__ = ["parse_message"]
+def run_parse_command(
+    *, date: str | None, tz: str, stdin: typing.BinaryIO, stdout: typing.TextIO, stderr: typing.TextIO
+) -> int:
+    """``gridbot parse`` (see ``command.run``)."""
+    from understanding.command import run
+
+    return run(date=date, tz=tz, stdin=stdin, stdout=stdout, stderr=stderr)
+
+
+__all__ = [
+    "FEVER_THRESHOLD",
+    "Address",
+    "Checkin",
+    "Goods",
+    "HouseholdReport",
+    "Order",
+    "Other",
+    "ParsedMessage",
+    "Returnee",
+    "TestResult",
+    "Transport",
+    "Zero",
+    "normalise_address",
+    "parse_message",
+    "run_parse_command",
+]

@@ -52,6 +52,6 @@ def run(*, date: str | None, tz: str, stdin: typing.BinaryIO, stdout: typing.Tex
     for raw in stdin:
         line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
         text, message_date = _line_message(line, default_date)
-        stdout.write(json.dumps(parse_message(text, message_date), ensure_ascii=False) + "\n")
+        stdout.write(json.dumps(parse_message(text, message_date).to_contract(), ensure_ascii=False) + "\n")
         stdout.flush()
     return 0

@@ -1,4 +1,4 @@
-"""The parser the bot runs on every group message: text in, contract object out.
+"""The parser the bot runs on every group message: text in, a typed result (``results.py``) out.
 
 Extractors run in a fixed order on one :class:`Scan`, each claiming what it understood so the
 next does not read it again: identifiers (phones, IDs, URLs, times) → address → prices →
@@ -25,10 +25,10 @@ from understanding.health import (
 from understanding.identifiers import Vehicle, claim_identifiers, claim_vehicles
 from understanding.names import Role, find_name, has_relative_subject
 from understanding.normalise import normalise_text
-from understanding.numerals import as_json_number
 from understanding.orders import is_urgent, read_items
 from understanding.places import find_places, pick_origin
 from understanding.quantities import claim_prices
+from understanding.results import Checkin, Goods, Order, Other, ParsedMessage, Returnee, Transport, Zero
 from understanding.scan import Scan
 
 log = logging.getLogger(__name__)
@@ -53,8 +53,9 @@ _RELATIVE_ROLES = frozenset({Role.SUBJECT, Role.RELATIVE})
 _SUBJECT_WORDS = re.compile(r"我是|我叫|我家|我们家|本人|姓名|户主|居民|报备")
 
 
-def parse_message(text: str, message_date: dt.date) -> dict[str, object]:
-    """The contract object for one message; ``{"kind": "other"}`` for anything not understood.
+def parse_message(text: str, message_date: dt.date) -> ParsedMessage:
+    """What one message is and says (``to_contract()`` gives its contract object); ``Other`` for
+    anything not understood.
 
     Pure and thread-safe; never raises (an unexpected error is logged and read as ``other``).
     """
@@ -62,13 +63,13 @@ def parse_message(text: str, message_date: dt.date) -> dict[str, object]:
         return _parse(text, message_date)
     except Exception:  # the bot must keep reading messages whatever one of them contains
         log.exception("parser failed on a message of %d characters", len(text))
-        return {"kind": "other"}
+        return Other()
 
 
-def _parse(text: str, today: dt.date) -> dict[str, object]:
+def _parse(text: str, today: dt.date) -> ParsedMessage:
     normalised = normalise_text(text[:MAX_CHARS])
     if not _MEANINGFUL.search(normalised):
-        return {"kind": "other"}
+        return Other()
     scan = Scan(normalised)
     ids = claim_identifiers(scan)
     address = find_address(scan)
@@ -108,64 +109,50 @@ def _parse(text: str, today: dt.date) -> dict[str, object]:
             names_someone=lambda: find_name(scan, address_span, _ALL_ROLES) is not None,
         )
     )
-    if kind in ("other", "zero"):
-        return {"kind": kind}
+    if kind == "other":
+        return Other()
+    if kind == "zero":
+        return Zero()
 
-    fields: dict[str, object] = {}
     # For a returnee report about a family member, only a name tied to that person counts.
     roles = _RELATIVE_ROLES if kind == "returnee" and relative else _ALL_ROLES
-    name = find_name(scan, address_span, roles)
-    if name is not None:
-        scan.claim(name.start, name.end)
-        fields["name"] = name.name
+    found = find_name(scan, address_span, roles)
+    name = None
+    if found is not None:
+        scan.claim(found.start, found.end)
+        name = found.name
         if kind == "order":
             items = read_items(scan)  # again, so that a name run into an item is not part of it
-    if address is not None:
-        fields["address"] = address.address.as_dict()
-    if ids.phone is not None:
-        fields["phone"] = ids.phone
+    where = address.address if address is not None else None
     if kind == "checkin":
         top = max(temperatures, default=None)
-        fields.update(
+        return Checkin(
+            address=where,
+            name=name,
             persons=persons,
-            temperature=as_json_number(top) if top is not None else None,
-            symptoms=symptoms.present if symptoms.present or symptoms.negated else None,
-            test={"type": test.type, "result": test.result} if test else None,
+            temperature=top,
+            symptoms=tuple(symptoms.present) if symptoms.present or symptoms.negated else None,
+            test=test,
             abnormal=bool(
                 symptoms.present
                 or (top is not None and top >= FEVER_THRESHOLD)
                 or (test is not None and test.result == "positive")
             ),
+            phone=ids.phone,
         )
-    elif kind == "order":
-        fields.update(items=[item.as_dict() for item in items], urgent=is_urgent(normalised) or None)
-    else:
-        arrival = _arrival(scan.text, dates)
-        fields.update(
-            origin=origin.name if origin else None,
-            arrival=arrival.isoformat() if arrival else None,
-            transport=_transport(normalised, vehicles) or None,
-            test={"type": test.type, "result": test.result} if test else None,
-            id_last4=ids.id_last4,
-        )
-    result: dict[str, object] = {"kind": kind}
-    result.update((key, fields[key]) for key in _FIELD_ORDER if fields.get(key) is not None)
-    missing = [key for key in _EXPECTED[kind] if key not in result]
-    if missing:
-        result["x_missing"] = missing  # what the bot should ask about rather than guess
-    return result
-
-
-# The contract's field order, so that output reads the same way for every message.
-_FIELD_ORDER = (
-    "address", "name", "persons", "temperature", "symptoms", "test", "abnormal", "items", "urgent",
-    "origin", "arrival", "transport", "id_last4", "phone",
-)  # fmt: skip
-_EXPECTED = {
-    "checkin": ("address", "name"),
-    "order": ("address",),
-    "returnee": ("name", "origin", "arrival", "address"),
-}
+    if kind == "order":
+        goods = tuple(Goods(item.name, item.qty, item.unit) for item in items)
+        return Order(address=where, name=name, items=goods, urgent=is_urgent(normalised), phone=ids.phone)
+    return Returnee(
+        address=where,
+        name=name,
+        test=test,
+        origin=origin.name if origin else None,
+        arrival=_arrival(scan.text, dates),
+        transport=_transport(normalised, vehicles),
+        id_last4=ids.id_last4,
+        phone=ids.phone,
+    )
 
 
 def _arrival(text: str, dates: list[DateMention]) -> dt.date | None:
@@ -181,14 +168,10 @@ def _arrival(text: str, dates: list[DateMention]) -> dt.date | None:
     return dates[0].date
 
 
-def _transport(text: str, vehicles: list[Vehicle]) -> dict[str, str]:
+def _transport(text: str, vehicles: list[Vehicle]) -> Transport | None:
     mode = next((name for name, pattern in _MODES if pattern.search(text)), None)
     if mode is None and vehicles:
         mode = vehicles[0].mode
     if mode is None:
-        return {}
-    transport = {"mode": mode}
-    number = next((v.number for v in vehicles if v.mode == mode), None)
-    if number is not None:
-        transport["number"] = number
-    return transport
+        return None
+    return Transport(mode, next((v.number for v in vehicles if v.mode == mode), None))

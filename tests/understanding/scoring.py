@@ -140,11 +140,16 @@ def score(cases: Iterable[Case], parse: Parse) -> Report:
     return report
 
 
-def main(paths: list[str]) -> int:
+def parse_contract(text: str, message_date: dt.date) -> dict[str, object]:
+    """The contract object the bot stores and ``gridbot parse`` prints: what is scored."""
     from understanding import parse_message
 
+    return parse_message(text, message_date).to_contract()
+
+
+def main(paths: list[str]) -> int:
     for path in paths:
-        print(score(load_cases(Path(path)), parse_message).table(path))
+        print(score(load_cases(Path(path)), parse_contract).table(path))
     return 0
 
 

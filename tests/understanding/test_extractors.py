@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from understanding import parse_message
 from understanding.address import Address, normalise_address
 from understanding.dates import claim_dates
 from understanding.normalise import normalise_text
 from understanding.numerals import to_digits, to_number
 from understanding.places import find_places, pick_origin
 from understanding.scan import Scan
+
+from .scoring import parse_contract
 
 
 @pytest.mark.parametrize(
@@ -155,7 +156,7 @@ def test_everyday_words_are_not_origins(text: str) -> None:
     ],
 )
 def test_names_from_context(text: str, name: str) -> None:
-    assert parse_message(text, TODAY).get("name") == name
+    assert parse_contract(text, TODAY).get("name") == name
 
 
 @pytest.mark.parametrize(
@@ -170,16 +171,16 @@ def test_names_from_context(text: str, name: str) -> None:
     ],
 )
 def test_no_name_is_guessed(text: str) -> None:
-    assert "name" not in parse_message(text, TODAY)
+    assert "name" not in parse_contract(text, TODAY)
 
 
 def test_missing_fields_are_named_for_a_follow_up_question() -> None:
-    assert parse_message("帮我买两斤鸡蛋", TODAY)["x_missing"] == ["address"]
-    assert "x_missing" not in parse_message("3-2-501 张三 体温36.5", TODAY)
+    assert parse_contract("帮我买两斤鸡蛋", TODAY)["x_missing"] == ["address"]
+    assert "x_missing" not in parse_contract("3-2-501 张三 体温36.5", TODAY)
 
 
 def test_numerals_in_names_and_words_are_left_alone() -> None:
-    result = parse_message("3-2-501 张三 一次性手套一盒 84消毒液两瓶 二甲双胍片三盒", TODAY)
+    result = parse_contract("3-2-501 张三 一次性手套一盒 84消毒液两瓶 二甲双胍片三盒", TODAY)
     assert result["kind"] == "order" and result["name"] == "张三"
     items = result["items"]
     assert isinstance(items, list)
@@ -187,7 +188,7 @@ def test_numerals_in_names_and_words_are_left_alone() -> None:
 
 
 def test_identity_number_is_never_echoed() -> None:
-    result = parse_message("报备 鞠红 黑龙江齐齐哈尔 今天 火车 身份证230202199201151824", TODAY)
+    result = parse_contract("报备 鞠红 黑龙江齐齐哈尔 今天 火车 身份证230202199201151824", TODAY)
     assert result["id_last4"] == "1824"
     assert "230202199201151824" not in repr(result)
 

@@ -18,9 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from understanding import parse_message
-
 from .contract import contract_errors
+from .scoring import parse_contract
 
 TODAY = dt.date(2026, 11, 24)
 LIMIT_SECONDS = 0.050
@@ -59,7 +58,7 @@ def no_logged_errors() -> Iterator[list[logging.LogRecord]]:
 
 def check(text: str) -> dict[str, object]:
     with no_logged_errors():
-        result = parse_message(text, TODAY)
+        result = parse_contract(text, TODAY)
     assert contract_errors(result) == [], (text, result)
     json.dumps(result, ensure_ascii=False).encode("utf-8")  # printable as the command prints it
     return result

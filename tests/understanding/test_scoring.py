@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from understanding import parse_message
-
-from .scoring import load_cases, score
+from .scoring import load_cases, parse_contract, score
 
 DATA = Path(__file__).parent / "data"
 KIND_ACCURACY = 0.98
@@ -20,7 +18,7 @@ FIELD_F1 = 0.95
 
 @pytest.mark.parametrize("name", ["dev-messages.jsonl", "cases.jsonl"])
 def test_labelled_messages_meet_the_thresholds(name: str) -> None:
-    report = score(load_cases(DATA / name), parse_message)
+    report = score(load_cases(DATA / name), parse_contract)
     print()
     print(report.table(name))
     assert report.kind_accuracy >= KIND_ACCURACY
