@@ -1,0 +1,155 @@
+"""The kind-independent shell of a batch: one transaction's worth of messages.
+
+The intake's group commit hands over the messages queued meanwhile; one transaction reads what
+the whole batch needs up front, handles the messages one after another in their order (the
+message row, its household, its sender's link, then its kind's records), and lets every kind
+finish at the end (new orders numbered together, check-in days recomputed once). A batch of one
+is simply a message.
+
+Exactly once: a message is one ``messages`` row (unique chat and message id), so an edit
+rewrites it and a replay after a crash finds it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.records import KINDS, nudges
+from services.records.checkin import Checkins
+from services.records.households import Households
+from services.records.kind import RecordKind
+from services.records.work import Ack, IncomingMessage, Ingested, Stored, Work
+from storage import records
+from storage.dialect import as_utc
+from storage.models import Household, MessageRecord, UnitLevel
+
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])|(?<!\d)\d{15}(?!\d)")
+
+
+def mask_identity_numbers(text: str) -> str:
+    """Keep only the last four characters of an identity number: the work never needs more."""
+    return _ID_NUMBER.sub(lambda m: "*" * (len(m.group()) - 4) + m.group()[-4:], text)
+
+
+def _older(message: IncomingMessage, stored: MessageRecord) -> bool:
+    """Is ``message`` an earlier version than the one stored? By edit time first (update ids may
+    restart lower after a quiet week), by update id within the same second."""
+    mine, theirs = message.edited_at or message.sent_at, stored.edited_at or stored.sent_at
+    return (mine, message.update_id) < (as_utc(theirs), stored.update_id)
+
+
+@dataclass
+class Batch:
+    """One transaction's messages, with what they need read once for all of them."""
+
+    session: AsyncSession
+    households: Households = field(init=False)
+    kinds: dict[str, RecordKind] = field(init=False)
+    stored: dict[tuple[int, int], MessageRecord] = field(default_factory=dict)
+    #: New messages not inserted yet: written together, before anything needs them in the table.
+    pending: list[MessageRecord] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.households = Households(self.session, self.sync)
+        self.kinds = {kind: make(self) for kind, make in KINDS.items()}
+
+    async def prefetch(self, works: Sequence[Work]) -> None:
+        """Stored versions of the messages, then grids, senders and households (``Households``)."""
+        keys = [(work.message.chat_id, work.message.message_id) for work in works]
+        self.stored = {(m.chat_id, m.message_id): m for m in await records.messages_at(self.session, keys=keys)}
+        await self.households.prefetch(works, self.stored.values())
+
+    async def ingest(self, work: Work) -> Ingested:
+        message = work.message
+        if not message.private:
+            work.grid = self.households.grids.get(message.chat_id)
+            if work.grid is None or work.grid.level != UnitLevel.GRID:
+                return Ingested(Ack.NONE)
+        previous = work.previous = self.stored.get((message.chat_id, message.message_id))
+        if previous is not None:
+            if _older(message, previous):
+                return Ingested(Ack.NONE)  # an older version arriving late: the newer one stands
+            work.is_edit = previous.update_id != message.update_id
+            work.old = Stored(previous.household_id, previous.day, previous.kind, json.loads(previous.parsed))
+        kind = self.kinds.get(work.kind)
+        if kind is None:
+            if previous is None:
+                return await nudges.answer(self, self._checkins, work)
+            self._save(work, None)
+            self._leave(work, None)
+            return Ingested(Ack.NONE)
+        work.person = await self.households.person(message.sender)
+        household, written = await self.households.find(work)
+        record = self._save(work, household)
+        if household is None:
+            self._leave(work, None)
+            return await nudges.ask_address(self, work, written)
+        joined = await self.households.link(work, household, by_address=written is not None)
+        self._leave(work, household)
+        return await kind.apply(work, household, record, joined=joined)
+
+    @property
+    def _checkins(self) -> Checkins:
+        checkins = self.kinds["checkin"]
+        assert isinstance(checkins, Checkins)
+        return checkins
+
+    def _leave(self, work: Work, household: Household | None) -> None:
+        """A stored record that this version moves (to another kind, household or day) leaves its
+        old place to its kind."""
+        old = work.old
+        if old is None or (kind := self.kinds.get(old.kind)) is None:
+            return
+        if (work.kind, household.id if household is not None else None, work.day) != (
+            old.kind,
+            old.household_id,
+            old.day,
+        ):
+            kind.leave(work)
+
+    def _save(self, work: Work, household: Household | None) -> MessageRecord:
+        """The message row, new or rewritten; written with the batch (ids come at the next flush)."""
+        message = work.message
+        record = work.previous or MessageRecord(
+            chat_id=message.chat_id,
+            message_id=message.message_id,
+            sender_id=message.sender.user_id,
+            day=work.day,
+            sent_at=message.sent_at.astimezone(UTC),  # SQLite keeps no zone: store UTC, as everywhere
+            update_id=message.update_id,
+            kind=work.kind,
+            text="",
+            parsed="",
+        )
+        record.update_id = message.update_id
+        record.kind = work.kind
+        record.text = mask_identity_numbers(message.text)
+        record.parsed = json.dumps(work.parsed.to_contract(), ensure_ascii=False)
+        record.edited_at = message.edited_at.astimezone(UTC) if message.edited_at else record.edited_at
+        if work.kind in self.kinds:
+            record.household_id = None if household is None else household.id
+            record.grid_id = household.grid_id if household is not None else (work.grid.id if work.grid else None)
+        if work.previous is None:
+            self.pending.append(record)
+        self.stored[(message.chat_id, message.message_id)] = record
+        return record
+
+    async def sync(self) -> None:
+        """Insert the batch's new messages so far: before a query or a row that refers to them."""
+        await records.insert_messages(self.session, new=self.pending)
+        self.pending.clear()
+
+    async def settle(self, outcomes: list[Ingested]) -> list[Ingested]:
+        """Write what the batch left for its end: new messages, then each kind's part. Returns the
+        outcomes with what they learnt from that (order notices, alerts)."""
+        await self.sync()
+        for kind in self.kinds.values():
+            for later in await kind.settle():
+                outcomes[later.index] = outcomes[later.index].finished(later)
+        return outcomes

@@ -1,0 +1,146 @@
+"""Check-ins: a household's day, recomputed once at the batch's end from the messages it touched.
+
+A day is folded from the batch's new messages into the stored row (the same cost however chatty
+the household), or, after an edit, a replay, a move or a join, recomputed from all of that day's
+messages (``services.checkin_day``), never incremented. A day that got worse carries an alert on
+the outcome of the batch's last message about it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from services import alerts
+from services.checkin_day import DayCheckin, merge
+from services.records.kind import Shell
+from services.records.work import Ack, Ingested, Later, Work
+from storage import records
+from storage.models import CheckIn, Household, MessageRecord
+
+_DayKey = tuple[int, date]
+
+
+@dataclass
+class _Day:
+    """A household's check-in day touched by the batch: what "before the batch" means for it."""
+
+    household: Household
+    #: Recompute from all the day's messages (an edit, a replay, a move, a join); else the new
+    #: messages are folded into the stored row.
+    full: bool = False
+    #: Messages new to this day in this batch, and earlier versions of messages edited in it.
+    fresh: list[MessageRecord] = field(default_factory=list)
+    edited: list[tuple[MessageRecord, dict[str, Any]]] = field(default_factory=list)
+    removed: list[dict[str, Any]] = field(default_factory=list)
+    #: The message whose outcome carries an alert, if the day got worse.
+    last: Work | None = None
+
+
+def _stored_day(work: Work) -> tuple[int | None, date] | None:
+    """The household day the message's stored version counted for, if it was a check-in."""
+    old = work.old
+    return (old.household_id, old.day) if old is not None and old.kind == "checkin" else None
+
+
+@dataclass
+class Checkins:
+    """The check-in days of one batch."""
+
+    shell: Shell
+    days: dict[_DayKey, _Day] = field(default_factory=dict)
+
+    def _day(self, household: Household, day: date) -> _Day:
+        assert household.id is not None
+        return self.days.setdefault((household.id, day), _Day(household=household))
+
+    async def apply(
+        self, work: Work, household: Household, record: MessageRecord, *, joined: Sequence[MessageRecord]
+    ) -> Ingested:
+        return self.mark(work, household, record, joined=joined)
+
+    def mark(
+        self, work: Work, household: Household, record: MessageRecord | None, *, joined: Sequence[MessageRecord]
+    ) -> Ingested:
+        """Mark the household's day for recomputing (``record`` None: only ``joined`` messages are
+        new to it); whether it got worse is known at ``settle``."""
+        day = self._day(household, work.day)
+        day.fresh += joined
+        day.full = day.full or bool(joined) or work.previous is not None
+        if record is not None:
+            same_day = _stored_day(work) == (household.id, work.day)
+            if work.is_edit and same_day and work.old is not None and all(record is not f for f in day.fresh):
+                day.edited.append((record, work.old.contract))
+            elif not any(record is f for f in day.fresh):
+                day.fresh.append(record)
+        day.last = work
+        return Ingested(Ack.STORED, kind="checkin", day=work.day)
+
+    def leave(self, work: Work) -> None:
+        """An edited check-in that moved to another household or kind leaves its old day to recompute."""
+        key = _stored_day(work)
+        if key is None or key[0] is None or work.old is None:
+            return
+        household = self.shell.households.by_id.get(key[0])
+        if household is not None:
+            day = self._day(household, key[1])
+            day.removed.append(work.old.contract)
+            day.full = True
+
+    async def settle(self) -> list[Later]:
+        """Every check-in day the batch touched: one read, one write."""
+        if not self.days:
+            return []
+        session = self.shell.session
+        full = [key for key, day in self.days.items() if day.full]
+        stored = await records.checkins_of(session, days=[key for key in self.days if key not in full])
+        found: dict[_DayKey, list[tuple[int, str]]] = {}
+        for household_id, on, message_id, parsed in await records.checkin_messages(session, days=full):
+            found.setdefault((household_id, on), []).append((message_id, parsed))
+        values, later = [], []
+        for key, day in self.days.items():
+            if day.full:
+                before, after, last = _recomputed(day, found.get(key, []))
+            else:
+                before, after, last = _folded(day, stored.get(key))
+            if last is None:
+                await records.drop_checkin(session, household_id=key[0], day=key[1])
+                continue
+            columns = after.columns() | {"last_message_id": last}
+            values.append({"household_id": key[0], "grid_id": day.household.grid_id, "day": key[1], **columns})
+            if day.last is not None and after.worse_than(before):
+                checkin = CheckIn(household_id=key[0], grid_id=day.household.grid_id, day=key[1], **columns)
+                alert = await self._alert(day.last, day.household, checkin)
+                later.append(Later(day.last.index, checkin_alert=alert))
+        await records.put_checkins(session, rows=values)
+        return later
+
+    async def _alert(self, work: Work, household: Household, checkin: CheckIn) -> alerts.CheckinAlert:
+        grid = await self.shell.households.grid_of(work, household)
+        return alerts.CheckinAlert(
+            audience=await alerts.audience(self.shell.session, grid=grid),
+            grid=grid,
+            household=household,
+            checkin=checkin,
+            name=work.name_for(household),
+            text=work.message.text,
+        )
+
+
+def _recomputed(day: _Day, messages: list[tuple[int, str]]) -> tuple[DayCheckin, DayCheckin, int | None]:
+    """Before and after the batch, from all the day's messages (and the versions they replaced)."""
+    fresh = {record.id for record in day.fresh}
+    earlier = {record.id: version for record, version in day.edited}
+    after = merge(json.loads(parsed) for _id, parsed in messages)
+    before = merge([*(earlier.get(i) or json.loads(p) for i, p in messages if i not in fresh), *day.removed])
+    return before, after, messages[-1][0] if messages else None
+
+
+def _folded(day: _Day, row: CheckIn | None) -> tuple[DayCheckin, DayCheckin, int | None]:
+    """Before and after the batch, as the stored row and the batch's new messages folded into it."""
+    before = DayCheckin() if row is None else DayCheckin.from_columns(row.model_dump())
+    after = merge((json.loads(record.parsed) for record in day.fresh), start=before)
+    return before, after, day.fresh[-1].id

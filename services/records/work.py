@@ -1,0 +1,132 @@
+"""One message on its way in, and what its sender and others must be told about it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from core.config import Settings
+from services import alerts
+from storage.models import Household, MessageRecord, OrderItem, Person, SupplyOrder, Unit
+from understanding import Address, HouseholdReport, ParsedMessage
+
+
+@dataclass(frozen=True)
+class Sender:
+    user_id: int
+    name: str
+    username: str | None = None
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A text message as Telegram gave it, edits included (``edited_at`` set)."""
+
+    chat_id: int
+    private: bool
+    message_id: int
+    update_id: int
+    sender: Sender
+    text: str
+    sent_at: datetime
+    edited_at: datetime | None = None
+
+
+class Ack(StrEnum):
+    """What the sender should see."""
+
+    NONE = "none"  # not a record, or not a grid's message, or asked already today: say nothing
+    STORED = "stored"  # a reaction
+    ASK_ADDRESS = "ask_address"  # kept, but whose is it? ask for the address
+    UNKNOWN_ADDRESS = "unknown_address"  # the address written is no household of the grid
+    ORDER_CLOSED = "order_closed"  # an edit of an order already delivered or cancelled
+
+
+@dataclass(frozen=True)
+class OrderNotice:
+    order: SupplyOrder
+    items: tuple[OrderItem, ...]
+    edited: bool
+
+
+@dataclass(frozen=True)
+class Ingested:
+    ack: Ack
+    kind: str = "other"
+    day: date | None = None
+    #: An address as this grid writes them, to show the form asked for; None outside a grid.
+    example: str | None = None
+    #: The address as written, when no household has it.
+    written: str | None = None
+    order: OrderNotice | None = None
+    checkin_alert: alerts.CheckinAlert | None = None
+    order_alert: alerts.OrderAlert | None = None
+
+    def finished(self, later: Later) -> Ingested:
+        """This outcome with what its batch learnt about it at the end."""
+        return replace(
+            self,
+            order=later.order or self.order,
+            checkin_alert=later.checkin_alert or self.checkin_alert,
+            order_alert=later.order_alert or self.order_alert,
+        )
+
+
+@dataclass(frozen=True)
+class Later:
+    """What a message's outcome learns only when its batch ends (new orders get their numbers
+    together, check-in days are recomputed together)."""
+
+    index: int
+    order: OrderNotice | None = None
+    checkin_alert: alerts.CheckinAlert | None = None
+    order_alert: alerts.OrderAlert | None = None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The stored version a message replaces, as it was before (an edit, or a replay)."""
+
+    household_id: int | None
+    day: date
+    kind: str
+    #: Its parse result as stored: the contract object.
+    contract: dict[str, Any]
+
+
+@dataclass
+class Work:
+    """One message on its way in."""
+
+    index: int
+    settings: Settings
+    message: IncomingMessage
+    day: date
+    parsed: ParsedMessage
+    grid: Unit | None = None
+    person: Person | None = None
+    previous: MessageRecord | None = None
+    old: Stored | None = None
+    #: A newer version of a stored message, not the same update replayed after a crash.
+    is_edit: bool = False
+
+    @property
+    def kind(self) -> str:
+        return self.parsed.kind
+
+    @property
+    def report(self) -> HouseholdReport | None:
+        """The parse result when it is about a household (a check-in, an order, a returnee)."""
+        return self.parsed if isinstance(self.parsed, HouseholdReport) else None
+
+    @property
+    def address(self) -> Address | None:
+        report = self.report
+        return report.address if report is not None else None
+
+    def name_for(self, household: Household) -> str:
+        """Whom an alert names: the person written, else the household's head, else the sender."""
+        report = self.report
+        return (report.name if report is not None else None) or household.head or self.message.sender.name
