@@ -14,7 +14,8 @@ message of the same chat is stored while this one is still waiting for Telegram 
 reaction or reply. ``batched()`` goes further (group commit): the handler queues its work and
 ends its turn at once; work queued by many updates while a batch is running is done together,
 in queue order, in the next one, so a burst costs one transaction per batch, not per message.
-``answering()`` then lets handlers talk to Telegram a few at a time. Done updates are marked in
+``answering()`` then lets handlers talk to Telegram a few at a time; ``stored_then_answered()``
+is the two in one call, as handlers use them. Done updates are marked in
 batches too: one write per burst, not per update.
 """
 
@@ -146,6 +147,20 @@ async def batched(key: Hashable, run: Callable[[list[T]], Awaitable[Sequence[R]]
     future = turn.batches.add(key, run, item)
     release_chat()
     return await future
+
+
+async def stored_then_answered(
+    key: Hashable,
+    store: Callable[[list[T]], Awaitable[Sequence[R]]],
+    item: T,
+    answer: Callable[[R], Awaitable[None]],
+) -> None:
+    """The whole life of a handler's ordered work: ``store`` ``item`` with the batch it joins
+    (``batched``: this update's chat turn ends at once), then ``answer`` its result in one of the
+    ``ANSWERING`` places (``answering``). Handlers call this, never the two parts."""
+    result = await batched(key, store, item)
+    async with answering():
+        await answer(result)
 
 
 @contextlib.asynccontextmanager

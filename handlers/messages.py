@@ -16,7 +16,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import filters
 
-from bot.intake import answering, batched
+from bot.intake import stored_then_answered
 from core import texts
 from core.formatting import mask_name
 from handlers import leader_format as view
@@ -56,16 +56,19 @@ async def on_text(update: Update, context: GridContext) -> None:
     if not from_a_person(message):
         return  # an anonymous admin or a channel is nobody's household
     services = context.services
+
+    async def answer(outcome: Ingested) -> None:
+        await _acknowledge(message, outcome)
+        await _alert(context, outcome)
+
     # Queued in update order and stored with the messages queued meanwhile (group commit): the
     # chat's next message need not wait for this one's reaction or reply.
-    outcome = await batched(
+    await stored_then_answered(
         ingest_messages,
         lambda batch: ingest_messages(services.sessions, settings=services.settings, messages=batch),
         _incoming(update, message, user),
+        answer,
     )
-    async with answering():
-        await _acknowledge(message, outcome)
-        await _alert(context, outcome)
 
 
 async def on_members(update: Update, context: GridContext) -> None:
