@@ -119,9 +119,9 @@ class Checkins:
         return later
 
     async def _alert(self, work: Work, household: Household, checkin: CheckIn) -> alerts.CheckinAlert:
-        grid = await self.shell.households.grid_of(work, household)
+        grid, audience = await self.shell.households.audience_of(work, household)
         return alerts.CheckinAlert(
-            audience=await alerts.audience(self.shell.session, grid=grid),
+            audience=audience,
             grid=grid,
             household=household,
             checkin=checkin,

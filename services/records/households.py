@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services import alerts
 from services.records.work import Sender, Work
 from storage import people, records, units
 from storage.models import Household, MessageRecord, Person, Unit
@@ -110,12 +111,11 @@ class Households:
         await self.sync()
         return await records.seen_grid_ids(self.session, sender_id=work.message.sender.user_id) or None
 
-    async def grid_of(self, work: Work, household: Household) -> Unit:
-        if work.grid is not None:
-            return work.grid
-        grid = await units.get_unit(self.session, unit_id=household.grid_id)
+    async def audience_of(self, work: Work, household: Household) -> tuple[Unit, alerts.Audience]:
+        """The household's grid and who hears of an alert about it."""
+        grid = work.grid if work.grid is not None else await units.get_unit(self.session, unit_id=household.grid_id)
         assert grid is not None
-        return grid
+        return grid, await alerts.audience(self.session, grid=grid)
 
     async def link(self, work: Work, household: Household, *, by_address: bool) -> list[MessageRecord]:
         """The first message with an address links its sender (never a leader writing for others);

@@ -104,9 +104,9 @@ class Orders:
     async def _alert(
         self, work: Work, household: Household, order: SupplyOrder, items: tuple[OrderItem, ...]
     ) -> alerts.OrderAlert:
-        grid = await self.shell.households.grid_of(work, household)
+        grid, audience = await self.shell.households.audience_of(work, household)
         return alerts.OrderAlert(
-            audience=await alerts.audience(self.shell.session, grid=grid),
+            audience=audience,
             grid=grid,
             household=household,
             order=order,
