@@ -13,8 +13,10 @@ from core.config import Settings
 from services.binding import bind_chat
 from services.checkin_day import DayCheckin, merge
 from services.ingest import Ack, IncomingMessage, Sender, ingest_message
+from services.records import KINDS
 from storage.db import SessionFactory
 from storage.models import CheckIn, Household, MessageRecord, Returnee, SupplyOrder
+from storage.records import RECORD_KINDS
 from tests.factories import ADMIN, GRID_LEADER, NEIGHBOUR, RESIDENT, seed_roster
 
 GRID_CHAT, VILLAGE_CHAT = -100111, -100222
@@ -183,3 +185,8 @@ async def test_an_edit_counts_by_its_time_even_if_telegram_restarted_its_update_
     later = said("3-2-501 体温36.2", at=sent, message_id=8, update_id=5, edited=True)
     assert (await ingest_message(sessions, settings=SETTINGS, message=later)).ack is Ack.STORED
     assert [temperature for _day, temperature, _count in await rows(sessions)] == [36.2]
+
+
+def test_every_stored_record_kind_has_its_module() -> None:
+    """The messages table's record kinds and the registry of what stores them are the same list."""
+    assert set(KINDS) == set(RECORD_KINDS)
