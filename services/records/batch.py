@@ -106,11 +106,8 @@ class Batch:
         old = work.old
         if old is None or (kind := self.kinds.get(old.kind)) is None:
             return
-        if (work.kind, household.id if household is not None else None, work.day) != (
-            old.kind,
-            old.household_id,
-            old.day,
-        ):
+        now = (work.kind, household.id if household is not None else None, work.day)
+        if now != (old.kind, old.household_id, old.day):
             kind.leave(work)
 
     def _save(self, work: Work, household: Household | None) -> MessageRecord:
