@@ -157,7 +157,8 @@ async def stored_then_answered(
 ) -> None:
     """The whole life of a handler's ordered work: ``store`` ``item`` with the batch it joins
     (``batched``: this update's chat turn ends at once), then ``answer`` its result in one of the
-    ``ANSWERING`` places (``answering``). Handlers call this, never the two parts."""
+    ``ANSWERING`` places (``answering``). Handlers reach it as ``Services.stored_then_answered``
+    (the runner passes it; handlers do not import the edge) and never drive the two parts."""
     result = await batched(key, store, item)
     async with answering():
         await answer(result)

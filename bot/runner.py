@@ -16,7 +16,7 @@ from aiohttp import web
 from telegram import Update
 
 from bot.app import build_application
-from bot.intake import Intake, processing
+from bot.intake import Intake, processing, stored_then_answered
 from bot.webhook import create_webhook_app
 from core.config import Settings
 from handlers.context import GridApplication, Services
@@ -69,7 +69,9 @@ async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIte
     engine = create_engine(settings.database.url.get_secret_value())
     try:
         await migrate.upgrade(engine)
-        services = Services(settings=settings, sessions=session_factory(engine))
+        services = Services(
+            settings=settings, sessions=session_factory(engine), stored_then_answered=stored_then_answered
+        )
         application = build_application(services)
         intake = Intake(application, services.sessions)
         await intake.prune()

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from core.config import Settings
 from storage.db import SessionFactory
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class StoredThenAnswered(Protocol):
+    """A handler's ordered work, as the intake runs it (``bot.intake.stored_then_answered``):
+    ``store`` ``item`` with the batch it joins under ``key`` (the chat's next update may start at
+    once), then ``answer`` the result while holding one of the few places for talking to Telegram."""
+
+    async def __call__(
+        self,
+        key: Hashable,
+        store: Callable[[list[T]], Awaitable[Sequence[R]]],
+        item: T,
+        answer: Callable[[R], Awaitable[None]],
+        /,
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -17,6 +36,8 @@ class Services:
 
     settings: Settings
     sessions: SessionFactory
+    #: Given by the runner, so that handlers reach the intake without importing the edge.
+    stored_then_answered: StoredThenAnswered
 
     @property
     def admin_ids(self) -> frozenset[int]:

@@ -16,7 +16,6 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import filters
 
-from bot.intake import stored_then_answered
 from core import texts
 from core.formatting import mask_name
 from handlers import leader_format as view
@@ -63,7 +62,7 @@ async def on_text(update: Update, context: GridContext) -> None:
 
     # Queued in update order and stored with the messages queued meanwhile (group commit): the
     # chat's next message need not wait for this one's reaction or reply.
-    await stored_then_answered(
+    await services.stored_then_answered(
         ingest_messages,
         lambda batch: ingest_messages(services.sessions, settings=services.settings, messages=batch),
         _incoming(update, message, user),
