@@ -25,7 +25,7 @@ from telegram.ext import (
 
 from bot.ratelimit import PacedRateLimiter
 from bot.transport import AiohttpRequest
-from handlers import binding, errors, leader, messages, notices, orders, reports
+from handlers import binding, buttons, errors, leader, messages
 from handlers.commands import COMMANDS, Menu, menu
 from handlers.context import BotData, GridApplication, GridContext, Services
 
@@ -57,9 +57,7 @@ def _handlers() -> list[BaseHandler[Any, GridContext, Any]]:
     return [
         *deep_links,
         *table,
-        CallbackQueryHandler(orders.order_button, pattern=r"^order:"),
-        CallbackQueryHandler(reports.confirm_button, pattern=r"^report:confirm:"),
-        CallbackQueryHandler(notices.notice_ack, pattern=r"^notice:ack:"),
+        CallbackQueryHandler(buttons.on_press),
         ChatMemberHandler(binding.membership, ChatMemberHandler.MY_CHAT_MEMBER),
         MessageHandler(RESIDENT_TEXT, messages.on_text),
         MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, messages.on_members),

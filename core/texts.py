@@ -126,6 +126,10 @@ ORDER_BUTTON_ALREADY_ACCEPTED = "这个订单已经有人接单了"
 ORDER_BUTTON_ALREADY_DELIVERED = "这个订单已经送达了"
 ORDER_BUTTON_ALREADY_CANCELLED = "这个订单已经取消了"
 ORDER_BUTTON_UNKNOWN = "找不到这个订单"
+#: The answer to a press whose data no button of ours carries (a forged or stale press); never posted in the group.
+BUTTON_INVALID = "这个按钮无效。"
+#: The answer to a press whose handling failed: a callback answer, so nothing is posted in the group.
+BUTTON_FAILED = "抱歉，刚才出了点问题，请稍后再试。"
 RESIDENT_FALLBACK_NAME = "居民"
 
 RETURNEES_NONE = "🚄 <b>{unit}</b> 目前没有在监测的返乡人员。"
@@ -437,6 +441,7 @@ NOTICE_ACKED = "已确认收到，谢谢！"
 NOTICE_ACK_AGAIN = "您已经确认过了。"
 NOTICE_ACK_UNKNOWN = "这条通知已失效。"
 NOTICE_STATUS_NONE = "{unit} 还没有发过通知。"
+NOTICE_STATUS_REFUSED = "只有 {unit} 或其上级单位的负责人、或管理员可以查看通知的收到情况。"
 NOTICE_STATUS_UNKNOWN = "找不到本单位发出的通知 #{id}。"
 NOTICE_STATUS_HEADER = "📢 通知 #{id}（{at} 发出）：{acked}/{total} 个单位已收到\n{text}"
 NOTICE_STATUS_WAITING = "⬜ 未收到：{units}"

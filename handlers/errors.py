@@ -18,6 +18,12 @@ async def on_error(update: object, context: GridContext) -> None:
     log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
     if isinstance(context.error, TelegramError) or not isinstance(update, Update):
         return
+    if update.callback_query is not None:  # a press: the answer says it, the group hears nothing
+        try:
+            await update.callback_query.answer(texts.BUTTON_FAILED)
+        except TelegramError:
+            log.warning("could not answer the failed press of update %s", update.update_id)
+        return
     message = update.effective_message
     if message is not None:
         try:

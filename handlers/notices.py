@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType, MessageEntityType
 
 from core import texts
+from core.callbacks import NoticeAck, parse_id
 from core.formatting import split_message
 from handlers.context import GridContext
 from handlers.senders import from_a_person
@@ -19,7 +20,6 @@ from services.notices import (
     NoticeStatus,
     acknowledge,
     notice_status,
-    parse_ack_callback,
     publish_notice,
 )
 
@@ -111,17 +111,11 @@ async def notice(update: Update, context: GridContext) -> None:
     await message.reply_html(describe(outcome))
 
 
-async def notice_ack(update: Update, context: GridContext) -> None:
-    """A press of 收到 under a notice: count it for this group's unit."""
-    query = update.callback_query
-    if query is None or query.message is None:
-        return
-    notice_id = parse_ack_callback(query.data or "")
-    result = AckResult.UNKNOWN
-    if notice_id is not None:
-        result = await acknowledge(
-            context.services.sessions, notice_id=notice_id, chat_id=query.message.chat.id, user_id=query.from_user.id
-        )
+async def notice_ack(query: CallbackQuery, chat_id: int, press: NoticeAck, context: GridContext) -> None:
+    """A press of 收到 under a notice: count it for this group's unit (if the notice was sent here)."""
+    result = await acknowledge(
+        context.services.sessions, notice_id=press.notice_id, chat_id=chat_id, user_id=query.from_user.id
+    )
     await query.answer(_ACK_ANSWERS[result])
 
 
@@ -131,13 +125,17 @@ async def notice_status_command(update: Update, context: GridContext) -> None:
     if message is None or user is None or message.chat.type == ChatType.PRIVATE:
         return
     args = context.args or []
-    notice_id = int(args[0].lstrip("#")) if args and args[0].lstrip("#").isdigit() else None
+    notice_id = parse_id(args[0].lstrip("#")) if args else None
     services = context.services
     status = await notice_status(
         services.sessions, chat_id=message.chat_id, user_id=user.id, admin_ids=services.admin_ids, notice_id=notice_id
     )
     if status.outcome.result is NoticeResult.UNKNOWN and notice_id is not None:
         await message.reply_html(texts.NOTICE_STATUS_UNKNOWN.format(id=notice_id))
+        return
+    if status.outcome.result is NoticeResult.REFUSED:
+        unit = escape(status.outcome.unit.name) if status.outcome.unit else ""
+        await message.reply_html(texts.NOTICE_STATUS_REFUSED.format(unit=unit))
         return
     for part in split_message(status_lines(status, context)):
         await message.reply_html(part)

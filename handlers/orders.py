@@ -10,6 +10,7 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.constants import ParseMode
 
 from core import texts
+from core.callbacks import OrderAction, OrderPress, parse_id
 from core.domain import OrderStatus, utcnow
 from core.formatting import mention
 from handlers import leader_format as view
@@ -21,7 +22,7 @@ from services.orders import Change, OrderChange, cancel_order, change_order_by_i
 
 @dataclass(frozen=True)
 class _Button:
-    """One of the buttons on an order notice (callback data ``order:<action>:<order id>``)."""
+    """One of the buttons on an order notice (its data: ``core.callbacks.OrderPress``)."""
 
     status: OrderStatus
     label: str
@@ -37,7 +38,7 @@ _COMMON_ANSWERS = {
     Change.UNKNOWN: texts.ORDER_BUTTON_UNKNOWN,
 }
 _BUTTONS = {
-    "accept": _Button(
+    OrderAction.ACCEPT: _Button(
         OrderStatus.ACCEPTED,
         texts.ORDER_ACCEPT_BUTTON,
         texts.ORDER_BUTTON_ACCEPT_REFUSED,
@@ -45,7 +46,7 @@ _BUTTONS = {
         | _COMMON_ANSWERS,
         texts.ORDER_NOTICE_ACCEPTED,
     ),
-    "deliver": _Button(
+    OrderAction.DELIVER: _Button(
         OrderStatus.DELIVERED,
         texts.ORDER_DELIVER_BUTTON,
         texts.ORDER_BUTTON_REFUSED,
@@ -64,11 +65,11 @@ _REFUSALS = {
 
 def notice_buttons(order_id: int, *, accepted: bool = False) -> InlineKeyboardMarkup:
     """接单 while nobody has taken the order, then 已送达 only."""
-    actions = ["deliver"] if accepted else ["accept", "deliver"]
+    actions = [OrderAction.DELIVER] if accepted else [OrderAction.ACCEPT, OrderAction.DELIVER]
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(_BUTTONS[action].label, callback_data=f"order:{action}:{order_id}")
+                InlineKeyboardButton(_BUTTONS[action].label, callback_data=OrderPress(action, order_id).data())
                 for action in actions
             ]
         ]
@@ -84,8 +85,7 @@ def _number(args: list[str] | None) -> int | None:
     """The order number from ``/deliver 17`` or ``/deliver #17``."""
     if not args or len(args) != 1:
         return None
-    text = args[0].removeprefix("#").removeprefix("＃")
-    return int(text) if text.isdigit() and len(text) < 9 else None
+    return parse_id(args[0].removeprefix("#").removeprefix("＃"))
 
 
 def _change_text(change: OrderChange | Denied) -> str:
@@ -188,20 +188,14 @@ async def _announce_acceptance(context: GridContext, change: OrderChange) -> Non
         await send_privately(context, change.resident.telegram_user_id, [private])
 
 
-async def order_button(update: Update, context: GridContext) -> None:
-    """``order:accept:<id>`` or ``order:deliver:<id>`` pressed on an order notice: leaders of its grid only."""
-    query = update.callback_query
-    if query is None or query.data is None:
-        return
-    action, _, order_id = query.data.removeprefix("order:").partition(":")
-    button = _BUTTONS.get(action)
-    if button is None or not order_id.isdigit():
-        await query.answer()
-        return
+async def order_button(query: CallbackQuery, chat_id: int, press: OrderPress, context: GridContext) -> None:
+    """接单 or 已送达 pressed on an order notice: leaders of its grid only, and only on that order's notice."""
+    button = _BUTTONS[press.action]
     services = context.services
     change = await change_order_by_id(
         services.sessions,
-        order_id=int(order_id),
+        order_id=press.order_id,
+        chat_id=chat_id,
         status=button.status,
         user_id=query.from_user.id,
         admin_ids=services.admin_ids,

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from datetime import date
 from html import escape
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType, ParseMode
 
 from core import texts
+from core.callbacks import ReportConfirm
 from handlers.context import GridContext
 from handlers.senders import from_a_person
 from services.confirmations import (
@@ -17,10 +18,9 @@ from services.confirmations import (
     ConfirmResult,
     DayOffResult,
     confirm_chat_report,
-    confirm_report,
     declare_days_off,
 )
-from services.report_render import confirmed_line, grid_report_text, parse_confirm_callback, zero_refusal
+from services.report_render import confirmed_line, grid_report_text, zero_refusal
 
 
 def _describe(outcome: ConfirmOutcome, day: date, quote: Callable[[str], str], context: GridContext) -> str:
@@ -78,28 +78,28 @@ async def zero(update: Update, context: GridContext) -> None:
     await message.reply_html(_describe(outcome, day, escape, context))
 
 
-async def confirm_button(update: Update, context: GridContext) -> None:
-    """确认上报 / 确认零报告 under a grid report: confirm it, and show who did in the report itself."""
-    query, user = update.callback_query, update.effective_user
-    parsed = parse_confirm_callback(query.data or "") if query else None
-    if query is None or user is None or parsed is None:
-        return
-    unit_id, day = parsed
-    services = context.services
-    outcome = await confirm_report(
+async def confirm_button(query: CallbackQuery, chat_id: int, press: ReportConfirm, context: GridContext) -> None:
+    """确认上报 / 确认零报告 under a grid report: confirm it, and show who did in the report itself.
+
+    Only the report of the unit this group is bound to: the data may name another unit's.
+    """
+    user, services = query.from_user, context.services
+    outcome = await confirm_chat_report(
         services.sessions,
-        unit_id=unit_id,
-        day=day,
+        chat_id=chat_id,
+        unit_id=press.unit_id,
+        day=press.day,
         user_id=user.id,
         admin_ids=services.admin_ids,
         zero=False,
         settings=services.settings,
     )
     settled = outcome.result in (ConfirmResult.CONFIRMED, ConfirmResult.ALREADY)
-    await query.answer(_describe(outcome, day, str, context), show_alert=not settled)
+    await query.answer(_describe(outcome, press.day, str, context), show_alert=not settled)
     if outcome.result is ConfirmResult.CONFIRMED and outcome.figures and outcome.confirmed_at:
         line = confirmed_line(who=user.full_name, at=outcome.confirmed_at, zero=outcome.zero, tz=services.settings.tz)
-        await query.edit_message_text(grid_report_text(outcome.figures, day, confirmed=line), parse_mode=ParseMode.HTML)
+        text = grid_report_text(outcome.figures, press.day, confirmed=line)
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML)
 
 
 def _parse_days(values: list[str]) -> list[date] | str:

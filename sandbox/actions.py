@@ -292,8 +292,8 @@ def edit_message(state: SandboxState, *, chat_id: int, message_id: int, text: st
     return update_id
 
 
-def press_button(state: SandboxState, *, user_id: int, chat_id: int, message_id: int, data: str) -> str:
-    """Press the inline button carrying ``data`` on a bot message; returns the callback query id."""
+def _press(state: SandboxState, user_id: int, chat_id: int, message_id: int) -> tuple[UserRecord, MessageRecord]:
+    """Who presses, on which bot message with an inline keyboard: what any press needs."""
     user = state.user(user_id)
     chat = state.chat(chat_id)
     if chat.type == "private" and chat_id != user_id:
@@ -301,16 +301,42 @@ def press_button(state: SandboxState, *, user_id: int, chat_id: int, message_id:
     if chat.type != "private":
         _require_member(chat, user_id)
     record = state.message(chat_id, message_id)
-    rows = [] if record is None or record.reply_markup is None else record.reply_markup["inline_keyboard"]
-    button = next((b for row in rows for b in row if b.get("callback_data") == data), None)
-    if record is None or record.sender_id != state.bot.id or button is None:
-        raise ControlError(f"bot message {message_id} in chat {chat_id} has no button with data {data!r}")
+    if record is None or record.sender_id != state.bot.id or record.reply_markup is None:
+        raise ControlError(f"bot message {message_id} in chat {chat_id} has no inline keyboard")
+    return user, record
+
+
+def _emit_press(state: SandboxState, user: UserRecord, record: MessageRecord, data: str, label: str) -> str:
+    chat = state.chat(record.chat_id)
     query_id = state.next_callback_id()
-    state.callback_queries[query_id] = CallbackQueryRecord(query_id, user_id, chat_id, message_id, data)
+    state.callback_queries[query_id] = CallbackQueryRecord(query_id, user.id, chat.id, record.message_id, data)
     if state.bot_is_member(chat):
         state.emit("callback_query", callback_query_json(state, query_id, user, record, data))
-    state.log_event("button", chat, sender_id=user_id, text=button["text"], message_id=message_id, data=data)
+    state.log_event("button", chat, sender_id=user.id, text=label, message_id=record.message_id, data=data)
     return query_id
+
+
+def press_button(state: SandboxState, *, user_id: int, chat_id: int, message_id: int, data: str) -> str:
+    """Press the inline button carrying ``data`` on a bot message; returns the callback query id."""
+    user, record = _press(state, user_id, chat_id, message_id)
+    rows = record.reply_markup["inline_keyboard"] if record.reply_markup else []
+    button = next((b for row in rows for b in row if b.get("callback_data") == data), None)
+    if button is None:
+        raise ControlError(f"bot message {message_id} in chat {chat_id} has no button with data {data!r}")
+    return _emit_press(state, user, record, data, button["text"])
+
+
+def forge_press(state: SandboxState, *, user_id: int, chat_id: int, message_id: int, data: str) -> str:
+    """A modified client presses a button of a bot message sending ``data`` of its own choosing.
+
+    Telegram does not hold a press to the data of the message's buttons: it passes on any 1-64
+    bytes from a client (``messages.getBotCallbackAnswer``) for a message with an inline keyboard.
+    Returns the callback query id.
+    """
+    if not 1 <= len(data.encode()) <= 64:
+        raise ControlError("callback data must be 1-64 bytes")
+    user, record = _press(state, user_id, chat_id, message_id)
+    return _emit_press(state, user, record, data, "")
 
 
 # -- test control -------------------------------------------------------------------------------

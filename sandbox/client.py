@@ -181,6 +181,11 @@ class SandboxClient:
         )
         return result
 
+    async def forge_press(self, *, user_id: int, chat_id: int, message_id: int, data: str) -> str:
+        """A modified client's press of a button on ``message_id`` with any 1-64 bytes of ``data``."""
+        result: str = await self._act("forge_press", user_id=user_id, chat_id=chat_id, message_id=message_id, data=data)
+        return result
+
     async def redeliver(self, update_id: int) -> None:
         await self._act("redeliver", update_id=update_id)
 

@@ -38,6 +38,7 @@ ACTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType(
             actions.send_message,
             actions.edit_message,
             actions.press_button,
+            actions.forge_press,
             actions.redeliver,
             actions.set_rate_limits,
             actions.inject_failures,

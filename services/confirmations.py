@@ -16,7 +16,7 @@ from enum import Enum, auto
 from core.config import Settings
 from services.identity import may_manage
 from services.reports import UnitDayFigures, compile_reports
-from storage import bindings, units
+from storage import bindings
 from storage import reports as sql
 from storage.db import SessionFactory, transaction
 from storage.models import Unit, UnitLevel, utcnow
@@ -43,27 +43,6 @@ class ConfirmOutcome:
     confirmed_at: datetime | None = None
 
 
-async def confirm_report(
-    factory: SessionFactory,
-    *,
-    unit_id: int,
-    day: date,
-    user_id: int,
-    admin_ids: frozenset[int],
-    zero: bool,
-    settings: Settings,
-    now: datetime | None = None,
-) -> ConfirmOutcome:
-    """Confirm the grid's report for ``day``; ``zero`` insists it is a zero report (``/zero``)."""
-    async with factory() as session:
-        unit = await units.get_unit(session, unit_id=unit_id)
-    if unit is None:
-        return ConfirmOutcome(ConfirmResult.UNKNOWN_UNIT)
-    return await _confirm(
-        factory, unit=unit, day=day, user_id=user_id, admin_ids=admin_ids, zero=zero, settings=settings, now=now
-    )
-
-
 async def confirm_chat_report(
     factory: SessionFactory,
     *,
@@ -73,13 +52,20 @@ async def confirm_chat_report(
     admin_ids: frozenset[int],
     zero: bool,
     settings: Settings,
+    unit_id: int | None = None,
     now: datetime | None = None,
 ) -> ConfirmOutcome:
-    """``/zero`` in a group: confirm the report of the unit the group is bound to."""
+    """Confirm the report of the unit the group is bound to: ``/zero``, or the button under the report.
+
+    ``unit_id`` is the unit a button names: a report of any other unit (forged button data, or a
+    group rebound since) is unknown here; confirming it would rewrite this group's message.
+    """
     async with factory() as session:
         unit = await bindings.bound_unit(session, chat_id=chat_id)
     if unit is None:
         return ConfirmOutcome(ConfirmResult.NOT_BOUND)
+    if unit_id is not None and unit.id != unit_id:
+        return ConfirmOutcome(ConfirmResult.UNKNOWN_UNIT)
     return await _confirm(
         factory, unit=unit, day=day, user_id=user_id, admin_ids=admin_ids, zero=zero, settings=settings, now=now
     )

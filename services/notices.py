@@ -14,6 +14,7 @@ from enum import Enum, auto
 from html import escape
 
 from core import texts
+from core.callbacks import NoticeAck
 from core.config import Settings
 from core.formatting import MESSAGE_LIMIT
 from services.identity import may_manage
@@ -29,7 +30,6 @@ from storage.reports import report_units
 
 #: The longest notice text: what fits in one message beside the header and footer.
 MAX_LENGTH = MESSAGE_LIMIT - 200
-ACK_PREFIX = "notice:ack:"
 
 
 class NoticeResult(Enum):
@@ -51,23 +51,14 @@ class NoticeOutcome:
     targets: int = 0
 
 
-def ack_callback(notice_id: int) -> str:
-    return f"{ACK_PREFIX}{notice_id}"
-
-
-def parse_ack_callback(data: str) -> int | None:
-    number = data.removeprefix(ACK_PREFIX)
-    return int(number) if data.startswith(ACK_PREFIX) and number.isdigit() else None
-
-
 def notice_message(unit: Unit, notice: Notice) -> OutgoingMessage:
     assert notice.id is not None
     text = texts.NOTICE_MESSAGE.format(unit=escape(unit.name), text=escape(notice.text))
-    return OutgoingMessage.of_text(text, reply_markup=(((texts.NOTICE_ACK_BUTTON, ack_callback(notice.id)),),))
+    return OutgoingMessage.of_text(text, reply_markup=(((texts.NOTICE_ACK_BUTTON, NoticeAck(notice.id).data()),),))
 
 
 async def _upper_unit(
-    factory: SessionFactory, *, chat_id: int, user_id: int, admin_ids: frozenset[int], manage: bool
+    factory: SessionFactory, *, chat_id: int, user_id: int, admin_ids: frozenset[int]
 ) -> NoticeOutcome:
     """The town or village this group is bound to, if the user may act there; else why not."""
     async with factory() as session:
@@ -76,7 +67,7 @@ async def _upper_unit(
             return NoticeOutcome(NoticeResult.UNBOUND)
         if unit.level == UnitLevel.GRID:
             return NoticeOutcome(NoticeResult.NOT_UPPER, unit=unit)
-        if manage and not await may_manage(session, unit=unit, user_id=user_id, admin_ids=admin_ids):
+        if not await may_manage(session, unit=unit, user_id=user_id, admin_ids=admin_ids):
             return NoticeOutcome(NoticeResult.REFUSED, unit=unit)
     return NoticeOutcome(NoticeResult.SHOWN, unit=unit)
 
@@ -92,7 +83,7 @@ async def publish_notice(
     now: datetime | None = None,
 ) -> NoticeOutcome:
     """Store the notice and queue a copy for every bound group below, in one transaction."""
-    checked = await _upper_unit(factory, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids, manage=True)
+    checked = await _upper_unit(factory, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids)
     unit = checked.unit
     if checked.result is not NoticeResult.SHOWN or unit is None or unit.id is None:
         return checked
@@ -146,8 +137,9 @@ class NoticeStatus:
 async def notice_status(
     factory: SessionFactory, *, chat_id: int, user_id: int, admin_ids: frozenset[int], notice_id: int | None
 ) -> NoticeStatus:
-    """The acknowledgements of this group's latest notice (or of ``notice_id``), unit by unit."""
-    checked = await _upper_unit(factory, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids, manage=False)
+    """The acknowledgements of this group's latest notice (or of ``notice_id``), unit by unit: for the
+    unit's leaders (and those above, and admins) only, like every other view of a unit's work."""
+    checked = await _upper_unit(factory, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids)
     unit = checked.unit
     if checked.result is not NoticeResult.SHOWN or unit is None or unit.id is None:
         return NoticeStatus(checked)

@@ -128,15 +128,22 @@ async def change_order_by_id(
     factory: SessionFactory,
     *,
     order_id: int,
+    chat_id: int,
     status: OrderStatus,
     user_id: int,
     admin_ids: frozenset[int],
     now: datetime,
 ) -> OrderChange | Denied:
-    """The 接单 and 送达 buttons on an order notice: the order's own grid decides who may press them."""
+    """The 接单 and 送达 buttons on an order notice: the order's own grid decides who may press them.
+
+    The notice answers the order's message, so a press counts only in that message's chat: a
+    button's data is the client's to forge, and an order of another grid pressed here must not
+    change (nor rewrite this chat's notice into) that order.
+    """
     async with transaction(factory) as session:
         found = await orders.order_with_grid(session, order_id=order_id)
-        if found is None:
+        source = None if found is None else await orders.source_message(session, order=found[0])
+        if found is None or source is None or source.chat_id != chat_id:
             return OrderChange(Change.UNKNOWN, 0)
         order, grid = found
         if not await may_manage(session, unit=grid, user_id=user_id, admin_ids=admin_ids):

@@ -14,30 +14,12 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from core import texts
+from core.callbacks import ReportConfirm
 from core.formatting import health_text, rate_text, split_message, transport_text
 from services.messages_out import Keyboard, MessageKind, OutgoingMessage
 from services.reports import AbnormalDetail, ReportSet, ReturneeDetail, UnitDayFigures, day_bounds
 from storage.models import UnitLevel
 from storage.notices import NoticeAckCount
-
-CONFIRM_PREFIX = "report:confirm:"
-
-
-def confirm_callback(unit_id: int, day: date) -> str:
-    """By the unit's id, not its code: a button's data is at most 64 bytes, a code up to 64 characters."""
-    return f"{CONFIRM_PREFIX}{unit_id}:{day.isoformat()}"
-
-
-def parse_confirm_callback(data: str) -> tuple[int, date] | None:
-    """``report:confirm:<unit id>:<YYYY-MM-DD>`` → (unit id, day); None for anything else."""
-    unit_id, _, day = data.removeprefix(CONFIRM_PREFIX).partition(":")
-    if not data.startswith(CONFIRM_PREFIX) or not unit_id.isascii() or not unit_id.isdigit():
-        return None
-    try:
-        return int(unit_id), date.fromisoformat(day)
-    except ValueError:
-        return None
-
 
 # --- a grid's report, in its own group ------------------------------------------------------
 
@@ -80,7 +62,7 @@ def grid_report(figures: UnitDayFigures, day: date, *, tz: ZoneInfo) -> Outgoing
         line = confirmed_line(who=confirmation.name, at=confirmation.confirmed_at, zero=confirmation.zero, tz=tz)
         return OutgoingMessage.of_text(grid_report_text(figures, day, confirmed=line))
     label = texts.BUTTON_CONFIRM_ZERO if figures.is_zero else texts.BUTTON_CONFIRM
-    keyboard: Keyboard = (((label, confirm_callback(figures.unit.id or 0, day)),),)
+    keyboard: Keyboard = (((label, ReportConfirm(figures.unit.id or 0, day).data()),),)
     return OutgoingMessage.of_text(grid_report_text(figures, day), keyboard)
 
 

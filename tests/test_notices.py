@@ -115,8 +115,28 @@ async def test_a_town_notice_reaches_villages_and_grids_and_the_digest_counts_th
         ("T1-V1", VILLAGE_LEADER, "/notice_status", "西头岭村 还没有发过通知。"),
         ("T1-V1", VILLAGE_LEADER, "/notice_status 9", "找不到本单位发出的通知 #9。"),
         ("T1-V1", VILLAGE_LEADER, "/notice " + "很" * 4000, "通知太长了（最多 3896 字），请分几次发。"),
+        ("T1-V1", RESIDENT, "/notice_status", "只有 西头岭村 或其上级单位的负责人、或管理员可以查看通知的收到情况。"),
+        (
+            "T1-V1",
+            GRID_LEADER,
+            "/notice_status 1",
+            "只有 西头岭村 或其上级单位的负责人、或管理员可以查看通知的收到情况。",
+        ),
+        ("T1-V1", VILLAGE_LEADER, "/notice_status ²", "西头岭村 还没有发过通知。"),
+        ("T1-V1", VILLAGE_LEADER, "/notice_status " + "9" * 20, "西头岭村 还没有发过通知。"),
     ],
-    ids=["resident", "grid-group", "no-text", "no-notice-yet", "unknown-id", "too-long"],
+    ids=[
+        "resident",
+        "grid-group",
+        "no-text",
+        "no-notice-yet",
+        "unknown-id",
+        "too-long",
+        "status-resident",
+        "status-grid-leader",
+        "status-superscript",
+        "status-huge-id",
+    ],
 )
 async def test_notices_refused_and_explained(
     playground: Playground, chats: dict[str, int], code: str, user: int, text: str, answer: str
