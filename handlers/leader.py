@@ -11,9 +11,9 @@ from datetime import date
 from html import escape
 from typing import TypeVar
 
-from telegram import LinkPreviewOptions, Message, MessageEntity, Update, User
-from telegram.constants import ChatType, ParseMode
-from telegram.error import Forbidden
+from telegram import ChatMemberRestricted, LinkPreviewOptions, Message, MessageEntity, Update, User
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import filters
 
 from core import texts
@@ -34,7 +34,7 @@ from services.grid_status import (
     unit_status,
 )
 from services.leader_scope import Denied
-from services.linking import KnownUser, Link, LinkOutcome, link_person
+from services.linking import KnownUser, Link, LinkOutcome, MemberCheck, link_person
 
 #: ``/start household-12``: the deep link a leader follows from a residents' group.
 HOUSEHOLD_LINK_PREFIX = "household-"
@@ -180,7 +180,24 @@ def _link_reply(outcome: LinkOutcome | Denied, target: KnownUser | str, address:
             return texts.ADDRESS_NOT_FOUND.format(address=escape(address))
         case Link.NOT_A_GRID:
             return texts.LINK_NOT_A_GRID
+        case Link.NOT_A_MEMBER:
+            return texts.LINK_NOT_A_MEMBER
     raise AssertionError(outcome.result)
+
+
+def _member_of(context: GridContext, chat_id: int) -> MemberCheck:
+    """Asks Telegram whether a user is in this group now (restricted members count, if still in)."""
+
+    async def is_member(user_id: int) -> bool:
+        try:
+            member = await context.bot.get_chat_member(chat_id, user_id)
+        except BadRequest:  # a user Telegram does not know in this chat
+            return False
+        if isinstance(member, ChatMemberRestricted):
+            return member.is_member
+        return member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER)
+
+    return is_member
 
 
 async def link(update: Update, context: GridContext) -> None:
@@ -201,6 +218,7 @@ async def link(update: Update, context: GridContext) -> None:
         admin_ids=services.admin_ids,
         target=target,
         address=address,
+        is_member=_member_of(context, message.chat_id),
     )
     await message.reply_html(_link_reply(outcome, target, address))
 

@@ -6,12 +6,16 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlmodel import select
 
 from demo.playground import Playground
 from storage.db import SessionFactory
+from storage.models import Household, Person
 from tests.factories import (
+    ADMIN,
     GRID_LEADER,
     NEIGHBOUR,
+    OTHER_GRID_LEADER,
     RESIDENT,
     STRANGER,
     TOWN_LEADER,
@@ -198,6 +202,47 @@ async def test_link_by_reply_and_by_username(
         f"{VILLAGE_LEADER}: /link @luren 3-2-501",
         "bot: 请在网格群里关联住户。",
     ]
+
+
+async def test_link_only_members_of_this_group_to_households_of_this_grid(
+    playground: Playground, sessions: SessionFactory, groups: tuple[int, int]
+) -> None:
+    """A resident of grid 2, known to the bot by @username but not in grid 1's group, stays where they are;
+    so does someone who has left the group since the message a leader replies to."""
+    grid, _ = groups
+    client = playground.client
+    outsider = 5003
+    await client.create_user(user_id=outsider, first_name="赵六", username="zhaoliu")
+    await client.create_group(title="第二网格群", members=[outsider], admins=[OTHER_GRID_LEADER])
+    await add_person(sessions, outsider, "赵六", username="zhaoliu", household=("T1-V1-G2", "5-1-301"))
+    hello = await playground.say(STRANGER, grid, "大家好")
+    await client.remove_member(grid, STRANGER)
+    await client.send_message(user_id=GRID_LEADER, chat_id=grid, text="/link 3-1-101", reply_to=hello)
+    await playground.settle()
+    refused = "bot: 只能关联本群的成员：此人不在本网格群里。"
+    assert (await client.bot_messages(grid))[-1].text == refused.removeprefix("bot: ")
+    assert await playground.dialogue(
+        grid,
+        [
+            (GRID_LEADER, "/link @zhaoliu 3-2-502"),
+            (ADMIN, "/link @zhaoliu 3-2-502"),
+            (GRID_LEADER, "/link @zhaoliu 5-1-301"),
+        ],
+    ) == [
+        f"{GRID_LEADER}: /link @zhaoliu 3-2-502",
+        refused,
+        f"{ADMIN}: /link @zhaoliu 3-2-502",
+        refused,
+        f"{GRID_LEADER}: /link @zhaoliu 5-1-301",
+        "bot: 名册里没有 5-1-301 这一户，请核对地址。",
+    ]
+    async with sessions() as session:
+        linked = {
+            p.telegram_user_id: p.household_id for p in await session.exec(select(Person)) if p.telegram_user_id != 0
+        }
+        zhao = (await session.exec(select(Household).where(Household.address == "5-1-301"))).one()
+    assert linked[outsider] == zhao.id
+    assert linked.get(STRANGER) is None
 
 
 def history_of_3_1_101(day: date) -> str:
