@@ -29,6 +29,14 @@ Cell = str | int | float | date | None
 LedgerRow = tuple[str, list[Cell]]
 LedgerFormat = Literal["xlsx", "csv"]
 SHEETS = (texts.LEDGER_CHECKINS, texts.LEDGER_ORDERS, texts.LEDGER_RETURNEES, texts.LEDGER_ABNORMAL)
+#: How a spreadsheet recognises a formula (OWASP, CSV injection): ``=1+1`` in an order is text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_like(cell: Cell) -> bool:
+    """A text a spreadsheet would run as a formula. Every writer asks this of every cell: ledger text
+    comes from residents (items, names, origins), and no cell of ours starts like this."""
+    return isinstance(cell, str) and cell.startswith(_FORMULA_START)
 
 
 def _days(start: date, end: date) -> list[date]:
@@ -88,8 +96,19 @@ async def ledger_rows(
 
 
 async def write_xlsx(rows: AsyncIterator[LedgerRow], target: Path | BytesIO) -> None:
-    """Write the ledger rows into a write-only workbook (constant memory) with a frozen header row."""
+    """Write the ledger rows into a write-only workbook (constant memory) with a frozen header row.
+
+    A formula-like text becomes a cell of type string: shown as written, never evaluated.
+    """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    def text_cell(sheet: Any, cell: Cell) -> Any:
+        if not formula_like(cell):
+            return cell
+        written = WriteOnlyCell(sheet, value=cell)
+        written.data_type = "s"
+        return written
 
     workbook = Workbook(write_only=True)
     sheet: Any = None
@@ -97,12 +116,15 @@ async def write_xlsx(rows: AsyncIterator[LedgerRow], target: Path | BytesIO) -> 
         if sheet is None or sheet.title != title:
             sheet = workbook.create_sheet(title)
             sheet.freeze_panes = "A2"
-        sheet.append(row)
+        sheet.append([text_cell(sheet, cell) for cell in row])
     workbook.save(target)
 
 
 async def write_csv(rows: AsyncIterator[LedgerRow], folder: Path, prefix: str) -> list[Path]:
-    """One UTF-8 (with BOM, so Excel reads the Chinese) CSV file per sheet in ``folder``."""
+    """One UTF-8 (with BOM, so Excel reads the Chinese) CSV file per sheet in ``folder``.
+
+    A formula-like text is written after a single quote, which spreadsheets take as "this is text".
+    """
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     handle: Any = None
@@ -115,7 +137,7 @@ async def write_csv(rows: AsyncIterator[LedgerRow], folder: Path, prefix: str) -
                 written.append(folder / f"{prefix}{title}.csv")
                 handle = written[-1].open("w", encoding="utf-8-sig", newline="")
                 writer = csv.writer(handle)
-            writer.writerow(["" if cell is None else cell for cell in row])
+            writer.writerow(["" if cell is None else f"'{cell}" if formula_like(cell) else cell for cell in row])
     finally:
         if handle is not None:
             handle.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from openpyxl import load_workbook
 from bot.cli import main
 from services.ledger import ledger_xlsx
 from storage.db import SessionFactory, create_engine, session_factory
+from tests.factories import add_order, seed_roster
 from tests.test_reports import DAY, SETTINGS, seed_day
 
 
@@ -89,3 +91,45 @@ def test_report_run_dry_run_prints_what_the_schedule_would_send(
     assert "── grid_report → T1-V1-G1（未绑定群）第 1 条 ──" in printed
     assert "请网格长核对后点「确认上报」。\n[✅ 确认上报]\n" in printed
     assert sorted(path.name for path in out.iterdir()) == ["chart-T1-V1-2025-12-01.png", "台账-T1-V1-2025-12-01.xlsx"]
+
+
+FORMULAS = ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1"]
+#: XML keeps no bare carriage return: the xlsx reads it back as a line feed.
+AS_XLSX_TEXT = [(f"{item}3斤".replace("\r", "\n"), "s") for item in FORMULAS]
+
+
+async def _seed_formulas(sessions: SessionFactory) -> None:
+    """Orders whose items are written like formulas (``3-2-502 =1+1 3斤``)."""
+    await seed_roster(sessions)
+    for number, item in enumerate(FORMULAS, start=1):
+        await add_order(sessions, "T1-V1-G1", "3-2-502", datetime(2025, 12, 1, 2, tzinfo=UTC), number=number,
+                        items=[(item, 3, "斤")])  # fmt: skip
+
+
+async def test_formula_like_texts_stay_text_in_the_xlsx_ledger(sessions: SessionFactory) -> None:
+    await _seed_formulas(sessions)
+    content = await ledger_xlsx(sessions, unit_code="T1-V1", start=DAY, end=DAY, settings=SETTINGS)
+    sheet = load_workbook(BytesIO(content))["物资"]
+    items = [row[7] for row in sheet.iter_rows(min_row=2)]
+    assert [(cell.value, cell.data_type) for cell in items] == AS_XLSX_TEXT
+
+
+def test_formula_like_texts_are_quoted_in_the_csv_export(database_url: str, cli_config: Path, tmp_path: Path) -> None:
+    async def seed() -> None:
+        engine = create_engine(database_url)
+        try:
+            await _seed_formulas(session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(seed())
+    out = tmp_path / "ledger"
+    args = ["export", "-c", str(cli_config), "--unit", "T1", "--from", "2025-12-01", "--to", "2025-12-01"]
+    assert main([*args, "--format", "csv", "-o", str(out)]) == 0
+    with (out / "物资.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert [row[7] for row in rows[1:]] == [f"'{item}3斤" for item in FORMULAS]
+    xlsx = tmp_path / "ledger.xlsx"
+    assert main([*args, "-o", str(xlsx)]) == 0
+    cells = [row[7] for row in load_workbook(xlsx)["物资"].iter_rows(min_row=2)]
+    assert [(cell.value, cell.data_type) for cell in cells] == AS_XLSX_TEXT
