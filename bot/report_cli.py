@@ -12,6 +12,7 @@ from pathlib import Path
 from bot.operations import open_database
 from core import texts
 from core.config import Settings
+from core.files import open_private
 from services.ledger import LedgerFormat
 from services.messages_out import MessageKind
 from services.report_render import ledger_filename
@@ -51,9 +52,9 @@ def print_deliveries(deliveries: list[Delivery], out: Path) -> list[Path]:
                 for row in message.reply_markup:
                     print("  ".join(f"[{label}]" for label, _data in row))
                 continue
-            out.mkdir(parents=True, exist_ok=True)
             path = out / message.filename
-            path.write_bytes(message.content or b"")
+            with open_private(path) as handle:
+                handle.write(message.content or b"")
             written.append(path)
             print(texts.CLI_REPORT_FILE.format(kind=message.kind, path=path))
             print(plain(message.caption))

@@ -11,13 +11,14 @@ from __future__ import annotations
 import csv
 from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime, timedelta
-from io import BytesIO
+from io import BytesIO, TextIOWrapper
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 from zoneinfo import ZoneInfo
 
 from core import texts
 from core.config import Settings
+from core.files import open_private, private_folder
 from core.formatting import label, mask_name, mask_phone, symptoms_text
 from services.reports import UnknownUnitError, configured_days_off
 from storage import reports as sql
@@ -95,7 +96,7 @@ async def ledger_rows(
                                           label(texts.TEST_LABELS, r[7]), label(texts.TEST_RESULT_LABELS, r[8])]  # fmt: skip
 
 
-async def write_xlsx(rows: AsyncIterator[LedgerRow], target: Path | BytesIO) -> None:
+async def write_xlsx(rows: AsyncIterator[LedgerRow], target: BinaryIO) -> None:
     """Write the ledger rows into a write-only workbook (constant memory) with a frozen header row.
 
     A formula-like text becomes a cell of type string: shown as written, never evaluated.
@@ -125,7 +126,7 @@ async def write_csv(rows: AsyncIterator[LedgerRow], folder: Path, prefix: str) -
 
     A formula-like text is written after a single quote, which spreadsheets take as "this is text".
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     written: list[Path] = []
     handle: Any = None
     writer: Any = None
@@ -135,7 +136,7 @@ async def write_csv(rows: AsyncIterator[LedgerRow], folder: Path, prefix: str) -
                 if handle is not None:
                     handle.close()
                 written.append(folder / f"{prefix}{title}.csv")
-                handle = written[-1].open("w", encoding="utf-8-sig", newline="")
+                handle = TextIOWrapper(open_private(written[-1]), encoding="utf-8-sig", newline="")
                 writer = csv.writer(handle)
             writer.writerow(["" if cell is None else f"'{cell}" if formula_like(cell) else cell for cell in row])
     finally:
@@ -165,6 +166,10 @@ async def export_ledger(
     rows = ledger_rows(factory, unit_code=unit_code, start=start, end=end, settings=settings)
     if fmt == "csv":
         return await write_csv(rows, target, prefix="")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    await write_xlsx(rows, target)
+    try:
+        with open_private(target) as handle:
+            await write_xlsx(rows, handle)
+    except BaseException:
+        target.unlink(missing_ok=True)  # not an empty file where the unit was unknown
+        raise
     return [target]

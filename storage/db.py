@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.files import create_private
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -46,9 +49,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL; None for any other database, or one in memory."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create the async engine for ``url`` with the per-backend settings both databases need."""
-    kwargs: dict[str, Any] = {"echo": echo}
+    """Create the async engine for ``url`` with the per-backend settings both databases need.
+
+    A new SQLite file is created 0600 before SQLite opens it: SQLite would create
+    it 0644, and gives its -wal and -shm files the database's own permissions. Statement parameters
+    (residents' messages, names, phones) are kept out of error messages, and so out of logs.
+    """
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
+    if (path := _sqlite_file(url)) is not None:
+        create_private(path)
     if url.startswith("postgresql"):
         kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
     engine = create_async_engine(url, **kwargs)
