@@ -13,7 +13,10 @@ import pytest
 from sqlmodel import select
 
 from demo.playground import Playground
+from handlers import notices
 from handlers.orders import notice_buttons
+from services.confirmations import ConfirmResult, confirm_chat_report
+from services.orders import Change, OrderChange, change_order_by_id
 from services.report_run import build_deliveries
 from services.sender import send
 from storage.db import SessionFactory
@@ -155,3 +158,46 @@ async def test_the_real_buttons_still_work_and_yesterday_stays_open(
     await playground.settle()
     answers = [a.text for a in await client.callback_answers()]
     assert answers == [INVALID, f"✅ 第一网格 {yesterday} 零报告已确认。", "已确认收到，谢谢！"]
+
+
+async def test_a_press_that_fails_is_answered_not_apologised_for_in_the_group(
+    playground: Playground,
+    world: tuple[dict[str, int], dict[str, int]],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    chats, _ = world
+    client, chat = playground.client, chats[G1]
+
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(notices, "acknowledge", broken)
+    notice = (await client.bot_messages(chat))[-1]
+    assert notice.reply_markup is not None
+    (ack,) = notice.reply_markup["inline_keyboard"][0]
+    before = await client.bot_messages(chat)
+    await client.press_button(user_id=RESIDENT, chat_id=chat, message_id=notice.message_id, data=ack["callback_data"])
+    await playground.settle()
+    assert [a.text for a in await client.callback_answers()] == ["抱歉，刚才出了点问题，请稍后再试。"]
+    assert await client.bot_messages(chat) == before
+    assert "the database went away" in caplog.text
+
+
+async def test_services_hold_a_press_to_its_chat(
+    sessions: SessionFactory, world: tuple[dict[str, int], dict[str, int]], playground: Playground
+) -> None:
+    """Behind the keyboard check: an order changes only from its own chat, a report only for the group's unit."""
+    chats, ids = world
+    admins = frozenset({VILLAGE_LEADER})
+    change = await change_order_by_id(
+        sessions, order_id=ids[f"order:{G2}"], chat_id=chats[G1], status=OrderStatus.DELIVERED,
+        user_id=VILLAGE_LEADER, admin_ids=admins, now=datetime.now(UTC),
+    )  # fmt: skip
+    assert isinstance(change, OrderChange) and change.result is Change.UNKNOWN
+    outcome = await confirm_chat_report(
+        sessions, chat_id=chats[G1], unit_id=ids[G2], day=datetime.now(playground.settings.tz).date(),
+        user_id=VILLAGE_LEADER, admin_ids=admins, zero=False, settings=playground.settings,
+    )  # fmt: skip
+    assert outcome.result is ConfirmResult.UNKNOWN_UNIT
+    assert await _state(sessions) == ([OrderStatus.OPEN, OrderStatus.OPEN], 0, 0)
