@@ -3,7 +3,6 @@ exported ledgers and a dry run's charts and ledgers; and no statement parameter 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import stat
 from collections.abc import Iterator
@@ -15,8 +14,9 @@ from sqlalchemy.exc import StatementError
 
 from bot.cli import main
 from storage import migrate
-from storage.db import create_engine, session_factory
-from tests.test_reports import DAY, seed_day
+from storage.db import create_engine
+from tests.test_ledger import seed_for_cli
+from tests.test_reports import DAY
 
 
 def mode(path: Path) -> int:
@@ -67,19 +67,8 @@ async def test_statement_parameters_stay_out_of_errors(tmp_path: Path) -> None:
     assert "13812345678" not in str(failure.value) and "张三" not in str(failure.value)
 
 
-def _seed(url: str) -> None:
-    async def seed() -> None:
-        engine = create_engine(url)
-        try:
-            await seed_day(session_factory(engine))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(seed())
-
-
 def test_exported_ledgers_and_dry_run_files_are_private(database_url: str, cli_config: Path, tmp_path: Path) -> None:
-    _seed(database_url)
+    seed_for_cli(database_url)
     xlsx, folder, out = tmp_path / "new" / "ledger.xlsx", tmp_path / "csv", tmp_path / "reports"
     args = ["export", "-c", str(cli_config), "--unit", "T1", "--from", "2025-12-01", "--to", "2025-12-01"]
     assert main([*args, "-o", str(xlsx)]) == 0

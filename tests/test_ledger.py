@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
@@ -40,21 +41,23 @@ async def test_ledger_has_four_masked_sheets(sessions: SessionFactory) -> None:
     assert "13812345678" not in str(sheets)
 
 
-def _seed(url: str) -> None:
-    async def seed() -> None:
+def seed_for_cli(url: str, seed: Callable[[SessionFactory], Awaitable[None]] = seed_day) -> None:
+    """Seed the database from a synchronous CLI test (``main`` runs its own event loop)."""
+
+    async def run() -> None:
         engine = create_engine(url)
         try:
-            await seed_day(session_factory(engine))
+            await seed(session_factory(engine))
         finally:
             await engine.dispose()
 
-    asyncio.run(seed())
+    asyncio.run(run())
 
 
 def test_export_writes_a_date_range_as_csv(
     database_url: str, cli_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _seed(database_url)
+    seed_for_cli(database_url)
     out = tmp_path / "ledger"
     args = ["export", "-c", str(cli_config), "--unit", "T1", "--from", "2025-11-30", "--to", "2025-12-01"]
     assert main([*args, "--format", "csv", "-o", str(out)]) == 0
@@ -80,7 +83,7 @@ def test_export_refuses_unknown_units_and_reversed_ranges(
 def test_report_run_dry_run_prints_what_the_schedule_would_send(
     database_url: str, cli_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _seed(database_url)
+    seed_for_cli(database_url)
     out = tmp_path / "reports"
     args = ["report", "run", "-c", str(cli_config), "--date", DAY.isoformat(), "--unit", "T1-V1"]
     assert main([*args, "--dry-run", "--out", str(out)]) == 0
@@ -115,14 +118,7 @@ async def test_formula_like_texts_stay_text_in_the_xlsx_ledger(sessions: Session
 
 
 def test_formula_like_texts_are_quoted_in_the_csv_export(database_url: str, cli_config: Path, tmp_path: Path) -> None:
-    async def seed() -> None:
-        engine = create_engine(database_url)
-        try:
-            await _seed_formulas(session_factory(engine))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(seed())
+    seed_for_cli(database_url, _seed_formulas)
     out = tmp_path / "ledger"
     args = ["export", "-c", str(cli_config), "--unit", "T1", "--from", "2025-12-01", "--to", "2025-12-01"]
     assert main([*args, "--format", "csv", "-o", str(out)]) == 0
