@@ -33,8 +33,9 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from telegram import Update
-from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.error import RetryAfter
 
+from core.supervise import Pulse, Supervisor
 from handlers.context import GridApplication
 from storage import inbox
 from storage.db import SessionFactory, transaction
@@ -226,6 +227,8 @@ class Intake:
         self._done: list[int] = []
         self._batches = _Batches()
         self._answering = asyncio.Semaphore(ANSWERING)
+        #: The getUpdates offset: confirms to Telegram what the inbox holds (polling only).
+        self._offset: int | None = None
 
     async def accept(self, payloads: Sequence[dict[str, Any]], *, parsed: Sequence[Update] = ()) -> int:
         """Commit raw updates to the inbox; only after this returns may they be acknowledged.
@@ -323,28 +326,22 @@ class Intake:
             self._done.extend(done)
             raise
 
-    async def run_processor(self) -> None:
-        """Process whatever arrives until cancelled; starts with what a previous run left."""
+    async def run_processor(self, pulse: Pulse) -> None:
+        """Process whatever arrives until cancelled or an error (the supervisor starts it again);
+        starts with what a previous run left. A database outage leaves the rows pending."""
         self._wake.set()
-        try:
-            while True:
-                await self._wake.wait()
-                self._wake.clear()
-                try:
-                    if await self._dispatch():
-                        self._wake.set()  # there may be more behind this batch
-                    if len(self._done) >= FLUSH_BATCH or not self._running:
-                        await self._flush_done()
-                except Exception:  # a database outage must not kill the loop; the rows stay pending
-                    log.exception("processing the inbox failed; retrying")
-                    await asyncio.sleep(1)
-                    self._wake.set()
-                if not (self._wake.is_set() or self._running or self._done or self._queue):
-                    self._idle.set()
-        finally:
-            await self._stop_handlers()
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            if await self._dispatch():
+                self._wake.set()  # there may be more behind this batch
+            if len(self._done) >= FLUSH_BATCH or not self._running:
+                await self._flush_done()
+            pulse.ok()
+            if not (self._wake.is_set() or self._running or self._done or self._queue):
+                self._idle.set()
 
-    async def _stop_handlers(self) -> None:
+    async def stop_handlers(self) -> None:
         """On shutdown, let running handlers finish and record them, so a clean stop replays nothing."""
         if self._running:
             _finished, stuck = await asyncio.wait(set(self._running), timeout=SHUTDOWN_GRACE)
@@ -358,25 +355,32 @@ class Intake:
         """Return once everything accepted so far has been handled and marked done."""
         await self._idle.wait()
 
+    async def prune_daily(self, pulse: Pulse) -> None:
+        """Housekeeping for a process that runs for months: the first prune happens at start-up."""
+        while True:
+            await asyncio.sleep(24 * 3600)
+            await self.prune()
+            pulse.ok()
+
     async def prune(self, *, keep: timedelta = INBOX_RETENTION) -> int:
         """Drop processed updates older than ``keep`` (see ``storage.inbox.prune_processed``)."""
         async with transaction(self._sessions) as session:
             return await inbox.prune_processed(session, before=utcnow() - keep)
 
-    async def poll(self, *, timeout: int = 30) -> None:
-        """Long-poll getUpdates forever; the next call's offset confirms only what is committed.
+    async def poll(self, pulse: Pulse, *, timeout: int = 30) -> None:
+        """Long-poll getUpdates until an error, which the supervisor retries; the next call's offset
+        confirms only what is committed.
 
-        The first call has no offset: Telegram resends what the last run stored but had not yet
-        confirmed, and the inbox recognises those ids. (Resuming from the highest stored id would
-        drop updates if Telegram restarts its ids lower, as it may after a week without updates.)
+        The first call of a process has no offset: Telegram resends what the last run stored but
+        had not yet confirmed, and the inbox recognises those ids. (Resuming from the highest stored
+        id would drop updates if Telegram restarts its ids lower, as it may after a week without
+        updates.) A failed ``accept`` leaves the offset where it was: Telegram sends them again.
         """
         bot = self._application.bot
-        offset: int | None = None
-        delay = 1.0
         while True:
             try:
                 updates = await bot.get_updates(
-                    offset=offset,
+                    offset=self._offset,
                     timeout=timeout,
                     read_timeout=timeout + 10,
                     allowed_updates=Update.ALL_TYPES,
@@ -384,15 +388,10 @@ class Intake:
             except RetryAfter as exc:
                 await asyncio.sleep(_seconds(exc.retry_after))
                 continue
-            except (NetworkError, TelegramError) as exc:
-                log.warning("getUpdates failed (%s); retrying in %.0f s", exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
-                continue
-            delay = 1.0
             if updates:
                 await self.accept([update.to_dict() for update in updates], parsed=updates)
-                offset = updates[-1].update_id + 1
+                self._offset = updates[-1].update_id + 1
+            pulse.ok()
 
 
 def _seconds(retry_after: object) -> float:
@@ -401,27 +400,13 @@ def _seconds(retry_after: object) -> float:
 
 
 @contextlib.asynccontextmanager
-async def processing(intake: Intake) -> AsyncIterator[Intake]:
-    """Run the inbox processor, and its daily pruning, for the duration of the block."""
-    tasks = [
-        asyncio.create_task(intake.run_processor(), name="gridbot-inbox"),
-        asyncio.create_task(_prune_daily(intake), name="gridbot-inbox-prune"),
-    ]
+async def processing(intake: Intake, supervisor: Supervisor) -> AsyncIterator[Intake]:
+    """Run the inbox processor, and its daily pruning, supervised for the duration of the block."""
     try:
-        yield intake
+        async with (
+            supervisor.running("inbox", intake.run_processor, retrying="processing stored updates"),
+            supervisor.running("inbox-prune", intake.prune_daily, retrying="pruning the inbox"),
+        ):
+            yield intake
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-
-async def _prune_daily(intake: Intake) -> None:
-    """Housekeeping for a process that runs for months: the first prune happens at start-up."""
-    while True:
-        await asyncio.sleep(24 * 3600)
-        try:
-            await intake.prune()
-        except Exception:  # a database hiccup must not stop the bot; tomorrow will do
-            log.exception("pruning the inbox failed")
+        await intake.stop_handlers()

@@ -17,8 +17,10 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.intake import Intake, processing, stored_then_answered
+from bot.status import serving_status
 from bot.webhook import create_webhook_app
 from core.config import Settings
+from core.supervise import Backoff, Health, Pulse, Supervisor
 from handlers.context import GridApplication, Services
 from schedules.runtime import Schedule
 from storage import migrate
@@ -33,24 +35,31 @@ class RunningBot:
     intake: Intake
     services: Services
     schedule: Schedule
+    health: Health
 
 
 @contextlib.asynccontextmanager
-async def _polling(intake: Intake, application: GridApplication, *, timeout: int) -> AsyncIterator[None]:
+async def _polling(
+    intake: Intake, application: GridApplication, supervisor: Supervisor, *, timeout: int
+) -> AsyncIterator[None]:
     await application.bot.delete_webhook(drop_pending_updates=False)
-    task = asyncio.create_task(intake.poll(timeout=timeout), name="gridbot-poll")
-    try:
+
+    async def poll(pulse: Pulse) -> None:
+        await intake.poll(pulse, timeout=timeout)
+
+    async with supervisor.running("polling", poll, retrying="getting updates from Telegram and storing them"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 @contextlib.asynccontextmanager
-async def _webhook(intake: Intake, application: GridApplication, settings: Settings) -> AsyncIterator[None]:
+async def _webhook(
+    intake: Intake, application: GridApplication, settings: Settings, supervisor: Supervisor
+) -> AsyncIterator[None]:
     hook = settings.telegram.webhook
-    runner = web.AppRunner(create_webhook_app(intake=intake, secret=hook.secret.get_secret_value(), path=hook.path))
+    runner = web.AppRunner(
+        create_webhook_app(intake=intake, secret=hook.secret.get_secret_value(), path=hook.path, health=supervisor.health),
+        access_log=log if settings.telegram.webhook.access_log else None,
+    )
     await runner.setup()
     site = web.TCPSite(runner, hook.listen, hook.port)
     await site.start()
@@ -66,7 +75,8 @@ async def _webhook(intake: Intake, application: GridApplication, settings: Setti
 @contextlib.asynccontextmanager
 async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIterator[RunningBot]:
     """Everything the bot needs, started in order and stopped in reverse."""
-    engine = create_engine(settings.database.url.get_secret_value())
+    engine = create_engine(settings.database.url.get_secret_value(), busy_timeout=settings.database.busy_timeout)
+    supervisor = Supervisor(backoff=Backoff(first=settings.retry.first_delay, cap=settings.retry.max_delay))
     try:
         await migrate.upgrade(engine)
         services = Services(
@@ -80,14 +90,25 @@ async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIte
                 await application.post_init(application)
             await application.start()
             receiving = (
-                _webhook(intake, application, settings)
+                _webhook(intake, application, settings, supervisor)
                 if settings.telegram.mode == "webhook"
-                else _polling(intake, application, timeout=poll_timeout)
+                else _polling(intake, application, supervisor, timeout=poll_timeout)
             )
             schedule = Schedule(sessions=services.sessions, settings=settings, bot=application.bot)
             try:
-                async with processing(intake), receiving, schedule.running():
-                    yield RunningBot(application=application, intake=intake, services=services, schedule=schedule)
+                async with (
+                    serving_status(settings.metrics, supervisor.health),
+                    processing(intake, supervisor),
+                    receiving,
+                    schedule.running(supervisor),
+                ):
+                    yield RunningBot(
+                        application=application,
+                        intake=intake,
+                        services=services,
+                        schedule=schedule,
+                        health=supervisor.health,
+                    )
             finally:
                 await application.stop()
     finally:

@@ -9,6 +9,8 @@ import logging
 from aiohttp import web
 
 from bot.intake import Intake
+from bot.status import add_status_routes
+from core.supervise import Health
 
 log = logging.getLogger(__name__)
 
@@ -32,16 +34,11 @@ async def receive_update(request: web.Request) -> web.Response:
     return web.Response(status=200)
 
 
-async def healthz(_request: web.Request) -> web.Response:
-    """Liveness for a load balancer or systemd watchdog."""
-    return web.json_response({"ok": True})
-
-
-def create_webhook_app(*, intake: Intake, secret: str, path: str) -> web.Application:
-    """The webhook server; the caller runs it and owns the intake's processor."""
+def create_webhook_app(*, intake: Intake, secret: str, path: str, health: Health) -> web.Application:
+    """The webhook server, with ``/healthz``; the caller runs it and owns the intake's processor."""
     app = web.Application(client_max_size=2 * 1024 * 1024)
     app[INTAKE] = intake
     app[SECRET] = secret
     app.router.add_post(path, receive_update)
-    app.router.add_get("/healthz", healthz)
+    add_status_routes(app, health)
     return app

@@ -6,7 +6,9 @@ Every subcommand finds its file the same way (``-c``, then ``$GRIDBOT_CONFIG``, 
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import tomllib
 from datetime import date, time
 from pathlib import Path
@@ -17,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_TELEGRAM_FILE_URL = "https://api.telegram.org/file/bot"
+_NAMED = re.compile(r"[a-z_.]+: ")
+_HOSTNAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
 
 #: Environment variables that override a key, for secrets that should not sit in a file.
 ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
@@ -40,6 +44,8 @@ class WebhookSettings(_Section):
     url: str = ""
     secret: SecretStr = SecretStr("")
     path: str = "/telegram"
+    #: A log line per webhook request (aiohttp's access log, at INFO); off: one per update is noise.
+    access_log: bool = False
 
     @field_validator("secret")
     @classmethod
@@ -87,6 +93,8 @@ class TelegramSettings(_Section):
 class DatabaseSettings(_Section):
     #: Secret because a PostgreSQL URL may carry a password; ``shown_url`` is the printable form.
     url: SecretStr = SecretStr("sqlite+aiosqlite:///gridbot.db")
+    #: SQLite: seconds a write waits for another writer (``gridbot org import`` beside the bot).
+    busy_timeout: Annotated[float, Field(gt=0, le=600)] = 10.0
 
     @field_validator("url")
     @classmethod
@@ -111,6 +119,37 @@ class DatabaseSettings(_Section):
         if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
             return None
         return Path(url.database)
+
+
+class MetricsSettings(_Section):
+    """The status server (``/healthz``, ``/metrics``), in polling mode as in webhook mode."""
+
+    enabled: bool = False
+    listen: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 9464
+
+    @field_validator("listen")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            if not _HOSTNAME.fullmatch(value):
+                raise ValueError("an address to listen on expected, such as 127.0.0.1 or 0.0.0.0") from None
+        return value
+
+
+class RetrySettings(_Section):
+    """How the bot's long-running tasks retry after an error (database or Telegram unreachable)."""
+
+    first_delay: Annotated[float, Field(gt=0)] = 1.0
+    max_delay: Annotated[float, Field(gt=0)] = 60.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RetrySettings:
+        if self.max_delay < self.first_delay:
+            raise ValueError("max_delay: must not be below first_delay")
+        return self
 
 
 class AdminSettings(_Section):
@@ -146,6 +185,20 @@ class Settings(_Section):
     admins: AdminSettings = AdminSettings()
     policy: PolicySettings = PolicySettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    retry: RetrySettings = RetrySettings()
+
+    @model_validator(mode="after")
+    def _ports_apart(self) -> Settings:
+        hook = self.telegram.webhook
+        if (
+            self.metrics.enabled
+            and self.telegram.mode == "webhook"
+            and self.metrics.port == hook.port
+            and self.metrics.listen == hook.listen
+        ):
+            raise ValueError("metrics.port: must differ from telegram.webhook.port")
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -201,8 +254,10 @@ def _describe(error: ValidationError) -> str:
         message = "unknown key"
     elif first["type"] == "missing":
         message = "missing"
-    if message.startswith("webhook.") or not key:
-        return message if not key else f"{key}.{message}"
+    if not key:
+        return message
+    if _NAMED.match(message):  # a section's own check names its key: "max_delay: ..."
+        return f"{key}.{message}"
     return f"{key}: {message}"
 
 

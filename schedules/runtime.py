@@ -29,6 +29,7 @@ from apscheduler.triggers.cron import CronTrigger
 from telegram import Bot
 
 from core.config import Settings
+from core.supervise import Pulse, Supervisor
 from schedules.jobs import DailyJob, JobRun, daily_jobs
 from services.outbox import DeliveryReport, deliver_due
 from storage import outbox as outbox_store
@@ -136,7 +137,7 @@ class Schedule:
         self._wake.set()
 
     @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[Schedule]:
+    async def running(self, supervisor: Supervisor | None = None) -> AsyncIterator[Schedule]:
         """On the wall clock while the block runs, if ``[schedule] enabled``; otherwise driven by ``tick``."""
         if not self._settings.schedule.enabled:
             yield self
@@ -156,30 +157,27 @@ class Schedule:
             )
         alarms.start()
         self.alarms = alarms
-        loop = asyncio.create_task(self._deliver_forever(), name="gridbot-outbox")
         try:
-            yield self
+            async with (supervisor or Supervisor()).running(
+                "schedule", self._deliver_forever, retrying="running due jobs and the outbox"
+            ):
+                yield self
         finally:
             self.alarms = None
             alarms.shutdown(wait=False)
-            loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await loop
 
     async def _alarm(self) -> None:
         """A job's time has come: tick now rather than at the loop's next look."""
         self.wake()
 
-    async def _deliver_forever(self) -> None:
-        """Tick whenever something falls due; the first tick is the start-up catch-up."""
+    async def _deliver_forever(self, pulse: Pulse) -> None:
+        """Tick whenever something falls due; the first tick is the start-up catch-up. An error
+        (a database outage) ends it, and the supervisor starts it again: the rows stay pending."""
         while True:
-            try:
-                await self.tick(self._clock())
-                self.caught_up.set()
-                delay = await self._seconds_until_due(self._clock())
-            except Exception:  # a database outage must not end the loop: the rows stay pending
-                log.exception("the schedule's tick failed; trying again")
-                delay = DELIVERY_POLL
+            await self.tick(self._clock())
+            self.caught_up.set()
+            delay = await self._seconds_until_due(self._clock())
+            pulse.ok()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
             self._wake.clear()

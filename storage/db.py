@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -38,15 +38,19 @@ def _sqlite_connect(dialect: Any, _record: Any, cargs: list[Any], cparams: dict[
     return dialect.dbapi.connect(*cargs, async_creator_fn=_open_sqlite, **cparams)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(busy_timeout: float) -> Callable[[Any, Any], None]:
     # WAL lets the scheduler read while the bot writes; foreign keys are off by default in SQLite;
-    # the busy timeout turns a brief writer overlap into a wait instead of "database is locked".
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+    # the busy timeout turns a writer overlap (an import beside the bot) into a wait instead of
+    # "database is locked"; a longer one is an error the bot's supervisor retries.
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.close()
+
+    return on_connect
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -58,12 +62,13 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(database)
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False, busy_timeout: float = 10.0) -> AsyncEngine:
     """Create the async engine for ``url`` with the per-backend settings both databases need.
 
     A new SQLite file is created 0600 before SQLite opens it: SQLite would create
     it 0644, and gives its -wal and -shm files the database's own permissions. Statement parameters
     (residents' messages, names, phones) are kept out of error messages, and so out of logs.
+    ``busy_timeout``: seconds an SQLite write waits for another writer before it fails.
     """
     kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if (path := _sqlite_file(url)) is not None:
@@ -73,7 +78,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "do_connect", _sqlite_connect)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_timeout))
     return engine
 
 

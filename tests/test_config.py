@@ -50,6 +50,15 @@ def test_environment_supplies_secrets(tmp_path: Path) -> None:
         ("timezone = ", "not valid TOML"),
         ('[schedule]\ndays_off = ["2026-13-01"]', "schedule.days_off.0: "),
         ('[schedule]\ngrid_report = "25:00"', "schedule.grid_report: "),
+        ("[metrics]\nport = 0", "metrics.port: "),
+        ('[metrics]\nlisten = "http://0.0.0.0/"', "metrics.listen: an address to listen on"),
+        (
+            '[telegram]\nmode = "webhook"\nwebhook = { url = "https://x", secret = "s", port = 9464 }\n'
+            "[metrics]\nenabled = true",
+            "metrics.port: must differ from telegram.webhook.port",
+        ),
+        ("[retry]\nfirst_delay = 5\nmax_delay = 1", "retry.max_delay: must not be below first_delay"),
+        ("[database]\nbusy_timeout = 0", "database.busy_timeout: "),
     ],
 )
 def test_bad_config_is_one_line_naming_the_key(tmp_path: Path, body: str, message: str) -> None:

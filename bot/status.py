@@ -1,0 +1,47 @@
+"""The status endpoints: ``/healthz`` for a supervisor (systemd, Kubernetes, a load balancer).
+
+Served on the webhook's server in webhook mode, and on ``[metrics] listen/port`` when enabled
+(in polling mode as well), so an operator can watch a polling bot too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from core.config import MetricsSettings
+from core.supervise import Health
+
+HEALTH = web.AppKey("health", Health)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 while every supervised task works; 503 with one line per failing task otherwise."""
+    health = request.app[HEALTH]
+    if health.healthy:
+        return web.json_response({"ok": True})
+    return web.json_response({"ok": False, "failing": health.reasons()}, status=503)
+
+
+def add_status_routes(app: web.Application, health: Health) -> None:
+    app[HEALTH] = health
+    app.router.add_get("/healthz", healthz)
+
+
+@contextlib.asynccontextmanager
+async def serving_status(settings: MetricsSettings, health: Health) -> AsyncIterator[None]:
+    """The status server for the duration of the block, when ``[metrics] enabled``."""
+    if not settings.enabled:
+        yield
+        return
+    app = web.Application()
+    add_status_routes(app, health)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.listen, settings.port).start()
+    try:
+        yield
+    finally:
+        await runner.cleanup()

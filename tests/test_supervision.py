@@ -1,0 +1,173 @@
+"""The bot never stops silently: a database outage is logged, shown on /healthz, and outlived.
+
+The outage is real: on SQLite a second connection holds the write lock (``BEGIN IMMEDIATE``,
+as ``gridbot org import`` does) for longer than the busy timeout; on PostgreSQL the test's own
+database refuses connections (``ALLOW_CONNECTIONS false`` and its backends terminated). Residents
+post meanwhile; once the database is back, every message is stored and answered by the same
+process, without a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from core.supervise import Backoff, Health, Pulse, supervise
+from demo.playground import running_playground
+from sandbox import RateLimits
+from storage.db import SessionFactory, create_engine
+from tests.factories import ADMIN, NEIGHBOUR, RESIDENT, bound_groups
+from tests.test_intake import stored
+from tests.test_webhook import free_port
+
+
+async def until(condition: Callable[[], Any], what: str, timeout: float = 30.0) -> None:
+    """A bounded wait for a condition (polled; the bot runs in this event loop)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not await condition():
+        if loop.time() > end:
+            raise TimeoutError(f"waited {timeout}s for {what}")
+        await asyncio.sleep(0.02)
+
+
+@contextlib.asynccontextmanager
+async def sqlite_locked(database_url: str) -> AsyncIterator[None]:
+    """Another writer holds SQLite's write lock, as a long import transaction does."""
+    holder = sqlite3.connect(make_url(database_url).database or "", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        yield
+        holder.execute("ROLLBACK")
+    finally:
+        holder.close()
+
+
+@contextlib.asynccontextmanager
+async def postgres_refusing(database_url: str) -> AsyncIterator[None]:
+    """This test's own database refuses connections and drops the ones it had."""
+    name = make_url(database_url).database
+    admin = create_engine(make_url(database_url).set(database="postgres").render_as_string(hide_password=False))
+    try:
+        async with admin.connect() as connection:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            await connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"), {"name": name}
+            )
+            try:
+                yield
+            finally:
+                await connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+    finally:
+        await admin.dispose()
+
+
+def outage(database_url: str) -> contextlib.AbstractAsyncContextManager[None]:
+    return postgres_refusing(database_url) if database_url.startswith("postgresql") else sqlite_locked(database_url)
+
+
+async def test_a_database_outage_is_reported_and_outlived_without_a_restart(
+    database_url: str, sessions: SessionFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = free_port()
+    overrides = {
+        "database": {"busy_timeout": 0.2},
+        "retry": {"first_delay": 0.05, "max_delay": 0.2},
+        "metrics": {"enabled": True, "port": port},
+    }
+    async with (
+        running_playground(
+            database_url=database_url,
+            admin_ids=[ADMIN],
+            rate_limits=RateLimits(enabled=False),
+            settings_overrides=overrides,
+        ) as playground,
+        aiohttp.ClientSession() as http,
+    ):
+        grid, _village = await bound_groups(playground, sessions)
+        client = playground.client
+        healthz = f"http://127.0.0.1:{port}/healthz"
+
+        async def health() -> tuple[int, dict[str, Any]]:
+            async with http.get(healthz) as response:
+                return response.status, await response.json()
+
+        assert await health() == (200, {"ok": True})
+        caplog.set_level(logging.WARNING)
+        sent = [(RESIDENT, "3-2-501 体温36.5"), (NEIGHBOUR, "3-2-502 大米2袋"), (RESIDENT, "3-2-501 体温36.6")]
+        async with outage(database_url):
+            message_ids = [
+                (await client.send_message(user_id=user, chat_id=grid, text=words)).message_id for user, words in sent
+            ]
+            await until(lambda: _status_is(health, 503), "/healthz to report the outage")
+            _status, body = await health()
+            assert body["ok"] is False
+            assert any(line.startswith("polling: ") for line in body["failing"]), body
+        await until(lambda: _status_is(health, 200), "/healthz to report the recovery")
+        await asyncio.wait_for(playground.settle(), timeout=30)
+        stored_ids, _checkins, orders = await stored(sessions)
+        assert set(message_ids) <= set(stored_ids)
+        assert len(orders) == 1
+        reacted = {reaction.message_id for reaction in await client.reactions(grid)}
+        assert set(message_ids) <= reacted
+    warnings = [r.getMessage() for r in caplog.records if r.name == "core.supervise" and r.levelno >= logging.WARNING]
+    assert warnings[0].startswith("polling failed (")
+    assert any(line.startswith("polling recovered") for line in warnings)
+    assert not any(r.levelno >= logging.ERROR for r in caplog.records if r.name == "core.supervise")
+
+
+async def _status_is(health: Callable[[], Any], status: int) -> bool:
+    got, _body = await health()
+    return bool(got == status)
+
+
+async def test_backoff_doubles_to_its_cap_with_jitter_below_the_base() -> None:
+    backoff = Backoff(first=1.0, cap=8.0, jitter=0.25)
+    rng = random.Random(7)
+    delays = [backoff.delay(attempt, rng) for attempt in range(1, 7)]
+    bases = [1, 2, 4, 8, 8, 8]
+    assert all(0.75 * base <= delay <= base for delay, base in zip(delays, bases, strict=True))
+
+
+async def test_a_failing_task_is_restarted_logged_once_and_recovers() -> None:
+    """The supervisor's own clock is the ``sleep`` it is given: no time passes in this test."""
+    health = Health()
+    waits: list[float] = []
+    runs = 0
+
+    async def flaky(pulse: Pulse) -> None:
+        nonlocal runs
+        runs += 1
+        if runs <= 3:
+            raise ConnectionRefusedError("connection refused")
+        pulse.ok()
+        raise asyncio.CancelledError  # ends the test's supervisor once it recovered
+
+    async def fake_sleep(seconds: float) -> None:
+        waits.append(seconds)
+        assert not health.healthy
+        assert health.reasons()[0].startswith("polling: getting updates failing since ")
+
+    with pytest.raises(asyncio.CancelledError):
+        await supervise(
+            "polling",
+            flaky,
+            health=health,
+            retrying="getting updates",
+            backoff=Backoff(first=1, cap=2, jitter=0),
+            sleep=fake_sleep,
+        )
+    assert waits == [1, 2, 2]
+    assert health.healthy
+    assert health.tasks["polling"].restarts == 3
