@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from typing import Any, TypeVar
 from telegram import Update
 from telegram.error import RetryAfter
 
+from bot.arrivals import GAP_WAIT, Arrivals
 from core.supervise import Pulse, Supervisor
 from handlers.context import GridApplication
 from storage import inbox
@@ -209,18 +209,20 @@ class Intake:
     than ``MAX_QUEUED`` are waiting, so the database is written once per batch and read rarely.
     """
 
-    def __init__(self, application: GridApplication, sessions: SessionFactory) -> None:
+    def __init__(self, application: GridApplication, sessions: SessionFactory, *, gap_wait: float = GAP_WAIT) -> None:
         self._application = application
         self._sessions = sessions
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
         self._slots = asyncio.Semaphore(CONCURRENCY)
-        #: Highest update id handed to a handler in this process; None = start from the oldest pending.
-        self._cursor: int | None = None
-        #: Stored updates not yet handed out; only trusted once the inbox has been read to its end.
-        self._queue: deque[tuple[int, dict[str, Any] | Update]] = deque()
+        #: Stored updates not yet handed out, in id order; only complete once the inbox was read to its end.
+        self._arrivals: Arrivals[dict[str, Any] | Update] = Arrivals(gap_wait=gap_wait)
         self._read_inbox = True
+        #: Where the current read of the inbox table has got to (None: from the oldest pending row).
+        self._scan: int | None = None
+        #: Ids handed to a handler and not yet marked processed: a read of the table skips them.
+        self._handed: set[int] = set()
         #: Per chat, the turn the next update of that chat must wait for.
         self._lanes: dict[int, asyncio.Future[None]] = {}
         self._running: set[asyncio.Task[None]] = set()
@@ -230,50 +232,72 @@ class Intake:
         #: The getUpdates offset: confirms to Telegram what the inbox holds (polling only).
         self._offset: int | None = None
 
-    async def accept(self, payloads: Sequence[dict[str, Any]], *, parsed: Sequence[Update] = ()) -> int:
+    async def accept(
+        self, payloads: Sequence[dict[str, Any]], *, parsed: Sequence[Update] = (), in_order: bool = False
+    ) -> int:
         """Commit raw updates to the inbox; only after this returns may they be acknowledged.
 
         ``parsed``: the same updates as PTB objects, when the caller has them (polling), so that
-        they are not parsed again for their handlers.
+        they are not parsed again for their handlers. ``in_order``: nothing below the highest id
+        is still to come (a getUpdates batch), so no gap is waited for.
         """
         rows = [(int(p["update_id"]), json.dumps(p, ensure_ascii=False)) for p in payloads]
-        async with transaction(self._sessions) as session:
-            added = set(await inbox.store_updates(session, updates=rows))
+        self._arrivals.expect(update_id for update_id, _payload in rows)
+        try:
+            async with transaction(self._sessions) as session:
+                added = set(await inbox.store_updates(session, updates=rows))
+        except BaseException:
+            self._arrivals.abandon(update_id for update_id, _payload in rows)
+            self._wake.set()
+            raise
+        self._arrivals.abandon(update_id for update_id, _payload in rows if update_id not in added)
         objects = {update.update_id: update for update in parsed}
-        self._queue.extend(
-            (i, objects.get(i) or p) for i, p in ((int(p["update_id"]), p) for p in payloads) if i in added
-        )
-        if len(self._queue) > MAX_QUEUED:  # far behind: let the inbox table hold the backlog
-            self._queue.clear()
+        for payload in payloads:
+            update_id = int(payload["update_id"])
+            if update_id in added:
+                self._arrivals.add(update_id, objects.get(update_id) or payload)
+        if in_order and rows:
+            self._arrivals.known_through(max(update_id for update_id, _payload in rows))
+        if len(self._arrivals) > MAX_QUEUED:  # far behind: let the inbox table hold the backlog
+            self._arrivals.clear()
             self._read_inbox = True
         self._idle.clear()
         self._wake.set()
         return len(added)
 
-    async def _next_updates(self, room: int) -> list[tuple[int, dict[str, Any] | Update]]:
-        if not self._read_inbox:
-            return [self._queue.popleft() for _ in range(min(room, len(self._queue)))]
-        limit = min(BATCH, room)
+    async def _read_table(self) -> None:
+        """Add the next pending rows of the inbox table, while memory does not hold them all."""
+        if not self._read_inbox or len(self._arrivals) >= BATCH:
+            return
         async with self._sessions() as session:
-            rows = await inbox.pending_updates(session, after=self._cursor, limit=limit)
-        # Caught up: whatever was stored since is in the queue too (accept always queues).
-        self._read_inbox = len(rows) == limit
-        return [(row.update_id, json.loads(row.payload)) for row in rows]
+            if self._scan is None:
+                latest = await inbox.latest_update_id(session)
+                if latest is not None:
+                    self._arrivals.start_after(latest)
+            rows = await inbox.pending_updates(session, after=self._scan, limit=BATCH)
+        for row in rows:
+            if row.update_id not in self._handed:
+                self._arrivals.add(row.update_id, json.loads(row.payload))
+        if rows:
+            self._arrivals.known_through(rows[-1].update_id)
+        # Read to the end: whatever was stored since is in memory too (accept always adds).
+        self._read_inbox = len(rows) == BATCH
+        self._scan = rows[-1].update_id if self._read_inbox else None
 
     async def _dispatch(self) -> int:
         """Start a handler task for stored updates not yet handed out; returns how many started."""
         room = MAX_IN_FLIGHT - len(self._running)
         if room <= 0:
             return 0
-        started = 0
-        for update_id, payload in await self._next_updates(room):
-            if self._cursor is None or update_id > self._cursor:
+        await self._read_table()
+        taken = self._arrivals.take(room)
+        for update_id, payload in taken:
+            if update_id not in self._handed:
                 self._start(update_id, payload)
-                self._cursor = update_id
-                started += 1
-        return started
+        return len(taken)
 
     def _start(self, update_id: int, payload: dict[str, Any] | Update) -> None:
+        self._handed.add(update_id)
         lane = _lane(payload)
         after = self._lanes.get(lane)
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -325,20 +349,22 @@ class Intake:
         except BaseException:  # a failed or cancelled write: keep them for the next flush
             self._done.extend(done)
             raise
+        self._handed.difference_update(done)
 
     async def run_processor(self, pulse: Pulse) -> None:
         """Process whatever arrives until cancelled or an error (the supervisor starts it again);
         starts with what a previous run left. A database outage leaves the rows pending."""
         self._wake.set()
         while True:
-            await self._wake.wait()
+            with contextlib.suppress(TimeoutError):  # woken by an arrival, or when a gap's wait is over
+                await asyncio.wait_for(self._wake.wait(), timeout=self._arrivals.wait_left())
             self._wake.clear()
             if await self._dispatch():
                 self._wake.set()  # there may be more behind this batch
             if len(self._done) >= FLUSH_BATCH or not self._running:
                 await self._flush_done()
             pulse.ok()
-            if not (self._wake.is_set() or self._running or self._done or self._queue):
+            if not (self._wake.is_set() or self._running or self._done or self._arrivals):
                 self._idle.set()
 
     async def stop_handlers(self) -> None:
@@ -389,7 +415,7 @@ class Intake:
                 await asyncio.sleep(_seconds(exc.retry_after))
                 continue
             if updates:
-                await self.accept([update.to_dict() for update in updates], parsed=updates)
+                await self.accept([update.to_dict() for update in updates], parsed=updates, in_order=True)
                 self._offset = updates[-1].update_id + 1
             pulse.ok()
 

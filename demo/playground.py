@@ -14,7 +14,7 @@ from typing import Any
 from bot.runner import RunningBot, running_bot
 from core.config import Settings
 from core.formatting import plain
-from sandbox import RateLimits, SandboxClient, running_sandbox
+from sandbox import RateLimits, SandboxClient, WebhookPolicy, running_sandbox
 
 
 @dataclass
@@ -62,6 +62,7 @@ async def running_playground(
     admin_ids: Sequence[int] = (),
     rate_limits: RateLimits | None = None,
     settings_overrides: dict[str, Any] | None = None,
+    webhook_policy: WebhookPolicy | None = None,
 ) -> AsyncIterator[Playground]:
     """Start the sandbox and the real bot polling it; stop both on exit.
 
@@ -69,7 +70,7 @@ async def running_playground(
     and its daily schedule does not follow the wall clock: tests and the demo drive it.
     """
     limits = rate_limits or RateLimits()
-    async with running_sandbox(rate_limits=limits) as sandbox:
+    async with running_sandbox(rate_limits=limits, webhook_policy=webhook_policy) as sandbox:
         raw: dict[str, Any] = {
             "telegram": {
                 "token": sandbox.token,

@@ -9,6 +9,7 @@ the update is created, by the last ``allowed_updates`` the bot sent -- hence
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +79,10 @@ class UpdateQueue:
 
     def head(self) -> QueuedUpdate | None:
         return self._pending[0] if self._pending else None
+
+    def oldest(self, *, exclude: Collection[int] = ()) -> QueuedUpdate | None:
+        """The pending update with the lowest id, leaving out ``exclude`` (those being delivered)."""
+        return next((u for u in self._pending if u.update_id not in exclude), None)
 
     def remove(self, update: QueuedUpdate) -> None:
         self._pending = [u for u in self._pending if u is not update]

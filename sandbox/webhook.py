@@ -1,15 +1,20 @@
 """Webhook delivery: POST each pending update to the bot until it answers 2xx.
 
-Like Telegram, updates go out one at a time in ``update_id`` order with the
-``X-Telegram-Bot-Api-Secret-Token`` header; a failed delivery is retried with
-exponential backoff and given up after a bounded number of attempts (the error
-then shows in ``getWebhookInfo``'s ``last_error_message``).
+Updates go out oldest first with the ``X-Telegram-Bot-Api-Secret-Token`` header;
+a failed delivery is retried with exponential backoff and given up after a
+bounded number of attempts (the error then shows in ``getWebhookInfo``'s
+``last_error_message``). By default one at a time, in ``update_id`` order; with
+``WebhookPolicy(parallel=True)`` over up to ``max_connections`` connections at
+once, as Telegram does, so that they arrive out of order (``shuffle`` adds a
+random delay of up to that many seconds before each POST, seeded by ``seed``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -28,6 +33,11 @@ class WebhookPolicy:
     max_retry_delay: float = 2.0
     max_attempts: int = 8
     request_timeout: float = 10.0
+    #: Deliver over up to ``setWebhook``'s ``max_connections`` at once, like Telegram.
+    parallel: bool = False
+    #: Seconds of random delay before each POST (0: none), so that parallel deliveries overtake each other.
+    shuffle: float = 0.0
+    seed: int = 0
 
     def retry_delay(self, attempts: int) -> float:
         return min(self.max_retry_delay, self.first_retry_delay * 2.0 ** (attempts - 1))
@@ -53,24 +63,50 @@ async def _post(session: aiohttp.ClientSession, state: SandboxState, update: Que
 
 
 async def deliver_forever(state: SandboxState, session: aiohttp.ClientSession, policy: WebhookPolicy) -> None:
+    """Keep up to ``connections`` deliveries going, each taking the oldest update not in flight."""
+    in_flight: dict[int, asyncio.Task[None]] = {}
+    rng = random.Random(policy.seed)
+    try:
+        while True:
+            connections = state.webhook.max_connections if policy.parallel else 1
+            update = state.updates.oldest(exclude=in_flight.keys()) if state.webhook.url else None
+            if update is None or len(in_flight) >= connections:
+                await state.changes.wait(None)
+                continue
+            delay = rng.uniform(0, policy.shuffle)
+            task = asyncio.create_task(_deliver(state, session, policy, update, delay))
+            in_flight[update.update_id] = task
+            task.add_done_callback(functools.partial(_finished, state, in_flight, update.update_id))
+    finally:
+        for task in in_flight.values():
+            task.cancel()
+
+
+def _finished(
+    state: SandboxState, in_flight: dict[int, asyncio.Task[None]], update_id: int, _task: asyncio.Task[None]
+) -> None:
+    del in_flight[update_id]
+    state.changes.fire()  # a connection is free
+
+
+async def _deliver(
+    state: SandboxState, session: aiohttp.ClientSession, policy: WebhookPolicy, update: QueuedUpdate, delay: float
+) -> None:
+    """POST one update until the bot takes it or the attempts run out (it holds its connection meanwhile)."""
+    if delay:
+        await asyncio.sleep(delay)
     while True:
-        update = state.updates.head() if state.webhook.url else None
-        if update is None:
-            await state.changes.wait(None)
-            continue
         error = await _post(session, state, update)
         if error is None:
-            state.updates.remove(update)
-            state.updates_confirmed()
-            continue
+            break
         state.webhook.last_error_date = state.now()
         state.webhook.last_error_message = error
         update.webhook_attempts += 1
         if update.webhook_attempts >= policy.max_attempts:
-            state.updates.remove(update)  # Telegram gives up on it
-            state.updates_confirmed()
-            continue
+            break  # Telegram gives up on it
         await asyncio.sleep(policy.retry_delay(update.webhook_attempts))
+    state.updates.remove(update)
+    state.updates_confirmed()
 
 
 async def delivery_context(app: web.Application) -> AsyncIterator[None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlmodel import col, delete, select, update
+from sqlmodel import col, delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.dialect import upsert
@@ -35,6 +35,11 @@ async def pending_updates(
     if after is not None:
         query = query.where(col(InboxUpdate.update_id) > after)
     return (await session.exec(query.order_by(col(InboxUpdate.update_id)).limit(limit))).all()
+
+
+async def latest_update_id(session: AsyncSession) -> int | None:
+    """The highest update id stored (processed or not): where Telegram's ids continue."""
+    return (await session.exec(select(func.max(InboxUpdate.update_id)))).one()
 
 
 async def mark_processed(session: AsyncSession, *, update_ids: Sequence[int]) -> None:

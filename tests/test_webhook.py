@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+from collections import Counter
+from typing import Any
 
 import aiohttp
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from demo.playground import running_playground
-from sandbox import RateLimits
+from sandbox import RateLimits, WebhookPolicy
 from storage.db import SessionFactory
 from storage.models import InboxUpdate
-from tests.factories import ADMIN
+from tests.factories import ADMIN, bound_groups
+from tests.test_intake import assert_each_stored_once, burst, stored
 
 SECRET = "s3cret-Token_1"
 
@@ -23,12 +27,17 @@ def free_port() -> int:
         return port
 
 
+def webhook_settings(port: int) -> dict[str, Any]:
+    url = f"http://127.0.0.1:{port}/telegram"
+    return {
+        "telegram": {"mode": "webhook", "webhook": {"listen": "127.0.0.1", "port": port, "url": url, "secret": SECRET}}
+    }
+
+
 async def test_webhook_mode_accepts_only_the_secret(database_url: str, sessions: SessionFactory) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram"
-    overrides = {
-        "telegram": {"mode": "webhook", "webhook": {"listen": "127.0.0.1", "port": port, "url": url, "secret": SECRET}}
-    }
+    overrides = webhook_settings(port)
     async with (
         running_playground(
             database_url=database_url,
@@ -57,3 +66,33 @@ async def test_webhook_mode_accepts_only_the_secret(database_url: str, sessions:
         forged_stored = await session.get(InboxUpdate, 999_999)
     assert stored == 1
     assert forged_stored is None
+
+
+async def test_updates_delivered_over_40_parallel_connections_are_all_handled_in_chat_order(
+    database_url: str, sessions: SessionFactory
+) -> None:
+    """Telegram's default ``max_connections`` is 40: updates arrive out of order, and all are handled.
+
+    Each chat's updates are still handled in update order (order numbers follow the messages).
+    """
+    async with running_playground(
+        database_url=database_url,
+        admin_ids=[ADMIN],
+        rate_limits=RateLimits(enabled=False),
+        settings_overrides=webhook_settings(free_port()),
+        webhook_policy=WebhookPolicy(parallel=True, shuffle=0.01, seed=10),
+    ) as playground:
+        grid, _village = await bound_groups(playground, sessions)
+        sent = burst(600)
+        message_ids = [
+            (await playground.client.send_message(user_id=sender, chat_id=grid, text=text)).message_id
+            for sender, text in sent
+        ]
+        await playground.client.wait_until_idle(timeout=120, settle=0)  # one commit per webhook call: slower
+        await asyncio.wait_for(playground.bot.intake.wait_idle(), timeout=60)
+        assert_each_stored_once(await stored(sessions), message_ids, sent)
+        reacted = Counter(reaction.message_id for reaction in await playground.client.reactions(grid))
+        assert set(reacted) == set(message_ids) and set(reacted.values()) == {1}
+    async with sessions() as session:
+        pending = (await session.exec(select(func.count()).where(col(InboxUpdate.processed_at).is_(None)))).one()
+    assert pending == 0
