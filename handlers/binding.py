@@ -9,6 +9,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 
 from core import texts
 from handlers.context import GridContext
+from handlers.leader import local_day
 from handlers.senders import from_a_person
 from services.binding import BindOutcome, BindResult, bind_chat, record_removal, unbind_chat
 
@@ -63,6 +64,7 @@ async def bind(update: Update, context: GridContext) -> None:
         code=code,
         user_id=user.id,
         admin_ids=services.admin_ids,
+        day=local_day(message, services),
     )
     await message.reply_html(_describe(outcome, code))
 

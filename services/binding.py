@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum, auto
 
 from services.identity import may_manage
-from storage import bindings, units
+from storage import bindings, outbox, units
 from storage.db import SessionFactory, transaction
-from storage.models import BindingStatus, Unit
+from storage.models import BindingStatus, Unit, utcnow
 
 
 class BindResult(Enum):
@@ -31,9 +32,20 @@ class BindOutcome:
 
 
 async def bind_chat(
-    factory: SessionFactory, *, chat_id: int, title: str, code: str, user_id: int, admin_ids: frozenset[int]
+    factory: SessionFactory,
+    *,
+    chat_id: int,
+    title: str,
+    code: str,
+    user_id: int,
+    admin_ids: frozenset[int],
+    day: date | None = None,
 ) -> BindOutcome:
-    """Bind ``chat_id`` to the unit ``code`` if ``user_id`` may; a unit keeps one active group."""
+    """Bind ``chat_id`` to the unit ``code`` if ``user_id`` may; a unit keeps one active group.
+
+    ``day``: the local day of the /bind; the unit's messages of that day that could not reach its
+    group (the bot had been removed) are due again, in this group.
+    """
     async with transaction(factory) as session:
         unit = await units.get_unit_by_code(session, code=code)
         if unit is None:
@@ -51,6 +63,8 @@ async def bind_chat(
             replaced.status = BindingStatus.REMOVED
             session.add(replaced)
         await bindings.upsert_binding(session, chat_id=chat_id, unit_id=unit.id, title=title, bound_by=user_id)
+        if day is not None:
+            await outbox.resend_to_rebound_group(session, unit_id=unit.id, day=day, chat_id=chat_id, at=utcnow())
         return BindOutcome(
             BindResult.BOUND,
             unit=unit,

@@ -12,7 +12,8 @@ Failures, and what becomes of the row:
   A timeout is waited out generously (``SEND_TIMEOUT``) because Telegram may deliver a message
   whose answer never arrived; only a send that outlived that wait is retried (at-least-once);
 * 403 (bot removed from the group, or blocked by a person): the group's binding is marked
-  ``broken`` and the unit above is told, once a day; the chat's pending rows fail;
+  ``broken`` and the unit above is told, once a day; the chat's pending rows fail, and are sent
+  after all when the group is bound again the same day (``services.binding.bind_chat``);
 * 400 "chat not found" as 403; a group upgraded to a supergroup moves binding and rows along;
   any other 400 is a fault in the message itself: it fails at once and is logged.
 
@@ -287,7 +288,8 @@ async def _record_failure(
         return
     async with transaction(factory) as session:
         ids = await store.pending_ids_for_chat(session, chat_id=row.chat_id)
-        await store.mark_failed(session, row_ids=ids, error=failure.error, attempted=True)
+        # Marked, so that a /bind in the group again sends what is still due (``resend_to_rebound_group``).
+        await store.mark_failed(session, row_ids=ids, error=store.UNREACHABLE + failure.error, attempted=True)
         if row.chat_id > 0:
             await store.stop_private_chat(session, telegram_user_id=row.chat_id)
             broken_unit = None

@@ -100,6 +100,28 @@ async def mark_failed(session: AsyncSession, *, row_ids: Sequence[int], error: s
     await session.exec(update(OutboxMessage).where(col(OutboxMessage.id).in_(row_ids)).values(**values))
 
 
+#: ``last_error`` prefix of rows that failed because their chat could not be written to (403, chat not found).
+UNREACHABLE = "unreachable: "
+
+
+async def resend_to_rebound_group(session: AsyncSession, *, unit_id: int, day: date, chat_id: int, at: datetime) -> int:
+    """The unit's group is bound again: its messages of ``day`` that failed because the group was
+    unreachable are due again, to ``chat_id``; returns how many."""
+    statement = (
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.unit_id) == unit_id,
+            col(OutboxMessage.day) == day,
+            col(OutboxMessage.chat_id) < 0,
+            col(OutboxMessage.status) == OutboxStatus.FAILED,
+            col(OutboxMessage.last_error).startswith(UNREACHABLE),
+        )
+        .values(status=OutboxStatus.PENDING, chat_id=chat_id, next_attempt_at=as_utc(at), last_error=None)
+    )
+    result = await session.exec(statement)
+    return int(result.rowcount or 0)
+
+
 async def pending_ids_for_chat(session: AsyncSession, *, chat_id: int) -> list[int]:
     query = select(OutboxMessage.id).where(
         OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.PENDING

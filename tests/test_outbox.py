@@ -11,8 +11,8 @@ from demo.playground import Playground
 from services.messages_out import MessageKind, OutgoingMessage
 from services.outbox import DeliveryReport, Envelope, backoff, deliver_due, enqueue, enqueue_all
 from storage.db import SessionFactory
-from storage.models import BindingStatus, ChatBinding, OutboxMessage, OutboxStatus, Person, Unit
-from tests.factories import NEIGHBOUR, add_person, bind_every_unit
+from storage.models import BindingStatus, ChatBinding, OutboxMessage, OutboxStatus, Person, Unit, utcnow
+from tests.factories import GRID_LEADER, NEIGHBOUR, add_person, bind_every_unit
 
 DAY = date(2026, 12, 1)
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # 16:00 in Shanghai
@@ -160,6 +160,37 @@ async def test_a_group_that_threw_the_bot_out_breaks_its_binding_and_the_village
     )
     statuses = [(row.kind, row.status) for row in await rows(sessions)]
     assert statuses == [("grid_report", OutboxStatus.FAILED), (f"broken:{binding.unit_id}", OutboxStatus.SENT)]
+
+
+async def test_a_report_refused_with_403_is_sent_when_the_group_is_bound_again_that_day(
+    playground: Playground, sessions: SessionFactory, chats: dict[str, int]
+) -> None:
+    """The bot was removed from the grid group before its report went out; once it is added back
+    and /bind is sent again, the day's report arrives there (and only there, once)."""
+    grid, village = chats["T1-V1-G1"], chats["T1-V1"]
+    now = utcnow()
+    today = now.astimezone(playground.settings.tz).date()
+    await enqueue(
+        sessions,
+        unit_id=await unit_id(sessions, "T1-V1-G1"),
+        day=today,
+        kind="grid_report",
+        part=0,
+        chat_id=grid,
+        message=OutgoingMessage.of_text("第一网格日报"),
+        now=now,
+    )
+    await playground.client.remove_bot_from_group(grid, by=GRID_LEADER)
+    await playground.settle()
+    report = await deliver(playground, sessions, now)
+    assert (report.sent, report.failed) == (0, 1)
+    assert (await deliver(playground, sessions, utcnow())).sent == 0
+    await playground.client.add_bot_to_group(grid, by=GRID_LEADER)
+    await playground.say(GRID_LEADER, grid, "/bind T1-V1-G1")
+    assert (await deliver(playground, sessions, utcnow())).sent == 1
+    assert (await deliver(playground, sessions, utcnow())).sent == 0
+    assert (await posted(playground, grid))[-1] == "第一网格日报"
+    assert "第一网格日报" not in await posted(playground, village)
 
 
 async def test_rows_of_days_long_past_expire_unsent(
