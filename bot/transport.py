@@ -24,6 +24,8 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from core.redact import without_credentials
+
 #: PTB's defaults (``HTTPXRequest``), in seconds.
 READ_TIMEOUT = 5.0
 WRITE_TIMEOUT = 5.0
@@ -97,7 +99,8 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as err:  # aiohttp's socket timeouts are TimeoutErrors too
             raise TimedOut from err
         except aiohttp.ClientError as err:
-            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+            # Not chained: aiohttp's own message names the proxy URL, credentials included (a 407).
+            raise NetworkError(without_credentials(f"aiohttp.{err.__class__.__name__}: {err}")) from None
 
     def _proxy(self, url: str) -> str | None:
         """The proxy for ``url``'s origin, decided once per origin (aiohttp's ``trust_env`` would

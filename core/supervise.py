@@ -18,6 +18,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from core.redact import without_credentials
+
 log = logging.getLogger(__name__)
 
 
@@ -95,7 +97,7 @@ class Pulse:
 
 def describe(exc: BaseException) -> str:
     """One line for an exception: its type and the first line of its message (no traceback)."""
-    lines = str(exc).strip().splitlines()
+    lines = without_credentials(str(exc)).strip().splitlines()
     return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import traceback
 from collections.abc import AsyncIterator
 
 import pytest
@@ -98,3 +100,31 @@ async def test_the_proxy_in_the_environment_is_used(monkeypatch: pytest.MonkeyPa
         await runner.cleanup()
     assert (status, body) == (200, b'{"ok": true, "result": true}')
     assert seen == ["http://api.telegram.invalid/bot1:x/deleteWebhook"]
+
+
+async def test_proxy_credentials_never_reach_an_error_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proxy refusing its credentials (407 to CONNECT): aiohttp's message names the proxy URL."""
+
+    async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(refuse, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    monkeypatch.setenv("HTTPS_PROXY", f"http://gridbot:s3cret-pw@127.0.0.1:{port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError) as caught:
+            await request.do_request("https://api.telegram.invalid/bot1:x/getMe", "POST")
+    finally:
+        await request.shutdown()
+        server.close()
+        await server.wait_closed()
+    shown = "".join(traceback.format_exception(caught.value))
+    assert "407" in shown and "http://***@127.0.0.1" in shown
+    assert "s3cret-pw" not in shown and "gridbot:" not in shown
