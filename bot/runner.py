@@ -9,18 +9,21 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from aiohttp import web
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application
 from bot.intake import Intake, processing, stored_then_answered
 from bot.status import serving_status
 from bot.webhook import create_webhook_app
+from core import texts
 from core.config import Settings
-from core.supervise import Backoff, Health, Pulse, Supervisor
+from core.supervise import Backoff, Health, Pulse, Supervisor, until_done
 from handlers.context import GridApplication, Services
 from schedules.runtime import Schedule
 from storage import migrate
@@ -42,9 +45,8 @@ class RunningBot:
 async def _polling(
     intake: Intake, application: GridApplication, supervisor: Supervisor, *, timeout: int
 ) -> AsyncIterator[None]:
-    await application.bot.delete_webhook(drop_pending_updates=False)
-
     async def poll(pulse: Pulse) -> None:
+        await application.bot.delete_webhook(drop_pending_updates=False)  # Telegram refuses getUpdates beside one
         await intake.poll(pulse, timeout=timeout)
 
     async with supervisor.running("polling", poll, retrying="getting updates from Telegram and storing them"):
@@ -57,19 +59,38 @@ async def _webhook(
 ) -> AsyncIterator[None]:
     hook = settings.telegram.webhook
     runner = web.AppRunner(
-        create_webhook_app(intake=intake, secret=hook.secret.get_secret_value(), path=hook.path, health=supervisor.health),
+        create_webhook_app(
+            intake=intake, secret=hook.secret.get_secret_value(), path=hook.path, health=supervisor.health
+        ),
         access_log=log if settings.telegram.webhook.access_log else None,
     )
     await runner.setup()
     site = web.TCPSite(runner, hook.listen, hook.port)
     await site.start()
     try:
-        await application.bot.set_webhook(
-            hook.url, secret_token=hook.secret.get_secret_value(), allowed_updates=Update.ALL_TYPES
+        await until_done(
+            "setting the webhook",
+            lambda: application.bot.set_webhook(
+                hook.url, secret_token=hook.secret.get_secret_value(), allowed_updates=Update.ALL_TYPES
+            ),
+            retry_on=(NetworkError,),
+            backoff=supervisor.backoff,
         )
         yield
     finally:
         await runner.cleanup()
+
+
+async def _connect(application: GridApplication, backoff: Backoff) -> None:
+    """Reach the Bot API first: retried while unreachable (one line per attempt); a rejected token
+    (``InvalidToken``, whose message holds the token) is not."""
+    try:
+        await until_done(
+            "reaching the Telegram Bot API", application.bot.initialize, retry_on=(NetworkError,), backoff=backoff
+        )
+    except BaseException:
+        await application.bot.shutdown()
+        raise
 
 
 @contextlib.asynccontextmanager
@@ -85,9 +106,16 @@ async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIte
         application = build_application(services)
         intake = Intake(application, services.sessions)
         await intake.prune()
+        await _connect(application, supervisor.backoff)
         async with application:
-            if application.post_init is not None:  # run_polling() would call it; we start PTB ourselves
-                await application.post_init(application)
+            post_init = application.post_init
+            if post_init is not None:  # run_polling() would call it; we start PTB ourselves
+                await until_done(
+                    "registering the command menu",
+                    lambda: post_init(application),
+                    retry_on=(NetworkError,),
+                    backoff=supervisor.backoff,
+                )
             await application.start()
             receiving = (
                 _webhook(intake, application, settings, supervisor)
@@ -119,11 +147,32 @@ async def run_bot(settings: Settings) -> int:
     """``gridbot run``: serve until SIGINT or SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl SQLiteImpl." at every start
     stop = asyncio.Event()
+    started = asyncio.Event()
+
+    async def serve() -> None:
+        async with running_bot(settings):
+            started.set()
+            log.info("gridbot is running (%s mode)", settings.telegram.mode)
+            await stop.wait()
+
+    serving = asyncio.create_task(serve(), name="gridbot-serve")
+
+    def on_signal() -> None:
+        stop.set()
+        if not started.is_set():  # still starting (waiting for Telegram): stop at once
+            serving.cancel()
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    async with running_bot(settings):
-        log.info("gridbot is running (%s mode)", settings.telegram.mode)
-        await stop.wait()
+        loop.add_signal_handler(sig, on_signal)
+    try:
+        await serving
+    except InvalidToken:
+        print(texts.CLI_TOKEN_REJECTED, file=sys.stderr)
+        return 2
+    except asyncio.CancelledError:
+        if not serving.cancelled():
+            raise
     return 0

@@ -17,10 +17,13 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from core.redact import without_credentials
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -158,3 +161,26 @@ class Supervisor:
             runner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await runner
+
+
+async def until_done(
+    what: str,
+    call: Callable[[], Awaitable[T]],
+    *,
+    retry_on: tuple[type[Exception], ...],
+    backoff: Backoff,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    rng: random.Random | None = None,
+) -> T:
+    """Call ``call`` until it succeeds, for a start-up step (reaching Telegram); one log line per
+    failed attempt. Errors other than ``retry_on`` (a rejected token) are not retried."""
+    rng = rng or random.Random()
+    attempt = 0
+    while True:
+        try:
+            return await call()
+        except retry_on as exc:
+            attempt += 1
+            wait = backoff.delay(attempt, rng)
+            log.warning("%s failed (%s); attempt %d, retrying in %.2f s", what, describe(exc), attempt, wait)
+        await sleep(wait)

@@ -261,6 +261,9 @@ ORG_UNBOUND = "未绑定群"
 
 # --- CLI (plain) ------------------------------------------------------------------------------
 CLI_CONFIG_ERROR = "配置错误：{error}"
+CLI_TOKEN_REJECTED = (
+    "机器人令牌被 Telegram 拒绝：请检查 telegram.token（或 $GRIDBOT_TELEGRAM_TOKEN）是否为 @BotFather 给出的完整令牌"
+)
 CLI_DB_UPGRADED = "数据库已升级到最新版本（{revision}）"
 DEMO_DB_EXISTS = "{path} 已存在：演示每次都新建一个示范镇，请换一个 --db 路径，或先删除它"
 CLI_DB_UNAVAILABLE = "无法打开数据库 {url}：{error}"

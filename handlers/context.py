@@ -49,6 +49,8 @@ class BotData:
 
     def __init__(self) -> None:
         self._services: Services | None = None
+        #: Handler calls that failed on Telegram's side (5xx, network, timeouts) since start.
+        self.telegram_failures = 0
 
     def wire(self, services: Services) -> None:
         self._services = services

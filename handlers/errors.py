@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 
 from core import texts
 from handlers.context import GridContext
@@ -14,8 +14,22 @@ log = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: GridContext) -> None:
-    """Log every handler failure; tell the person only when the failure is ours, not Telegram's."""
-    log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
+    """Log every handler failure; tell the person only when the failure is ours, not Telegram's.
+
+    Telegram being unreachable or failing (5xx, timeouts) is not a fault of the bot: one WARNING
+    line with a running count, no traceback. Anything else is an ERROR with its traceback.
+    """
+    update_id = getattr(update, "update_id", "?")
+    if isinstance(context.error, NetworkError):
+        context.bot_data.telegram_failures += 1
+        log.warning(
+            "update %s: Telegram failed (%s); %d such failures since start",
+            update_id,
+            context.error,
+            context.bot_data.telegram_failures,
+        )
+        return
+    log.error("update %s failed", update_id, exc_info=context.error)
     if isinstance(context.error, TelegramError) or not isinstance(update, Update):
         return
     if update.callback_query is not None:  # a press: the answer says it, the group hears nothing

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import random
 import sqlite3
+import traceback
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -21,9 +22,10 @@ import aiohttp
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from core.supervise import Backoff, Health, Pulse, supervise
-from demo.playground import running_playground
+from demo.playground import Playground, running_playground
 from sandbox import RateLimits
 from storage.db import SessionFactory, create_engine
 from tests.factories import ADMIN, NEIGHBOUR, RESIDENT, bound_groups
@@ -125,6 +127,8 @@ async def test_a_database_outage_is_reported_and_outlived_without_a_restart(
     assert warnings[0].startswith("polling failed (")
     assert any(line.startswith("polling recovered") for line in warnings)
     assert not any(r.levelno >= logging.ERROR for r in caplog.records if r.name == "core.supervise")
+    for _user, words in sent:  # no log line, traceback included, carries what a resident wrote
+        assert words.split()[1] not in caplog.text
 
 
 async def _status_is(health: Callable[[], Any], status: int) -> bool:
@@ -171,3 +175,30 @@ async def test_a_failing_task_is_restarted_logged_once_and_recovers() -> None:
     assert waits == [1, 2, 2]
     assert health.healthy
     assert health.tasks["polling"].restarts == 3
+
+
+async def test_a_telegram_5xx_is_one_warning_line_with_a_count(
+    playground: Playground, caplog: pytest.LogCaptureFixture
+) -> None:
+    await playground.client.create_user(user_id=ADMIN, first_name="管理员")
+    caplog.set_level(logging.INFO)
+    for _ in range(2):
+        await playground.client.inject_failures("sendMessage", status=500, description="Internal Server Error")
+        await playground.say(ADMIN, ADMIN, "/whoami")
+    lines = [r for r in caplog.records if r.name == "handlers.errors"]
+    assert [(r.levelno, r.exc_info) for r in lines] == [(logging.WARNING, None)] * 2
+    assert lines[0].getMessage().endswith("; 1 such failures since start")
+    assert lines[1].getMessage().endswith("; 2 such failures since start")
+
+
+async def test_a_database_error_never_carries_the_statements_values(database_url: str) -> None:
+    """An error's message (logged with its traceback by the error handler) holds no resident's text."""
+    words = "".join(["体温", "36.5"])  # not spelled out: the traceback quotes this test's source lines
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            with pytest.raises(DBAPIError) as caught:
+                await connection.execute(text("INSERT INTO no_such_table (body) VALUES (:body)"), {"body": words})
+    finally:
+        await engine.dispose()
+    assert words not in "".join(traceback.format_exception(caught.value))
