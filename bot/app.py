@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from telegram import (
@@ -64,7 +65,7 @@ def _handlers() -> list[BaseHandler[Any, GridContext, Any]]:
     ]
 
 
-def build_application(services: Services) -> GridApplication:
+def build_application(services: Services, *, on_status: Callable[[int], None] | None = None) -> GridApplication:
     """A PTB application with no Updater: updates come in through ``bot.intake``'s durable inbox."""
     telegram = services.settings.telegram
     application: GridApplication = (
@@ -74,8 +75,8 @@ def build_application(services: Services) -> GridApplication:
         .base_file_url(telegram.base_file_url)
         .defaults(Defaults(tzinfo=services.settings.tz))
         .context_types(ContextTypes(context=GridContext, bot_data=BotData))
-        .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+        .request(AiohttpRequest(on_status=on_status))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1, on_status=on_status))
         .rate_limiter(PacedRateLimiter(telegram.flood))
         .updater(None)
         .post_init(register_commands)

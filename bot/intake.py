@@ -35,6 +35,7 @@ from telegram import Update
 from telegram.error import RetryAfter
 
 from bot.arrivals import GAP_WAIT, Arrivals
+from bot.metrics import Metrics
 from core.supervise import Pulse, Supervisor
 from handlers.context import GridApplication
 from storage import inbox
@@ -209,9 +210,17 @@ class Intake:
     than ``MAX_QUEUED`` are waiting, so the database is written once per batch and read rarely.
     """
 
-    def __init__(self, application: GridApplication, sessions: SessionFactory, *, gap_wait: float = GAP_WAIT) -> None:
+    def __init__(
+        self,
+        application: GridApplication,
+        sessions: SessionFactory,
+        *,
+        gap_wait: float = GAP_WAIT,
+        metrics: Metrics | None = None,
+    ) -> None:
         self._application = application
         self._sessions = sessions
+        self.metrics = metrics or Metrics(sessions)
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -251,6 +260,7 @@ class Intake:
             self._wake.set()
             raise
         self._arrivals.abandon(update_id for update_id, _payload in rows if update_id not in added)
+        self.metrics.updates_received.inc(len(added))
         objects = {update.update_id: update for update in parsed}
         for payload in payloads:
             update_id = int(payload["update_id"])
@@ -325,7 +335,8 @@ class Intake:
             turn.add_done_callback(lambda _turn: self._slots.release())
             update = payload if isinstance(payload, Update) else Update.de_json(payload, self._application.bot)
             _TURN.set(_Turn(turn, self._batches, self._answering))  # this task's own context: nothing leaks to others
-            await self._application.process_update(update)
+            with self.metrics.handler_seconds.time():
+                await self._application.process_update(update)
             self._done.append(update_id)
         finally:
             if not turn.done():
@@ -350,6 +361,7 @@ class Intake:
             self._done.extend(done)
             raise
         self._handed.difference_update(done)
+        self.metrics.updates_processed.inc(len(done))
 
     async def run_processor(self, pulse: Pulse) -> None:
         """Process whatever arrives until cancelled or an error (the supervisor starts it again);

@@ -19,6 +19,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application
 from bot.intake import Intake, processing, stored_then_answered
+from bot.metrics import Metrics
 from bot.status import serving_status
 from bot.webhook import create_webhook_app
 from core import texts
@@ -103,8 +104,9 @@ async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIte
         services = Services(
             settings=settings, sessions=session_factory(engine), stored_then_answered=stored_then_answered
         )
-        application = build_application(services)
-        intake = Intake(application, services.sessions)
+        metrics = Metrics(services.sessions, supervisor.health)
+        application = build_application(services, on_status=metrics.api_status)
+        intake = Intake(application, services.sessions, metrics=metrics)
         await intake.prune()
         await _connect(application, supervisor.backoff)
         async with application:
@@ -125,7 +127,7 @@ async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIte
             schedule = Schedule(sessions=services.sessions, settings=settings, bot=application.bot)
             try:
                 async with (
-                    serving_status(settings.metrics, supervisor.health),
+                    serving_status(settings.metrics, supervisor.health, metrics),
                     processing(intake, supervisor),
                     receiving,
                     schedule.running(supervisor),

@@ -1,4 +1,5 @@
-"""The status endpoints: ``/healthz`` for a supervisor (systemd, Kubernetes, a load balancer).
+"""The status endpoints: ``/healthz`` for a supervisor (systemd, Kubernetes, a load balancer),
+``/metrics`` for Prometheus.
 
 Served on the webhook's server in webhook mode, and on ``[metrics] listen/port`` when enabled
 (in polling mode as well), so an operator can watch a polling bot too.
@@ -10,11 +11,14 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 
+from bot.metrics import Metrics
 from core.config import MetricsSettings
 from core.supervise import Health
 
 HEALTH = web.AppKey("health", Health)
+METRICS = web.AppKey("metrics", Metrics)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -25,19 +29,27 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"ok": False, "failing": health.reasons()}, status=503)
 
 
-def add_status_routes(app: web.Application, health: Health) -> None:
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus's text format (see ``bot.metrics``)."""
+    body = await request.app[METRICS].render()
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def add_status_routes(app: web.Application, health: Health, metrics_of: Metrics) -> None:
     app[HEALTH] = health
+    app[METRICS] = metrics_of
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
 
 
 @contextlib.asynccontextmanager
-async def serving_status(settings: MetricsSettings, health: Health) -> AsyncIterator[None]:
+async def serving_status(settings: MetricsSettings, health: Health, metrics_of: Metrics) -> AsyncIterator[None]:
     """The status server for the duration of the block, when ``[metrics] enabled``."""
     if not settings.enabled:
         yield
         return
     app = web.Application()
-    add_status_routes(app, health)
+    add_status_routes(app, health, metrics_of)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.listen, settings.port).start()

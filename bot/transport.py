@@ -15,6 +15,7 @@ the read timeout (``total``), so that a stalled upload still ends.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
 
@@ -37,8 +38,16 @@ POOL_TIMEOUT = 1.0
 class AiohttpRequest(BaseRequest):
     """One aiohttp session per instance, opened by ``initialize`` and closed by ``shutdown``."""
 
-    def __init__(self, *, connection_pool_size: int = 256, read_timeout: float | None = READ_TIMEOUT) -> None:
+    def __init__(
+        self,
+        *,
+        connection_pool_size: int = 256,
+        read_timeout: float | None = READ_TIMEOUT,
+        on_status: Callable[[int], None] | None = None,
+    ) -> None:
         self._pool_size = connection_pool_size
+        #: Told every answer's HTTP status (the metrics count the Bot API's errors by code).
+        self._on_status = on_status
         self._read_timeout = read_timeout
         self._session: aiohttp.ClientSession | None = None
         #: The environment's proxies (HTTPS_PROXY …), read at ``initialize``, and the one for each origin.
@@ -95,12 +104,15 @@ class AiohttpRequest(BaseRequest):
             async with self._session.request(
                 method, url, data=_body(request_data), timeout=timeout, proxy=self._proxy(url)
             ) as response:
-                return response.status, await response.read()
+                body = await response.read()
         except TimeoutError as err:  # aiohttp's socket timeouts are TimeoutErrors too
             raise TimedOut from err
         except aiohttp.ClientError as err:
             # Not chained: aiohttp's own message names the proxy URL, credentials included (a 407).
             raise NetworkError(without_credentials(f"aiohttp.{err.__class__.__name__}: {err}")) from None
+        if self._on_status is not None:
+            self._on_status(response.status)
+        return response.status, body
 
     def _proxy(self, url: str) -> str | None:
         """The proxy for ``url``'s origin, decided once per origin (aiohttp's ``trust_env`` would

@@ -40,5 +40,5 @@ def create_webhook_app(*, intake: Intake, secret: str, path: str, health: Health
     app[INTAKE] = intake
     app[SECRET] = secret
     app.router.add_post(path, receive_update)
-    add_status_routes(app, health)
+    add_status_routes(app, health, intake.metrics)
     return app

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import col, delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.dialect import upsert
+from storage.dialect import as_utc, upsert
 from storage.models import InboxUpdate, utcnow
 
 
@@ -40,6 +40,13 @@ async def pending_updates(
 async def latest_update_id(session: AsyncSession) -> int | None:
     """The highest update id stored (processed or not): where Telegram's ids continue."""
     return (await session.exec(select(func.max(InboxUpdate.update_id)))).one()
+
+
+async def backlog(session: AsyncSession) -> tuple[int, datetime | None]:
+    """How many updates are stored but not processed, and when the oldest of them was received."""
+    query = select(func.count(), func.min(InboxUpdate.received_at)).where(col(InboxUpdate.processed_at).is_(None))
+    count, oldest = (await session.exec(query)).one()
+    return int(count), None if oldest is None else as_utc(oldest)
 
 
 async def mark_processed(session: AsyncSession, *, update_ids: Sequence[int]) -> None:

@@ -139,6 +139,18 @@ async def sent_kinds(session: AsyncSession, *, day: date) -> dict[str, int]:
     return {kind: int(count) for kind, count in await session.exec(query)}
 
 
+async def counts_by_kind(session: AsyncSession) -> dict[tuple[str, str], int]:
+    """Rows by (kind, status) over the whole outbox; a kind's ``:<id>`` suffix is left out."""
+    query = select(OutboxMessage.kind, OutboxMessage.status, func.count()).group_by(
+        col(OutboxMessage.kind), col(OutboxMessage.status)
+    )
+    counts: dict[tuple[str, str], int] = {}
+    for kind, status, count in await session.exec(query):
+        key = (kind.split(":")[0], str(status))
+        counts[key] = counts.get(key, 0) + int(count)
+    return counts
+
+
 async def break_binding(session: AsyncSession, *, chat_id: int) -> int | None:
     """The bot may no longer write to this group: an active binding becomes ``broken``.
 

@@ -191,6 +191,9 @@ async def test_a_report_refused_with_403_is_sent_when_the_group_is_bound_again_t
     assert (await deliver(playground, sessions, utcnow())).sent == 0
     assert (await posted(playground, grid))[-1] == "第一网格日报"
     assert "第一网格日报" not in await posted(playground, village)
+    metrics = playground.bot.intake.metrics
+    await metrics.render()
+    assert metrics.registry.get_sample_value("gridbot_outbox_messages", {"kind": "grid_report", "status": "sent"}) == 1
 
 
 async def test_rows_of_days_long_past_expire_unsent(

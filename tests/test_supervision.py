@@ -20,6 +20,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -123,6 +124,20 @@ async def test_a_database_outage_is_reported_and_outlived_without_a_restart(
         assert len(orders) == 1
         reacted = {reaction.message_id for reaction in await client.reactions(grid)}
         assert set(message_ids) <= reacted
+        async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+            exposition = await response.text()
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(exposition)
+        for sample in family.samples
+    }
+    assert samples[("gridbot_task_restarts_total", (("task", "polling"),))] >= 1
+    assert samples[("gridbot_task_healthy", (("task", "polling"),))] == 1
+    assert samples[("gridbot_updates_received_total", ())] >= len(sent)
+    assert samples[("gridbot_updates_processed_total", ())] == samples[("gridbot_updates_received_total", ())]
+    assert samples[("gridbot_updates_pending", ())] == 0
+    assert samples[("gridbot_inbox_lag_seconds", ())] == 0
+    assert samples[("gridbot_handler_seconds_count", ())] >= len(sent)
     warnings = [r.getMessage() for r in caplog.records if r.name == "core.supervise" and r.levelno >= logging.WARNING]
     assert warnings[0].startswith("polling failed (")
     assert any(line.startswith("polling recovered") for line in warnings)
@@ -189,6 +204,8 @@ async def test_a_telegram_5xx_is_one_warning_line_with_a_count(
     assert [(r.levelno, r.exc_info) for r in lines] == [(logging.WARNING, None)] * 2
     assert lines[0].getMessage().endswith("; 1 such failures since start")
     assert lines[1].getMessage().endswith("; 2 such failures since start")
+    registry = playground.bot.intake.metrics.registry
+    assert registry.get_sample_value("gridbot_bot_api_errors_total", {"code": "500"}) == 2
 
 
 async def test_a_database_error_never_carries_the_statements_values(database_url: str) -> None:
