@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from aiohttp import web
+from aiohttp.log import access_logger
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
@@ -63,7 +64,7 @@ async def _webhook(
         create_webhook_app(
             intake=intake, secret=hook.secret.get_secret_value(), path=hook.path, health=supervisor.health
         ),
-        access_log=log if settings.telegram.webhook.access_log else None,
+        access_log=access_logger if hook.access_log else None,
     )
     await runner.setup()
     site = web.TCPSite(runner, hook.listen, hook.port)

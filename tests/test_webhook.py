@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from collections import Counter
 from typing import Any
 
 import aiohttp
+import pytest
 from sqlmodel import col, func, select
 
 from demo.playground import running_playground
@@ -34,7 +36,10 @@ def webhook_settings(port: int) -> dict[str, Any]:
     }
 
 
-async def test_webhook_mode_accepts_only_the_secret(database_url: str, sessions: SessionFactory) -> None:
+async def test_webhook_mode_accepts_only_the_secret(
+    database_url: str, sessions: SessionFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram"
     overrides = webhook_settings(port)
@@ -66,6 +71,7 @@ async def test_webhook_mode_accepts_only_the_secret(database_url: str, sessions:
         forged_stored = await session.get(InboxUpdate, 999_999)
     assert stored == 1
     assert forged_stored is None
+    assert not [r for r in caplog.records if r.name == "aiohttp.access"]  # no line per request by default
 
 
 async def test_updates_delivered_over_40_parallel_connections_are_all_handled_in_chat_order(
