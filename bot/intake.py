@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 from telegram import Update
 from telegram.error import RetryAfter
 
-from bot.arrivals import GAP_WAIT, Arrivals
+from bot.arrivals import Arrivals
 from bot.metrics import Metrics
 from core.supervise import Pulse, Supervisor
 from handlers.context import GridApplication
@@ -215,7 +215,6 @@ class Intake:
         application: GridApplication,
         sessions: SessionFactory,
         *,
-        gap_wait: float = GAP_WAIT,
         metrics: Metrics | None = None,
     ) -> None:
         self._application = application
@@ -226,7 +225,7 @@ class Intake:
         self._idle.set()
         self._slots = asyncio.Semaphore(CONCURRENCY)
         #: Stored updates not yet handed out, in id order; only complete once the inbox was read to its end.
-        self._arrivals: Arrivals[dict[str, Any] | Update] = Arrivals(gap_wait=gap_wait)
+        self._arrivals: Arrivals[dict[str, Any] | Update] = Arrivals()
         self._read_inbox = True
         #: Where the current read of the inbox table has got to (None: from the oldest pending row).
         self._scan: int | None = None

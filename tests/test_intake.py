@@ -87,6 +87,13 @@ async def test_a_burst_of_500_messages_in_one_group_is_stored_once_each(
         for sender, text in sent
     ]
     await asyncio.wait_for(playground.settle(), timeout=60)
+    await assert_burst_handled(playground, sessions, grid, message_ids, sent)
+
+
+async def assert_burst_handled(
+    playground: Playground, sessions: SessionFactory, grid: int, message_ids: list[int], sent: list[tuple[int, str]]
+) -> None:
+    """Every message stored once and reacted to once, in chat order, and nothing left in the inbox."""
     assert_each_stored_once(await stored(sessions), message_ids, sent)
     reacted = Counter(reaction.message_id for reaction in await playground.client.reactions(grid))
     assert set(reacted) == set(message_ids) and set(reacted.values()) == {1}

@@ -45,16 +45,24 @@ async def posted(playground: Playground, chat_id: int) -> list[str]:
     return [m.text or m.caption or "" for m in messages if "绑定" not in (m.text or "")]
 
 
-async def queue_text(sessions: SessionFactory, chats: dict[str, int], text: str, *, code: str = "T1-V1-G1") -> None:
+async def queue_text(
+    sessions: SessionFactory,
+    chats: dict[str, int],
+    text: str,
+    *,
+    code: str = "T1-V1-G1",
+    day: date = DAY,
+    now: datetime = NOW,
+) -> None:
     await enqueue(
         sessions,
         unit_id=await unit_id(sessions, code),
-        day=DAY,
+        day=day,
         kind="grid_report",
         part=0,
         chat_id=chats[code],
         message=OutgoingMessage.of_text(text),
-        now=NOW,
+        now=now,
     )
 
 
@@ -170,16 +178,7 @@ async def test_a_report_refused_with_403_is_sent_when_the_group_is_bound_again_t
     grid, village = chats["T1-V1-G1"], chats["T1-V1"]
     now = utcnow()
     today = now.astimezone(playground.settings.tz).date()
-    await enqueue(
-        sessions,
-        unit_id=await unit_id(sessions, "T1-V1-G1"),
-        day=today,
-        kind="grid_report",
-        part=0,
-        chat_id=grid,
-        message=OutgoingMessage.of_text("第一网格日报"),
-        now=now,
-    )
+    await queue_text(sessions, chats, "第一网格日报", day=today, now=now)
     await playground.client.remove_bot_from_group(grid, by=GRID_LEADER)
     await playground.settle()
     report = await deliver(playground, sessions, now)
