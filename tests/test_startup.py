@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 
 from core import texts
+from demo.process import BotProcess, write_config
 from sandbox import DEFAULT_TOKEN, RateLimits, running_sandbox
 from sandbox import actions as sandbox_actions
-from tests.bot_process import BotProcess, write_config
 from tests.factories import ADMIN
 from tests.test_webhook import free_port
 
