@@ -17,6 +17,7 @@ from understanding.address import Address, normalise_address
 from understanding.health import FEVER_THRESHOLD, TestResult
 from understanding.results import (
     Checkin,
+    Disinfection,
     Goods,
     HouseholdReport,
     Order,
@@ -24,6 +25,7 @@ from understanding.results import (
     ParsedMessage,
     Returnee,
     Transport,
+    Visit,
     Zero,
 )
 
@@ -48,6 +50,7 @@ __all__ = [
     "FEVER_THRESHOLD",
     "Address",
     "Checkin",
+    "Disinfection",
     "Goods",
     "HouseholdReport",
     "Order",
@@ -56,6 +59,7 @@ __all__ = [
     "Returnee",
     "TestResult",
     "Transport",
+    "Visit",
     "Zero",
     "normalise_address",
     "parse_message",

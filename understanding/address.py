@@ -19,9 +19,10 @@ _CN = "零〇一二两三四五六七八九十百"  # numerals a building, unit 
 _CN_ROOM = "零〇一二三四五六七八九幺"  # a room read digit by digit: 五零一, 一零零二
 _B = rf"(?P<b>(?<!\d)\d{{1,4}}|(?<![A-Z])[A-Z]|(?<![{_CN}])[{_CN}]{{1,5}})"
 _U_NUM = rf"(?:(?<!\d)\d{{1,2}}|(?<![{_CN}])[{_CN}]{{1,3}})"
-_ROOM = rf"(?P<r>\d{{3,5}}(?![\d.])|\d{{1,5}}(?=\s?[室房户])|[{_CN_ROOM}]{{3,5}})"
+_ROOM = rf"(?P<r>\d{{3,5}}(?![\d.])|\d{{1,5}}(?=\s?[室房户])|[{_CN_ROOM}]{{3,5}}(?![十百度点口人个]))"
 _ROOM_TAIL = r"(?:室|房|户|号(?![楼院]))?"  # adjacent only: 301 房丽 is a room and a name
 _ROOM_LABEL = r"(?:房间号|房号|室号|门牌号|门牌|房间)?"
+# (A room read digit by digit stops where a run-on count or reading begins: 三零一三口人 is 301, 3 people.)
 # Characters a number must not be glued to for a dashed address (dates, times, decimals, codes).
 _EDGE = r"\d./#\-A-Z"
 
@@ -138,11 +139,21 @@ def _best(text: str, candidates: list[AddressMatch]) -> AddressMatch | None:
 
 def find_address(scan: Scan) -> AddressMatch | None:
     """Find the household address in a message and claim it (and every other address-like span)."""
+    return find_addresses(scan)[0]
+
+
+def find_addresses(scan: Scan) -> tuple[AddressMatch | None, list[AddressMatch]]:
+    """The household address, and every address that names a home (a room or a house number) in
+    text order; all address-like spans are claimed.
+
+    Several homes in one check-in are several households (代报 for neighbours, a 联户长's list).
+    """
     candidates = _candidates(scan.masked)
     best = _best(scan.masked, candidates)
     for c in candidates:
         scan.claim(c.start, c.end)
-    return best
+    homes = [c for c in candidates if c.address.room is not None or c.address.number is not None]
+    return best, sorted(homes, key=lambda c: c.start)
 
 
 def normalise_address(text: str) -> Address | None:

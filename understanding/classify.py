@@ -13,9 +13,46 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-_ZERO = re.compile(r"零报告|零上报|无异常情况报告")
-_ALL_NORMAL = re.compile(r"无异常|情况正常|一切正常|均正常|无新增")
-_GRID = re.compile(r"网格|全组|本组|辖区|全村|本村|小区|片区|社区|楼栋|各户|全体|组")
+_ZERO = re.compile(
+    r"零报告|零上报|无异常情况报告|(?<![\d.])0\s?报告|报零|报个零|零报|今日无返乡.{0,3}无发热|无返乡(?:人员)?.{0,3}无发热|"
+    r"无发热(?:人员)?.{0,3}无返乡"
+)
+_ALL_NORMAL = re.compile(r"无异常|情况正常|一切正常|均正常|无新增|都正常|全部正常|都没有异常|没有异常")
+# The area a leader answers for: a grid, a village group, a building, a 联户 of households.
+_GRID = re.compile(
+    r"网格|全组|本组|辖区|全村|本村|小区|片区|社区|楼栋|各户|全体|组|联户|本栋|本楼|这栋|整栋|全楼|单元|"
+    r"(?:\d{1,2}|[一二两三四五六七八九十几])户|各家|几家"
+)
+# Chat platform notices (…撤回了一条消息, …拍了拍…, …加入了群聊): nobody wrote them.
+_PLATFORM = re.compile(
+    r"撤回了一条消息|拍了拍|加入了?群聊|加入了本群|移出了?群聊|退出了?群聊|修改群名|修改了群名|邀请.{1,30}加入|"
+    r"群公告|开启了|关闭了|成为新群主|设置了|撤回了"
+)
+# A worker's record of a visit, and of disinfecting a place (not 消毒液 the goods).
+_VISIT = re.compile(
+    r"走访|探望|看望|(?<!送货)(?<![送到])上门(?!送|取|服务|核酸|采样|收)|入户(?!登记)|结对帮扶|帮扶|慰问"
+)
+_DISINFECTION = re.compile(r"消杀|消毒(?![液水剂片粉柜湿纸巾])|喷洒|喷雾|熏蒸|擦拭|(?:喷|擦)了一?遍")
+# Still to come (明天上午消杀, 下周将开展走访): a notice, not a record.
+_PLANNED = re.compile(
+    r"明天|明日|后天|下周|下个?月|将于|将在|将对|将进行|将开展|即将|计划|准备|预计|届时|拟|今晚|稍后|待会|一会儿|点后|"
+    r"请勿|请关好|请大家|注意避让"
+)
+_DONE = re.compile(r"了|已|完成|过")
+# A question about a reading, not a report of one (37.3算发烧吗, 三十七度要不要去医院).
+_HEALTH_QUESTION = re.compile(
+    r"算(?:不算)?(?:发烧|发热|低烧|高烧|正常|异常)|是不是(?:发烧|发热|低烧)|(?:正常|要紧|严重|危险)吗|怎么办|"
+    r"要不要(?:去医院|吃药|紧)|需不需要|该吃什么|吃什么药|有事吗|没事吧"
+)
+# A request is an order even when it is put as a question (能帮我带两斤鸡蛋吗).
+_REQUEST = re.compile(
+    r"能(?:不能)?帮(?:我|忙|我们)?(?:带|买|捎|代购|送)|可以帮(?:我|忙)?(?:带|买|捎)|麻烦.{0,6}(?:带|买|捎)"
+)
+# Not an order: a delivery made (已送到, 放门口了 请取一下), neighbours asked to lend (谁家有…借我).
+_NOT_ORDER = re.compile(
+    r"已送到|已经送到|送到了|已送达|放(?:在)?门口了|放门口|请取一下|请自取|记得取|已放|已经放|已配送|已经送过去|"
+    r"谁家有|哪位邻居|哪家有|借我|借一下|借点|借给我|借用|匀一点|匀点"
+)
 _NOTICE = re.compile(
     r"温馨提示|通知|公告|请各位|各位居民|请大家|请广大|请全体|提醒大家|紧急提醒|@所有人|完成打卡|按时打卡|未打卡|务必|请于|"
     r"大家注意|请注意|每户"
@@ -25,7 +62,11 @@ _QUESTION = re.compile(
     r"是否(?![^\s:]{0,6}:)|要不要|"  # 是否有症状：否 is a form's field, not a question
     r"需不需要|有没有|行不行|是不是|咋|啥时候|何时|谁|吧$"
 )
-_CHECKIN_CUE = re.compile(r"打卡|报平安|健康|报到|体温正常|一切正常|都挺好|都好|均正常|都正常|正常|平安|无异常")
+_X_NOT_X = re.compile(r"(?<!不)([\u4e00-\u9fff])不\1")  # 算不算, 正不正常 (not the 对不对 of 不对不对)
+_CHECKIN_CUE = re.compile(
+    r"打卡|报平安|健康|报到|体温正常|一切正常|都挺好|都好|都还好|均正常|都正常|正常|平安|无异常|体温(?![计枪])|"
+    r"没得事|冇事|莫得事|没啥事|没事"
+)
 _ORDER_CUE = re.compile(r"买|代购|下单|需要|急需|要|物资|订|团购|送|采购")
 _RETURNEE_CUE = re.compile(
     r"报备|返乡|返津|返京|返回|回来|回到|回津|到津|抵达|抵津|来津|到达|外来人员|返程|从[^\s,]{2,8}(?:过来|来)|到的|来的"
@@ -93,15 +134,33 @@ def _household_facts(e: Evidence) -> bool:
 
 def classify(e: Evidence) -> str:
     text = e.text
-    question = _QUESTION.search(text) is not None
+    if _PLATFORM.search(text):
+        return "other"
+    request = _REQUEST.search(text) is not None
+    question = (
+        _QUESTION.search(text) is not None or ("不" in text and _X_NOT_X.search(text) is not None)
+    ) and not request
     if _ZERO.search(text):
         return "other" if question else "zero"  # 今天还要零报告吗？ asks, it does not report
     if _ALL_NORMAL.search(text) and _GRID.search(text) and not question and not _household_facts(e):
         return "zero"  # a leader's 网格无异常; a household's own "all normal" names its home
-    scores = _scores(e)
-    kind, best = max(scores.items(), key=lambda kv: kv[1])
     if _NOTICE.search(text):
         return "other"  # the grid's own broadcast, whatever it mentions
-    if question and (best < _MIN_EVIDENCE_IN_QUESTION or not e.has_subject):
+    record = _worker_record(text)
+    if record is not None:
+        return "other" if question else record
+    scores = _scores(e)
+    if _NOT_ORDER.search(text):
+        scores["order"] = 0.0
+    kind, best = max(scores.items(), key=lambda kv: kv[1])
+    if question and (best < _MIN_EVIDENCE_IN_QUESTION or not e.has_subject or _HEALTH_QUESTION.search(text)):
         return "other"
     return kind if best >= _MIN_EVIDENCE else "other"
+
+
+def _worker_record(text: str) -> str | None:
+    """``visit`` or ``disinfection`` for a worker's record of one; ``other`` for one announced."""
+    kind = "visit" if _VISIT.search(text) else "disinfection" if _DISINFECTION.search(text) else None
+    if kind is not None and _PLANNED.search(text) and not _DONE.search(text):
+        return "other"
+    return kind

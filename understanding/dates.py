@@ -1,6 +1,6 @@
 """Dates in a message, resolved against the day it was sent.
 
-昨天 / 前天 / 今早 / 明天; 本周五, 上周日, 下周三 (weeks start on Monday); 11月7日, 11.28,
+昨天 / 前天 / 今早 / 明天 and their spoken forms (前儿个, 昨儿); 上个月底, 这个月初; 本周五, 上周日, 下周三 (weeks start on Monday); 11月7日, 11.28,
 2026-11-07; 20号 (the 20th of the month nearest the message date, so 30号 written on the 2nd
 is last month's).  Run after addresses are claimed, so 5号楼 and 十四组9号 are never dates.
 """
@@ -17,9 +17,10 @@ from understanding.scan import Scan
 _CN = "一二三四五六七八九十两"
 _NUM = rf"(?:\d{{1,2}}|[{_CN}]{{1,3}})"
 _RELATIVE_DAYS = {
-    "大前天": -3, "前天": -2, "前日": -2, "昨天": -1, "昨日": -1, "昨晚": -1, "昨早": -1, "昨儿": -1,
-    "今天": 0, "今日": 0, "今早": 0, "今晚": 0, "今儿": 0, "当天": 0,
-    "明天": 1, "明日": 1, "明早": 1, "明晚": 1, "后天": 2, "大后天": 3,
+    "大前天": -3, "大前儿个": -3, "前天": -2, "前日": -2, "前儿个": -2, "前儿": -2, "昨天": -1, "昨日": -1,
+    "昨晚": -1, "昨早": -1, "昨儿个": -1, "昨儿": -1, "昨个": -1, "夜里个": -1,
+    "今天": 0, "今日": 0, "今早": 0, "今晚": 0, "今儿个": 0, "今儿": 0, "当天": 0,
+    "明天": 1, "明日": 1, "明早": 1, "明晚": 1, "明儿个": 1, "明儿": 1, "后天": 2, "后儿个": 2, "大后天": 3,
 }  # fmt: skip
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 5}
 _WEEK_OFFSETS = {"上上": -2, "上": -1, "本": 0, "这": 0, "": 0, "下": 1, "下下": 2}
@@ -31,6 +32,8 @@ _FULL = re.compile(
     rf"|(?<![\d.\-])(?P<m3>\d{{1,2}})[./](?P<d3>\d{{1,2}})(?![\d.]|\s?[斤个袋盒瓶箱包度公千克升元块两人口])"
 )
 _MONTH_RELATIVE = re.compile(rf"(?P<rel>上个?月|下个?月|这个?月|本月)\s?(?P<d>{_NUM})\s?[日号]{_NOT_A_DAY}")
+# 上个月底 / 上月末 / 这个月初: the last day of that month, or its first.
+_MONTH_EDGE = re.compile(r"(?P<rel>上个?|这个?|本|下个?)月(?P<edge>底|末|初)")
 _DAY_ONLY = re.compile(rf"(?<![\d.月])(?P<d>{_NUM})\s?[日号]{_NOT_A_DAY}")
 _WEEK = re.compile(r"(?P<rel>上上|下下|上|下|本|这)?个?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天末1-7])")
 _RELATIVE = re.compile("|".join(sorted(_RELATIVE_DAYS, key=len, reverse=True)))
@@ -95,6 +98,13 @@ def claim_dates(scan: Scan, today: dt.date) -> list[DateMention]:
         shift = {"上": -1, "下": 1}.get(m["rel"][0], 0)
         day = _int(m["d"])
         add(m, _day_only(day, today, (shift,)) if day else None)
+    for m in scan.finditer(_MONTH_EDGE):
+        year, month = _month_shift(today, {"上": -1, "下": 1}.get(m["rel"][0], 0))
+        first = dt.date(year, month, 1)
+        if m["edge"] == "初":
+            add(m, first)
+        else:
+            add(m, dt.date(*_month_shift(first, 1), 1) - dt.timedelta(days=1))
     for m in scan.finditer(_WEEK):
         weekday = _WEEKDAYS.get(m["wd"]) if not m["wd"].isdigit() else int(m["wd"]) - 1
         if weekday is not None:

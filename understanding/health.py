@@ -23,11 +23,24 @@ _TEMPERATURE = re.compile(
 )
 # A bare integer (37) is a temperature only where the message says it is one.
 _TEMPERATURE_CUE = re.compile(r"(?:体温|测温|温度|量了|测了|烧到|最高|发热|发烧|低烧|高烧)[^\d]{0,3}$")
+# 三十六度几, 36度上下, 三十七度不到: a reading without its value (contract: no temperature).
+_VAGUE = re.compile(r"\s?(?:几|多(?!少)|上下|左右|不到|出头)")
+# What a correction says (体温37.8 不对不对 是36.8; 应该是36.6 不是37.6): the value it replaces goes.
+CORRECTION = re.compile(
+    r"不对|说错了?|写错了?|打错了?|看错了?|报错了?|搞错了?|弄错了?|记错了?|更正|纠正|修正|改一下|重新报|应该是|改成"
+)
+_NOT_THIS = re.compile(r"不是\s?$")
+_WRONG_AFTER = re.compile(r"\s?(?:是|也是)?(?:打错|写错|报错|说错|发错|弄错|搞错|错)了?")
+_CORRECTION_REACH = 16  # how far after a correction the value that replaces may come
 
 
 def claim_temperatures(scan: Scan) -> list[float]:
-    """Every body temperature stated, claimed so it is not read as a quantity or a room."""
-    readings = []
+    """Every body temperature stated today, claimed so it is not read as a quantity or a room.
+
+    A vague reading (三十六度几) states no value; a reading a correction replaces (37.8 不对 是36.8,
+    不是37.6) is dropped.
+    """
+    readings: list[tuple[float, int, int]] = []
     for m in scan.finditer(_TEMPERATURE):
         if m["ci"]:
             whole = to_number(m["ci"])
@@ -40,10 +53,25 @@ def claim_temperatures(scan: Scan) -> list[float]:
                 bool(m["f"] or m["deg"])
                 or _TEMPERATURE_CUE.search(scan.text, max(0, m.start() - 8), m.start()) is not None
             )
-        if value is not None and stated and 34.0 <= value <= 43.0:
-            readings.append(round(value, 1))
-            scan.claim(*m.span())
-    return readings
+        if value is None or not stated or not 34.0 <= value <= 43.0:
+            continue
+        scan.claim(*m.span())
+        vague = not (m["f"] or m["cf"]) and _VAGUE.match(scan.text, m.end()) is not None
+        denied = (
+            _NOT_THIS.search(scan.text, max(0, m.start() - 3), m.start()) is not None
+            or _WRONG_AFTER.match(scan.text, m.end()) is not None
+        )
+        if not (vague or denied):
+            readings.append((round(value, 1), m.start(), m.end()))
+    return [value for value, start, end in readings if not _corrected(scan.text, end, readings)]
+
+
+def _corrected(text: str, end: int, readings: list[tuple[float, int, int]]) -> bool:
+    """Whether a correction right after the value ending at *end* replaces it with a later one."""
+    cue = CORRECTION.search(text, end, end + _CORRECTION_REACH)
+    if cue is None or any(end < start < cue.start() for _, start, _ in readings):
+        return False
+    return any(cue.end() <= start <= cue.end() + _CORRECTION_REACH for _, start, _ in readings)
 
 
 # ---- symptoms --------------------------------------------------------------------------------
@@ -62,12 +90,18 @@ _SYMPTOM_PATTERNS: dict[str, str] = {
 }
 _SYMPTOM_RE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _SYMPTOM_PATTERNS.items()))
 # A negation covers the symptoms listed right after it: 无发热咳嗽, 没有咳嗽发烧, 均未发热、咳嗽.
+# Dialect negations count (冇咳嗽, 唔发热, 莫得发烧, 冒得咳嗽, 木有), and so does an emoji ❌ / 🚫
+# (normalisation writes it as 无).  冒 is 没 only where it is not the 冒 of 感冒.
 _NEGATION = re.compile(
-    r"(?:没有任何|无任何|没有|没|无|不|未|均未|均无|都没|都没有|也没|也没有|并无|否认)(?:出现|再|有)?$"
+    r"(?:没有任何|无任何|没有|没|无|不|未|均未|均无|都没|都没有|也没|也没有|并无|否认|冇|唔|莫得|莫有|(?<!感)冒得?|木有|"
+    r"(?:没|冇|无)人)(?:出现|再|有|得|过|一声都没|一点都没)?\s?$"
 )
+# A form's answer after the symptom denies it too (发热:无, 咳嗽❌ → 咳嗽无, 乏力:否).
+_AFTER_NEGATION = re.compile(r"\s?:?\s?(?:也|都)?(?:无|否|没有|没|冇|莫得|冒得|木有)(?![\u4e00-\u9fff])")
 _LIST_JOINER = re.compile(r"(?:[,、/和或及与]|也没有?|以及|或者)?")
 _NO_SYMPTOMS = re.compile(
-    r"(?:无|没有?|均无|都没有?|未见|未出现|没啥|没什么|无任何|没有任何|身体无)(?:任何)?(?:症状|不适|异常症状|不舒服)"
+    r"(?:无|没有?|没得|均无|都没有?|未见|未出现|没啥|没什么|无任何|没有任何|身体无|冇|莫得|冒得|木有)(?:任何)?"
+    r"(?:症状|不适|异常症状|不舒服)"
     r"|症状[\s:]{0,2}(?:无|没有|否)(?![\u4e00-\u9fff])"
 )
 
@@ -84,23 +118,53 @@ class SymptomReading:
 
 
 def read_symptoms(text: str) -> SymptomReading:
-    """Symptoms said to be present, in order of first mention, and whether any were denied."""
+    """Symptoms said to be present, in order of first mention, and whether any were denied.
+
+    A symptom denied after a correction (有点咳嗽 哦不对 …我家没人咳) is withdrawn.
+    """
     present: list[str] = []
     negated = _NO_SYMPTOMS.search(text) is not None
+    correction = CORRECTION.search(text)
     open_negation = -1  # end of the last denied symptom: a list right after it is denied too
     for m in islice(_SYMPTOM_RE.finditer(text), MAX_MATCHES):
         name, start = m.lastgroup or "", m.start()
-        denied = _NEGATION.search(text, max(0, start - 5), start) is not None or (
-            open_negation >= 0 and _LIST_JOINER.fullmatch(text, open_negation, start) is not None
+        denied = (
+            _NEGATION.search(text, max(0, start - 7), start) is not None
+            or (open_negation >= 0 and _LIST_JOINER.fullmatch(text, open_negation, start) is not None)
+            or _AFTER_NEGATION.match(text, m.end()) is not None
         )
         if denied:
             negated = True
             open_negation = m.end()
+            if correction is not None and start > correction.end() and name in present:
+                present.remove(name)
             continue
         open_negation = -1
         if name != "denied_fever" and name not in present:
             present.append(name)
     return SymptomReading(present, negated)
+
+
+# A reading or symptom placed on an earlier day and stated as over (前天烧到37.8 现在好了, 上周咳嗽
+# 已经不咳了) is no fact of today: the whole stretch is claimed before today's facts are read.
+_PAST_AND_OVER = re.compile(
+    r"(?:大前天|前天|前儿个?|昨天|昨儿个?|昨晚|昨日|前几天|前两天|前阵子|前段时间|之前|上周|上礼拜|上个?星期|上个?月|那几天)"
+    r"(?:[^.;\n]|(?<=\d)\.(?=\d)){0,16}?"
+    r"(?:已经?(?:好了|好利索|痊愈|康复|退了|退烧|不烧|不咳|没事|恢复)|好利索了?|好了|退烧了|退了|不烧了|不咳了|没事了|痊愈了?|康复了?|"
+    r"恢复正常|都好了)"
+)
+_PAST_HINT = re.compile("好|退|不[咳烧]|没事|痊愈|康复|恢复")  # what every such stretch says
+_OVER_SINCE = re.compile(
+    r"(?:发烧|发热|低烧|咳嗽|咳|拉肚子|腹泻|嗓子疼|喉咙疼|乏力)[^.;\n]{0,3}?"
+    r"(?:大前天|前天|昨天|前几天|前两天|上周|上礼拜|上个?星期|之前)(?:就|已经|早就)?(?:好了|好利索了|退了|没事了)"
+)
+
+
+def claim_past_and_over(scan: Scan) -> None:
+    """Claim what the message says happened on an earlier day and is over, so it is not read."""
+    for pattern in (_OVER_SINCE, _PAST_AND_OVER):
+        for m in scan.finditer(pattern, _PAST_HINT):
+            scan.claim(*m.span())
 
 
 # ---- tests -----------------------------------------------------------------------------------
@@ -138,6 +202,9 @@ def read_test(text: str) -> TestResult | None:
         end = min(mentions[i + 1].start() if i + 1 < len(mentions) else len(text), m.end() + _TEST_WINDOW)
         definite = _DEFINITE.search(text, m.end(), end)
         if definite is not None:
+            definite = _corrected_result(
+                text, definite, mentions[i + 1].start() if i + 1 < len(mentions) else len(text)
+            )
             name = definite.lastgroup or "done"
         elif _NORMAL.match(text, m.end()):
             name = "negative"
@@ -152,10 +219,19 @@ def read_test(text: str) -> TestResult | None:
     return best
 
 
+def _corrected_result(text: str, definite: re.Match[str], limit: int) -> re.Match[str]:
+    """The result a correction puts in place of *definite* (抗原阳性 看错了 是阴性), else itself."""
+    cue = CORRECTION.search(text, definite.end(), min(limit, definite.end() + _CORRECTION_REACH))
+    if cue is None:
+        return definite
+    again = _DEFINITE.search(text, cue.end(), min(limit, cue.end() + _CORRECTION_REACH // 2))
+    return again or definite
+
+
 # ---- persons ---------------------------------------------------------------------------------
 _PERSONS = re.compile(
     rf"(?:全家|一家|家里|家中|在家|我们|我家|家|共|一共|合计|总共|总计)?\s?(?:共|有)?"
-    rf"(?P<n>(?<![\d.])\d{{1,2}}|[{CN_NUMERAL_CHARS}]{{1,3}})\s?(?:口人|口|个人|人)(?![员份次民群数])"
+    rf"(?P<n>(?<![\d.])\d{{1,2}}|[{CN_NUMERAL_CHARS}仨俩]{{1,3}})\s?(?:口人|口|个人|人)(?![员份次民群数])"
     rf"|(?P<couple>老两口|我们俩|我俩|两口子|夫妻俩|老夫妻)"
     rf"|(?P<alone>就我一个|我一个人|只有我一个|独居|一个人住|就我自己)"
     rf"|人数\s?:?\s?(?P<count>\d{{1,2}})(?!\d)"
@@ -178,3 +254,42 @@ def read_persons(scan: Scan) -> int | None:
             scan.claim(*m.span())
             return int(count)
     return None
+
+
+# ---- a household's facts -----------------------------------------------------------------------
+@dataclass(slots=True)
+class HealthFacts:
+    """What a check-in states about one household (or about the whole message, for the classifier)."""
+
+    temperatures: list[float]
+    symptoms: SymptomReading
+    test: TestResult | None
+    persons: int | None
+
+    @property
+    def top(self) -> float | None:
+        """Today's highest reading (the contract's ``temperature``)."""
+        return max(self.temperatures, default=None)
+
+    @property
+    def abnormal(self) -> bool:
+        """A reading from 37.3, any symptom, or a positive test."""
+        top, test = self.top, self.test
+        return bool(
+            self.symptoms.present
+            or (top is not None and top >= FEVER_THRESHOLD)
+            or (test is not None and test.result == "positive")
+        )
+
+    @property
+    def stated_symptoms(self) -> tuple[str, ...] | None:
+        """The symptoms present; ``()`` where they are denied; None where nothing is said of them."""
+        present = self.symptoms.present
+        return tuple(present) if present or self.symptoms.negated else None
+
+
+def read_health(scan: Scan) -> HealthFacts:
+    """Today's health facts in the unclaimed text (what is past and over is claimed first, unread)."""
+    claim_past_and_over(scan)
+    temperatures = claim_temperatures(scan)
+    return HealthFacts(temperatures, read_symptoms(scan.masked), read_test(scan.masked), read_persons(scan))

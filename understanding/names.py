@@ -32,11 +32,12 @@ _REGION_CHARS = 10
 # onto an unknown name (钟兰报/到), so a region is cut before them.
 _AFTER_NAME = re.compile(
     r"报到|打卡|报平安|今天|今日|今早|昨天|昨晚|前天|明天|后天|下周|上周|本周|体温|测温|量了|全家|一家|家里|家中|在家|"
-    r"老伴|我们|从|住|的|说|电话|手机|身份证|报备|回来|坐|乘|开车|自驾|已经|核酸|抗原|发烧|发热|咳|要|买|需要|想|订|家"
+    r"老伴|我们|从|住|的|说|聊|帮|电话|手机|身份证|报备|回来|坐|乘|开车|自驾|已经|核酸|抗原|发烧|发热|咳|要|买|需要|想|订|家"
 )
 _BUY_VERB = re.compile(r"\s?(?:要|买|需要|订|来|急需|想要|帮忙买|帮买)")
 _SEPARATOR = re.compile(rf"[\s,.;:!?()\[\]<>\"'/{MASK}]")  # what a name may stand between
 _LEAD_GAP = re.compile(r"[\s:()的]{0,3}")
+_READ_RUN = re.compile(rf"[\s{MASK}]{{0,12}}")  # claimed figures (a reading, a headcount) and spaces
 # What stands between a name and the address after it: 张三 住3-2-501, 李秀梅家(…), …送到3-2-501.
 _TRAIL_GAP = re.compile(r"[\s:()]{0,2}(?:送到|送至|送去|住在|家住|家在|地址是|家是|住|家|在)?[\s:()]{0,3}$")
 # In a strong context a dictionary word is still a name unless it is a very common word (明天).
@@ -51,7 +52,8 @@ _TRAILING_NOT_NAME = ("家", "的", "说", "报到", "打卡")
 _SURNAMES_JIEBA_CALLS_FUNCTION_WORDS = frozenset("于何曾向莫常尚")
 # A surname with a form of address (方大姐, 王师傅) names nobody in particular: not a name.
 _TITLES = ("大姐", "大哥", "大爷", "大妈", "大娘", "阿姨", "师傅", "老师", "奶奶", "爷爷", "叔叔", "婶", "姐", "哥",
-           "叔", "伯", "嫂", "老太", "老头", "老板", "总", "主任", "书记", "大夫", "医生")  # fmt: skip
+           "叔", "伯", "嫂", "老太", "老头", "老板", "总", "主任", "书记", "大夫", "医生", "老汉", "婆婆", "公公",
+           "老爷子", "老太太", "二婶", "大婶")  # fmt: skip
 
 
 class Role(IntEnum):
@@ -65,11 +67,59 @@ class Role(IntEnum):
 
 
 _STRONG = (Role.SUBJECT, Role.RELATIVE, Role.SELF)
+# The person a record is about when the writer is a worker (a visit): never the writer, never a
+# word standing alone (志愿者黄磊 …).
+NAMED_TARGET_ROLES = frozenset({Role.SUBJECT, Role.NEAR_ADDRESS})
 _SUBJECT_CUE = re.compile(
     r"(?:姓名|名字|户主|业主|住户|居民|租户|返乡人员|返津人员|返京人员|外来人员|人员|本人|联系人|报告人|"
     r"报备|报平安|打卡|登记)[\s:]{0,2}"
 )
 _SELF_CUE = re.compile(r"(?:我是|我叫|俺是|俺叫|本人是)")
+# The person reported on for someone else (帮对门的严桂珍报一下) and the person a visit is for
+# (低保户 焦德海, 独居老人彭玉珍): their names follow these words.
+_ON_BEHALF_CUE = re.compile(
+    r"(?:(?:帮|替|给)(?:对门|隔壁|楼上|楼下|邻居|对面|邻居家)(?:家)?(?:的)?"
+    r"|低保户|五保户|独居老人|空巢老人|孤寡老人|留守老人|困难户|特困户|残疾人|独居的|孤老|老人)[\s:]{0,2}"
+)
+# Who sends a report for others (楼栋长孙立强代报, 联户长报两家): never the household's name.
+_REPORTER = re.compile(
+    r"(?:(?:联户长|楼栋长|单元长|网格员|网格长|志愿者|组长|邻居)[\u4e00-\u9fff]{0,4}?)?"
+    r"(?:代报|帮报|代为上报|代填|代发|报两家|报三家|报几家)"
+    r"|(?:联户长|楼栋长|单元长|网格员|网格长)(?:[\u4e00-\u9fff]{2,3}(?=[\s:]))?"
+)
+# A name given again after a correction (名字打错了 不是林晓 是林晓东): the new one.
+_CORRECTED_CUE = re.compile(
+    r"(?:名字|姓名|名)(?:打错了?|写错了?|说错了?|报错了?|弄错了?|错了|不对)[\s,]{0,2}(?:不是[\u4e00-\u9fff]{2,4}[\s,]{0,2})?"
+    r"(?:应该是|是|叫)|不是[\u4e00-\u9fff]{2,4}[\s,]{0,2}(?:应该是|是|叫)(?=[\u4e00-\u9fff]{2,4}(?:[\s,.]|$))"
+)
+# A place named next to the address (东湾村七组4号, 阳光花园3-2-501) is no person.
+_PLACE_WORD = re.compile(r"(?:村|庄|屯|镇|乡|寨|社区|小区|花园|家园|苑|大院|新村|街道|公寓)$")
+_REPORTER_HINT = re.compile("代|帮报|报[两三几]家|户长|栋长|元长|网格")
+# Words that stand where a name may be but are the act of reporting for someone else.
+_NOT_NAMES = frozenset(
+    {
+        "代报",
+        "帮报",
+        "代发",
+        "代填",
+        "帮忙",
+        "帮发",
+        "全楼",
+        "全栋",
+        "全组",
+        "全村",
+        "全体",
+        "全部",
+        "全家",
+        "全户",
+        "莫得事",
+        "莫得",
+        "莫事",
+        "冒得事",
+        "冒得",
+        "冇事",
+    }
+)
 
 
 @cache
@@ -108,6 +158,8 @@ def _plausible(word: str, role: Role, merged: bool, isolated: bool) -> bool:
     """
     if not _HAN.fullmatch(word) or not _has_surname(word) or word in domain_words() or word.endswith(_TITLES):
         return False
+    if word in _NOT_NAMES or (role not in _STRONG and _PLACE_WORD.search(word)):
+        return False
     if quantity_in(word) or mentions_symptom(word):  # 段一袋 (带鱼段 and its amount), 干咳
         return False
     lex = segment.lexicon()
@@ -116,8 +168,9 @@ def _plausible(word: str, role: Role, merged: bool, isolated: bool) -> bool:
         return freq < _COMMON_IN_STRONG
     if merged or freq == 0:  # jieba's HMM or our surname join made it: not an ordinary word
         return True
-    if isolated:  # standing alone next to the address: a name unless it is an everyday word
-        return not _ordinary(word)
+    if isolated:  # standing alone next to the address: a name unless it is an everyday word…
+        # …though a word jieba also knows as a name (黎明, 宁静, 向阳) is one there.
+        return not _ordinary(word) or (word in lex.names and freq < _COMMON_IN_STRONG)
     return word in lex.names and freq < _COMMON_NAME_WORD
 
 
@@ -279,7 +332,14 @@ def find_name(scan: Scan, address_span: tuple[int, int] | None, roles: frozenset
     Contexts are tried strongest first and the search stops at the first name: segmenting is
     the costly part of parsing, so text that cannot change the answer is not segmented.
     """
-    for cue, role in ((_SUBJECT_CUE, Role.SUBJECT), (_kin_cue(), Role.RELATIVE), (_SELF_CUE, Role.SELF)):
+    cues = (
+        (_CORRECTED_CUE, Role.SUBJECT),
+        (_SUBJECT_CUE, Role.SUBJECT),
+        (_ON_BEHALF_CUE, Role.SUBJECT),
+        (_kin_cue(), Role.RELATIVE),
+        (_SELF_CUE, Role.SELF),
+    )
+    for cue, role in cues:
         if role in roles:
             for m in scan.finditer(cue):
                 if name := _forward(scan, m.end(), role):
@@ -288,7 +348,30 @@ def find_name(scan: Scan, address_span: tuple[int, int] | None, roles: frozenset
         before = _backward(scan, address_span[0], Role.NEAR_ADDRESS)
         if name := before or _forward(scan, address_span[1], Role.NEAR_ADDRESS):
             return name
+        # A reading run on between the address and the name (五零一三十六度五张丽): past it.
+        after = _READ_RUN.match(scan.masked, address_span[1])
+        if (
+            after is not None
+            and after.end() > address_span[1]
+            and (name := _forward(scan, after.end(), Role.NEAR_ADDRESS))
+            and (  # 都挺好 is no name, 于海波 is
+                name.name[0] not in segment.lexicon().function_chars
+                or name.name[0] in _SURNAMES_JIEBA_CALLS_FUNCTION_WORDS
+            )
+        ):
+            return name
     return _alone(scan) if Role.ALONE in roles else None
+
+
+def name_after(scan: Scan, pos: int) -> NameMatch | None:
+    """The name right after *pos*, where a label puts one (操作人：吕德华)."""
+    return _forward(scan, pos, Role.SUBJECT)
+
+
+def claim_reporter(scan: Scan) -> None:
+    """Claim who reports for others (楼栋长孙立强代报), so the reporter is not the household named."""
+    for m in scan.finditer(_REPORTER, _REPORTER_HINT):
+        scan.claim(*m.span())
 
 
 def has_relative_subject(scan: Scan) -> bool:

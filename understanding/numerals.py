@@ -41,6 +41,7 @@ def to_number(token: str) -> float | None:
             return None
     if token == "半":
         return 0.5
+    token = token.replace("仨", "三").replace("俩", "两")  # spoken 3 and 2
     if all(ch in CN_NUMERAL_CHARS for ch in token):
         return _cn_to_number(token)
     return None

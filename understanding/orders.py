@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from itertools import islice
 
 from understanding.lexicon import domain_words
-from understanding.numerals import as_json_number
-from understanding.quantities import DESCRIPTOR_PREFIX, Quantity, find_quantities
+from understanding.numerals import as_json_number, to_number
+from understanding.quantities import DESCRIPTOR_PREFIX, Quantity, find_quantities, quantity_in
 from understanding.scan import MASK, MAX_MATCHES, Scan
 
 # Where one stretch of text ends: separators, masked (already understood) text, line breaks.
 _BOUNDARY = re.compile(rf"[\s,.;:!?()\[\]<>\"'/|~{MASK}]+")
 _LEAD = re.compile(
-    r"^(?:麻烦|帮忙|帮我们家|帮我家|帮我们|帮我|帮|请|请帮忙|代购|购买|买|我要|我们要|我想要|想要|想买|要|需要|还需要|"
+    r"^(?:能不能|能否|可不可以|可以|能|麻烦你|麻烦您|麻烦|帮忙带|帮我带|帮我捎|帮带|帮捎|帮忙|帮我们家|帮我家|帮我们|帮我|帮|请|请帮忙|代购|购买|买|我要|我们要|我想要|想要|想买|要|需要|还需要|"
     r"急需|急要|再来|再要|来|还要|另外|还有|再|和|以及|跟|外加|加上|给我|一下|订|下单|购|需求|物资|所需物品|换|"
     r"今天|明天|家里|我家|我们家|一些|一点|点|些|的)+"
 )
@@ -33,6 +33,7 @@ _LEAD = re.compile(
 _TAIL_WORDS = tuple(sorted((
     "还有", "和", "以及", "送到", "送来", "送过来", "送", "谢谢", "麻烦了", "麻烦", "吧", "哦", "啊", "呀", "的",
     "就行", "就好", "即可", "左右", "各", "等等", "等", "要", "需要", "来", "就可以", "可以", "都行", "也行",
+    "吗", "呢", "行吗", "好吗", "可以吗", "再要", "还要", "再来", "再", "还",
 ), key=len, reverse=True))  # fmt: skip
 _GOODS_TAGS = ("goods", "drug")
 _PRONOUN = re.compile("我|你|咱|[他她](?:们|家|的|是|说)")  # not the 他 of 阿托伐他汀
@@ -43,9 +44,23 @@ _NOT_GOODS = re.compile(r"[了吗呢吧啊没不很太都也还就是过着谁�
 _PEOPLE = re.compile(r"^(?:老人|老头|老太太|老太|老人家|我妈|我爸|家里|孩子|小孩|宝宝|老伴|我们|我|家人)")
 # What is running out is the text just before these words (降压药快吃完了, 油和面都没了).
 _RUNNING_OUT = re.compile(
-    r"(?:快|都|也|又|已经|马上|差不多)*(?:没了|没有了|吃完了|用完了|吃光了|用光了|断了|不够了|不多了|见底了|快没|没药)"
+    r"(?:快|都|也|又|已经|马上|差不多)*(?:没了|没有了|吃完了|用完了|吃光了|用光了|断了|不够了|不多了|见底了|快没|没药|"
+    r"只剩|就剩|还剩|只有|断药)"
 )
-_RUNNING_OUT_HINT = re.compile("[完没光断够多底]")
+_RUNNING_OUT_HINT = re.compile("[完没光断够多底剩只]")
+# An amount of what is left (胰岛素只剩两支了) is no amount asked for.
+_LEFT_OVER = re.compile(r"(?:只剩|就剩|还剩|只有|剩下|剩)\s?$")
+# A change to an item already asked for (鸡蛋两板改成一板), and an item taken back (挂面不要了).
+_CHANGE = re.compile(r"(?:改成|改为|换成|换为|改)\s?$")
+_DROPPED_HINT = re.compile("不要|不用|不需|取消|去掉|删掉|算了")
+_DROPPED = re.compile(r"(?:也|就|先|暂时)?(?:不要了|不用了|不需要了|取消|去掉|删掉|算了)")
+# 三块钱的葱, 10元的鸡蛋: goods by their price.
+_MONEY_GOODS = re.compile(
+    r"(?P<n>\d{1,4}(?:\.\d{1,2})?|[一二两三四五六七八九十半]{1,3})\s?(?:块钱|块|元钱|元)的(?P<name>[\u4e00-\u9fff]{1,8})"
+)
+# 西红柿 黄瓜 土豆各两斤: one amount for each goods listed before 各.
+_EACH = re.compile(r"各\s?$")
+_EACH_LIST = re.compile(rf"[^\s,、和及与跟{MASK}]+")
 _RUNNING_OUT_NAME = 14  # how far back the name of what is running out may start
 # Whose goods they are, before a goods word: 我家米, 老人的药 (not 奶奶, 里面).
 _OWNER = re.compile(
@@ -219,6 +234,15 @@ def read_items(scan: Scan) -> list[Item]:
     after = _names_follow(sides)
     items: list[Item] = []
     for q, (left, right) in zip(quantities, sides, strict=True):
+        before = text[max(0, q.start - 4) : q.start]
+        if _LEFT_OVER.search(before):
+            continue
+        if _CHANGE.search(before) and items:
+            items.append(Item(_changed(text, q.start) or items[-1].name, q.qty, q.unit, q.start))
+            continue
+        if _EACH.search(before):
+            items.extend(_each(text, q, items[-1].start if items else 0))
+            continue
         first, second = (right, left) if after else (left, right)
         name = first.name or ("" if second.shared else second.name)
         if not name and not after:
@@ -227,11 +251,70 @@ def read_items(scan: Scan) -> list[Item]:
         if name:
             items.append(Item(name, q.qty, q.unit, q.start))
     items.extend(_unquantified(text, quantities))
+    items.extend(_by_money(scan.text))
     for out in running_out:
         if out.known and not _covered(out.item.name, items):
             items.append(out.item)
     items.sort(key=lambda item: item.start)
-    return _dedupe(items)
+    return _dedupe(_latest(_without_dropped(text, items)))
+
+
+def _changed(text: str, pos: int) -> str:
+    """The goods a change names (酸奶改成一箱), or ``""`` when it follows their old amount (两板改成)."""
+    stem = _CHANGE.sub("", _previous_chunk(text, pos))
+    return "" if quantity_in(stem) else clean_name(stem)
+
+
+def _by_money(text: str) -> list[Item]:
+    """Goods asked for by what they cost (三块钱的葱): the amount is in 元."""
+    if "的" not in text:
+        return []
+    found = []
+    for m in islice(_MONEY_GOODS.finditer(text), MAX_MATCHES):
+        value, name = to_number(m["n"]), clean_name(m["name"])
+        if value is not None and name:
+            found.append(Item(name, value, "元", m.start()))
+    return found
+
+
+def _each(text: str, q: Quantity, lo: int) -> list[Item]:
+    """The goods listed before 各 (西红柿 黄瓜 土豆各两斤), each with the amount *q*."""
+    line_start = text.rfind("\n", 0, q.start) + 1
+    lo = max(lo, line_start)
+    names = []
+    for part in _EACH_LIST.finditer(text, lo, text.rfind("各", lo, q.start)):
+        name = clean_name(part.group())
+        if name:
+            names.append(Item(name, q.qty, q.unit, part.start()))
+    return names
+
+
+def _without_dropped(text: str, items: list[Item]) -> list[Item]:
+    """The items not taken back later in the message (挂面不要了)."""
+    if not items or _DROPPED_HINT.search(text) is None:
+        return items
+    dropped = set()
+    for m in islice(_DROPPED.finditer(text), MAX_MATCHES):
+        chunk = clean_name(_previous_chunk(text, m.start()))
+        if chunk:
+            dropped.add((chunk, m.start()))
+    return [item for item in items if not any(name == item.name and item.start < at for name, at in dropped)]
+
+
+def _latest(items: list[Item]) -> list[Item]:
+    """Each goods once, at its first mention, with the amount stated last (a change wins)."""
+    if len({item.name for item in items}) == len(items):
+        return items
+    last = {item.name: item for item in items if item.qty is not None}
+    seen: set[str] = set()
+    kept = []
+    for item in items:
+        if item.name in seen:
+            continue
+        seen.add(item.name)
+        final = last.get(item.name, item)
+        kept.append(Item(item.name, final.qty, final.unit, item.start))
+    return kept
 
 
 def _unquantified(text: str, quantities: list[Quantity]) -> list[Item]:

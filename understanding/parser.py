@@ -3,32 +3,30 @@
 Extractors run in a fixed order on one :class:`Scan`, each claiming what it understood so the
 next does not read it again: identifiers (phones, IDs, URLs, times) → address → prices →
 temperatures → headcount → (travel reports only) vehicles and dates → names → goods.  Then the
-classifier picks the kind and only that kind's fields are reported.
+classifier picks the kind and only that kind's fields are reported: a visit or a disinfection is
+read by ``care``, a check-in naming several homes household by household (``households``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 
-from understanding.address import find_address
+from understanding.address import find_addresses
+from understanding.care import read_disinfection, read_visit
 from understanding.classify import Evidence, classify
 from understanding.dates import DateMention, claim_dates
-from understanding.health import (
-    FEVER_THRESHOLD,
-    claim_temperatures,
-    read_persons,
-    read_symptoms,
-    read_test,
-)
+from understanding.health import read_health
+from understanding.households import household_checkin, read_households
 from understanding.identifiers import Vehicle, claim_identifiers, claim_vehicles
-from understanding.names import Role, find_name, has_relative_subject
+from understanding.names import Role, claim_reporter, find_name, has_relative_subject
 from understanding.normalise import normalise_text
 from understanding.orders import is_urgent, read_items
 from understanding.places import find_places, pick_origin
 from understanding.quantities import claim_prices
-from understanding.results import Checkin, Goods, Order, Other, ParsedMessage, Returnee, Transport, Zero
+from understanding.results import Goods, Order, Other, ParsedMessage, Returnee, Transport, Zero
 from understanding.scan import Scan
 
 log = logging.getLogger(__name__)
@@ -72,12 +70,10 @@ def _parse(text: str, today: dt.date) -> ParsedMessage:
         return Other()
     scan = Scan(normalised)
     ids = claim_identifiers(scan)
-    address = find_address(scan)
+    address, homes = find_addresses(scan)
     prices = claim_prices(scan)
-    temperatures = claim_temperatures(scan)
-    symptoms = read_symptoms(scan.masked)
-    test = read_test(scan.masked)
-    persons = read_persons(scan)
+    claim_reporter(scan)
+    health = read_health(scan)
     # Travel facts are looked for only in what may be a travel report: elsewhere C100 is part
     # of a product name and 5号 a battery size.
     travel = _TRAVEL_CUE.search(normalised) is not None
@@ -86,19 +82,21 @@ def _parse(text: str, today: dt.date) -> ParsedMessage:
     origin = pick_origin(find_places(scan)) if travel else None
     relative = has_relative_subject(scan)
     address_span = (address.start, address.end) if address else None
+    # Segmenting is the costly part: the name the classifier may look for is the one reported.
+    first_name = functools.cache(lambda: find_name(scan, address_span, _ALL_ROLES))
 
     kind = classify(
         Evidence(
             text=normalised,
             has_address=address is not None,
             household_address=address is not None
-            and (address.address.group is None or address.address.number is not None),
+            and (address.address.room is not None or address.address.number is not None),
             has_subject=address is not None or relative or _SUBJECT_WORDS.search(normalised) is not None,
-            temperatures=len(temperatures),
-            symptoms_stated=bool(symptoms.present) or symptoms.negated,
-            symptoms_present=bool(symptoms.present),
-            has_test=test is not None,
-            has_persons=persons is not None,
+            temperatures=len(health.temperatures),
+            symptoms_stated=bool(health.symptoms.present) or health.symptoms.negated,
+            symptoms_present=bool(health.symptoms.present),
+            has_test=health.test is not None,
+            has_persons=health.persons is not None,
             items=len(items := read_items(scan)),
             prices=prices,
             origin=origin is not None,
@@ -106,17 +104,23 @@ def _parse(text: str, today: dt.date) -> ParsedMessage:
             arrival=bool(dates),
             vehicle=bool(vehicles) or _ANY_MODE.search(normalised) is not None,
             id_number=ids.id_last4 is not None,
-            names_someone=lambda: find_name(scan, address_span, _ALL_ROLES) is not None,
+            names_someone=lambda: first_name() is not None,
         )
     )
     if kind == "other":
         return Other()
     if kind == "zero":
         return Zero()
+    if kind == "visit":
+        return read_visit(scan, today, address)
+    if kind == "disinfection":
+        return read_disinfection(scan, today)
+    if kind == "checkin" and (several := read_households(normalised, homes, ids.phone)) is not None:
+        return several
 
     # For a returnee report about a family member, only a name tied to that person counts.
     roles = _RELATIVE_ROLES if kind == "returnee" and relative else _ALL_ROLES
-    found = find_name(scan, address_span, roles)
+    found = first_name() if roles is _ALL_ROLES else find_name(scan, address_span, roles)
     name = None
     if found is not None:
         scan.claim(found.start, found.end)
@@ -125,28 +129,14 @@ def _parse(text: str, today: dt.date) -> ParsedMessage:
             items = read_items(scan)  # again, so that a name run into an item is not part of it
     where = address.address if address is not None else None
     if kind == "checkin":
-        top = max(temperatures, default=None)
-        return Checkin(
-            address=where,
-            name=name,
-            persons=persons,
-            temperature=top,
-            symptoms=tuple(symptoms.present) if symptoms.present or symptoms.negated else None,
-            test=test,
-            abnormal=bool(
-                symptoms.present
-                or (top is not None and top >= FEVER_THRESHOLD)
-                or (test is not None and test.result == "positive")
-            ),
-            phone=ids.phone,
-        )
+        return household_checkin(where, name, health, ids.phone)
     if kind == "order":
         goods = tuple(Goods(item.name, item.qty, item.unit) for item in items)
         return Order(address=where, name=name, items=goods, urgent=is_urgent(normalised), phone=ids.phone)
     return Returnee(
         address=where,
         name=name,
-        test=test,
+        test=health.test,
         origin=origin.name if origin else None,
         arrival=_arrival(scan.text, dates),
         transport=_transport(normalised, vehicles),

@@ -6,9 +6,9 @@ every reader; ``to_contract()`` gives the object ``gridbot parse`` prints and th
 Each type declares its fields in the contract's order (``address``, ``name``, ``persons`` … ``phone``),
 and the contract object is derived from them: a field that is ``None`` is left out, tuples become
 lists, nested values their objects, dates ISO strings, whole floats integers. A new kind (the
-contract's version 2 ``visit`` or ``disinfection``) is one more class here and one more member of
+contract's version 2 ``Visit`` and ``Disinfection``) is one more class here and one more member of
 ``ParsedMessage``; a new field (v2's ``others``: further households, each rendered like a check-in
-of its own, i.e. ``tuple[Checkin, ...]``) is one more declared field, rendered by the same rules.
+of its own, ``tuple[Checkin, ...]``) is one more declared field, rendered by the same rules.
 """
 
 from __future__ import annotations
@@ -108,6 +108,9 @@ class Checkin(_Result):
     test: TestResult | None = None
     abnormal: bool = False
     phone: str | None = None
+    #: Further households the same message reports on (代报 for neighbours, a 联户长's list), each
+    #: with its own check-in fields; None when the message covers one household.
+    others: tuple[Checkin, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +144,31 @@ class Returnee(_Result):
 
 
 @dataclass(frozen=True, slots=True)
+class Visit(_Result):
+    """A worker's or volunteer's record of a visit to a household (走访 / 探望 / 上门)."""
+
+    kind: ClassVar[Literal["visit"]] = "visit"
+    omitted_when_false: ClassVar[frozenset[str]] = frozenset({"concern"})
+    address: Address | None = None
+    name: str | None = None  # the person visited
+    help: tuple[str, ...] | None = None  # what was done: medicine, groceries, health, company, errand …
+    concern: bool = False  # something found that needs follow-up
+    date: dt.date | None = None  # when it is not the message's day
+
+
+@dataclass(frozen=True, slots=True)
+class Disinfection(_Result):
+    """A record of disinfecting a place (消杀 / 消毒 / 喷洒)."""
+
+    kind: ClassVar[Literal["disinfection"]] = "disinfection"
+    place: str | None = None
+    method: str | None = None  # spray, wipe, fumigate or other: the first named
+    agent: str | None = None
+    operator: str | None = None
+    date: dt.date | None = None  # when it is not the message's day
+
+
+@dataclass(frozen=True, slots=True)
 class Zero(_Result):
     """A leader's nothing-to-report for their area."""
 
@@ -156,4 +184,4 @@ class Other(_Result):
 
 #: A report about a household: stored against one.
 HouseholdReport = Checkin | Order | Returnee
-ParsedMessage = Checkin | Order | Returnee | Zero | Other
+ParsedMessage = Checkin | Order | Returnee | Zero | Visit | Disinfection | Other

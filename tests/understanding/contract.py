@@ -5,12 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-KINDS = {"checkin", "order", "returnee", "zero", "other"}
+KINDS = {"checkin", "order", "returnee", "zero", "visit", "disinfection", "other"}
 SYMPTOMS = {"fever", "cough", "sore_throat", "fatigue", "smell_taste", "diarrhea", "breathing"}
+HELP = {"medicine", "groceries", "health", "company", "errand", "cleaning", "repair"}
+METHODS = {"spray", "wipe", "fumigate", "other"}
+_HOUSEHOLD_FIELDS = {"address", "name", "persons", "temperature", "symptoms", "test", "abnormal"}
 _FIELDS_OF = {
-    "checkin": {"address", "name", "persons", "temperature", "symptoms", "test", "abnormal", "phone"},
+    "checkin": {"address", "name", "persons", "temperature", "symptoms", "test", "abnormal", "phone", "others"},
     "order": {"address", "name", "items", "urgent", "phone"},
     "returnee": {"address", "name", "origin", "arrival", "transport", "test", "id_last4", "phone"},
+    "visit": {"address", "name", "help", "concern", "date"},
+    "disinfection": {"place", "method", "agent", "operator", "date"},
     "zero": set(),
     "other": set(),
 }
@@ -44,6 +49,10 @@ def _is_address(v: object) -> bool:
         and set(v) <= {"building", "unit", "room", "group", "number"}
         and all(isinstance(x, str) and _ADDRESS_PART.fullmatch(x) for x in v.values())
     )
+
+
+def _is_text(v: object) -> bool:
+    return isinstance(v, str) and bool(v.strip())
 
 
 def _is_number(v: object) -> bool:
@@ -81,4 +90,21 @@ _CHECKS: dict[str, Callable[[object], bool]] = {
         and set(v) <= {"mode", "number"}
     ),
     "id_last4": lambda v: isinstance(v, str) and re.fullmatch(r"[0-9]{3}[0-9X]", v) is not None,
+    "others": lambda v: isinstance(v, list) and bool(v) and all(_is_household(h) for h in v),
+    "help": lambda v: isinstance(v, list) and bool(v) and set(v) <= HELP and len(set(v)) == len(v),
+    "concern": lambda v: v is True,
+    "place": _is_text,
+    "method": lambda v: v in METHODS,
+    "agent": _is_text,
+    "operator": lambda v: isinstance(v, str) and 2 <= len(v) <= 4,
+    "date": lambda v: isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) is not None,
 }
+
+
+def _is_household(v: object) -> bool:
+    """One of ``others``: the check-in fields of a household, each valid as at the top level."""
+    return (
+        isinstance(v, dict)
+        and set(v) <= _HOUSEHOLD_FIELDS
+        and all(_CHECKS[key](value) for key, value in v.items() if value is not None)
+    )

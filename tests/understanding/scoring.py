@@ -3,7 +3,7 @@
 A field counts as a true positive when both the parser and the label state it with the same
 value; a wrong value is both a false positive and a false negative.  Values are compared as the
 contract means them: numbers numerically, ``symptoms`` and ``items`` in any order, ``urgent:
-false`` as absent, ``origin`` after stripping the suffixes 省/市/区/县/自治区/特别行政区.
+false`` and ``concern: false`` as absent, ``others`` household by household in order, ``origin`` after stripping the suffixes 省/市/区/县/自治区/特别行政区.
 
 Run ``python -m tests.understanding.scoring FILE.jsonl`` to print the table and the misses.
 """
@@ -20,7 +20,8 @@ from pathlib import Path
 
 FIELDS = (
     "address", "name", "persons", "temperature", "symptoms", "test", "abnormal", "items", "urgent",
-    "phone", "origin", "arrival", "transport", "id_last4",
+    "phone", "origin", "arrival", "transport", "id_last4", "others", "help", "concern", "place", "method",
+    "agent", "operator", "date",
 )  # fmt: skip
 _PLACE_SUFFIX = re.compile("特别行政区|自治区|省|市|区|县")
 
@@ -49,8 +50,12 @@ def _canonical(name: str, value: object) -> object:
         return None
     if name == "origin" and isinstance(value, str):
         return _PLACE_SUFFIX.sub("", value)
-    if name == "symptoms" and isinstance(value, list):
+    if name in ("symptoms", "help") and isinstance(value, list):
         return sorted(value)
+    if name == "concern" and value is False:
+        return None
+    if name == "others" and isinstance(value, list):
+        return [{k: _canonical(k, v) for k, v in other.items() if _canonical(k, v) is not None} for other in value]
     if name == "items" and isinstance(value, list):
         return sorted(json.dumps(_numbers(item), sort_keys=True, ensure_ascii=False) for item in value)
     return _numbers(value)

@@ -213,3 +213,30 @@ def test_jieba_imports_quietly_from_source(tmp_path: Path) -> None:
     )
     assert done.stdout.decode().split() == ["我", "女婿", "叫", "包文杰"]
     assert done.stderr == b""
+
+
+@pytest.mark.parametrize(
+    ("written", "normalised"),
+    [
+        ("5 栋 1 0 2 王 桂 兰 3 6 . 5", "5栋102王桂兰36.5"),  # a space after every character
+        ("五杠一杠三零二", "5-1-302"),  # a spoken dash
+        ("抗原一道杠", "抗原一道杠"),  # …not the bars of a test
+        ("电话一三八 零零一二 三四五六", "电话13800123456"),  # a phone spoken digit by digit
+        ("幺五九一二三四五六七八", "15912345678"),
+        ("一二三四五六七八九零一", "一二三四五六七八九零一"),  # eleven digits that are no phone
+        ("体文三十六度五 核酸以做", "体温三十六度五 核酸已做"),  # voice-to-text homophones
+        ("降糖药（二甲双胍缓释片）三盒", "二甲双胍缓释片三盒"),  # the drug named in brackets
+        ("❌咳嗽 发烧🚫", "无咳嗽 发烧无"),  # emoji crosses deny
+    ],
+)
+def test_writing_styles_normalise(written: str, normalised: str) -> None:
+    assert normalise_text(written) == normalised
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [("前儿个", "2026-11-22"), ("昨儿个", "2026-11-23"), ("上个月底", "2026-10-31"), ("这个月初", "2026-11-01")],
+)
+def test_spoken_dates(text: str, iso: str) -> None:
+    mentions = claim_dates(Scan(text), dt.date(2026, 11, 24))
+    assert [m.date.isoformat() for m in mentions] == [iso]

@@ -24,9 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 # Common present-day surnames that the classical 百家姓 list lacks (肖 and 付 alone are borne by
 # millions); characters that are far more often ordinary words (但, 过, 由 …) are left out.
-MODERN_SURNAMES = (
-    "芦肖付代覃麦隋冼苟邸檀揭粟卿谌战迟区官兰练植招银续操矫郇禚郄展剧旷扎母淦雒靖修延泮漆丛庹铁腾栗蒿衣綦仝鲜盘尉初"
-)
+MODERN_SURNAMES = "芦肖付代覃麦隋冼苟邸檀揭粟卿谌战迟区官兰练植招银续操矫郇禚郄展剧旷扎母淦雒靖修延泮漆丛庹铁腾栗蒿衣綦仝鲜盘尉初邝禤眭"
 
 
 def _gazetteer_rows(location_text: str) -> list[str]:
