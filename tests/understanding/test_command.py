@@ -35,6 +35,22 @@ CONTRACT_EXAMPLES = [
          "phone": "13900001111"},
     ),
     ("今天网格无异常，零报告", {"kind": "zero"}),
+    (
+        "代报：五组3号马长顺2口36.4 七组9号唐秀珍36.8 七组16号朱永强4口都正常",
+        {"kind": "checkin", "address": {"group": "5", "number": "3"}, "name": "马长顺", "persons": 2,
+         "temperature": 36.4, "abnormal": False,
+         "others": [{"address": {"group": "7", "number": "9"}, "name": "唐秀珍", "temperature": 36.8, "abnormal": False},
+                    {"address": {"group": "7", "number": "16"}, "name": "朱永强", "persons": 4, "abnormal": False}]},
+    ),
+    (
+        "今天上午走访了3-2-501独居的王奶奶 量了血压正常 送了降压药",
+        {"kind": "visit", "address": {"building": "3", "unit": "2", "room": "501"}, "help": ["health", "medicine"]},
+    ),
+    (
+        '{"text": "昨天下午3号楼楼道和电梯用84消毒液喷洒消杀 操作人李建国", "date": "2026-11-24"}',
+        {"kind": "disinfection", "place": "3号楼楼道和电梯", "method": "spray", "agent": "84消毒液",
+         "operator": "李建国", "date": "2026-11-23"},
+    ),
 ]  # fmt: skip
 
 
