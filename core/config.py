@@ -176,6 +176,19 @@ class ScheduleSettings(_Section):
     days_off: list[date] = []
 
 
+class PrivacySettings(_Section):
+    """《个人信息保护法》: keep personal details no longer than the work needs them.
+
+    A record's personal details (message texts, health details, names, phones) are erased or
+    masked once its day is more than ``retain_days`` old; the inbox keeps a processed update
+    ``inbox_replay_days`` for replay. The daily purge runs at ``purge_at`` (local time).
+    """
+
+    retain_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    inbox_replay_days: Annotated[int, Field(ge=0, le=30)] = 1
+    purge_at: time = time(3, 0)
+
+
 class Settings(_Section):
     """The whole configuration. Frozen: settings are read once and passed down, never mutated."""
 
@@ -187,6 +200,7 @@ class Settings(_Section):
     schedule: ScheduleSettings = ScheduleSettings()
     metrics: MetricsSettings = MetricsSettings()
     retry: RetrySettings = RetrySettings()
+    privacy: PrivacySettings = PrivacySettings()
 
     @model_validator(mode="after")
     def _ports_apart(self) -> Settings:

@@ -453,3 +453,41 @@ NOTICE_STATUS_ACKED = "✅ 已收到：{units}"
 NOTICE_STATUS_UNIT = "{unit}（{people}人）"
 NOTICE_STATUS_SEPARATOR = "、"
 NOTICE_DIGEST_LINE = "📢 通知 #{id}：{acked}/{total} 个单位已收到"
+
+# --- privacy: the notice to residents (告知), /privacy, and the operator's privacy commands ------
+COMMAND_PRIVACY = "机器人记录什么、谁能看到、保存多久"
+#: Posted once in a grid group when it is bound, repeated by /privacy (HTML). README quotes it.
+PRIVACY_NOTICE = (
+    "🔒 <b>个人信息告知</b>\n"
+    "<b>记录什么</b>：大家在本群发的打卡、点单、返乡报备——门牌、体温、症状、检测结果、所买物品、"
+    "返乡人姓名和行程、电话，以及发消息的人。\n"
+    "<b>为什么</b>：只用于本网格的每日打卡统计、送物资和返乡随访。\n"
+    "<b>谁能看到</b>：本网格网格长和上级村社区、镇街负责人。健康情况不会发在本群；"
+    "报给上级时姓名、电话打码（张*、138****5678）。每次查看和导出都有记录。\n"
+    "<b>保存多久</b>：{days} 天后删除消息原文和健康情况，姓名、电话只留打码后的样子，只保留统计数字。\n"
+    "<b>查阅、复制、更正、删除</b>：请找本网格网格长，可以导出一份您家的全部记录，或马上删除。\n"
+    "随时发送 /privacy 再看这段说明。"
+)
+
+CLI_HOUSEHOLD_FORMAT = "住户写作 网格编码/地址，例如 T1-V1-G1/3-2-501：{value}"
+CLI_HOUSEHOLD_UNKNOWN = "找不到住户 {value}"
+CLI_PURGE_HEADER = "保留 {days} 天：{before} 之前的记录（收件箱：{inbox_before} 之前已处理的更新）"
+CLI_PURGE_LINE = "  {table}：{count} 行"
+CLI_PURGE_DRY_RUN = "（试运行：以上内容将被删除或打码，什么都没有改）"
+CLI_PURGE_DONE = "已清理。"
+CLI_PRIVACY_EXPORTED = "住户 {household} 的全部记录已写入 {path}"
+CLI_PRIVACY_FORGOTTEN = "住户 {household} 的个人信息已删除：{rows} 行（计数保留）"
+CLI_AUDIT_EMPTY = "没有访问记录。"
+CLI_AUDIT_LINE = "{at}  {actor}  {action}  {unit}  {address}  {detail}"
+#: Table names as the privacy commands print them.
+PRIVACY_TABLES = {
+    "messages": "消息原文",
+    "checkins": "打卡",
+    "order_items": "订单物品",
+    "orders": "订单",
+    "returnees": "返乡",
+    "households": "名册",
+    "people": "成员",
+    "inbox": "收件箱",
+    "audit_log": "访问记录",
+}

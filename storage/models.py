@@ -119,6 +119,8 @@ class ChatBinding(SQLModel, table=True):
     status: BindingStatus = Field(default=BindingStatus.ACTIVE, sa_type=sa.String(16))
     bound_by: int | None = Field(default=None, sa_type=sa.BigInteger)
     bound_at: datetime = _timestamp()
+    #: When the notice to residents (告知) was posted here: once per group, ever.
+    privacy_notice_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
 class InboxUpdate(SQLModel, table=True):
@@ -160,6 +162,8 @@ class MessageRecord(SQLModel, table=True):
     day: date = Field(index=True, description="local date the message was sent")
     sent_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
     edited_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    #: When retention or a household's erasure removed its personal details (see ``storage.privacy``).
+    purged_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
 class CheckIn(SQLModel, table=True):
@@ -181,6 +185,8 @@ class CheckIn(SQLModel, table=True):
     message_count: int = 1
     last_message_id: int = Field(foreign_key="messages.id")
     updated_at: datetime = _timestamp()
+    #: When retention or a household's erasure removed its personal details (see ``storage.privacy``).
+    purged_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
 class SupplyOrder(SQLModel, table=True):
@@ -202,6 +208,8 @@ class SupplyOrder(SQLModel, table=True):
     delivered_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     cancelled_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     handled_by: int | None = Field(default=None, sa_type=sa.BigInteger)
+    #: When retention or a household's erasure removed its personal details (see ``storage.privacy``).
+    purged_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
 class OrderItem(SQLModel, table=True):
@@ -236,6 +244,8 @@ class Returnee(SQLModel, table=True):
     monitor_until: date | None = Field(default=None, index=True)
     test_days: str = Field(default="", max_length=64, description="comma-separated days after arrival")
     created_at: datetime = _timestamp()
+    #: When retention or a household's erasure removed its personal details (see ``storage.privacy``).
+    purged_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
 class Nudge(SQLModel, table=True):
@@ -326,3 +336,20 @@ class NoticeAck(SQLModel, table=True):
     unit_id: int = Field(foreign_key="units.id", index=True)
     telegram_user_id: int = Field(sa_type=sa.BigInteger)
     acked_at: datetime = _timestamp()
+
+
+# --- who saw personal details ---------------------------------------------------------------
+
+
+class AuditEntry(SQLModel, table=True):
+    """One access to personal details: who (a Telegram user, a group, or an operator at the CLI),
+    what (``storage.audit.AuditAction``), when, and which unit and household it concerned."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _timestamp(index=True)
+    actor: str = Field(max_length=64, description="tg:<user id>, chat:<chat id> or cli:<login>")
+    action: str = Field(max_length=32, index=True)
+    unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)
+    household_id: int | None = Field(default=None, foreign_key="households.id", index=True)
+    detail: str = Field(default="", max_length=256)

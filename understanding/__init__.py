@@ -46,6 +46,13 @@ def run_parse_command(
     return run(date=date, tz=tz, stdin=stdin, stdout=stdout, stderr=stderr)
 
 
+def is_medicine(name: str) -> bool:
+    """Whether an order item names a medicine (降压药, 格列美脲片): health data, kept like a symptom."""
+    from understanding.orders import is_medicine as check
+
+    return check(name)
+
+
 __all__ = [
     "FEVER_THRESHOLD",
     "Address",
@@ -61,6 +68,7 @@ __all__ = [
     "Transport",
     "Visit",
     "Zero",
+    "is_medicine",
     "normalise_address",
     "parse_message",
     "run_parse_command",

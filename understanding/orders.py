@@ -190,16 +190,15 @@ def _is_running_out_goods(name: str) -> bool:
 def _covered(name: str, items: list[Item]) -> bool:
     """Whether an item already asks for what is running out: the same goods (救心丸 / 速效救心丸),
     or a named medicine for a kind of medicine (降压药 / 氨氯地平片, 老人的药 / 阿司匹林)."""
-    category = name.endswith("药") and _is_medicine(name)
+    category = name.endswith("药") and is_medicine(name)
     return any(
-        name in item.name
-        or item.name in name
-        or (category and _is_medicine(item.name) and not item.name.endswith("药"))
+        name in item.name or item.name in name or (category and is_medicine(item.name) and not item.name.endswith("药"))
         for item in items
     )
 
 
-def _is_medicine(name: str) -> bool:
+def is_medicine(name: str) -> bool:
+    """A medicine by its form (…片, …胶囊) or a known medicine word."""
     return _DRUG_SUFFIX.search(name) is not None or domain_words().get(_known_suffix(name)) == "drug"
 
 
@@ -351,4 +350,4 @@ def is_urgent(text: str) -> bool:
         return True
     if "没药" in text:  # 家里没药了: no medicine named, but medicine all the same
         return True
-    return any(_is_medicine(out.item.name) for out in _running_out(text))
+    return any(is_medicine(out.item.name) for out in _running_out(text))
