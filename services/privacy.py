@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from io import BytesIO
 
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
@@ -94,6 +95,11 @@ def _cell(value: object) -> Cell:
     return str(value)
 
 
+def _fields(row: SQLModel) -> dict[str, object]:
+    """A row's columns as stored (``model_dump`` would re-validate enums and warn)."""
+    return {name: getattr(row, name) for name in type(row).model_fields}
+
+
 async def _rows(tables: Sequence[tuple[str, Sequence[dict[str, object]]]]) -> AsyncIterator[LedgerRow]:
     for name, records in tables:
         if not records:
@@ -110,10 +116,10 @@ async def export_household(factory: SessionFactory, *, household: str, actor: st
         found, grid = await _household(session, household)
         assert found.id is not None
         tables = [
-            (store.table_name(table), [row.model_dump() for row in rows])
+            (store.table_name(table), [_fields(row) for row in rows])
             for table, rows in await store.household_rows(session, household_id=found.id)
         ]
-        trail = [entry.model_dump() for entry in await audit.household_entries(session, household_id=found.id)]
+        trail = [_fields(entry) for entry in await audit.household_entries(session, household_id=found.id)]
         await audit.record(
             session,
             actor=actor,
