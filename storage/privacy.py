@@ -159,7 +159,7 @@ async def erase_scope(session: AsyncSession, *, scope: Scope, now: datetime, is_
         return int(deleted.rowcount or 0)
     computed = [c for c in columns if c.rule != Rule.ERASE]
     if computed:
-        fields = [getattr(table, "id"), *(getattr(table, c.column) for c in computed)]
+        fields = [sa.inspect(table).primary_key[0], *(getattr(table, c.column) for c in computed)]
         rows = (await session.exec(select(*fields).where(scope.where))).all()
         changes = [
             {

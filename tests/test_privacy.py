@@ -16,15 +16,15 @@ from storage import audit
 from storage import privacy as store
 from storage.db import SessionFactory, transaction
 from storage.inbox import mark_processed, store_updates
-from storage.models import CheckIn, InboxUpdate, MessageRecord, OrderItem, Returnee, SupplyOrder
+from storage.models import CheckIn, InboxUpdate, MessageRecord, OrderItem, Returnee
 from tests.factories import add_order, add_person, seed_roster
 from tests.test_reports import CUTOFF, DAY, seed_day
+from understanding import is_medicine
 
 SETTINGS = Settings()
 #: The Shanghai morning 30 and 31 days after DAY: the last day DAY is kept whole, and the first it is not.
 DAY_30 = datetime(2025, 12, 31, 1, tzinfo=UTC)
 DAY_31 = datetime(2026, 1, 1, 1, tzinfo=UTC)
-RECORDS = (MessageRecord, CheckIn, SupplyOrder, Returnee)
 
 
 def figures(reports: ReportSet) -> list[Any]:
@@ -48,15 +48,13 @@ async def rows_of_day(sessions: SessionFactory, table: type[SQLModel]) -> list[A
         return list((await session.exec(query.where(table.day == DAY))).all())  # type: ignore[attr-defined]
 
 
-async def personal_left(sessions: SessionFactory, tables: tuple[type[SQLModel], ...]) -> list[str]:
-    """Every personal value of DAY's records that the one rule would still change."""
+async def personal_left(sessions: SessionFactory) -> list[str]:
+    """Every personal value of DAY's records (and of order items) that the one rule would still change."""
     left = []
     for column in store.RECORD_COLUMNS:
-        if column.table not in tables:
-            continue
         for row in await rows_of_day(sessions, column.table):
             value = getattr(row, column.column)
-            if store.erased(column, value, privacy.is_medicine) != value:
+            if store.erased(column, value, is_medicine) != value:
                 left.append(f"{store.table_name(column.table)}.{column.column}={value!r}")
     return left
 
@@ -79,22 +77,22 @@ async def seed_personal_day(sessions: SessionFactory) -> None:
 async def test_a_month_later_nothing_personal_remains_and_the_figures_are_unchanged(sessions: SessionFactory) -> None:
     await seed_personal_day(sessions)
     before = figures(await compile_reports(sessions, day=DAY, settings=SETTINGS, now=CUTOFF))
-    left = await personal_left(sessions, RECORDS + (OrderItem,))
+    left = await personal_left(sessions)
     assert left
 
     kept = await privacy.purge(sessions, settings=SETTINGS, now=DAY_30)
-    assert await personal_left(sessions, RECORDS + (OrderItem,)) == left
+    assert await personal_left(sessions) == left
     assert kept.rows["checkins"] == 0  # day 30: DAY is still kept whole (only older days' records went)
     assert kept.rows["messages"] == 2 and kept.rows["returnees"] == 1
     assert kept.rows["inbox"] == 1  # processed, and older than the one-day replay window
 
     dry = await privacy.purge(sessions, settings=SETTINGS, now=DAY_31, dry_run=True)
     assert dry.rows == {"messages": 8, "checkins": 3, "order_items": 5, "orders": 4, "returnees": 1, "inbox": 0}
-    assert await personal_left(sessions, RECORDS + (OrderItem,)) == left  # a dry run changes nothing
+    assert await personal_left(sessions) == left  # a dry run changes nothing
 
     done = await privacy.purge(sessions, settings=SETTINGS, now=DAY_31)
     assert done.rows == dry.rows
-    assert await personal_left(sessions, RECORDS + (OrderItem,)) == []
+    assert await personal_left(sessions) == []
     assert figures(await compile_reports(sessions, day=DAY, settings=SETTINGS, now=CUTOFF)) == before
 
     returnees = {r.name: r for r in await rows_of_day(sessions, Returnee)}
@@ -144,7 +142,7 @@ async def test_export_then_forget_then_export_again(sessions: SessionFactory) ->
     for personal in store.PERSONAL_COLUMNS:
         name = store.table_name(personal.table)
         for value in column(second[name], personal.column) if name in second else []:
-            assert store.erased(personal, value, privacy.is_medicine) == value, (name, personal.column, value)
+            assert store.erased(personal, value, is_medicine) == value, (name, personal.column, value)
     assert column(second["households"], "head") == ["张*"]
     assert column(second["checkins"], "temperature") == [None]
     assert figures(await compile_reports(sessions, day=DAY, settings=SETTINGS, now=CUTOFF)) == counts
