@@ -131,6 +131,31 @@ def cmd_generate_county(args: argparse.Namespace) -> int:
     return _run_async(lambda: generate_county(settings, seed=args.seed, day=args.date))
 
 
+def cmd_privacy_purge(args: argparse.Namespace) -> int:
+    from bot.privacy_cli import purge
+
+    return _run_async(lambda: purge(_settings(args), dry_run=args.dry_run))
+
+
+def cmd_privacy_export(args: argparse.Namespace) -> int:
+    from bot.privacy_cli import export_household
+
+    target = Path(args.output) if args.output else None
+    return _run_async(lambda: export_household(_settings(args), household=args.household, target=target))
+
+
+def cmd_privacy_forget(args: argparse.Namespace) -> int:
+    from bot.privacy_cli import forget_household
+
+    return _run_async(lambda: forget_household(_settings(args), household=args.household))
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from bot.privacy_cli import audit
+
+    return _run_async(lambda: audit(_settings(args), unit=args.unit, start=args.start, end=args.end))
+
+
 def _day(value: str) -> Any:
     from bot.report_cli import parse_day
 
@@ -190,6 +215,29 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["xlsx", "csv"], default="xlsx", help="xlsx (default) or csv files")
     export.add_argument("-o", "--output", metavar="PATH", help="file (xlsx) or folder (csv) to write")
     export.set_defaults(handler=cmd_export)
+
+    privacy = commands.add_parser("privacy", help="residents' data: retention, a household's copy or erasure")
+    privacy_commands = privacy.add_subparsers(dest="privacy_command", required=True)
+    purge = privacy_commands.add_parser("purge", parents=[common], help="erase what is past [privacy] retain_days")
+    purge.add_argument("--dry-run", action="store_true", help="print what would be removed, change nothing")
+    purge.set_defaults(handler=cmd_privacy_purge)
+    household = argparse.ArgumentParser(add_help=False)
+    household.add_argument(
+        "--household", required=True, metavar="CODE/ADDRESS", help="grid code/address, e.g. G1/3-2-501"
+    )
+    privacy_export = privacy_commands.add_parser(
+        "export", parents=[common, household], help="write everything kept about a household (xlsx)"
+    )
+    privacy_export.add_argument("-o", "--output", metavar="PATH", help="file to write")
+    privacy_export.set_defaults(handler=cmd_privacy_export)
+    forget = privacy_commands.add_parser("forget", parents=[common, household], help="erase a household's details now")
+    forget.set_defaults(handler=cmd_privacy_forget)
+
+    audit = commands.add_parser("audit", parents=[common], help="who saw or exported personal details")
+    audit.add_argument("--unit", metavar="CODE", help="only this unit and those below it")
+    audit.add_argument("--from", dest="start", type=_day, metavar="YYYY-MM-DD")
+    audit.add_argument("--to", dest="end", type=_day, metavar="YYYY-MM-DD")
+    audit.set_defaults(handler=cmd_audit)
 
     generate = commands.add_parser("generate", help="synthetic data for benchmarks").add_subparsers(
         dest="generate_command", required=True

@@ -90,7 +90,9 @@ async def export(
     settings: Settings, *, unit: str, start: date, end: date, fmt: LedgerFormat, target: Path | None
 ) -> int:
     """Write the ledger of ``unit`` for [start, end] as .xlsx, or as a folder of CSV files."""
+    from bot.privacy_cli import operator
     from services.ledger import export_ledger
+    from services.privacy import record_ledger_export
 
     if start > end:
         print(texts.CLI_BAD_RANGE.format(start=start, end=end), file=sys.stderr)
@@ -107,6 +109,7 @@ async def export(
             await export_ledger(
                 factory, unit_code=unit, start=start, end=end, settings=settings, fmt=fmt, target=target
             )
+            await record_ledger_export(factory, actor=operator(), unit_code=unit, start=start, end=end)
         except UnknownUnitError:
             print(texts.CLI_UNKNOWN_UNIT.format(code=unit), file=sys.stderr)
             return 1

@@ -2,7 +2,8 @@
 
 Each job writes its messages to the outbox, which keeps the first message written under each
 key (unit, day, kind, part) and sends it once. So running a job again — after a restart, or
-twice by mistake — adds nothing already due. Job ids are deterministic (``reminder:10:00``, ``grid_report``, ...): they
+twice by mistake — adds nothing already due (the privacy purge finds nothing left to erase). Job ids are
+deterministic (``reminder:10:00``, ``grid_report``, ``privacy_purge``, ...): they
 name the APScheduler jobs and, for reminders, the outbox kind.
 
 Catch-up after downtime: a job still runs late the same day until its ``until`` — a reminder
@@ -20,6 +21,7 @@ from datetime import date, datetime, time
 from core.config import Settings
 from services.followups import plan_followups
 from services.outbox import Envelope, enqueue_all
+from services.privacy import purge
 from services.reminders import plan_reminders
 from services.report_run import run_reports
 from storage.db import SessionFactory
@@ -89,6 +91,12 @@ def _reports(level: UnitLevel) -> JobFn:
     return run_level
 
 
+async def _privacy_purge(run: JobRun) -> int:
+    """Retention (``[privacy] retain_days``): the same purge ``gridbot privacy purge`` runs. Sends nothing."""
+    await purge(run.sessions, settings=run.settings, now=run.now)
+    return 0
+
+
 #: kind → job function; tests may swap one.
 JOB_FUNCTIONS: Mapping[str, JobFn] = {
     "reminder": _reminders,
@@ -96,6 +104,7 @@ JOB_FUNCTIONS: Mapping[str, JobFn] = {
     "grid_report": _reports(UnitLevel.GRID),
     "village_digest": _reports(UnitLevel.VILLAGE),
     "town_digest": _reports(UnitLevel.TOWN),
+    "privacy_purge": _privacy_purge,
 }
 
 
@@ -127,4 +136,5 @@ def daily_jobs(settings: Settings, functions: Mapping[str, JobFn] = JOB_FUNCTION
     )
     for kind in ("grid_report", "village_digest", "town_digest"):
         jobs.append(DailyJob(id=kind, at=getattr(schedule, kind), until=None, run=functions[kind]))
+    jobs.append(DailyJob(id="privacy_purge", at=settings.privacy.purge_at, until=None, run=functions["privacy_purge"]))
     return sorted(jobs, key=lambda job: job.at)

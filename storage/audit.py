@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.dialect import as_utc
 from storage.models import AuditEntry, Household, Unit, utcnow
 
 
@@ -89,7 +90,12 @@ async def entries(
     rows = (await session.exec(query.order_by(col(AuditEntry.at), col(AuditEntry.id)))).all()
     return [
         AuditLine(
-            at=entry.at, actor=entry.actor, action=entry.action, unit_code=code, address=address, detail=entry.detail
+            at=as_utc(entry.at),
+            actor=entry.actor,
+            action=entry.action,
+            unit_code=code,
+            address=address,
+            detail=entry.detail,
         )
         for entry, code, address in rows
     ]

@@ -116,7 +116,7 @@ async def test_a_whole_day(
     schedule = schedule_of(playground)
     await add_checkin(sessions, "T1-V1-G1", "3-1-101", DAY)
 
-    assert (await schedule.tick(at(8, 59))).ran == []
+    assert (await schedule.tick(at(8, 59))).ran == ["privacy_purge"]  # at 03:00: nothing old enough yet
     assert await transcript.new() == []
 
     assert (await schedule.tick(at(9))).ran == ["returnee_followup"]
@@ -198,11 +198,11 @@ async def test_a_restart_across_the_cutoff_sends_each_report_exactly_once(
     await transcript.new()
     # down from 15:59 to 16:20: the cutoff passed unseen; the start-up catch-up runs it late
     after_restart = await restarted(playground).tick(at(16, 20))
-    assert (after_restart.ran, after_restart.delivery.sent) == (["grid_report"], 3)
+    assert (after_restart.ran, after_restart.delivery.sent) == (["privacy_purge", "grid_report"], 3)
     assert after_restart.skipped == ["returnee_followup", "reminder:10:00", "reminder:15:00"]  # too late by now
     again = restarted(playground)
     rerun = await again.tick(at(16, 25))
-    assert (rerun.ran, rerun.queued, rerun.delivery.sent) == (["grid_report"], 0, 0)
+    assert (rerun.ran, rerun.queued, rerun.delivery.sent) == (["privacy_purge", "grid_report"], 0, 0)
     await again.tick(at(16, 40))
     lines = await transcript.new()
     assert sorted(line.split(":")[0] for line in lines if "日报告" in line) == [
@@ -217,7 +217,7 @@ async def test_a_late_start_skips_stale_reminders_but_sends_the_reports(
     playground: Playground, sessions: SessionFactory, chats: dict[str, int], transcript: Transcript
 ) -> None:
     report = await restarted(playground).tick(at(16, 45))
-    assert report.ran == ["grid_report", "village_digest"]
+    assert report.ran == ["privacy_purge", "grid_report", "village_digest"]
     assert report.skipped == ["returnee_followup", "reminder:10:00", "reminder:15:00"]
     assert not [line for line in await transcript.new() if "打卡提醒" in line or "随访" in line]
 
@@ -293,6 +293,7 @@ def test_job_ids_times_and_catch_up_windows() -> None:
         (job.id, job.at.strftime("%H:%M"), job.until and job.until.strftime("%H:%M")) for job in daily_jobs(settings)
     ]
     assert jobs == [
+        ("privacy_purge", "03:00", None),
         ("returnee_followup", "09:00", "16:00"),
         ("reminder:10:00", "10:00", "15:00"),
         ("reminder:15:00", "15:00", "16:00"),
