@@ -14,7 +14,7 @@ from datetime import date
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import bindings, people, records, units
+from storage import audit, bindings, people, records, units
 from storage.db import SessionFactory, transaction
 from storage.models import CheckIn, Household, OrderItem, SupplyOrder, Unit, UnitLevel
 
@@ -59,14 +59,28 @@ async def _chat_of(session: AsyncSession, unit_id: int | None) -> int | None:
     return None if binding is None else binding.chat_id
 
 
-async def audience(session: AsyncSession, *, grid: Unit) -> Audience:
-    """The grid's leaders, its residents' group and its village's group."""
+async def audience(session: AsyncSession, *, grid: Unit, household: Household, about: str) -> Audience:
+    """The grid's leaders, its residents' group and its village's group; the leaders (in full) and
+    the village group (masked) are written to the audit trail as having been told about ``household``."""
     assert grid.id is not None
-    return Audience(
+    chosen = Audience(
         leaders=tuple(await units.leaders_of(session, unit_id=grid.id)),
         grid_chat_id=await _chat_of(session, grid.id),
         village_chat_id=await _chat_of(session, grid.parent_id),
     )
+    told = [(audit.telegram_actor(leader), about) for leader in chosen.leaders]
+    if chosen.village_chat_id is not None:
+        told.append((audit.chat_actor(chosen.village_chat_id), f"{about}, masked"))
+    for actor, detail in told:
+        await audit.record(
+            session,
+            actor=actor,
+            action=audit.AuditAction.ALERT,
+            unit_id=grid.id,
+            household_id=household.id,
+            detail=detail,
+        )
+    return chosen
 
 
 async def claim_alert_links(factory: SessionFactory, *, user_ids: Sequence[int], day: date) -> list[int]:
@@ -96,4 +110,10 @@ async def open_alerts(
             for below in await units.subtree(session, root=unit)
             if below.level == UnitLevel.GRID and below.id is not None
         }
-        return await records.abnormal_checkins(session, grid_ids=sorted(grid_ids), day=day) if grid_ids else []
+        missed = await records.abnormal_checkins(session, grid_ids=sorted(grid_ids), day=day) if grid_ids else []
+        for _checkin, household, grid in missed:
+            await audit.record(
+                session, actor=audit.telegram_actor(user_id), action=audit.AuditAction.ALERT,
+                unit_id=grid.id, household_id=household.id, detail="checkin, start link",
+            )  # fmt: skip
+        return missed

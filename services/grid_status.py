@@ -19,7 +19,7 @@ from services.identity import may_manage
 from services.leader_scope import Denial, Denied, leader_unit
 from services.linking import KnownUser
 from services.reports import AbnormalDetail, UnitDayFigures, compile_reports
-from storage import orders, people, returnee_plan, status
+from storage import audit, orders, people, returnee_plan, status
 from storage.db import SessionFactory, transaction
 from storage.models import CheckIn, Household, OrderItem, Person, Returnee, SupplyOrder, Unit, UnitLevel
 from understanding import normalise_address
@@ -195,10 +195,26 @@ class HouseholdHistory:
 
 
 async def _history(
-    session: AsyncSession, *, household: Household, grid: Unit, day: date, residents_group: bool = False
+    session: AsyncSession,
+    *,
+    household: Household,
+    grid: Unit,
+    day: date,
+    viewer: int,
+    shown: str,
+    residents_group: bool = False,
 ) -> HouseholdHistory:
+    """The history, written to the audit trail as seen by ``viewer`` (``shown``: privately in full, or masked in a group)."""
     since = day - timedelta(days=HISTORY_DAYS - 1)
     household_id = household.id or 0
+    await audit.record(
+        session,
+        actor=audit.telegram_actor(viewer),
+        action=audit.AuditAction.HOUSEHOLD,
+        unit_id=grid.id,
+        household_id=household_id,
+        detail=shown,
+    )
     placed = await orders.recent_orders(session, household_id=household_id, since=since)
     items = await orders.items_of(session, order_ids=[order.id for order in placed if order.id is not None])
     return HouseholdHistory(
@@ -223,7 +239,7 @@ async def household_history(
     day: date,
 ) -> HouseholdHistory | LookupFailed | Denied:
     """The last week of one household at ``address`` below the group's unit."""
-    async with factory() as session:
+    async with transaction(factory) as session:
         unit = await leader_unit(session, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids)
         if isinstance(unit, Denied):
             return unit
@@ -236,8 +252,17 @@ async def household_history(
         if len(found) > 1:
             return LookupFailed(Lookup.AMBIGUOUS, grids=[grid for _, grid in found])
         household, grid = found[0]
+        residents_group = unit.level == UnitLevel.GRID
+        # A residents' group only hears that the details went privately; an officials' group reads them masked.
+        shown = "private" if residents_group else f"masked in chat:{chat_id}"
         return await _history(
-            session, household=household, grid=grid, day=day, residents_group=unit.level == UnitLevel.GRID
+            session,
+            household=household,
+            grid=grid,
+            day=day,
+            viewer=user_id,
+            shown=shown,
+            residents_group=residents_group,
         )
 
 
@@ -260,4 +285,4 @@ async def household_history_by_id(
         household, grid = found
         if not await may_manage(session, unit=grid, user_id=user_id, admin_ids=admin_ids):
             return Denied(Denial.REFUSED, grid)
-        return await _history(session, household=household, grid=grid, day=day)
+        return await _history(session, household=household, grid=grid, day=day, viewer=user_id, shown="private")

@@ -44,8 +44,8 @@ from core.config import Settings
 from core.pacing import bulk_sending, retry_after_seconds
 from services.messages_out import MessageKind, OutgoingMessage
 from services.sender import send
+from storage import audit, units
 from storage import outbox as store
-from storage import units
 from storage.bindings import active_binding_of_unit
 from storage.db import SessionFactory, transaction
 from storage.dialect import as_utc
@@ -248,8 +248,9 @@ async def _attempt(
 ) -> _Failure | None:
     """Send one row and record the outcome; the failure, if it failed."""
     assert row.id is not None
+    message = decode(row.payload)
     try:
-        sent = await send(bot, row.chat_id, decode(row.payload), timeout=timeout)
+        sent = await send(bot, row.chat_id, message, timeout=timeout)
     except Exception as exc:
         failure = _classify(exc, attempts=row.attempts, now=now)
         report.errors.append(failure.error)
@@ -257,6 +258,11 @@ async def _attempt(
         return failure
     async with transaction(factory) as session:
         await store.mark_sent(session, row_id=row.id, message_id=sent.message_id, at=utcnow())
+        if message.kind == MessageKind.DOCUMENT:  # a digest's ledger: a unit's households, masked
+            await audit.record(
+                session, actor=audit.chat_actor(row.chat_id), action=audit.AuditAction.LEDGER,
+                unit_id=row.unit_id, detail=message.filename,
+            )  # fmt: skip
     report.sent += 1
     return None
 

@@ -119,7 +119,7 @@ class Checkins:
         return later
 
     async def _alert(self, work: Work, household: Household, checkin: CheckIn) -> alerts.CheckinAlert:
-        grid, audience = await self.shell.households.audience_of(work, household)
+        grid, audience = await self.shell.households.audience_of(work, household, about="checkin")
         return alerts.CheckinAlert(
             audience=audience,
             grid=grid,

@@ -111,11 +111,11 @@ class Households:
         await self.sync()
         return await records.seen_grid_ids(self.session, sender_id=work.message.sender.user_id) or None
 
-    async def audience_of(self, work: Work, household: Household) -> tuple[Unit, alerts.Audience]:
-        """The household's grid and who hears of an alert about it."""
+    async def audience_of(self, work: Work, household: Household, *, about: str) -> tuple[Unit, alerts.Audience]:
+        """The household's grid and who hears of an alert (``about``: what it is) about it."""
         grid = work.grid if work.grid is not None else await units.get_unit(self.session, unit_id=household.grid_id)
         assert grid is not None
-        return grid, await alerts.audience(self.session, grid=grid)
+        return grid, await alerts.audience(self.session, grid=grid, household=household, about=about)
 
     async def link(self, work: Work, household: Household, *, by_address: bool) -> list[MessageRecord]:
         """The first message with an address links its sender (never a leader writing for others);

@@ -104,7 +104,7 @@ class Orders:
     async def _alert(
         self, work: Work, household: Household, order: SupplyOrder, items: tuple[OrderItem, ...]
     ) -> alerts.OrderAlert:
-        grid, audience = await self.shell.households.audience_of(work, household)
+        grid, audience = await self.shell.households.audience_of(work, household, about="urgent order")
         return alerts.OrderAlert(
             audience=audience,
             grid=grid,
