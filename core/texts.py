@@ -28,7 +28,7 @@ BIND_HINT = "网格长请发送 <code>/bind 单位编码</code> 把本群绑定�
 HELP_HEADER = "<b>在这里您可以：</b>"
 HELP_RESIDENT = (
     "· 直接发消息打卡、点单、返乡报备，我会自动登记（看到 ✍ 表示已记下）\n"
-    "· /cancel 编号 — 取消自己家的订单\n· /whoami 查看我的身份"
+    "· /cancel 编号 — 取消自己家的订单\n· /whoami 查看我的身份\n· /privacy 我记录什么、谁能看到、保存多久"
 )
 HELP_COMMAND_LINE = "· /{command} — {description}"
 HELP_ADMIN = "· 您是管理员：可在任何群绑定或改绑单位"

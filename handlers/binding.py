@@ -5,12 +5,13 @@ from __future__ import annotations
 from html import escape
 
 from telegram import ChatMemberUpdated, Update
-from telegram.constants import ChatMemberStatus, ChatType
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 
 from core import texts
 from handlers.context import GridContext
 from handlers.leader import local_day
 from handlers.senders import from_a_person
+from handlers.start import privacy_notice
 from services.binding import BindOutcome, BindResult, bind_chat, record_removal, unbind_chat
 
 _PRESENT = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
@@ -67,6 +68,8 @@ async def bind(update: Update, context: GridContext) -> None:
         day=local_day(message, services),
     )
     await message.reply_html(_describe(outcome, code))
+    if outcome.privacy_notice:
+        await message.chat.send_message(privacy_notice(services.settings), parse_mode=ParseMode.HTML)
 
 
 async def unbind(update: Update, context: GridContext) -> None:

@@ -108,6 +108,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", help_command, Audience.EVERYONE, texts.COMMAND_HELP),
     Command("whoami", start.whoami, Audience.EVERYONE, texts.COMMAND_WHOAMI),
     Command("cancel", orders.cancel, Audience.GROUP_MEMBERS, texts.COMMAND_CANCEL),
+    Command("privacy", start.privacy, Audience.EVERYONE, texts.COMMAND_PRIVACY),
     Command("status", leader.status, Audience.LEADERS, texts.COMMAND_STATUS),
     Command("missing", leader.missing, Audience.LEADERS, texts.COMMAND_MISSING),
     Command("orders", orders.orders, Audience.LEADERS, texts.COMMAND_ORDERS),

@@ -1,4 +1,5 @@
-"""/start and /whoami: what the bot is, and who this person is to it (/help is in ``handlers.commands``)."""
+"""/start, /whoami and /privacy: what the bot is, who this person is to it, and what it keeps
+(/help is in ``handlers.commands``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from core import texts
+from core.config import Settings
 from handlers.context import GridContext
 from services.identity import identify
 from services.people import greet_person
@@ -38,3 +40,15 @@ async def whoami(update: Update, context: GridContext) -> None:
     if identity.household is not None and message.chat.type == ChatType.PRIVATE:
         text += texts.WHOAMI_HOUSEHOLD.format(address=escape(identity.household.address))
     await message.reply_html(text)
+
+
+def privacy_notice(settings: Settings) -> str:
+    """The notice to residents (告知), with this deployment's retention."""
+    return texts.PRIVACY_NOTICE.format(days=settings.privacy.retain_days)
+
+
+async def privacy(update: Update, context: GridContext) -> None:
+    """/privacy, anywhere, from anyone: what is recorded, why, who sees it, for how long, how to get a copy or erasure."""
+    message = update.effective_message
+    if message is not None:
+        await message.reply_html(privacy_notice(context.services.settings))

@@ -9,7 +9,7 @@ from enum import Enum, auto
 from services.identity import may_manage
 from storage import bindings, outbox, units
 from storage.db import SessionFactory, transaction
-from storage.models import BindingStatus, Unit, utcnow
+from storage.models import BindingStatus, Unit, UnitLevel, utcnow
 
 
 class BindResult(Enum):
@@ -29,6 +29,8 @@ class BindOutcome:
     #: The unit the chat was bound to before (BOUND_ELSEWHERE) or the chat a moved unit left behind.
     previous_unit: Unit | None = None
     replaced_chat_id: int | None = None
+    #: A residents' (grid) group bound for the first time: post the notice to residents (告知) now.
+    privacy_notice: bool = False
 
 
 async def bind_chat(
@@ -62,14 +64,21 @@ async def bind_chat(
         if replaced is not None:
             replaced.status = BindingStatus.REMOVED
             session.add(replaced)
-        await bindings.upsert_binding(session, chat_id=chat_id, unit_id=unit.id, title=title, bound_by=user_id)
+        binding = await bindings.upsert_binding(
+            session, chat_id=chat_id, unit_id=unit.id, title=title, bound_by=user_id
+        )
         if day is not None:
             await outbox.resend_to_rebound_group(session, unit_id=unit.id, day=day, chat_id=chat_id, at=utcnow())
+        notice = unit.level == UnitLevel.GRID and binding.privacy_notice_at is None
+        if notice:  # once per group, ever: a re-bind or a move between grids does not repeat it
+            binding.privacy_notice_at = utcnow()
+            session.add(binding)
         return BindOutcome(
             BindResult.BOUND,
             unit=unit,
             previous_unit=current,
             replaced_chat_id=replaced.chat_id if replaced is not None else None,
+            privacy_notice=notice,
         )
 
 

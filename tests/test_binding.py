@@ -6,7 +6,10 @@ import pytest
 from sqlmodel import select
 from telegram.ext import CommandHandler
 
+from core.config import Settings
+from core.formatting import plain
 from demo.playground import Playground
+from handlers.start import privacy_notice
 from services.identity import ANONYMOUS_ADMIN_ID
 from storage.db import SessionFactory
 from storage.models import BindingStatus, ChatBinding
@@ -24,6 +27,8 @@ from tests.factories import (
 EVERYONE = [ADMIN, TOWN_LEADER, VILLAGE_LEADER, GRID_LEADER, OTHER_GRID_LEADER, RESIDENT, STRANGER]
 BOUND_G1 = "✅ 本群已绑定到 第一网格（T1-V1-G1）。"
 REFUSED_G1 = "只有 第一网格 或其上级单位的负责人、或管理员可以绑定本群。"
+#: The notice to residents, posted once when a grid group is first bound (see tests/test_privacy_bot.py).
+NOTICE = f"bot: {plain(privacy_notice(Settings()))}"
 
 
 @pytest.fixture
@@ -52,6 +57,7 @@ async def test_admin_leader_and_ancestor_leaders_may_bind(playground: Playground
     assert await playground.dialogue(group, [(user, "/bind T1-V1-G1")]) == [
         f"{user}: /bind T1-V1-G1",
         f"bot: {BOUND_G1}",
+        NOTICE,
     ]
 
 
@@ -89,12 +95,13 @@ async def test_already_bound_chat_needs_an_admin_to_move(
     ) == [
         f"{GRID_LEADER}: /bind T1-V1-G1",
         f"bot: {BOUND_G1}",
+        NOTICE,
         f"{GRID_LEADER}: /bind T1-V1-G1",
         "bot: 本群已经绑定到 第一网格（T1-V1-G1），无需重复绑定。",
         f"{VILLAGE_LEADER}: /bind T1-V1-G2",
         "bot: 本群已绑定到 第一网格（T1-V1-G1），改绑需要管理员操作。",
         f"{ADMIN}: /bind T1-V1-G2",
-        "bot: ✅ 本群已绑定到 第二网格（T1-V1-G2）。",
+        "bot: ✅ 本群已绑定到 第二网格（T1-V1-G2）。",  # the notice was posted here once already
     ]
 
 
@@ -105,6 +112,7 @@ async def test_a_unit_keeps_one_group(playground: Playground, sessions: SessionF
     assert await playground.dialogue(other.id, [(GRID_LEADER, "/bind T1-V1-G1")]) == [
         f"{GRID_LEADER}: /bind T1-V1-G1",
         f"bot: {BOUND_G1}\n原先绑定 第一网格 的群已自动解绑。",
+        NOTICE,
     ]
     assert (await binding_of(sessions, group) or ("",))[0] == BindingStatus.REMOVED
 
@@ -158,9 +166,9 @@ async def test_command_menu_is_registered_in_chinese_with_leader_commands_for_ad
         command_set.scope["type"]: [c["command"] for c in command_set.commands]
         for command_set in await playground.client.commands()
     }
-    assert menus["default"] == ["start", "help", "whoami"]
-    assert menus["all_group_chats"] == ["help", "whoami", "cancel"]
-    assert menus["all_chat_administrators"][:5] == ["help", "whoami", "cancel", "status", "missing"]
+    assert menus["default"] == ["start", "help", "whoami", "privacy"]
+    assert menus["all_group_chats"] == ["help", "whoami", "cancel", "privacy"]
+    assert menus["all_chat_administrators"][:6] == ["help", "whoami", "cancel", "privacy", "status", "missing"]
     assert {"bind", "unbind", "zero", "notice"} <= set(menus["all_chat_administrators"])
 
 
