@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import asyncio
+from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 from sqlmodel import SQLModel, select, update
 
+from bot import privacy_cli
+from bot.cli import main
 from core.config import Settings
 from services import privacy, report_render
 from services.reports import ReportSet, compile_reports
 from storage import audit
 from storage import privacy as store
-from storage.db import SessionFactory, transaction
+from storage.db import SessionFactory, create_engine, session_factory, transaction
 from storage.inbox import mark_processed, store_updates
-from storage.models import CheckIn, InboxUpdate, MessageRecord, OrderItem, Returnee
-from tests.factories import add_order, add_person, seed_roster
+from storage.models import CheckIn, InboxUpdate, MessageRecord, OrderItem, Returnee, utcnow
+from tests.factories import add_checkin, add_order, add_person, seed_roster
 from tests.test_reports import CUTOFF, DAY, seed_day
 from understanding import is_medicine
 
@@ -165,3 +170,72 @@ async def test_an_unknown_household_is_refused(sessions: SessionFactory) -> None
         except privacy.UnknownHouseholdError:
             continue
         raise AssertionError(value)
+
+
+def seed_for_cli(url: str, *, today: date) -> None:
+    """The roster and two check-ins of 3-2-501: one 40 days old (past retention), one today."""
+
+    async def seed() -> None:
+        engine = create_engine(url)
+        try:
+            factory = session_factory(engine)
+            await seed_roster(factory)
+            old = today - timedelta(days=40)
+            await add_checkin(factory, "T1-V1-G1", "3-2-501", old, abnormal=True, temperature=38.5, symptoms="cough")
+            await add_checkin(factory, "T1-V1-G1", "3-2-501", today, temperature=36.6)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(seed())
+
+
+def test_the_privacy_and_audit_commands(
+    cli_config: Path, database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    today = utcnow().astimezone(SETTINGS.tz).date()
+    seed_for_cli(database_url, today=today)
+    config = ["-c", str(cli_config)]
+    household = ["--household", "T1-V1-G1/3-2-501"]
+
+    assert main(["privacy", "purge", "--dry-run", *config]) == 0
+    out = capsys.readouterr().out
+    assert f"保留 30 天：{(today - timedelta(days=30)).isoformat()} 之前的记录" in out
+    assert "  打卡：1 行\n" in out and "  消息原文：1 行\n" in out and out.endswith("什么都没有改）\n")
+
+    first = tmp_path / "first.xlsx"
+    assert main(["privacy", "export", *household, "-o", str(first), *config]) == 0
+    assert capsys.readouterr().out == f"住户 T1-V1-G1/3-2-501 的全部记录已写入 {first}\n"
+    assert sorted(column(sheets(first.read_bytes())["checkins"], "temperature")) == [36.6, 38.5]
+
+    assert main(["privacy", "purge", *config]) == 0
+    assert capsys.readouterr().out.endswith("已清理。\n")
+    second = tmp_path / "second.xlsx"
+    assert main(["privacy", "export", *household, "-o", str(second), *config]) == 0
+    assert column(sheets(second.read_bytes())["checkins"], "temperature") == [None, 36.6]  # today's is kept
+    capsys.readouterr()
+
+    assert main(["privacy", "forget", *household, *config]) == 0
+    # two messages, two check-ins and the roster row
+    assert capsys.readouterr().out == "住户 T1-V1-G1/3-2-501 的个人信息已删除：5 行（计数保留）\n"
+    assert main(["privacy", "forget", "--household", "3-2-501", *config]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "找不到住户 3-2-501",
+        "住户写作 网格编码/地址，例如 T1-V1-G1/3-2-501：3-2-501",
+    ]
+    day = today.isoformat()
+    assert main(["export", "--unit", "T1-V1", "--from", day, "--to", day, "-o", str(tmp_path / "l.xlsx"), *config]) == 0
+    capsys.readouterr()
+
+    assert main(["audit", "--unit", "T1-V1-G1", "--from", day, "--to", day, *config]) == 0
+    lines = [line.split("  ") for line in capsys.readouterr().out.splitlines()]
+    operator = privacy_cli.operator()
+    assert [line[1:5] for line in lines] == [
+        [operator, "privacy_export", "T1-V1-G1", "3-2-501"],
+        [operator, "privacy_export", "T1-V1-G1", "3-2-501"],
+        [operator, "privacy_forget", "T1-V1-G1", "3-2-501"],
+    ]
+    assert main(["audit", *config]) == 0
+    actions = [line.split("  ")[2] for line in capsys.readouterr().out.splitlines()]
+    assert actions == ["privacy_export", "privacy_purge", "privacy_export", "privacy_forget", "export"]
+    assert main(["audit", "--from", (today + timedelta(days=1)).isoformat(), *config]) == 0
+    assert capsys.readouterr().out == "没有访问记录。\n"
