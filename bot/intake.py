@@ -38,6 +38,7 @@ from bot.arrivals import Arrivals
 from bot.metrics import Metrics
 from core.supervise import Pulse, Supervisor
 from handlers.context import GridApplication
+from services.privacy import masked_update
 from storage import inbox
 from storage.db import SessionFactory, transaction
 from storage.models import utcnow
@@ -249,7 +250,7 @@ class Intake:
         they are not parsed again for their handlers. ``in_order``: nothing below the highest id
         is still to come (a getUpdates batch), so no gap is waited for.
         """
-        rows = [(int(p["update_id"]), json.dumps(p, ensure_ascii=False)) for p in payloads]
+        rows = [(int(p["update_id"]), json.dumps(masked_update(p), ensure_ascii=False)) for p in payloads]
         self._arrivals.expect(update_id for update_id, _payload in rows)
         try:
             async with transaction(self._sessions) as session:

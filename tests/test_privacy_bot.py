@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlmodel import select
+
 from core.config import Settings
 from core.formatting import plain
 from demo.playground import Playground
@@ -13,6 +15,7 @@ from handlers.start import privacy_notice
 from schedules.runtime import Schedule
 from services.privacy import audit_trail
 from storage.db import SessionFactory
+from storage.models import InboxUpdate, MessageRecord
 from tests.factories import GRID_LEADER, RESIDENT, VILLAGE_LEADER, bind_every_unit, bound_groups
 
 NOTICE = plain(privacy_notice(Settings()))
@@ -68,3 +71,14 @@ async def test_a_digest_ledger_is_recorded_once_when_sent(playground: Playground
     assert sorted(ledgers) == sorted(
         (f"chat:{chats[code]}", "ledger", code, "", f"台账-{code}-2026-12-01.xlsx") for code in ("T1-V1", "T1-V2")
     )
+
+
+async def test_the_inbox_holds_raw_updates_masked(playground: Playground, sessions: SessionFactory) -> None:
+    grid, _village = await bound_groups(playground, sessions)
+    await playground.say(RESIDENT, grid, "3-2-501 儿子张小三从北京回来 身份证110101199003071234")
+    async with sessions() as session:
+        payloads = [row.payload for row in (await session.exec(select(InboxUpdate))).all()]
+        record = (await session.exec(select(MessageRecord))).one()
+    assert not [payload for payload in payloads if "110101199003071234" in payload]
+    assert [payload for payload in payloads if "**************1234" in payload]
+    assert record.text == "3-2-501 儿子张小三从北京回来 身份证**************1234"
