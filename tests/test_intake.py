@@ -113,7 +113,9 @@ async def test_a_redelivered_update_is_handled_once(playground: Playground, sess
     records = await stored(sessions)
     assert records[0] == [first.message_id, second.message_id]
     assert [number for _message_id, number in records[2]] == [1, 2]
-    assert len(await playground.client.bot_messages(grid)) == 2 + 2  # join and bind, then one notice each
+    assert (
+        len(await playground.client.bot_messages(grid)) == 3 + 2
+    )  # join, bind, the notice to residents; an order notice each
 
 
 def _world(sandbox: RunningSandbox) -> int:

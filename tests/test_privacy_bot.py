@@ -4,6 +4,7 @@ application and the sandbox."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
@@ -82,3 +83,9 @@ async def test_the_inbox_holds_raw_updates_masked(playground: Playground, sessio
     assert not [payload for payload in payloads if "110101199003071234" in payload]
     assert [payload for payload in payloads if "**************1234" in payload]
     assert record.text == "3-2-501 儿子张小三从北京回来 身份证**************1234"
+
+
+def test_the_readme_quotes_the_notice() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8").replace("**", "")
+    # Markdown bold (**) stands for the notice's <b>; the masked phone's stars go with it on both sides.
+    assert all(f"> {line}\n".replace("**", "") in readme for line in NOTICE.splitlines())
