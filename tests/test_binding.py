@@ -6,10 +6,7 @@ import pytest
 from sqlmodel import select
 from telegram.ext import CommandHandler
 
-from core.config import Settings
-from core.formatting import plain
 from demo.playground import Playground
-from handlers.start import privacy_notice
 from services.identity import ANONYMOUS_ADMIN_ID
 from storage.db import SessionFactory
 from storage.models import BindingStatus, ChatBinding
@@ -23,12 +20,13 @@ from tests.factories import (
     VILLAGE_LEADER,
     seed_roster,
 )
+from tests.test_privacy_bot import NOTICE
 
 EVERYONE = [ADMIN, TOWN_LEADER, VILLAGE_LEADER, GRID_LEADER, OTHER_GRID_LEADER, RESIDENT, STRANGER]
 BOUND_G1 = "✅ 本群已绑定到 第一网格（T1-V1-G1）。"
 REFUSED_G1 = "只有 第一网格 或其上级单位的负责人、或管理员可以绑定本群。"
 #: The notice to residents, posted once when a grid group is first bound (see tests/test_privacy_bot.py).
-NOTICE = f"bot: {plain(privacy_notice(Settings()))}"
+POSTED_NOTICE = f"bot: {NOTICE}"
 
 
 @pytest.fixture
@@ -57,7 +55,7 @@ async def test_admin_leader_and_ancestor_leaders_may_bind(playground: Playground
     assert await playground.dialogue(group, [(user, "/bind T1-V1-G1")]) == [
         f"{user}: /bind T1-V1-G1",
         f"bot: {BOUND_G1}",
-        NOTICE,
+        POSTED_NOTICE,
     ]
 
 
@@ -95,7 +93,7 @@ async def test_already_bound_chat_needs_an_admin_to_move(
     ) == [
         f"{GRID_LEADER}: /bind T1-V1-G1",
         f"bot: {BOUND_G1}",
-        NOTICE,
+        POSTED_NOTICE,
         f"{GRID_LEADER}: /bind T1-V1-G1",
         "bot: 本群已经绑定到 第一网格（T1-V1-G1），无需重复绑定。",
         f"{VILLAGE_LEADER}: /bind T1-V1-G2",
@@ -112,7 +110,7 @@ async def test_a_unit_keeps_one_group(playground: Playground, sessions: SessionF
     assert await playground.dialogue(other.id, [(GRID_LEADER, "/bind T1-V1-G1")]) == [
         f"{GRID_LEADER}: /bind T1-V1-G1",
         f"bot: {BOUND_G1}\n原先绑定 第一网格 的群已自动解绑。",
-        NOTICE,
+        POSTED_NOTICE,
     ]
     assert (await binding_of(sessions, group) or ("",))[0] == BindingStatus.REMOVED
 

@@ -13,6 +13,7 @@ from services.outbox import DeliveryReport, Envelope, backoff, deliver_due, enqu
 from storage.db import SessionFactory
 from storage.models import BindingStatus, ChatBinding, OutboxMessage, OutboxStatus, Person, Unit, utcnow
 from tests.factories import GRID_LEADER, NEIGHBOUR, add_person, bind_every_unit
+from tests.test_privacy_bot import NOTICE
 
 DAY = date(2026, 12, 1)
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # 16:00 in Shanghai
@@ -40,9 +41,9 @@ async def deliver(playground: Playground, sessions: SessionFactory, now: datetim
 
 
 async def posted(playground: Playground, chat_id: int) -> list[str]:
-    """What the bot posted in the chat after joining it (its /bind answers left out)."""
+    """What the bot posted in the chat after joining it (its /bind answers and the notice to residents left out)."""
     messages = await playground.client.bot_messages(chat_id)
-    return [m.text or m.caption or "" for m in messages if "绑定" not in (m.text or "")]
+    return [m.text or m.caption or "" for m in messages if "绑定" not in (m.text or "") and m.text != NOTICE]
 
 
 async def queue_text(
