@@ -58,7 +58,7 @@ async def test_a_returnee_without_an_arrival_date_is_due_in_the_report_status_an
     )
     schedule = playground.bot.schedule
 
-    assert (await schedule.tick(at(day, 9))).ran == ["returnee_followup"]
+    assert (await schedule.tick(at(day, 9))).ran == ["privacy_purge", "returnee_followup"]
     assert await last_text(playground, NEIGHBOUR) == (
         f"您好！李小四于 {reported.month}月{reported.day}日 报备返乡，今天是报备后第 1 天，按规定需要做一次核酸或抗原检测。\n"
         "做完后请把结果发到这里或网格群，例如：李小四 抗原阴性"
