@@ -25,8 +25,7 @@ from storage import privacy as store
 from storage.db import SessionFactory, transaction
 from storage.dialect import as_utc
 from storage.models import AuditEntry, Household, Unit
-from understanding import is_medicine
-from understanding.address import normalise_address
+from understanding import is_medicine, normalise_address
 
 #: Audit actor of the scheduled purge.
 SCHEDULE_ACTOR = "schedule"
