@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.operations import open_database
 from core import texts
 from core.config import Settings
+from core.files import open_private
 from services import privacy
 from services.reports import UnknownUnitError
 from storage.models import utcnow
@@ -66,7 +67,8 @@ async def export_household(settings: Settings, *, household: str, target: Path |
         except privacy.UnknownHouseholdError:
             return _unknown(household)
     path = target or Path(f"household-{household.replace('/', '-')}.xlsx")
-    path.write_bytes(content)
+    with open_private(path) as file:  # the household's details: the operator's alone (0600)
+        file.write(content)
     print(texts.CLI_PRIVACY_EXPORTED.format(household=household, path=path))
     return 0
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -19,10 +19,11 @@ from services import privacy, report_render
 from services.reports import ReportSet, compile_reports
 from storage import audit
 from storage import privacy as store
-from storage.db import SessionFactory, create_engine, session_factory, transaction
+from storage.db import SessionFactory, transaction
 from storage.inbox import mark_processed, store_updates
 from storage.models import CheckIn, InboxUpdate, MessageRecord, OrderItem, Returnee, utcnow
 from tests.factories import add_checkin, add_order, add_person, seed_roster
+from tests.test_ledger import seed_for_cli
 from tests.test_reports import CUTOFF, DAY, seed_day
 from understanding import is_medicine
 
@@ -172,28 +173,23 @@ async def test_an_unknown_household_is_refused(sessions: SessionFactory) -> None
         raise AssertionError(value)
 
 
-def seed_for_cli(url: str, *, today: date) -> None:
+def two_checkins(today: date) -> Callable[[SessionFactory], Awaitable[None]]:
     """The roster and two check-ins of 3-2-501: one 40 days old (past retention), one today."""
 
-    async def seed() -> None:
-        engine = create_engine(url)
-        try:
-            factory = session_factory(engine)
-            await seed_roster(factory)
-            old = today - timedelta(days=40)
-            await add_checkin(factory, "T1-V1-G1", "3-2-501", old, abnormal=True, temperature=38.5, symptoms="cough")
-            await add_checkin(factory, "T1-V1-G1", "3-2-501", today, temperature=36.6)
-        finally:
-            await engine.dispose()
+    async def seed(factory: SessionFactory) -> None:
+        await seed_roster(factory)
+        old = today - timedelta(days=40)
+        await add_checkin(factory, "T1-V1-G1", "3-2-501", old, abnormal=True, temperature=38.5, symptoms="cough")
+        await add_checkin(factory, "T1-V1-G1", "3-2-501", today, temperature=36.6)
 
-    asyncio.run(seed())
+    return seed
 
 
 def test_the_privacy_and_audit_commands(
     cli_config: Path, database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     today = utcnow().astimezone(SETTINGS.tz).date()
-    seed_for_cli(database_url, today=today)
+    seed_for_cli(database_url, two_checkins(today))
     config = ["-c", str(cli_config)]
     household = ["--household", "T1-V1-G1/3-2-501"]
 
