@@ -191,14 +191,16 @@ def _paths(units_by_code: dict[str, Unit], parents: dict[str, str | None]) -> di
 async def _write_units(session: AsyncSession, parsed: dict[str, UnitRow], summary: ImportSummary) -> dict[str, Unit]:
     existing = await units.units_by_code(session)
     parents = {code: _parent_code(unit) for code, unit in existing.items()}
+    created: set[str] = set()
+    changed: set[str] = set()
     for row in parsed.values():
         unit = existing.get(row.code)
         if unit is None:
             unit = Unit(code=row.code, name=row.name, level=row.level, path=row.code)
             existing[row.code] = unit
-            summary.units_created += 1
-        else:
-            summary.units_updated += 1
+            created.add(row.code)
+        elif (unit.name, unit.level, parents.get(row.code)) != (row.name, row.level, row.parent):
+            changed.add(row.code)
         unit.name, unit.level = row.name, row.level
         parents[row.code] = row.parent
         session.add(unit)
@@ -213,15 +215,36 @@ async def _write_units(session: AsyncSession, parsed: dict[str, UnitRow], summar
     for row in parsed.values():
         unit_id = existing[row.code].id
         assert unit_id is not None
-        await units.set_leaders(session, unit_id=unit_id, telegram_user_ids=row.leaders)
-        if row.chat_id is not None:
+        if await units.set_leaders(session, unit_id=unit_id, telegram_user_ids=row.leaders):
+            changed.add(row.code)
+        if row.chat_id is not None and not await bindings.is_bound(session, chat_id=row.chat_id, unit_id=unit_id):
             await bindings.upsert_binding(session, chat_id=row.chat_id, unit_id=unit_id, title="", bound_by=None)
+            changed.add(row.code)
+    summary.units_created += len(created)
+    summary.units_updated += len(changed - created)
     return existing
 
 
 def _parent_code(unit: Unit) -> str | None:
     parts = unit.path.split("/")
     return parts[-2] if len(parts) > 1 else None
+
+
+def _household_values(row: HouseholdRow) -> dict[str, object]:
+    """The columns a roster row sets, to compare with what is stored: unchanged rows are not written."""
+    return {
+        "address": row.address,
+        "building": row.parts.get("building"),
+        "unit_no": row.parts.get("unit"),
+        "room": row.parts.get("room"),
+        "group_no": row.parts.get("group"),
+        "number": row.parts.get("number"),
+        "head": row.head,
+        "phone": row.phone,
+        "members": row.members,
+        "tags": row.tags,
+        "active": True,
+    }
 
 
 async def _write_households(
@@ -245,20 +268,17 @@ async def _write_households(
         if household is None:
             household = Household(grid_id=grid_id, address_key=row.address_key, address=row.address)
             summary.households_created += 1
-        else:
-            summary.households_updated += 1
-        household.address = row.address
-        household.building = row.parts.get("building")
-        household.unit_no = row.parts.get("unit")
-        household.room = row.parts.get("room")
-        household.group_no = row.parts.get("group")
-        household.number = row.parts.get("number")
-        household.head, household.phone = row.head, row.phone
-        household.members, household.tags = row.members, row.tags
-        household.active, household.updated_at = True, now
-        session.add(household)
         if household.id is not None:
             seen.add(household.id)
+        values = _household_values(row)
+        if household.id is not None and all(getattr(household, name) == value for name, value in values.items()):
+            continue
+        if household.id is not None:
+            summary.households_updated += 1
+        for name, value in values.items():
+            setattr(household, name, value)
+        household.updated_at = now
+        session.add(household)
     for household in existing.values():
         if household.id not in seen and household.active:
             household.active, household.updated_at = False, now

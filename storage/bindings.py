@@ -44,6 +44,12 @@ async def upsert_binding(
     return binding
 
 
+async def is_bound(session: AsyncSession, *, chat_id: int, unit_id: int) -> bool:
+    """Whether ``chat_id`` is already actively bound to ``unit_id`` (nothing to write then)."""
+    binding = await get_binding(session, chat_id=chat_id)
+    return binding is not None and binding.unit_id == unit_id and binding.status == BindingStatus.ACTIVE
+
+
 async def set_binding_status(session: AsyncSession, *, chat_id: int, status: BindingStatus) -> ChatBinding | None:
     binding = await get_binding(session, chat_id=chat_id)
     if binding is not None:

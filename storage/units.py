@@ -67,15 +67,18 @@ async def leaders_of(session: AsyncSession, *, unit_id: int) -> list[int]:
     return sorted(rows)
 
 
-async def set_leaders(session: AsyncSession, *, unit_id: int, telegram_user_ids: Sequence[int]) -> None:
-    """Make the unit's leaders exactly ``telegram_user_ids`` (the roster is the source of truth)."""
+async def set_leaders(session: AsyncSession, *, unit_id: int, telegram_user_ids: Sequence[int]) -> bool:
+    """Make the unit's leaders exactly ``telegram_user_ids`` (the roster is the source of truth);
+    True when that changed anything (a re-import reports only what it changed)."""
     wanted = set(telegram_user_ids)
     existing = (await session.exec(select(UnitLeader).where(UnitLeader.unit_id == unit_id))).all()
-    for leader in existing:
-        if leader.telegram_user_id not in wanted:
-            await session.delete(leader)
-    for user_id in wanted - {leader.telegram_user_id for leader in existing}:
+    gone = [leader for leader in existing if leader.telegram_user_id not in wanted]
+    for leader in gone:
+        await session.delete(leader)
+    added = wanted - {leader.telegram_user_id for leader in existing}
+    for user_id in added:
         session.add(UnitLeader(unit_id=unit_id, telegram_user_id=user_id))
+    return bool(gone or added)
 
 
 async def tree_summary(session: AsyncSession, *, root: Unit | None) -> list[tuple[Unit, int, int | None]]:

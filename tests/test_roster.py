@@ -115,8 +115,17 @@ async def test_reimport_is_idempotent(sessions: SessionFactory, tmp_path: Path) 
     await import_roster(sessions, path=path)
     again = await import_roster(sessions, path=path)
     assert (again.units_created, again.households_created, again.households_deactivated) == (0, 0, 0)
-    assert (again.units_updated, again.households_updated) == (4, 3)
+    assert (again.units_updated, again.households_updated) == (0, 0)
     assert await counts(sessions) == (4, 3, 3)
+
+
+async def test_reimport_counts_only_the_rows_that_changed(sessions: SessionFactory, tmp_path: Path) -> None:
+    await import_roster(sessions, path=write_xlsx(tmp_path / "a.xlsx", UNITS, HOUSEHOLDS))
+    renamed = [*UNITS[:3], ["XQ01-03-02", "第二网格（新）", "网格", "XQ01-03", "1005", ""]]
+    moved_in = [HOUSEHOLDS[0], ["XQ01-03-01", "3栋2单元502室", "李四", "", "2", "独居老人;慢病"], HOUSEHOLDS[2]]
+    summary = await import_roster(sessions, path=write_xlsx(tmp_path / "b.xlsx", renamed, moved_in))
+    assert (summary.units_created, summary.units_updated) == (0, 1)
+    assert (summary.households_created, summary.households_updated, summary.households_deactivated) == (0, 1, 0)
 
 
 async def test_same_address_written_differently_is_the_same_household(sessions: SessionFactory, tmp_path: Path) -> None:
