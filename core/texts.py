@@ -350,12 +350,13 @@ LEDGER_CHECKINS = "打卡"
 LEDGER_ORDERS = "物资"
 LEDGER_RETURNEES = "返乡"
 LEDGER_ABNORMAL = "异常"
-LEDGER_CHECKIN_HEADER = ["日期", "村/社区", "网格", "地址", "户主", "人数", "打卡", "报告人数", "体温", "症状", "检测", "结果", "异常"]  # fmt: skip
+LEDGER_TEMPERATURE = "体温"  # the header of the temperature columns (shown with one decimal)
+LEDGER_CHECKIN_HEADER = ["日期", "村/社区", "网格", "地址", "户主", "人数", "打卡", "报告人数", LEDGER_TEMPERATURE, "症状", "检测", "结果", "异常"]  # fmt: skip
 LEDGER_ORDER_HEADER = ["日期", "村/社区", "网格", "单号", "地址", "户主", "电话", "物品", "加急", "状态", "下单时间", "送达时间"]  # fmt: skip
 LEDGER_RETURNEE_HEADER = [
     "报备日期", "村/社区", "网格", "地址", "姓名", "来自", "到达日期", "交通方式", "班次", "身份证后四位", "电话", "检测", "结果", "监测至",
 ]  # fmt: skip
-LEDGER_ABNORMAL_HEADER = ["日期", "村/社区", "网格", "地址", "户主", "体温", "症状", "检测", "结果"]
+LEDGER_ABNORMAL_HEADER = ["日期", "村/社区", "网格", "地址", "户主", LEDGER_TEMPERATURE, "症状", "检测", "结果"]
 LEDGER_CHECKED = "已打卡"
 LEDGER_MISSING = "未打卡"
 LEDGER_DAY_OFF = "休息日"

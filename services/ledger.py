@@ -1,7 +1,10 @@
 """The ledger (台账) of a unit's subtree over a date range: Excel with four sheets, or four CSV files.
 
 Officials ask for ranges ("last week's ledger"), so a day is just a range of one. Rows stream from
-the database in batches into a write-only workbook: a county-wide range never sits in memory.
+the database in batches into a write-only workbook: a county-wide range never sits in memory (only
+one grid's rows of a day, to put them in address order, and a sheet's rows spooled to a temporary
+file while the widths of its columns are measured). Each sheet is laid out for reading: columns as
+wide as their content, the header frozen with a filter on it, dates and temperatures as numbers.
 Names and phones are masked (张*, 138****5678) and identity numbers exist only as their last four
 digits: the ledger goes to village and town groups, and exported files travel further still.
 """
@@ -9,23 +12,27 @@ digits: the ledger goes to village and town groups, and exported files travel fu
 from __future__ import annotations
 
 import csv
-from collections.abc import AsyncIterator, Sequence
+import pickle
+import tempfile
+import unicodedata
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from io import BytesIO, TextIOWrapper
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import IO, Any, BinaryIO, Literal
 from zoneinfo import ZoneInfo
 
 from core import texts
 from core.config import Settings
 from core.files import open_private, private_folder
 from core.formatting import label, mask_name, mask_phone, symptoms_text
+from services.address_order import address_sort_key
 from services.reports import UnknownUnitError, configured_days_off
 from storage import reports as sql
 from storage.db import SessionFactory
 from storage.units import get_unit_by_code
 
-Cell = str | int | float | date | None
+Cell = str | int | float | date | datetime | None
 #: (sheet title, row): each sheet's first row is its header.
 LedgerRow = tuple[str, list[Cell]]
 LedgerFormat = Literal["xlsx", "csv"]
@@ -44,12 +51,37 @@ def _days(start: date, end: date) -> list[date]:
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
 
-def _time(instant: datetime | None, tz: ZoneInfo) -> str:
-    return f"{instant.astimezone(tz):%Y-%m-%d %H:%M}" if instant else ""
+def _time(instant: datetime | None, tz: ZoneInfo) -> datetime | None:
+    """The local wall time, without its zone: a spreadsheet cell has none (openpyxl refuses one)."""
+    return instant.astimezone(tz).replace(tzinfo=None) if instant else None
 
 
 def _qty(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
+
+
+async def _in_address_order(
+    rows: AsyncIterator[Sequence[Any]], group: Callable[[Sequence[Any]], object]
+) -> AsyncIterator[Sequence[Any]]:
+    """Each run of rows with the same ``group`` (a grid, a grid's day) re-ordered by address as
+    numbers (the address key is each row's last column); runs keep the query's order."""
+    run: list[Sequence[Any]] = []
+    async for row in rows:
+        if run and group(row) != group(run[0]):
+            for ordered in sorted(run, key=lambda r: address_sort_key(r[-1])):
+                yield ordered
+            run = []
+        run.append(row)
+    for ordered in sorted(run, key=lambda r: address_sort_key(r[-1])):
+        yield ordered
+
+
+def _grid_path(row: Sequence[Any]) -> object:
+    return row[2]
+
+
+def _grid_day(row: Sequence[Any]) -> object:
+    return row[0], row[1], row[2]
 
 
 async def ledger_rows(
@@ -66,7 +98,7 @@ async def ledger_rows(
         for day in _days(start, end):
             off = await sql.day_off_codes(session, day=day)
             everyone_off = None in off or day in configured_off
-            async for r in sql.stream_rows(session, sql.checkin_ledger(path, day)):
+            async for r in _in_address_order(sql.stream_rows(session, sql.checkin_ledger(path, day)), _grid_path):
                 grid_off = everyone_off or any(code in off for code in r[2].split("/"))
                 status = texts.LEDGER_CHECKED if r[6] else texts.LEDGER_DAY_OFF if grid_off else texts.LEDGER_MISSING
                 yield texts.LEDGER_CHECKINS, [day, r[0], r[1], r[3], mask_name(r[4] or ""), r[5], status,
@@ -84,41 +116,140 @@ async def ledger_rows(
                                         _time(r[10], tz), _time(r[11], tz)]  # fmt: skip
 
         yield texts.LEDGER_RETURNEES, list(texts.LEDGER_RETURNEE_HEADER)
-        async for r in sql.stream_rows(session, sql.returnee_ledger(path, start, end)):
+        async for r in _in_address_order(sql.stream_rows(session, sql.returnee_ledger(path, start, end)), _grid_day):
             yield texts.LEDGER_RETURNEES, [r[0], r[1], r[2], r[3], mask_name(r[4] or ""), r[5], r[6],
                                            label(texts.TRANSPORT_LABELS, r[7]), r[8], r[9], mask_phone(r[10] or ""),
                                            label(texts.TEST_LABELS, r[11]), label(texts.TEST_RESULT_LABELS, r[12]),
                                            r[13]]  # fmt: skip
 
         yield texts.LEDGER_ABNORMAL, list(texts.LEDGER_ABNORMAL_HEADER)
-        async for r in sql.stream_rows(session, sql.abnormal_ledger(path, start, end)):
+        async for r in _in_address_order(sql.stream_rows(session, sql.abnormal_ledger(path, start, end)), _grid_day):
             yield texts.LEDGER_ABNORMAL, [r[0], r[1], r[2], r[3], mask_name(r[4] or ""), r[5], symptoms_text(r[6]),
                                           label(texts.TEST_LABELS, r[7]), label(texts.TEST_RESULT_LABELS, r[8])]  # fmt: skip
 
 
-async def write_xlsx(rows: AsyncIterator[LedgerRow], target: BinaryIO) -> None:
-    """Write the ledger rows into a write-only workbook (constant memory) with a frozen header row.
+#: Excel's number formats for what is not text (a cell's date or time is stored as a number).
+DATE_FORMAT, TIME_FORMAT, TEMPERATURE_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm", "0.0"
+#: Column widths in characters (a CJK character counts two): never narrower than a date, never a screen wide.
+MIN_WIDTH, MAX_WIDTH = 6, 60
 
-    A formula-like text becomes a cell of type string: shown as written, never evaluated.
-    """
-    from openpyxl import Workbook
+
+def display_width(cell: Cell) -> int:
+    """How many character widths ``cell`` takes on screen: CJK and full-width characters count two."""
+    if isinstance(cell, datetime):
+        return len("2026-01-01 00:00")
+    if isinstance(cell, date):
+        return len("2026-01-01")
+    text = "" if cell is None else str(cell)
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _number_format(cell: Cell, temperature: bool) -> str | None:
+    if isinstance(cell, datetime):
+        return TIME_FORMAT
+    if isinstance(cell, date):
+        return DATE_FORMAT
+    if temperature and isinstance(cell, int | float):
+        return TEMPERATURE_FORMAT
+    return None
+
+
+class _SpooledSheet:
+    """One sheet's rows on disk while its column widths are measured: the write-only workbook
+    needs the widths before the first row, and a county-wide sheet must not wait in memory."""
+
+    def __init__(self, title: str, spool: IO[bytes]) -> None:
+        self.title = title
+        self.rows = 0
+        self.widths: list[int] = []
+        self._file = spool
+        spool.seek(0)
+        spool.truncate()
+
+    def add(self, row: list[Cell]) -> None:
+        pickle.dump(row, self._file)
+        self.rows += 1
+        for index, cell in enumerate(row):
+            if index == len(self.widths):
+                self.widths.append(0)
+            self.widths[index] = max(self.widths[index], display_width(cell))
+
+    def replay(self) -> Iterator[list[Cell]]:
+        self._file.seek(0)
+        for _ in range(self.rows):
+            yield pickle.load(self._file)  # our own temporary file, written just above
+
+
+def text_cell(sheet: Any, cell: Cell) -> Any:
+    """``cell`` as the sheet takes it; a formula-like text as a cell of type string: shown as
+    written, never evaluated."""
+    if not formula_like(cell):
+        return cell
     from openpyxl.cell import WriteOnlyCell
 
-    def text_cell(sheet: Any, cell: Cell) -> Any:
-        if not formula_like(cell):
-            return cell
-        written = WriteOnlyCell(sheet, value=cell)
-        written.data_type = "s"
-        return written
+    written = WriteOnlyCell(sheet, value=cell)
+    written.data_type = "s"
+    return written
+
+
+def _write_sheet(workbook: Any, spooled: _SpooledSheet) -> None:
+    """The sheet laid out for reading: widths to content, header frozen and filtered, numbers formatted."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+
+    sheet = workbook.create_sheet(spooled.title)
+    for index, width in enumerate(spooled.widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(spooled.widths), 1))}{spooled.rows}"
+    temperatures: set[int] = set()
+    for number, row in enumerate(spooled.replay()):
+        if number == 0:
+            temperatures = {index for index, cell in enumerate(row) if cell == texts.LEDGER_TEMPERATURE}
+            sheet.append([text_cell(sheet, cell) for cell in row])
+            continue
+        cells = []
+        for index, value in enumerate(row):
+            cell = WriteOnlyCell(sheet, value)
+            if (number_format := _number_format(value, index in temperatures)) is not None:
+                cell.number_format = number_format
+            elif formula_like(value):
+                cell.data_type = "s"  # as in ``text_cell``: shown as written, never evaluated
+            cells.append(cell)
+        sheet.append(cells)
+
+
+async def write_xlsx(rows: AsyncIterator[LedgerRow], target: BinaryIO) -> None:
+    """Write the ledger rows into a write-only workbook (constant memory), one laid-out sheet each.
+
+    A formula-like text becomes a cell of type string (``text_cell``): shown as written, never evaluated.
+    """
+    from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet: Any = None
-    async for title, row in rows:
-        if sheet is None or sheet.title != title:
-            sheet = workbook.create_sheet(title)
-            sheet.freeze_panes = "A2"
-        sheet.append([text_cell(sheet, cell) for cell in row])
+    spooled: _SpooledSheet | None = None
+    with tempfile.TemporaryFile() as spool:
+        async for title, row in rows:
+            if spooled is None or spooled.title != title:
+                if spooled is not None:
+                    _write_sheet(workbook, spooled)
+                spooled = _SpooledSheet(title, spool)
+            spooled.add(row)
+        if spooled is not None:
+            _write_sheet(workbook, spooled)
     workbook.save(target)
+
+
+def _csv_cell(cell: Cell) -> str | int | float:
+    """Dates and times as the spreadsheet shows them; nothing for an empty cell; a formula-like
+    text after a single quote, which spreadsheets take as "this is text"."""
+    if isinstance(cell, datetime):
+        return f"{cell:%Y-%m-%d %H:%M}"
+    if isinstance(cell, date):
+        return cell.isoformat()
+    if formula_like(cell):
+        return f"'{cell}"
+    return "" if cell is None else cell
 
 
 async def write_csv(rows: AsyncIterator[LedgerRow], folder: Path, prefix: str) -> list[Path]:
@@ -138,7 +269,7 @@ async def write_csv(rows: AsyncIterator[LedgerRow], folder: Path, prefix: str) -
                 written.append(folder / f"{prefix}{title}.csv")
                 handle = TextIOWrapper(open_private(written[-1]), encoding="utf-8-sig", newline="")
                 writer = csv.writer(handle)
-            writer.writerow(["" if cell is None else f"'{cell}" if formula_like(cell) else cell for cell in row])
+            writer.writerow([_csv_cell(cell) for cell in row])
     finally:
         if handle is not None:
             handle.close()

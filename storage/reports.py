@@ -355,7 +355,10 @@ async def stream_rows(session: AsyncSession, query: Any) -> AsyncIterator[Sequen
 
 
 def checkin_ledger(root_path: str | None, day: date) -> Any:
-    """Every active household of the subtree with its check-in that day, if any."""
+    """Every active household of the subtree with its check-in that day, if any.
+
+    Rows come by grid; the last column of this and the other household ledgers is the address key,
+    from which the services order each grid's rows (SQL can only order the address as text)."""
     checkin = aliased(CheckIn, name="checkin")
     query = sa.select(
         col(_VILLAGE.name),
@@ -371,6 +374,7 @@ def checkin_ledger(root_path: str | None, day: date) -> Any:
         col(checkin.test_type),
         col(checkin.test_result),
         col(checkin.abnormal),
+        col(Household.address_key),
     ).outerjoin(checkin, sa.and_(col(checkin.household_id) == col(Household.id), col(checkin.day) == day))
     query = _with_places(query, col(Household.grid_id)).where(col(Household.active).is_(True))
     return _restrict(query, col(Household.grid_id), root_path).order_by(col(_GRID.path), col(Household.address))
@@ -425,6 +429,7 @@ def returnee_ledger(root_path: str | None, start: date, end: date) -> Any:
         col(Returnee.test_type),
         col(Returnee.test_result),
         col(Returnee.monitor_until),
+        col(Household.address_key),
     ).join(Household, col(Household.id) == col(Returnee.household_id))
     query = _with_places(query, col(Returnee.grid_id)).where(
         or_(col(Returnee.day).between(start, end), returnee_plan.monitored_between(start, end))
@@ -445,6 +450,7 @@ def abnormal_ledger(root_path: str | None, start: date, end: date) -> Any:
         col(CheckIn.symptoms),
         col(CheckIn.test_type),
         col(CheckIn.test_result),
+        col(Household.address_key),
     ).join(Household, col(Household.id) == col(CheckIn.household_id))
     query = _with_places(query, col(CheckIn.grid_id)).where(
         col(CheckIn.day).between(start, end), col(CheckIn.abnormal).is_(True)

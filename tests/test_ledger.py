@@ -8,14 +8,17 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
 from bot.cli import main
 from services.ledger import ledger_xlsx
-from storage.db import SessionFactory, create_engine, session_factory
-from tests.factories import add_order, seed_roster
+from services.roster import import_rows
+from services.roster_files import RosterRows
+from storage.db import SessionFactory, create_engine, session_factory, transaction
+from tests.factories import UNITS, _rows, add_checkin, add_order, add_returnee, seed_roster
 from tests.test_reports import DAY, SETTINGS, seed_day
 
 
@@ -129,3 +132,81 @@ def test_formula_like_texts_are_quoted_in_the_csv_export(database_url: str, cli_
     assert main([*args, "-o", str(xlsx)]) == 0
     cells = [row[7] for row in load_workbook(xlsx)["物资"].iter_rows(min_row=2)]
     assert [(cell.value, cell.data_type) for cell in cells] == AS_XLSX_TEXT
+
+
+# Written the way rosters write them, listed here out of order: text order would put 10栋 before 8栋,
+# 七组 before 五组 and 一组11号 before 一组2号.
+ADDRESSES = [
+    ("T1-V1-G1", "10栋1单元101", "欧阳娜娜"),
+    ("T1-V1-G1", "8栋2单元301", "钱八"),
+    ("T1-V1-G1", "3-2-501", "张三"),
+    ("T1-V1-G1", "8栋1单元1102", "周九"),
+    ("T1-V2-G1", "七组3号", "吴十"),
+    ("T1-V2-G1", "十一组1号", "郑一"),
+    ("T1-V2-G1", "一组11号", "冯二"),
+    ("T1-V2-G1", "五组12号", "孙七"),
+    ("T1-V2-G1", "一组2号", "陈三"),
+]
+IN_ORDER = ["3-2-501", "8栋1单元1102", "8栋2单元301", "10栋1单元101", "一组2号", "一组11号", "五组12号", "七组3号", "十一组1号"]  # fmt: skip
+
+
+async def seed_addresses(sessions: SessionFactory) -> None:
+    rows = RosterRows(
+        units=_rows("units", ["code", "name", "level", "parent", "leaders"], list(UNITS)),
+        households=_rows("households", ["grid", "address", "head"], list(ADDRESSES)),
+    )
+    async with transaction(sessions) as session:
+        await import_rows(session, rows=rows)
+    await add_checkin(sessions, "T1-V2-G1", "七组3号", DAY, abnormal=True, temperature=38.0)
+    await add_checkin(sessions, "T1-V2-G1", "五组12号", DAY, abnormal=True, temperature=37.5)
+    await add_checkin(sessions, "T1-V1-G1", "10栋1单元101", DAY, temperature=36.0)
+    await add_returnee(sessions, "T1-V2-G1", "七组3号", DAY, arrival=DAY, name="吴小十", monitor_until=DAY)
+    await add_returnee(sessions, "T1-V2-G1", "一组11号", DAY, arrival=DAY, name="冯小二", monitor_until=DAY)
+    await add_order(sessions, "T1-V1-G1", "8栋2单元301", datetime(2025, 12, 1, 2, tzinfo=UTC), number=1)
+
+
+def _values(sheet: Any) -> list[list[Any]]:
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+async def test_ledger_rows_go_by_address_as_numbers_in_a_laid_out_sheet(sessions: SessionFactory) -> None:
+    await seed_addresses(sessions)
+    content = await ledger_xlsx(sessions, unit_code="T1", start=DAY, end=DAY, settings=SETTINGS)
+    workbook = load_workbook(BytesIO(content))
+    checkins, orders = workbook["打卡"], workbook["物资"]
+    assert [row[3] for row in _values(checkins)[1:]] == IN_ORDER
+    assert [row[3] for row in _values(workbook["异常"])[1:]] == ["五组12号", "七组3号"]
+    assert [row[3] for row in _values(workbook["返乡"])[1:]] == ["一组11号", "七组3号"]
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"
+    # Widths follow the content, a CJK character counting two: 8栋1单元1102 is 12 wide, 西头岭村 8.
+    widths = {cell.value: checkins.column_dimensions[cell.column_letter].width for cell in checkins[1]}
+    assert widths["地址"] >= 12 > 8.43 and widths["村/社区"] >= 8 and widths["日期"] >= 10
+    assert widths["地址"] > widths["人数"]
+    assert checkins["A2"].number_format == "yyyy-mm-dd" and checkins["A2"].value == datetime(2025, 12, 1)
+    temperature = next(row for row in checkins.iter_rows(min_row=2) if row[3].value == "10栋1单元101")[8]
+    assert (temperature.value, temperature.number_format) == (36.0, "0.0")
+    assert workbook["异常"]["F2"].number_format == "0.0"
+    assert (orders["K2"].value, orders["K2"].number_format) == (datetime(2025, 12, 1, 10, 0), "yyyy-mm-dd hh:mm")
+    workbook.close()
+
+
+def test_export_keeps_the_order_and_layout_in_xlsx_and_csv(
+    database_url: str, cli_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_for_cli(database_url, seed_addresses)
+    args = ["export", "-c", str(cli_config), "--unit", "T1", "--from", "2025-12-01", "--to", "2025-12-01"]
+    assert main([*args, "-o", str(tmp_path / "ledger.xlsx")]) == 0
+    workbook = load_workbook(tmp_path / "ledger.xlsx")
+    checkins = workbook["打卡"]
+    assert [row[3] for row in _values(checkins)[1:]] == IN_ORDER
+    assert checkins.freeze_panes == "A2" and checkins.auto_filter.ref == "A1:M10"
+    assert checkins.column_dimensions["D"].width >= 12
+    workbook.close()
+    assert main([*args, "--format", "csv", "-o", str(tmp_path / "csv")]) == 0
+    with (tmp_path / "csv" / "打卡.csv").open(encoding="utf-8-sig") as handle:
+        assert [row[3] for row in list(csv.reader(handle))[1:]] == IN_ORDER
+    with (tmp_path / "csv" / "物资.csv").open(encoding="utf-8-sig") as handle:
+        assert list(csv.reader(handle))[1][10] == "2025-12-01 10:00"
+    capsys.readouterr()
