@@ -56,10 +56,25 @@ def split_message(lines: Iterable[str], limit: int = MESSAGE_LIMIT) -> list[str]
     return messages
 
 
-def mask_name(name: str) -> str:
-    """张三 → 张*, 欧阳娜娜 → 欧***: the surname's first character and one star per character hidden."""
-    name = name.strip()
-    return name[:1] + "*" * (len(name) - 1) if name else ""
+#: A Chinese personal name as rosters and residents write one: two to four Han characters.
+_CHINESE_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
+
+
+def mask_name(name: str, *, roster_name: str | None = None) -> str:
+    """The one way a person is named above the grid (village and town groups, ledgers, digests).
+
+    The roster's name wins where one is known (a person linked to a household: its head), so a
+    household reads the same whatever its members call themselves on Telegram. A Chinese personal
+    name keeps its first character and hides the rest, one star each (张三 → 张*, 欧阳娜娜 → 欧***);
+    anything else (Lisa吴, 小王🌸, a single character) shows its first character and 某: stars
+    would give away the length and the shape of a name that is not one.
+    """
+    shown = (roster_name or "").strip() or name.strip()
+    if not shown:
+        return ""
+    if _CHINESE_NAME.fullmatch(shown):
+        return shown[0] + "*" * (len(shown) - 1)
+    return shown[0] + texts.MASKED_SOMEONE
 
 
 def mask_phone(phone: str) -> str:

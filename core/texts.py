@@ -346,6 +346,7 @@ REPORT_ANONYMOUS = "您正以匿名管理员身份发言，我无法确认您是
 REPORT_NOT_BOUND = "本群还没有绑定单位，请负责人先发送 <code>/bind 单位编码</code>。"
 
 # --- the ledger (台账: Excel sheets and CSV files; plain) ----------------------------------------
+MASKED_SOMEONE = "某"  # after the first character of a masked name that is not a Chinese name: L某
 LEDGER_CHECKINS = "打卡"
 LEDGER_ORDERS = "物资"
 LEDGER_RETURNEES = "返乡"

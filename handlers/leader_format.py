@@ -90,12 +90,14 @@ def status_messages(report: StatusReport) -> list[str]:
 
 
 def _who(people: Sequence[Person], head: str | None, *, mentions_on: bool) -> str:
-    """The household's people as ``services.mentions`` has them mentioned, else masked, else its masked head."""
+    """The household's people as ``services.mentions`` has them mentioned, else masked (by the
+    household's roster name, once), else its masked head."""
     links = mentions(people, switched_on=mentions_on)
     if links:
         return texts.MENTION_SEPARATOR.join(links)
     if people:
-        return texts.LIST_SEPARATOR.join(escape(mask_name(p.display_name)) for p in people)
+        masked = dict.fromkeys(mask_name(p.display_name, roster_name=head) for p in people)  # one per household
+        return texts.LIST_SEPARATOR.join(escape(name) for name in masked)
     return texts.MISSING_UNLINKED.format(head=escape(mask_name(head or "")))
 
 
@@ -206,10 +208,14 @@ def household_messages(history: HouseholdHistory, *, masked: bool, today: date) 
         )
     ]
     if history.people:
-        names = [
-            escape(mask_name(p.display_name)) if masked else mention(p.telegram_user_id, p.display_name)
-            for p in history.people
-        ]
+        names = list(
+            dict.fromkeys(
+                escape(mask_name(p.display_name, roster_name=head))
+                if masked
+                else mention(p.telegram_user_id, p.display_name)
+                for p in history.people
+            )
+        )
         lines.append(texts.HOUSEHOLD_LINKED.format(people=texts.LIST_SEPARATOR.join(names)))
     else:
         lines.append(texts.HOUSEHOLD_NOBODY_LINKED)

@@ -34,6 +34,16 @@ def test_split_counts_utf16_and_cuts_only_overlong_lines() -> None:
 
 def test_masking() -> None:
     assert [mask_name("张三"), mask_name("欧阳娜娜"), mask_name("")] == ["张*", "欧***", ""]
+    # The roster's name where one is known: a Telegram display name says nothing about the household.
+    assert [mask_name("红霞", roster_name="吴某某"), mask_name("Lisa吴", roster_name=" 吴某某 ")] == ["吴**", "吴**"]
+    assert mask_name("Lisa吴", roster_name="") == "L某"
+    # Not a Chinese personal name: its first character and 某, never one star per character.
+    assert [mask_name("Lisa吴"), mask_name("小王🌸"), mask_name("吴"), mask_name(" Tom ")] == [
+        "L某",
+        "小某",
+        "吴某",
+        "T某",
+    ]
     assert [mask_phone("13812345678"), mask_phone("0311-1234")] == ["138****5678", "*****1234"]
     assert mention(5, "<b>") == '<a href="tg://user?id=5">&lt;b&gt;</a>'
 

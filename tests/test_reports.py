@@ -133,7 +133,7 @@ async def test_html_in_names_arrives_escaped(sessions: SessionFactory) -> None:
     reports = await compile_reports(sessions, day=DAY, settings=SETTINGS, now=CUTOFF)
     village = "\n".join(report_render.digest_lines(reports, reports.by_code("T1-V1").unit.id, tz=SETTINGS.tz))
     assert "· 一&lt;b&gt;网格&lt;/b&gt;&amp;（未确认）" in village
-    assert "3-2-501 &lt;***：体温38.5℃" in village
+    assert "3-2-501 &lt;某：体温38.5℃" in village
     grid = report_render.grid_report(reports.by_code("T1-V1-G1"), DAY, tz=SETTINGS.tz).text
     assert grid.startswith("📋 <b>一&lt;b&gt;网格&lt;/b&gt;&amp; 日报告</b>")
 
