@@ -10,8 +10,9 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from aiohttp import web
 from aiohttp.log import access_logger
@@ -25,6 +26,7 @@ from bot.status import serving_status
 from bot.webhook import create_webhook_app
 from core import texts
 from core.config import Settings
+from core.domain import utcnow
 from core.supervise import Backoff, Health, Pulse, Supervisor, until_done
 from handlers.context import GridApplication, Services
 from schedules.runtime import Schedule
@@ -96,14 +98,17 @@ async def _connect(application: GridApplication, backoff: Backoff) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIterator[RunningBot]:
-    """Everything the bot needs, started in order and stopped in reverse."""
+async def running_bot(
+    settings: Settings, *, poll_timeout: int = 30, clock: Callable[[], datetime] = utcnow
+) -> AsyncIterator[RunningBot]:
+    """Everything the bot needs, started in order and stopped in reverse; ``clock`` is the time
+    that handlers and the schedule read (the demo plays its day on one of its own)."""
     engine = create_engine(settings.database.url.get_secret_value(), busy_timeout=settings.database.busy_timeout)
     supervisor = Supervisor(backoff=Backoff(first=settings.retry.first_delay, cap=settings.retry.max_delay))
     try:
         await migrate.upgrade(engine)
         services = Services(
-            settings=settings, sessions=session_factory(engine), stored_then_answered=stored_then_answered
+            settings=settings, sessions=session_factory(engine), stored_then_answered=stored_then_answered, clock=clock
         )
         metrics = Metrics(services.sessions, supervisor.health)
         application = build_application(services, on_status=metrics.api_status)
@@ -125,7 +130,7 @@ async def running_bot(settings: Settings, *, poll_timeout: int = 30) -> AsyncIte
                 if settings.telegram.mode == "webhook"
                 else _polling(intake, application, supervisor, timeout=poll_timeout)
             )
-            schedule = Schedule(sessions=services.sessions, settings=settings, bot=application.bot)
+            schedule = Schedule(sessions=services.sessions, settings=settings, bot=application.bot, clock=clock)
             try:
                 async with (
                     serving_status(settings.metrics, supervisor.health, metrics),

@@ -7,6 +7,7 @@ import contextlib
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 from bot.operations import open_database
@@ -14,10 +15,13 @@ from core import texts
 from core.config import Settings
 from demo.playground import running_playground
 from demo.scenes import SCENES
-from demo.stage import Stage, Terminal, cast
+from demo.stage import DemoClock, Stage, Terminal, cast
 from demo.town import ADMIN_ID, generate_town, write_roster
 from sandbox import RateLimits
 from services.roster import import_roster
+
+#: When the demo's day begins: leaders add the bot to their groups before the first check-ins.
+DAY_STARTS = (7, 30)
 
 
 async def run_demo(*, db_path: str | None, interactive: bool, out_dir: str | None) -> int:
@@ -40,10 +44,12 @@ async def run_demo(*, db_path: str | None, interactive: bool, out_dir: str | Non
         terminal.note(
             f"名册 {roster}：{summary.units_created} 个单位，{summary.households_created} 户；数据库 {database}"
         )
+        tz = Settings().tz
+        clock = DemoClock(datetime.now(tz).date(), tz, *DAY_STARTS)
         async with running_playground(
-            database_url=url, admin_ids=[ADMIN_ID], rate_limits=RateLimits(enabled=False)
+            database_url=url, admin_ids=[ADMIN_ID], rate_limits=RateLimits(enabled=False), clock=clock
         ) as playground:
-            stage = await cast(playground, town, terminal, out)
+            stage = await cast(playground, town, terminal, clock, out)
             for step, scene in enumerate(SCENES, start=2):
                 terminal.heading(step, total, scene.title)
                 await scene.play(stage)

@@ -7,12 +7,14 @@ Telegram's servers are replaced by ``sandbox`` at the HTTP boundary.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.runner import RunningBot, running_bot
 from core.config import Settings
+from core.domain import utcnow
 from core.formatting import plain
 from sandbox import RateLimits, SandboxClient, WebhookPolicy, running_sandbox
 
@@ -63,14 +65,18 @@ async def running_playground(
     rate_limits: RateLimits | None = None,
     settings_overrides: dict[str, Any] | None = None,
     webhook_policy: WebhookPolicy | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> AsyncIterator[Playground]:
     """Start the sandbox and the real bot polling it; stop both on exit.
 
     The bot paces itself by the same flood limits the sandbox enforces (none when they are off),
-    and its daily schedule does not follow the wall clock: tests and the demo drive it.
+    and its daily schedule does not follow the wall clock: tests and the demo drive it. ``clock``
+    is the one time both sides read: the dates of messages, the bot's stamps and its schedule.
     """
     limits = rate_limits or RateLimits()
-    async with running_sandbox(rate_limits=limits, webhook_policy=webhook_policy) as sandbox:
+    async with running_sandbox(
+        rate_limits=limits, webhook_policy=webhook_policy, wall_clock=lambda: clock().timestamp()
+    ) as sandbox:
         raw: dict[str, Any] = {
             "telegram": {
                 "token": sandbox.token,
@@ -95,5 +101,5 @@ async def running_playground(
             else:
                 raw[section] = values
         settings = Settings.model_validate(raw)
-        async with SandboxClient(sandbox.url) as client, running_bot(settings, poll_timeout=10) as bot:
+        async with SandboxClient(sandbox.url) as client, running_bot(settings, poll_timeout=10, clock=clock) as bot:
             yield Playground(client=client, bot=bot, settings=settings, bot_username=sandbox.state.bot.username or "")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, time
 
 from demo.stage import Stage
 from demo.town import ADMIN_ID
@@ -63,6 +62,7 @@ async def _edit(stage: Stage, code: str, message_id: int, text: str) -> None:
 async def morning_checkins(stage: Stage) -> None:
     """Residents check in as they talk; a fever without an address is asked about once, then alerts
     the grid leader (a Start link first: they never opened a private chat) and, masked, the village."""
+    stage.clock.set(7, 50)
     grid, rural = stage.town.grids()[0], stage.town.grids()[2]
     people = stage.residents[grid.code]
     await stage.say(people[8], grid.code, "2-2-202 雷美玲 一个人在家 体温36.4 挺好的")
@@ -82,6 +82,7 @@ async def morning_checkins(stage: Stage) -> None:
 async def supply_orders(stage: Stage) -> None:
     """你点单、我送单: each order gets a number and a 送达 button; a missing quantity is asked for and
     fixed by editing; urgent medicine reaches the grid leader privately at once."""
+    stage.clock.set(8, 10)
     grid = stage.town.grids()[1]
     people = stage.residents[grid.code]
     await stage.say(grid.leaders[0], grid.leaders[0], "/start")
@@ -93,6 +94,7 @@ async def supply_orders(stage: Stage) -> None:
 
 async def returnee_reports(stage: Stage) -> None:
     """返乡报备: stored with the monitoring plan from the config; the leader sees it in /returnees."""
+    stage.clock.set(8, 25)
     grid = stage.town.grids()[2]
     people = stage.residents[grid.code]
     await stage.say(people[1], grid.code, "报备：我女儿李娜明天从上海坐G7回来，住一组5号，电话13800001111")
@@ -120,6 +122,7 @@ async def _order_notices(stage: Stage, code: str, action: str = "deliver") -> li
 async def leaders_look(stage: Stage) -> None:
     """The grid leader checks the day, takes an order and delivers it by the buttons, a resident
     cancels; the village sums up."""
+    stage.clock.set(8, 40)
     grid = stage.town.grids()[0]
     leader, residents = grid.leaders[0], stage.residents[grid.code]
     households = stage.town.households_of(grid.code)
@@ -148,15 +151,10 @@ async def leaders_look(stage: Stage) -> None:
     await stage.say(village.leaders[0], village.code, "/status")
 
 
-def _today_at(stage: Stage, hour: int, minute: int = 0) -> datetime:
-    """A time of today in the bot's zone: the demo drives the schedule's clock, nothing waits."""
-    tz = stage.playground.settings.tz
-    return datetime.combine(datetime.now(tz).date(), time(hour, minute), tz)
-
-
 async def _clock_strikes(stage: Stage, hour: int, minute: int = 0) -> None:
+    """The demo's clock moves to ``hour:minute`` and the schedule runs what is due: nothing waits."""
     stage.terminal.note(f"⏰ {hour:02d}:{minute:02d}")
-    await stage.playground.bot.schedule.tick(_today_at(stage, hour, minute))
+    await stage.playground.bot.schedule.tick(stage.clock.set(hour, minute))
     await stage.show()
 
 
@@ -166,6 +164,7 @@ async def reminders(stage: Stage) -> None:
     await _clock_strikes(stage, 10)
     first, second = stage.town.grids()[:2]
     address = stage.town.households_of(first.code)[3].address
+    stage.clock.set(10, 20)
     await stage.say(stage.residents[first.code][3], first.code, f"{address} 全家2口 体温36.4 无症状")
     await stage.say(second.leaders[0], second.code, "/remind 点名关")
     await _clock_strikes(stage, 15)
@@ -183,6 +182,7 @@ async def _latest_button(stage: Stage, code: str, prefix: str) -> tuple[int, str
 
 async def notices(stage: Stage) -> None:
     """The town sends a notice down to every group; grids and a village press 收到; the town checks."""
+    stage.clock.set(15, 20)
     town = stage.town.units[0]
     await stage.say(
         town.leaders[0],
@@ -191,6 +191,7 @@ async def notices(stage: Stage) -> None:
     )
     await stage.playground.bot.schedule.deliver()
     await stage.show()
+    stage.clock.set(15, 35)
     grid, village = stage.town.grids()[0], stage.town.units[1]
     for code, person in (
         (grid.code, grid.leaders[0]),
@@ -219,6 +220,7 @@ async def _save_attachments(stage: Stage, code: str) -> None:
 async def end_of_day(stage: Stage) -> None:
     """16:00 grid reports; all grids but one confirm; 16:30 village digests; 17:00 the town digest."""
     await _clock_strikes(stage, 16)
+    stage.clock.set(16, 10)
     client = stage.playground.client
     for grid in stage.town.grids()[:-1]:
         button = await _latest_button(stage, grid.code, "report:confirm:")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from core.formatting import plain
 from demo.playground import Playground
@@ -26,7 +28,7 @@ _MEMBERSHIP = {
 class Terminal:
     """Prints the sandbox transcript as chat lines, in order, as each step settles."""
 
-    out: TextIO = sys.stdout
+    out: TextIO = field(default_factory=lambda: sys.stdout)  # the stdout of the moment (a test captures it)
     position: int = 0
 
     def heading(self, step: int, total: int, title: str) -> None:
@@ -61,6 +63,28 @@ class Terminal:
         return None
 
 
+class DemoClock:
+    """The demo's day on one clock: the sandbox dates messages by it, the bot stamps confirmations,
+    deliveries and notices by it and its schedule runs by it, so every time the demo shows is a
+    time of the day being played. Scenes move it forward; nothing waits for it."""
+
+    def __init__(self, day: date, tz: ZoneInfo, hour: int, minute: int = 0) -> None:
+        self.day, self.tz = day, tz
+        self._now = self.at(hour, minute)
+
+    def __call__(self) -> datetime:
+        """Now, in UTC like ``utcnow``: what is stored stays UTC, SQLite keeping no zone."""
+        return self._now.astimezone(UTC)
+
+    def at(self, hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(self.day, time(hour, minute), self.tz)
+
+    def set(self, hour: int, minute: int = 0) -> datetime:
+        """Move to ``hour:minute`` of the demo's day (never back: stamps keep their order)."""
+        self._now = max(self._now, self.at(hour, minute))
+        return self()
+
+
 @dataclass
 class Stage:
     """Who is who in the demo town, and how to make them speak."""
@@ -68,6 +92,7 @@ class Stage:
     playground: Playground
     town: DemoTown
     terminal: Terminal
+    clock: DemoClock
     #: Where the demo leaves what officials would keep: the roster, charts, ledgers.
     out_dir: Path
     groups: dict[str, int] = field(default_factory=dict)
@@ -92,9 +117,9 @@ class Stage:
         self.terminal.show(await self.playground.client.transcript(after_seq=self.terminal.position))
 
 
-async def cast(playground: Playground, town: DemoTown, terminal: Terminal, out_dir: Path) -> Stage:
+async def cast(playground: Playground, town: DemoTown, terminal: Terminal, clock: DemoClock, out_dir: Path) -> Stage:
     """Create every leader and household head as a Telegram user, and every unit's group."""
-    stage = Stage(playground=playground, town=town, terminal=terminal, out_dir=out_dir)
+    stage = Stage(playground=playground, town=town, terminal=terminal, clock=clock, out_dir=out_dir)
     client = playground.client
     await client.create_user(user_id=ADMIN_ID, first_name="管理员", username="grid_admin")
     stage.names[ADMIN_ID] = "管理员"

@@ -8,8 +8,6 @@ a short refusal as the callback's answer and nothing else: a bad press never pos
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from telegram import Message, Update
 
 from core import texts
@@ -29,7 +27,8 @@ async def on_press(update: Update, context: GridContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    today = datetime.now(context.services.settings.tz).date()
+    services = context.services
+    today = services.clock().astimezone(services.settings.tz).date()  # the demo's day when it plays one
     press = parse_press(query.data or "", today=today)
     message = query.message
     if press is None or not isinstance(message, Message) or not _carries(message, query.data):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from core.config import Settings
+from core.domain import utcnow
 from storage.db import SessionFactory
 
 T = TypeVar("T")
@@ -38,6 +40,8 @@ class Services:
     sessions: SessionFactory
     #: Given by the runner, so that handlers reach the intake without importing the edge.
     stored_then_answered: StoredThenAnswered
+    #: What handlers stamp actions with (a confirmation, a delivery): the wall clock, or the demo's day.
+    clock: Callable[[], datetime] = field(default=utcnow)
 
     @property
     def admin_ids(self) -> frozenset[int]:

@@ -17,7 +17,7 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import filters
 
 from core import texts
-from core.domain import UnitLevel, utcnow
+from core.domain import UnitLevel
 from core.formatting import mention
 from handlers import leader_format as view
 from handlers.context import GridContext, Services
@@ -76,7 +76,7 @@ def today(message: Message, services: Services) -> dict[str, object]:
 def right_now(message: Message, services: Services) -> dict[str, object]:
     """A view of the day as the daily report would compile it at this instant."""
     # Not message.date: Telegram's whole seconds would miss a record stored in the same second.
-    return {"day": local_day(message, services), "settings": services.settings, "now": utcnow()}
+    return {"day": local_day(message, services), "settings": services.settings, "now": services.clock()}
 
 
 def undated(_message: Message, _services: Services) -> dict[str, object]:

@@ -107,6 +107,7 @@ async def notice(update: Update, context: GridContext) -> None:
         admin_ids=services.admin_ids,
         text=text,
         settings=services.settings,
+        now=services.clock(),
     )
     await message.reply_html(describe(outcome))
 

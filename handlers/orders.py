@@ -11,7 +11,7 @@ from telegram.constants import ParseMode
 
 from core import texts
 from core.callbacks import OrderAction, OrderPress, parse_id
-from core.domain import OrderStatus, utcnow
+from core.domain import OrderStatus
 from core.formatting import mention
 from handlers import leader_format as view
 from handlers.context import GridContext
@@ -140,7 +140,7 @@ async def _change_numbered(
         user_id=user.id,
         admin_ids=services.admin_ids,
         number=number,
-        now=utcnow(),
+        now=services.clock(),
     )
     return message, outcome
 
@@ -199,7 +199,7 @@ async def order_button(query: CallbackQuery, chat_id: int, press: OrderPress, co
         status=button.status,
         user_id=query.from_user.id,
         admin_ids=services.admin_ids,
-        now=utcnow(),
+        now=services.clock(),
     )
     if isinstance(change, Denied):
         await query.answer(button.refused)

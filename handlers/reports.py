@@ -74,6 +74,7 @@ async def zero(update: Update, context: GridContext) -> None:
         admin_ids=services.admin_ids,
         zero=True,
         settings=services.settings,
+        now=services.clock(),
     )
     await message.reply_html(_describe(outcome, day, escape, context))
 
@@ -93,6 +94,7 @@ async def confirm_button(query: CallbackQuery, chat_id: int, press: ReportConfir
         admin_ids=services.admin_ids,
         zero=False,
         settings=services.settings,
+        now=services.clock(),
     )
     settled = outcome.result in (ConfirmResult.CONFIRMED, ConfirmResult.ALREADY)
     await query.answer(_describe(outcome, press.day, str, context), show_alert=not settled)

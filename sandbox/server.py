@@ -40,6 +40,7 @@ def create_app(
     bot_name: str = "Gridbot Sandbox",
     rate_limits: RateLimits | None = None,
     clock: Clock = time.monotonic,
+    wall_clock: Clock = time.time,
     privacy_mode: bool = False,
     webhook_policy: WebhookPolicy | None = None,
 ) -> web.Application:
@@ -47,7 +48,7 @@ def create_app(
 
     ``privacy_mode`` mirrors BotFather's setting: when on, a non-admin bot in a
     group only receives commands, mentions of it and replies to it.  ``clock``
-    (monotonic seconds) drives the rate limiter only.
+    (monotonic seconds) drives the rate limiter only; ``wall_clock`` (unix seconds) dates messages.
     """
     app = web.Application(client_max_size=MAX_REQUEST_SIZE)
     app[STATE_KEY] = SandboxState(
@@ -57,6 +58,7 @@ def create_app(
         rate_limits=rate_limits or RateLimits(),
         clock=clock,
         privacy_mode=privacy_mode,
+        wall_clock=wall_clock,
     )
     app[WEBHOOK_POLICY_KEY] = webhook_policy or WebhookPolicy()
     botapi.setup_routes(app)

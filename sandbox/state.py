@@ -160,8 +160,10 @@ class SandboxState:
         clock: Clock,
         privacy_mode: bool,
         call_log_size: int = 10_000,
+        wall_clock: Clock = time.time,
     ) -> None:
         self.token = token
+        self._wall_clock = wall_clock
         self.bot = UserRecord(id=int(token.split(":", 1)[0]), first_name=bot_name, username=bot_username, is_bot=True)
         self.privacy_mode = privacy_mode
         self.default_limits = rate_limits
@@ -206,10 +208,9 @@ class SandboxState:
 
     # -- ids and clocks -------------------------------------------------------------------------
 
-    @staticmethod
-    def now() -> int:
-        """Telegram dates are unix seconds, UTC."""
-        return int(time.time())
+    def now(self) -> int:
+        """Telegram dates are unix seconds, UTC (from ``wall_clock``: a demo may play a day of its own)."""
+        return int(self._wall_clock())
 
     def next_user_id(self) -> int:
         return next(self._user_ids)

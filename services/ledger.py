@@ -30,6 +30,7 @@ from services.address_order import address_sort_key
 from services.reports import UnknownUnitError, configured_days_off
 from storage import reports as sql
 from storage.db import SessionFactory
+from storage.dialect import as_utc
 from storage.units import get_unit_by_code
 
 Cell = str | int | float | date | datetime | None
@@ -53,7 +54,7 @@ def _days(start: date, end: date) -> list[date]:
 
 def _time(instant: datetime | None, tz: ZoneInfo) -> datetime | None:
     """The local wall time, without its zone: a spreadsheet cell has none (openpyxl refuses one)."""
-    return instant.astimezone(tz).replace(tzinfo=None) if instant else None
+    return as_utc(instant).astimezone(tz).replace(tzinfo=None) if instant else None
 
 
 def _qty(value: float | None) -> str:

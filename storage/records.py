@@ -272,7 +272,6 @@ async def create_orders(session: AsyncSession, *, orders: Sequence[tuple[SupplyO
     numbers: dict[int, int] = dict((await session.exec(highest.group_by(col(SupplyOrder.grid_id)))).all())
     for order, _items in orders:
         order.number = numbers[order.grid_id] = numbers.get(order.grid_id, 0) + 1
-        order.created_at = utcnow()
     table = SupplyOrder.__table__  # type: ignore[attr-defined]  # ids by the unique (grid, number), as for messages
     statement = insert(table).returning(table.c.grid_id, table.c.number, table.c.id)
     rows = [order.model_dump(exclude={"id"}) for order, _items in orders]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC
 
 from services import alerts
 from services.records.kind import Shell
@@ -61,7 +62,8 @@ class Orders:
             assert household.id is not None
             self.new[id(record)] = _NewOrder(
                 order=SupplyOrder(grid_id=household.grid_id, household_id=household.id, message_id=0, number=0,
-                                  urgent=urgent, phone=phone, day=work.day),
+                                  urgent=urgent, phone=phone, day=work.day,
+                                  created_at=work.message.sent_at.astimezone(UTC)),  # placed when it was sent
                 items=wanted, household=household, record=record, work=work,
             )  # fmt: skip
             return Ingested(Ack.STORED, kind="order", day=work.day)

@@ -1,0 +1,28 @@
+"""``gridbot demo`` end to end: the day it plays is one day, on one clock."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from core.config import Settings
+from demo import run_demo
+
+
+async def test_every_time_the_demo_shows_belongs_to_its_day(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert await run_demo(db_path=None, interactive=False, out_dir=str(tmp_path)) == 0
+    shown = capsys.readouterr().out
+    day = datetime.now(Settings().tz).date()
+    assert re.findall(r"⏰ (\d\d:\d\d)$", shown, re.MULTILINE) == ["09:00", "10:00", "15:00", "16:00", "16:30", "17:00"]
+    # The leaders press 确认上报 after the 16:00 reports, the town's notice went out at 15:20: not the wall clock.
+    assert re.findall(r"于 (\d\d:\d\d) 确认", shown) == ["16:10", "16:10", "16:10"]
+    assert set(re.findall(r"(\d\d-\d\d \d\d:\d\d) 发出", shown)) == {f"{day:%m-%d} 15:20"}
+    ledger = load_workbook(tmp_path / f"台账-LH01-{day.isoformat()}.xlsx")
+    stamps = [cell for row in ledger["物资"].iter_rows(min_row=2, min_col=11, values_only=True) for cell in row if cell]
+    morning, evening = (datetime.combine(day, time(hour, minute)) for hour, minute in ((7, 30), (17, 0)))
+    assert stamps and all(morning <= stamp <= evening for stamp in stamps)
+    ledger.close()
