@@ -142,6 +142,8 @@ def display_width(cell: Cell) -> int:
     if isinstance(cell, date):
         return len("2026-01-01")
     text = "" if cell is None else str(cell)
+    if text.isascii():  # most cells: numbers, codes, 3-2-501
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
@@ -209,14 +211,11 @@ def _write_sheet(workbook: Any, spooled: _SpooledSheet) -> None:
             temperatures = {index for index, cell in enumerate(row) if cell == texts.LEDGER_TEMPERATURE}
             sheet.append([text_cell(sheet, cell) for cell in row])
             continue
-        cells = []
+        cells: list[Any] = [text_cell(sheet, value) for value in row]  # formatted ones replaced below
         for index, value in enumerate(row):
-            cell = WriteOnlyCell(sheet, value)
             if (number_format := _number_format(value, index in temperatures)) is not None:
-                cell.number_format = number_format
-            elif formula_like(value):
-                cell.data_type = "s"  # as in ``text_cell``: shown as written, never evaluated
-            cells.append(cell)
+                cells[index] = WriteOnlyCell(sheet, value)
+                cells[index].number_format = number_format
         sheet.append(cells)
 
 
