@@ -114,8 +114,9 @@ async def notice(update: Update, context: GridContext) -> None:
 
 async def notice_ack(query: CallbackQuery, chat_id: int, press: NoticeAck, context: GridContext) -> None:
     """A press of 收到 under a notice: count it for this group's unit (if the notice was sent here)."""
+    services = context.services
     result = await acknowledge(
-        context.services.sessions, notice_id=press.notice_id, chat_id=chat_id, user_id=query.from_user.id
+        services.sessions, notice_id=press.notice_id, chat_id=chat_id, user_id=query.from_user.id, now=services.clock()
     )
     await query.answer(_ACK_ANSWERS[result])
 

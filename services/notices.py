@@ -118,13 +118,17 @@ class AckResult(Enum):
     UNKNOWN = auto()
 
 
-async def acknowledge(factory: SessionFactory, *, notice_id: int, chat_id: int, user_id: int) -> AckResult:
+async def acknowledge(
+    factory: SessionFactory, *, notice_id: int, chat_id: int, user_id: int, now: datetime | None = None
+) -> AckResult:
     """A press of 收到 in a group the notice was sent to, counted once per person and unit."""
     async with transaction(factory) as session:
         unit_id = await store.target_in_chat(session, notice_id=notice_id, chat_id=chat_id)
         if unit_id is None:
             return AckResult.UNKNOWN
-        new = await store.add_ack(session, notice_id=notice_id, unit_id=unit_id, telegram_user_id=user_id)
+        new = await store.add_ack(
+            session, notice_id=notice_id, unit_id=unit_id, telegram_user_id=user_id, at=now or utcnow()
+        )
     return AckResult.ACKED if new else AckResult.AGAIN
 
 

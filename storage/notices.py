@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -77,11 +77,11 @@ async def target_in_chat(session: AsyncSession, *, notice_id: int, chat_id: int)
     return (await session.exec(query)).first()
 
 
-async def add_ack(session: AsyncSession, *, notice_id: int, unit_id: int, telegram_user_id: int) -> bool:
-    """Record a press of 收到; False if this person had pressed it for this unit before."""
+async def add_ack(session: AsyncSession, *, notice_id: int, unit_id: int, telegram_user_id: int, at: datetime) -> bool:
+    """Record a press of 收到 made ``at``; False if this person had pressed it for this unit before."""
     statement = (
         upsert(session, NoticeAck)
-        .values(notice_id=notice_id, unit_id=unit_id, telegram_user_id=telegram_user_id, acked_at=datetime.now(UTC))
+        .values(notice_id=notice_id, unit_id=unit_id, telegram_user_id=telegram_user_id, acked_at=as_utc(at))
         .on_conflict_do_nothing(index_elements=["notice_id", "unit_id", "telegram_user_id"])
     )
     result = await session.exec(statement)

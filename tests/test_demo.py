@@ -8,13 +8,18 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from sqlmodel import select
 
 from core.config import Settings
 from demo import run_demo
+from storage.db import create_engine, session_factory
+from storage.dialect import as_utc
+from storage.models import NoticeAck
 
 
 async def test_every_time_the_demo_shows_belongs_to_its_day(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert await run_demo(db_path=None, interactive=False, out_dir=str(tmp_path)) == 0
+    database = tmp_path / "demo.db"
+    assert await run_demo(db_path=str(database), interactive=False, out_dir=str(tmp_path)) == 0
     shown = capsys.readouterr().out
     day = datetime.now(Settings().tz).date()
     assert re.findall(r"⏰ (\d\d:\d\d)$", shown, re.MULTILINE) == ["09:00", "10:00", "15:00", "16:00", "16:30", "17:00"]
@@ -26,3 +31,12 @@ async def test_every_time_the_demo_shows_belongs_to_its_day(tmp_path: Path, caps
     morning, evening = (datetime.combine(day, time(hour, minute)) for hour, minute in ((7, 30), (17, 0)))
     assert stamps and all(morning <= stamp <= evening for stamp in stamps)
     ledger.close()
+    # The presses of 收到 (handled with every other press in handlers/buttons.py) are stamped by it too.
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    try:
+        async with session_factory(engine)() as session:
+            acks = (await session.exec(select(NoticeAck.acked_at))).all()
+    finally:
+        await engine.dispose()
+    tz = Settings().tz
+    assert acks and {as_utc(ack).astimezone(tz) for ack in acks} == {datetime.combine(day, time(15, 35), tz)}
