@@ -58,6 +58,8 @@ def split_message(lines: Iterable[str], limit: int = MESSAGE_LIMIT) -> list[str]
 
 #: A Chinese personal name as rosters and residents write one: two to four Han characters.
 _CHINESE_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
+#: A name this rule already masked (张*, 欧***, L某): the privacy purge masks stored names again.
+_MASKED = re.compile(rf".(?:\*+|{re.escape(texts.MASKED_SOMEONE)})")
 
 
 def mask_name(name: str, *, roster_name: str | None = None) -> str:
@@ -72,6 +74,8 @@ def mask_name(name: str, *, roster_name: str | None = None) -> str:
     shown = (roster_name or "").strip() or name.strip()
     if not shown:
         return ""
+    if _MASKED.fullmatch(shown):  # masking is idempotent: a purged record reads the same when purged again
+        return shown
     if _CHINESE_NAME.fullmatch(shown):
         return shown[0] + "*" * (len(shown) - 1)
     return shown[0] + texts.MASKED_SOMEONE
