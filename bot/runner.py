@@ -130,7 +130,13 @@ async def running_bot(
                 if settings.telegram.mode == "webhook"
                 else _polling(intake, application, supervisor, timeout=poll_timeout)
             )
-            schedule = Schedule(sessions=services.sessions, settings=settings, bot=application.bot, clock=clock)
+            schedule = Schedule(
+                sessions=services.sessions,
+                settings=settings,
+                bot=application.bot,
+                clock=clock,
+                wake=services.outbox_due,
+            )
             try:
                 async with (
                     serving_status(settings.metrics, supervisor.health, metrics),

@@ -14,6 +14,10 @@ from core import texts
 
 #: Telegram refuses a message text longer than this (counted in UTF-16 code units).
 MESSAGE_LIMIT = 4096
+#: Telegram refuses a photo's or document's caption longer than this.
+CAPTION_LIMIT = 1024
+#: How much of a resident's own words an alert quotes.
+QUOTE_LENGTH = 200
 
 
 def _size(text: str) -> int:
@@ -144,3 +148,23 @@ _TAG = re.compile(r"<[^>]+>")
 def plain(text: str) -> str:
     """An HTML message as a person reads it in a terminal: tags dropped, entities decoded."""
     return unescape(_TAG.sub("", text))
+
+
+def quote(text: str, length: int = QUOTE_LENGTH) -> str:
+    """The first ``length`` characters of what someone wrote, marked as cut when it was longer."""
+    return text if len(text) <= length else text[:length] + texts.ELLIPSIS
+
+
+def fit(html: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``html`` as it is when Telegram would take it, else its plain text cut to ``limit``.
+
+    Telegram counts the text a reader sees, not the tags; a message that must arrive is never
+    refused for its length, it loses its formatting and its end instead.
+    """
+    shown = plain(html)
+    if _size(shown) <= limit:
+        return html
+    cut = shown
+    while _size(cut) > limit - len(texts.ELLIPSIS):
+        cut = cut[: len(cut) - max(1, (_size(cut) - limit) // 2)]
+    return escape(cut) + texts.ELLIPSIS

@@ -394,7 +394,13 @@ OUTBOX_KIND_LABELS = {
     "followup": "返乡随访提醒",
     "notice": "上级通知",
     "broken": "群失联提醒",
+    "alert": "异常打卡提醒",
+    "urgent": "加急订单提醒",
+    "order": "订单回执",
+    "alertlink": "私信提醒开启链接",
 }
+#: Marks text cut short to fit a message.
+ELLIPSIS = "…"
 OUTBOX_KIND_OTHER = "消息"
 OUTBOX_BINDING_BROKEN = (
     "⚠️ 网格助手已无法在 {unit}（{code}）的群里发消息（可能被移出群或群已解散），{kind}没有送达。\n"

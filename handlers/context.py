@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -42,6 +43,8 @@ class Services:
     stored_then_answered: StoredThenAnswered
     #: What handlers stamp actions with (a confirmation, a delivery): the wall clock, or the demo's day.
     clock: Callable[[], datetime] = field(default=utcnow)
+    #: Set when something was written to the outbox that is due now: the sender looks at once.
+    outbox_due: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def admin_ids(self) -> frozenset[int]:

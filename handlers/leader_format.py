@@ -12,12 +12,13 @@ from html import escape
 
 from core import texts
 from core.formatting import health_text, mask_name, mask_phone, mention, number, rate_text, split_message
+from services.alert_texts import checkin_details, items_text
 from services.grid_status import HouseholdHistory, MissingReport, ReturneeReport, StatusReport
 from services.leader_scope import Denial, Denied
 from services.mentions import mentions
 from services.orders import OrdersReport
 from services.reports import UnitDayFigures
-from storage.models import CheckIn, OrderItem, Person, Unit, UnitLevel
+from storage.models import Person, Unit, UnitLevel
 
 
 def denied(result: Denied) -> str:
@@ -56,14 +57,6 @@ def _figures(figures: UnitDayFigures) -> dict[str, object]:
         "monitoring": counts.returnees_monitoring,
         "due": texts.STATUS_TESTS_DUE.format(count=due) if due else "",
     }
-
-
-def checkin_details(checkin: CheckIn) -> str:
-    """One day's check-in of a household, in words."""
-    persons = texts.CHECKIN_PERSONS.format(persons=checkin.persons) if checkin.persons is not None else ""
-    health = health_text(checkin.temperature, checkin.symptoms, checkin.test_type, checkin.test_result)
-    flag = texts.CHECKIN_ABNORMAL if checkin.abnormal else ""
-    return escape(" ".join(part for part in (persons, health, flag) if part) or texts.CHECKIN_NO_DETAILS)
 
 
 def status_messages(report: StatusReport) -> list[str]:
@@ -120,15 +113,6 @@ def missing_messages(report: MissingReport) -> list[str]:
     if unlinked:
         lines.append(texts.MISSING_UNLINKED_COUNT.format(count=unlinked))
     return split_message(lines)
-
-
-def item_text(item: OrderItem) -> str:
-    quantity = number(item.qty) if item.qty is not None else ""
-    return escape(f"{item.name} {quantity}{item.unit or ''}".strip())
-
-
-def items_text(items: Sequence[OrderItem]) -> str:
-    return texts.ORDER_ITEM_SEPARATOR.join(item_text(item) for item in items)
 
 
 def orders_messages(report: OrdersReport) -> list[str]:

@@ -8,24 +8,24 @@ details in a residents' group: those go to leaders privately and, masked, to the
 
 from __future__ import annotations
 
-from datetime import date
+import asyncio
 from html import escape
 
 from telegram import Message, Update, User
 from telegram.constants import ChatType
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import filters
 
 from core import texts
-from core.formatting import mask_name
-from handlers import leader_format as view
-from handlers import orders
 from handlers.context import GridContext
-from handlers.leader import local_day, send_privately
+from handlers.leader import local_day
 from handlers.senders import from_a_person
 from services import alerts
-from services.ingest import Ack, IncomingMessage, Ingested, OrderNotice, Sender, ingest_messages, remember_people
+from services.alert_texts import checkin_details
+from services.ingest import Ack, IncomingMessage, Ingested, Sender, ingest_messages, remember_people
 
+#: Seconds to wait before each new try of a reaction that failed for a moment.
+REACTION_RETRIES = (0.2, 1.0)
 #: ``/start alerts``: the deep link offered to a leader the bot could not write to.
 ALERTS_LINK = filters.Regex(rf"^/start {alerts.START_PAYLOAD}$")
 
@@ -57,14 +57,16 @@ async def on_text(update: Update, context: GridContext) -> None:
     services = context.services
 
     async def answer(outcome: Ingested) -> None:
+        services.outbox_due.set()  # its alerts and notices were committed with it: send them now
         await _acknowledge(message, outcome)
-        await _alert(context, outcome)
 
     # Queued in update order and stored with the messages queued meanwhile (group commit): the
     # chat's next message need not wait for this one's reaction or reply.
     await services.stored_then_answered(
         ingest_messages,
-        lambda batch: ingest_messages(services.sessions, settings=services.settings, messages=batch),
+        lambda batch: ingest_messages(
+            services.sessions, settings=services.settings, messages=batch, bot_username=context.bot.username
+        ),
         _incoming(update, message, user),
         answer,
     )
@@ -97,7 +99,7 @@ async def start_alerts(update: Update, context: GridContext) -> None:
     lines += [
         texts.ALERTS_TODAY_LINE.format(
             grid=escape(grid.name), address=escape(household.address), name=escape(household.head or ""),
-            details=view.checkin_details(checkin),
+            details=checkin_details(checkin),
         )
         for checkin, household, grid in missed
     ]  # fmt: skip
@@ -108,8 +110,6 @@ async def _acknowledge(message: Message, outcome: Ingested) -> None:
     match outcome.ack:
         case Ack.STORED:
             await _react(message)
-            if outcome.order is not None:
-                await _order_notice(message, outcome.order)
             if outcome.checkin_alert is not None:
                 await message.reply_html(texts.ABNORMAL_ADVICE)
         case Ack.ASK_ADDRESS | Ack.UNKNOWN_ADDRESS:
@@ -121,11 +121,20 @@ async def _acknowledge(message: Message, outcome: Ingested) -> None:
 
 
 async def _react(message: Message) -> None:
-    """✍ on the message; where reactions are refused, a silent one-line reply instead."""
-    try:
-        await message.set_reaction(texts.ACK_REACTION)
-    except TelegramError:
-        await message.reply_html(texts.ACK_FALLBACK, disable_notification=True)
+    """✍ on the message, tried again after a momentary error (a 5xx, a timeout); where reactions
+    are refused, or keep failing, a silent one-line reply instead. Best-effort: a reaction that
+    came minutes late would mean nothing, so it does not go through the outbox."""
+    for wait in (*REACTION_RETRIES, None):
+        try:
+            await message.set_reaction(texts.ACK_REACTION)
+            return
+        except BadRequest:
+            break  # refused in this chat: trying again changes nothing
+        except TelegramError:
+            if wait is None:
+                break
+            await asyncio.sleep(wait)
+    await message.reply_html(texts.ACK_FALLBACK, disable_notification=True)
 
 
 def _ask_address(outcome: Ingested) -> str:
@@ -134,60 +143,3 @@ def _ask_address(outcome: Ingested) -> str:
         return texts.ASK_ADDRESS_UNKNOWN.format(address=escape(outcome.written or ""), example=example)
     template = texts.ASK_ADDRESS_CHECKIN if outcome.kind == "checkin" else texts.ASK_ADDRESS_RESEND
     return template.format(example=example)
-
-
-async def _order_notice(message: Message, notice: OrderNotice) -> None:
-    """The order's number (to cancel by) and the 已送达 button; asks for quantities left out."""
-    order = notice.order
-    text = (texts.ORDER_NOTICE_EDITED if notice.edited else texts.ORDER_NOTICE).format(
-        number=order.number,
-        urgent=texts.ORDER_NOTICE_URGENT if order.urgent else "",
-        items=view.items_text(notice.items) or texts.ORDER_NOTICE_NO_ITEMS,
-    )
-    unclear = [escape(item.name) for item in notice.items if item.qty is None]
-    if unclear:
-        text += texts.ORDER_ASK_QUANTITY.format(names=texts.LIST_SEPARATOR.join(unclear))
-    buttons = None if notice.edited else orders.notice_buttons(order.id or 0)
-    await message.reply_html(text, reply_markup=buttons)
-
-
-def _phone(phone: str | None) -> str:
-    return texts.ALERT_PHONE.format(phone=escape(phone)) if phone else ""
-
-
-async def _alert(context: GridContext, outcome: Ingested) -> None:
-    """Leaders privately and in full; the village group masked; never details in the grid group."""
-    if outcome.checkin_alert is not None:
-        alert = outcome.checkin_alert
-        where = {"grid": escape(alert.grid.name), "address": escape(alert.household.address)}
-        details = view.checkin_details(alert.checkin)
-        private = texts.ALERT_CHECKIN_LEADER.format(
-            **where,
-            name=escape(alert.name),
-            phone=_phone(alert.household.phone),
-            details=details,
-            text=escape(alert.text),
-        )
-        await _to_leaders(context, alert.audience, private, outcome.day)
-        if alert.audience.village_chat_id is not None:
-            masked = texts.ALERT_CHECKIN_VILLAGE.format(**where, name=escape(mask_name(alert.name)), details=details)
-            await context.bot.send_message(alert.audience.village_chat_id, masked, parse_mode="HTML")
-    if outcome.order_alert is not None:
-        urgent = outcome.order_alert
-        private = texts.ALERT_ORDER_LEADER.format(
-            number=urgent.order.number, grid=escape(urgent.grid.name), address=escape(urgent.household.address),
-            name=escape(urgent.name), phone=_phone(urgent.order.phone), items=view.items_text(urgent.items),
-        )  # fmt: skip
-        await _to_leaders(context, urgent.audience, private, outcome.day)
-
-
-async def _to_leaders(context: GridContext, audience: alerts.Audience, text: str, day: date | None) -> None:
-    """Write to each leader; for those the bot cannot reach, a Start link in the grid group, once a day."""
-    unreachable = [leader for leader in audience.leaders if not await send_privately(context, leader, [text])]
-    if not unreachable or audience.grid_chat_id is None or day is None:
-        return
-    if await alerts.claim_alert_links(context.services.sessions, user_ids=unreachable, day=day):
-        link = f"https://t.me/{context.bot.username}?start={alerts.START_PAYLOAD}"
-        await context.bot.send_message(
-            audience.grid_chat_id, texts.ALERT_START_LINK.format(link=escape(link)), parse_mode="HTML"
-        )

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from html import escape
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ParseMode
 
 from core import texts
@@ -16,8 +16,10 @@ from core.formatting import mention
 from handlers import leader_format as view
 from handlers.context import GridContext
 from handlers.leader import leader_request, leader_view, send_privately, undated
+from services.alert_texts import items_text, order_keyboard
 from services.leader_scope import Denied
 from services.orders import Change, OrderChange, cancel_order, change_order_by_id, deliver_order, list_orders
+from services.sender import keyboard
 
 
 @dataclass(frozen=True)
@@ -65,15 +67,9 @@ _REFUSALS = {
 
 def notice_buttons(order_id: int, *, accepted: bool = False) -> InlineKeyboardMarkup:
     """接单 while nobody has taken the order, then 已送达 only."""
-    actions = [OrderAction.DELIVER] if accepted else [OrderAction.ACCEPT, OrderAction.DELIVER]
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(_BUTTONS[action].label, callback_data=OrderPress(action, order_id).data())
-                for action in actions
-            ]
-        ]
-    )
+    markup = keyboard(order_keyboard(order_id, accepted=accepted))
+    assert markup is not None
+    return markup
 
 
 async def orders(update: Update, context: GridContext) -> None:
@@ -107,7 +103,7 @@ async def announce_delivery(context: GridContext, change: OrderChange, *, comman
         return
     resident = change.resident
     name = resident.display_name if resident and resident.display_name else texts.RESIDENT_FALLBACK_NAME
-    items = view.items_text(change.items)
+    items = items_text(change.items)
     notice = texts.ORDER_DELIVERED_NOTICE.format(
         number=order.number, items=items, resident=mention(source.sender_id, name)
     )
@@ -183,7 +179,7 @@ async def _update_notice(query: CallbackQuery, button: _Button, change: OrderCha
 async def _announce_acceptance(context: GridContext, change: OrderChange) -> None:
     """The resident hears privately, if they started the bot; the group sees the notice change."""
     if change.order is not None and change.resident is not None and change.resident.started_bot:
-        items = view.items_text(change.items)
+        items = items_text(change.items)
         private = texts.ORDER_ACCEPTED_PRIVATE.format(number=change.order.number, items=items)
         await send_privately(context, change.resident.telegram_user_id, [private])
 

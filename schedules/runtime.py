@@ -67,6 +67,7 @@ class Schedule:
         bot: Bot,
         jobs: Sequence[DailyJob] | None = None,
         clock: Clock = utcnow,
+        wake: asyncio.Event | None = None,
     ) -> None:
         self.jobs = list(jobs) if jobs is not None else daily_jobs(settings)
         self._sessions = sessions
@@ -78,7 +79,8 @@ class Schedule:
         self._retry_at: dict[str, datetime] = {}
         self._jobs_lock = asyncio.Lock()
         self._delivery_lock = asyncio.Lock()
-        self._wake = asyncio.Event()
+        #: Set to look at the outbox now (an alarm, or a handler that wrote an alert).
+        self._wake = wake or asyncio.Event()
         #: Set once the start-up catch-up has run (on the wall clock only).
         self.caught_up = asyncio.Event()
         #: The APScheduler alarms while ``running()`` on the wall clock.

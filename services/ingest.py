@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from core.config import Settings
+from services.records import outgoing
 from services.records.batch import Batch, mask_identity_numbers
 from services.records.households import remember
 from services.records.nudges import ADDRESS_REASON
@@ -42,10 +43,11 @@ __all__ = [
 
 
 async def ingest_messages(
-    factory: SessionFactory, *, settings: Settings, messages: Sequence[IncomingMessage]
+    factory: SessionFactory, *, settings: Settings, messages: Sequence[IncomingMessage], bot_username: str = ""
 ) -> list[Ingested]:
     """Store what each message says (or ignore it), in order, in one transaction; for each, what
-    its sender and others must be told."""
+    its sender must be told. What others must be told (alerts, order notices) is written to the
+    outbox in the same transaction (``services.records.outgoing``): it arrives if the records do."""
     works = []
     for index, message in enumerate(messages):
         day = message.sent_at.astimezone(settings.tz).date()
@@ -56,8 +58,9 @@ async def ingest_messages(
         await records.commit_without_waiting(session)  # the inbox's done mark makes it durable
         batch = Batch(session)
         await batch.prefetch(works)
-        outcomes = [await batch.ingest(work) for work in works]
-        return await batch.settle(outcomes)
+        outcomes = await batch.settle([await batch.ingest(work) for work in works])
+        await outgoing.write(session, messages=messages, outcomes=outcomes, bot_username=bot_username)
+        return outcomes
 
 
 async def ingest_message(factory: SessionFactory, *, settings: Settings, message: IncomingMessage) -> Ingested:

@@ -30,10 +30,12 @@ class OutgoingMessage:
     filename: str = ""
     content: bytes | None = None
     reply_markup: Keyboard = ()
+    #: The message this one answers, in the same chat; sent anyway if it was deleted meanwhile.
+    reply_to: int | None = None
 
     @classmethod
-    def of_text(cls, text: str, reply_markup: Keyboard = ()) -> OutgoingMessage:
-        return cls(kind=MessageKind.TEXT, text=text, reply_markup=reply_markup)
+    def of_text(cls, text: str, reply_markup: Keyboard = (), reply_to: int | None = None) -> OutgoingMessage:
+        return cls(kind=MessageKind.TEXT, text=text, reply_markup=reply_markup, reply_to=reply_to)
 
     @classmethod
     def of_file(cls, kind: MessageKind, *, filename: str, content: bytes, caption: str) -> OutgoingMessage:

@@ -84,6 +84,7 @@ def encode(message: OutgoingMessage) -> str:
             "filename": message.filename,
             "content": None if message.content is None else base64.b64encode(message.content).decode("ascii"),
             "reply_markup": [[list(button) for button in row] for row in message.reply_markup],
+            "reply_to": message.reply_to,
         },
         ensure_ascii=False,
     )
@@ -99,6 +100,7 @@ def decode(payload: str) -> OutgoingMessage:
         filename=data["filename"],
         content=None if content is None else base64.b64decode(content),
         reply_markup=tuple(tuple((label, callback) for label, callback in row) for row in data["reply_markup"]),
+        reply_to=data.get("reply_to"),  # rows written before replies went through the outbox have none
     )
 
 

@@ -6,9 +6,10 @@ send in bulk wrap their sends in ``bulk_sending()`` so replies to people go firs
 
 from __future__ import annotations
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, ReplyParameters
 from telegram.constants import ParseMode
 
+from core.formatting import CAPTION_LIMIT, fit
 from services.messages_out import Keyboard, MessageKind, OutgoingMessage
 
 
@@ -24,16 +25,23 @@ async def send(bot: Bot, chat_id: int, message: OutgoingMessage, *, timeout: flo
     """Send ``message`` in HTML, waiting up to ``timeout`` seconds to write it and for the answer.
 
     A generous timeout matters: Telegram may still deliver a message whose answer the client gave
-    up waiting for, and resending it then posts it twice.
+    up waiting for, and resending it then posts it twice. Text and captions are cut to Telegram's
+    limits (``fit``): a message that must arrive is never refused for its length.
     """
     markup = keyboard(message.reply_markup)
+    reply = (
+        None
+        if message.reply_to is None
+        else ReplyParameters(message_id=message.reply_to, allow_sending_without_reply=True)
+    )
     match message.kind:
         case MessageKind.TEXT:
             return await bot.send_message(
                 chat_id,
-                message.text,
+                fit(message.text),
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
+                reply_parameters=reply,
                 read_timeout=timeout,
                 write_timeout=timeout,
             )
@@ -42,9 +50,10 @@ async def send(bot: Bot, chat_id: int, message: OutgoingMessage, *, timeout: flo
             return await post(
                 chat_id,
                 InputFile(message.content or b"", filename=message.filename),
-                caption=message.caption or None,
+                caption=fit(message.caption, CAPTION_LIMIT) or None,
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
+                reply_parameters=reply,
                 read_timeout=timeout,
                 write_timeout=timeout,
             )
