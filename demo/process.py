@@ -15,8 +15,16 @@ from typing import IO
 from sandbox import RunningSandbox
 
 
-def write_config(path: Path, *, sandbox: RunningSandbox, database_url: str, admin_ids: tuple[int, ...] = ()) -> Path:
-    """A config file for the bot process: the sandbox as Telegram, no flood pacing, no schedule."""
+def write_config(
+    path: Path,
+    *,
+    sandbox: RunningSandbox,
+    database_url: str,
+    admin_ids: tuple[int, ...] = (),
+    schedule: bool = False,
+) -> Path:
+    """A config file for the bot process: the sandbox as Telegram, no flood pacing; the schedule
+    (daily jobs and the outbox's sender) on the wall clock only when ``schedule``."""
     path.write_text(
         "[telegram]\n"
         f'token = "{sandbox.token}"\n'
@@ -25,7 +33,7 @@ def write_config(path: Path, *, sandbox: RunningSandbox, database_url: str, admi
         "[telegram.flood]\nenabled = false\n"
         f'[database]\nurl = "{database_url}"\n'
         f"[admins]\nuser_ids = {list(admin_ids)}\n"
-        "[schedule]\nenabled = false\n",
+        f"[schedule]\nenabled = {'true' if schedule else 'false'}\n",
         encoding="utf-8",
     )
     return path

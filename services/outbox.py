@@ -1,4 +1,5 @@
-"""The durable outbox: every scheduled message is written before it is sent, and sent once.
+"""The durable outbox: every message that must arrive is written before it is sent, and sent
+until Telegram says it has it (at least once).
 
 A message is keyed (unit, day, kind, part). ``enqueue`` inserts it only if the key is new, so a
 job that runs again after a restart adds nothing that was already due; ``deliver_due`` sends
@@ -10,7 +11,8 @@ Failures, and what becomes of the row:
 * 5xx, network errors, timeouts: tried again with exponential backoff (5 s doubling, at most
   10 min apart) for the rest of the row's day and the next; after that it is marked failed.
   A timeout is waited out generously (``SEND_TIMEOUT``) because Telegram may deliver a message
-  whose answer never arrived; only a send that outlived that wait is retried (at-least-once);
+  whose answer never arrived; only a send that outlived that wait is retried (at-least-once: a
+  lost digest or alert is worse than a duplicate), and counted (``DeliveryReport.unconfirmed``);
 * 403 (bot removed from the group, or blocked by a person): the group's binding is marked
   ``broken`` and the unit above is told, once a day; the chat's pending rows fail, and are sent
   after all when the group is bound again the same day (``services.binding.bind_chat``);
@@ -37,7 +39,7 @@ from html import escape
 from typing import Any
 
 from telegram import Bot
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError, TimedOut
 
 from core import texts
 from core.config import Settings
@@ -145,6 +147,10 @@ class DeliveryReport:
     retried: int = 0
     failed: int = 0
     expired: int = 0
+    #: Sends whose answer never came (a timeout): Telegram may have delivered them, and the retry
+    #: then posts them twice. The only duplicates the outbox makes, besides a kill in the instant
+    #: between Telegram's ok and the row's mark.
+    unconfirmed: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -256,8 +262,12 @@ async def _attempt(
     except Exception as exc:
         failure = _classify(exc, attempts=row.attempts, now=now)
         report.errors.append(failure.error)
+        if isinstance(exc, TimedOut):
+            report.unconfirmed += 1
         await _record_failure(factory, row, failure, settings=settings, now=now, report=report)
         return failure
+    # Marked the moment the ok arrives, before anything else: a kill before this line is the one
+    # window in which a delivered row is sent again.
     async with transaction(factory) as session:
         await store.mark_sent(session, row_id=row.id, message_id=sent.message_id, at=utcnow())
         if message.kind == MessageKind.DOCUMENT:  # a digest's ledger: a unit's households, masked
