@@ -24,10 +24,10 @@ from services.sender import keyboard
 
 @dataclass(frozen=True)
 class _Button:
-    """One of the buttons on an order notice (its data: ``core.callbacks.OrderPress``)."""
+    """What one of the order notice's buttons does (its data: ``core.callbacks.OrderPress``; its
+    label: ``services.alert_texts.order_keyboard``)."""
 
     status: OrderStatus
-    label: str
     refused: str
     answers: dict[Change, str]
     #: The line the notice gains when it is pressed.
@@ -42,7 +42,6 @@ _COMMON_ANSWERS = {
 _BUTTONS = {
     OrderAction.ACCEPT: _Button(
         OrderStatus.ACCEPTED,
-        texts.ORDER_ACCEPT_BUTTON,
         texts.ORDER_BUTTON_ACCEPT_REFUSED,
         {Change.DONE: texts.ORDER_BUTTON_ACCEPTED, Change.ALREADY_ACCEPTED: texts.ORDER_BUTTON_ALREADY_ACCEPTED}
         | _COMMON_ANSWERS,
@@ -50,7 +49,6 @@ _BUTTONS = {
     ),
     OrderAction.DELIVER: _Button(
         OrderStatus.DELIVERED,
-        texts.ORDER_DELIVER_BUTTON,
         texts.ORDER_BUTTON_REFUSED,
         {Change.DONE: texts.ORDER_BUTTON_DONE} | _COMMON_ANSWERS,
         texts.ORDER_NOTICE_DELIVERED,
