@@ -29,11 +29,15 @@ class Playground:
     bot_username: str
 
     async def settle(self) -> None:
-        """Wait until every update injected so far has been received and fully handled, and the
-        outbox rows it wrote (alerts, order notices) that are due now have been tried."""
+        """Wait until every update injected so far has been received and fully handled; when a
+        handler woke the outbox's sender (alerts, order notices), deliver what is due, as the
+        sender's loop does on the wall clock."""
         await self.client.wait_until_idle(settle=0)
         await self.bot.intake.wait_idle()
-        await self.bot.schedule.deliver()
+        woken = self.bot.services.outbox_due
+        if woken.is_set():
+            woken.clear()
+            await self.bot.schedule.deliver()
 
     async def say(self, user_id: int, chat_id: int, text: str, *, reply_to: int | None = None) -> int:
         """Post ``text`` as a person and wait for the bot to finish with it; returns the message id."""

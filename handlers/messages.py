@@ -57,7 +57,8 @@ async def on_text(update: Update, context: GridContext) -> None:
     services = context.services
 
     async def answer(outcome: Ingested) -> None:
-        services.outbox_due.set()  # its alerts and notices were committed with it: send them now
+        if outcome.posts:
+            services.outbox_due.set()  # its alerts and notices were committed with it: send them now
         await _acknowledge(message, outcome)
 
     # Queued in update order and stored with the messages queued meanwhile (group commit): the

@@ -23,7 +23,7 @@ from core import texts
 from services import alert_texts, alerts
 from services.messages_out import OutgoingMessage
 from services.outbox import encode
-from services.records.work import Ack, IncomingMessage, Ingested
+from services.records.work import IncomingMessage, Ingested
 from storage import outbox, records
 from storage.models import utcnow
 
@@ -42,10 +42,10 @@ async def write(
     """Write every outcome's notices and alerts as outbox rows; returns how many are new."""
     rows: list[tuple[date, _Row]] = []
     for message, outcome in zip(messages, outcomes, strict=True):
-        if outcome.day is None:
+        if outcome.day is None or not outcome.posts:
             continue
         key = f"{message.message_id}.{message.update_id}"
-        if outcome.order is not None and outcome.order.order.id is not None and outcome.ack is Ack.STORED:
+        if outcome.order is not None and outcome.order.order.id is not None:
             rows.append((outcome.day, _notice(message, outcome, key)))
         if outcome.checkin_alert is not None:
             alert = outcome.checkin_alert

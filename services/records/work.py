@@ -64,6 +64,13 @@ class Ingested:
     checkin_alert: alerts.CheckinAlert | None = None
     order_alert: alerts.OrderAlert | None = None
 
+    @property
+    def posts(self) -> bool:
+        """Did its batch write outbox rows for it (a notice, alerts; ``services.records.outgoing``)?"""
+        return self.ack is Ack.STORED and (
+            self.order is not None or self.checkin_alert is not None or self.order_alert is not None
+        )
+
     def finished(self, later: Later) -> Ingested:
         """This outcome with what its batch learnt about it at the end."""
         return replace(
