@@ -38,10 +38,10 @@ from bot.arrivals import Arrivals
 from bot.metrics import Metrics
 from core.supervise import Pulse, Supervisor
 from handlers.context import GridApplication
-from services.privacy import masked_update
 from storage import inbox
 from storage.db import SessionFactory, transaction
 from storage.models import utcnow
+from understanding import mask_identifiers
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +182,19 @@ async def answering() -> AsyncIterator[None]:
         yield
 
 
+def masked_update(payload: Any) -> Any:
+    """The update with identity and card numbers masked in every text it carries (message text,
+    captions, contacts, edits alike), before anything writes it: the inbox keeps raw updates for
+    days. Only strings are masked: Telegram's numeric ids stay whole."""
+    if isinstance(payload, str):
+        return mask_identifiers(payload)
+    if isinstance(payload, dict):
+        return {key: masked_update(value) for key, value in payload.items()}
+    if isinstance(payload, list):
+        return [masked_update(value) for value in payload]
+    return payload
+
+
 def chat_key(payload: dict[str, Any]) -> int:
     """The chat an update belongs to (its ordering lane); 0 for the few updates without one."""
     for key, value in payload.items():
@@ -250,7 +263,8 @@ class Intake:
         they are not parsed again for their handlers. ``in_order``: nothing below the highest id
         is still to come (a getUpdates batch), so no gap is waited for.
         """
-        rows = [(int(p["update_id"]), json.dumps(masked_update(p), ensure_ascii=False)) for p in payloads]
+        masked = [masked_update(p) for p in payloads]
+        rows = [(int(p["update_id"]), json.dumps(p, ensure_ascii=False)) for p in masked]
         self._arrivals.expect(update_id for update_id, _payload in rows)
         try:
             async with transaction(self._sessions) as session:
@@ -261,8 +275,10 @@ class Intake:
             raise
         self._arrivals.abandon(update_id for update_id, _payload in rows if update_id not in added)
         self.metrics.updates_received.inc(len(added))
-        objects = {update.update_id: update for update in parsed}
-        for payload in payloads:
+        # A PTB object saves parsing again, unless masking changed its update.
+        given = zip(parsed, payloads, masked, strict=False)
+        objects = {update.update_id: update for update, raw, safe in given if raw == safe}
+        for payload in masked:
             update_id = int(payload["update_id"])
             if update_id in added:
                 self._arrivals.add(update_id, objects.get(update_id) or payload)

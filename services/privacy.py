@@ -11,13 +11,11 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from io import BytesIO
-from typing import Any
 
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
-from services.ingest import mask_identity_numbers
 from services.ledger import Cell, LedgerRow, write_xlsx
 from services.reports import UnknownUnitError
 from storage import audit, status, units
@@ -44,24 +42,6 @@ class PurgeSummary:
     #: Table name → rows erased (or that would be, in a dry run).
     rows: dict[str, int]
     dry_run: bool
-
-
-#: Update fields that carry a message whose words a resident wrote.
-_MESSAGE_FIELDS = ("message", "edited_message", "channel_post", "edited_channel_post")
-
-
-def masked_update(payload: dict[str, Any]) -> dict[str, Any]:
-    """A raw update as the inbox holds it: identity numbers in its text or caption cut to their
-    last four, as the records keep them (the work never needs more)."""
-    masked = dict(payload)
-    for name in _MESSAGE_FIELDS:
-        message = payload.get(name)
-        if isinstance(message, dict):
-            masked[name] = {
-                key: mask_identity_numbers(value) if key in ("text", "caption") and isinstance(value, str) else value
-                for key, value in message.items()
-            }
-    return masked
 
 
 def retention_cutoff(settings: Settings, now: datetime) -> tuple[date, datetime]:

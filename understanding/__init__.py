@@ -15,6 +15,7 @@ import typing
 
 from understanding.address import Address, normalise_address
 from understanding.health import FEVER_THRESHOLD, TestResult
+from understanding.identifiers import mask_identifiers
 from understanding.results import (
     Checkin,
     Disinfection,
@@ -69,6 +70,7 @@ __all__ = [
     "Visit",
     "Zero",
     "is_medicine",
+    "mask_identifiers",
     "normalise_address",
     "parse_message",
     "run_parse_command",

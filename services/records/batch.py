@@ -13,7 +13,6 @@ rewrites it and a replay after a crash finds it.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -28,13 +27,6 @@ from services.records.work import Ack, IncomingMessage, Ingested, Stored, Work
 from storage import records
 from storage.dialect import as_utc
 from storage.models import Household, MessageRecord, UnitLevel
-
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])|(?<!\d)\d{15}(?!\d)")
-
-
-def mask_identity_numbers(text: str) -> str:
-    """Keep only the last four characters of an identity number: the work never needs more."""
-    return _ID_NUMBER.sub(lambda m: "*" * (len(m.group()) - 4) + m.group()[-4:], text)
 
 
 def _older(message: IncomingMessage, stored: MessageRecord) -> bool:
@@ -126,7 +118,7 @@ class Batch:
         )
         record.update_id = message.update_id
         record.kind = work.kind
-        record.text = mask_identity_numbers(message.text)
+        record.text = message.text  # identity numbers masked at the intake and in ingest_messages
         record.parsed = json.dumps(work.parsed.to_contract(), ensure_ascii=False)
         record.edited_at = message.edited_at.astimezone(UTC) if message.edited_at else record.edited_at
         if work.kind in self.kinds:
