@@ -182,14 +182,22 @@ async def answering() -> AsyncIterator[None]:
         yield
 
 
+#: Strings Telegram or the bot made, never a person: ids (a callback query's is a long digit run)
+#: and callback data. Everything else a person may have typed.
+_MACHINE_KEYS = frozenset({"id", "chat_instance", "data", "invoice_payload"})
+
+
 def masked_update(payload: Any) -> Any:
-    """The update with identity and card numbers masked in every text it carries (message text,
-    captions, contacts, edits alike), before anything writes it: the inbox keeps raw updates for
-    days. Only strings are masked: Telegram's numeric ids stay whole."""
+    """The update with identity and card numbers masked in every text a person wrote (message text,
+    captions, names, edits alike), before anything writes it: the inbox keeps raw updates for days.
+    Telegram's ids stay whole (numbers, and the strings named in ``_MACHINE_KEYS`` or ``*_id``)."""
     if isinstance(payload, str):
         return mask_identifiers(payload)
     if isinstance(payload, dict):
-        return {key: masked_update(value) for key, value in payload.items()}
+        return {
+            key: value if key in _MACHINE_KEYS or key.endswith("_id") else masked_update(value)
+            for key, value in payload.items()
+        }
     if isinstance(payload, list):
         return [masked_update(value) for value in payload]
     return payload
