@@ -26,7 +26,7 @@ from telegram.ext import (
 
 from bot.ratelimit import PacedRateLimiter
 from bot.transport import AiohttpRequest
-from handlers import binding, buttons, errors, leader, messages
+from handlers import binding, buttons, claims, errors, leader, messages
 from handlers.commands import COMMANDS, Menu, menu
 from handlers.context import BotData, GridApplication, GridContext, Services
 
@@ -58,10 +58,12 @@ def _handlers() -> list[BaseHandler[Any, GridContext, Any]]:
     return [
         *deep_links,
         *table,
+        CallbackQueryHandler(claims.claim_button, pattern=r"^claim:"),
         CallbackQueryHandler(buttons.on_press),
         ChatMemberHandler(binding.membership, ChatMemberHandler.MY_CHAT_MEMBER),
         MessageHandler(RESIDENT_TEXT, messages.on_text),
         MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, messages.on_members),
+        MessageHandler(filters.CONTACT, claims.on_contact),
     ]
 
 

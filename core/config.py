@@ -163,6 +163,9 @@ class ReturneePolicy(_Section):
 
 class PolicySettings(_Section):
     returnee: ReturneePolicy = ReturneePolicy()
+    #: Days after a record's own (local) day on which editing its message still changes it: 0 = that
+    #: day only. Past records are the grid leader's to correct, never a late edit's.
+    edit_window_days: Annotated[int, Field(ge=0, le=30)] = 0
 
 
 class ScheduleSettings(_Section):

@@ -17,6 +17,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import filters
 
 from core import texts
+from handlers import claims
 from handlers.context import GridContext
 from handlers.leader import local_day
 from handlers.senders import from_a_person
@@ -60,6 +61,8 @@ async def on_text(update: Update, context: GridContext) -> None:
         if outcome.posts:
             services.outbox_due.set()  # its alerts and notices were committed with it: send them now
         await _acknowledge(message, outcome)
+        if outcome.claim is not None:
+            await claims.ask_leaders(context, outcome.claim)
 
     # Queued in update order and stored with the messages queued meanwhile (group commit): the
     # chat's next message need not wait for this one's reaction or reply.
@@ -115,6 +118,8 @@ async def _acknowledge(message: Message, outcome: Ingested) -> None:
                 await message.reply_html(texts.ABNORMAL_ADVICE)
         case Ack.ASK_ADDRESS | Ack.UNKNOWN_ADDRESS:
             await message.reply_html(_ask_address(outcome))
+        case Ack.PAST_CLOSED:
+            await message.reply_html(texts.EDIT_PAST_CLOSED.format(day=f"{outcome.day:%m-%d}" if outcome.day else ""))
         case Ack.ORDER_CLOSED if outcome.order is not None:
             order = outcome.order.order
             status = texts.ORDER_STATUS_LABELS.get(order.status, order.status)

@@ -24,7 +24,7 @@ from services.records import outgoing
 from services.records.batch import Batch
 from services.records.households import remember
 from services.records.nudges import ADDRESS_REASON
-from services.records.work import Ack, IncomingMessage, Ingested, OrderNotice, Sender, Work
+from services.records.work import Ack, IncomingMessage, Ingested, LinkClaim, OrderNotice, Sender, Work
 from storage import people, records
 from storage.db import SessionFactory, transaction
 from understanding import mask_identifiers, parse_message
@@ -34,6 +34,7 @@ __all__ = [
     "Ack",
     "IncomingMessage",
     "Ingested",
+    "LinkClaim",
     "OrderNotice",
     "Sender",
     "ingest_message",

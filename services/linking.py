@@ -1,4 +1,9 @@
-"""``/link``: a leader ties a Telegram user to their household, so reminders can @mention them.
+"""Confirmed links: ``/link`` by a leader, a leader's 关联 on a claim, or a shared contact.
+
+A link lets its person cancel the household's orders and read its records, so it is never made by
+writing an address (anyone in the group can): that only records a claim (``Person.claimed_household_id``)
+which the grid's leaders confirm with one tap, unless the person shares their own Telegram contact
+and its phone is the roster's phone of that household.
 
 A bot cannot list a group's members, so the person is named either by replying to one of their
 messages (the surest way: Telegram tells us who they are) or by an @username the bot has
@@ -13,7 +18,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum, auto
 
-from services.leader_scope import Denied, leader_unit
+from services.identity import may_manage
+from services.leader_scope import Denial, Denied, leader_unit
 from storage import links, people, status
 from storage.db import SessionFactory, transaction
 from storage.models import Household, Person, UnitLevel
@@ -38,6 +44,10 @@ class Link(Enum):
     NOT_A_GRID = auto()
     #: The person is not (or no longer) in the grid's group.
     NOT_A_MEMBER = auto()
+    #: A leader's 不关联 on a claim.
+    DECLINED = auto()
+    #: The claim was answered already (or replaced by another), or the contact matched nothing.
+    NO_CLAIM = auto()
 
 
 @dataclass(frozen=True)
@@ -113,3 +123,42 @@ async def link_person(
             previous = await status.household_with_grid(session, household_id=person.household_id)
         await links.set_household(session, person=person, household_id=household.id)
         return LinkOutcome(Link.LINKED, person, household, previous[0] if previous else None)
+
+
+async def answer_claim(
+    factory: SessionFactory, *, user_id: int, admin_ids: frozenset[int], claimant: int, household_id: int, link: bool
+) -> LinkOutcome | Denied:
+    """A leader's 关联 (``link``) or 不关联 on a claim: leaders of the household's grid (or above)
+    only, and only while that claim is still the person's pending one."""
+    async with transaction(factory) as session:
+        found = await status.household_with_grid(session, household_id=household_id)
+        if found is None:
+            return LinkOutcome(Link.NOT_FOUND)
+        household, grid = found
+        if not await may_manage(session, unit=grid, user_id=user_id, admin_ids=admin_ids):
+            return Denied(Denial.REFUSED, grid)
+        person = await people.get_person(session, telegram_user_id=claimant)
+        if person is None or person.claimed_household_id != household_id:
+            return LinkOutcome(Link.NO_CLAIM, person, household)
+        await links.set_household(session, person=person, household_id=household_id if link else person.household_id)
+        return LinkOutcome(Link.LINKED if link else Link.DECLINED, person, household)
+
+
+def same_phone(a: str, b: str) -> bool:
+    """Phones as written in a roster and as Telegram gives them (+86 138..., 86138..., 138...)."""
+    digits_a, digits_b = "".join(filter(str.isdigit, a))[-11:], "".join(filter(str.isdigit, b))[-11:]
+    return len(digits_a) == 11 and digits_a == digits_b
+
+
+async def link_by_contact(factory: SessionFactory, *, user_id: int, phone: str) -> LinkOutcome:
+    """The person shared their own contact: if its phone is the roster's phone of the household they
+    claimed, the link is confirmed at once (Telegram vouches for the phone, the roster for the home)."""
+    async with transaction(factory) as session:
+        person = await people.get_person(session, telegram_user_id=user_id)
+        if person is None or person.claimed_household_id is None:
+            return LinkOutcome(Link.NO_CLAIM, person)
+        found = await status.household_with_grid(session, household_id=person.claimed_household_id)
+        if found is None or not found[0].active or not same_phone(found[0].phone or "", phone):
+            return LinkOutcome(Link.NO_CLAIM, person)
+        await links.set_household(session, person=person, household_id=person.claimed_household_id)
+        return LinkOutcome(Link.LINKED, person, found[0])

@@ -19,7 +19,9 @@ async def person_by_username(session: AsyncSession, *, username: str) -> Person 
     return (await session.exec(query)).first()
 
 
-async def set_household(session: AsyncSession, *, person: Person, household_id: int) -> None:
+async def set_household(session: AsyncSession, *, person: Person, household_id: int | None) -> None:
+    """Confirm (or, with None, drop) the person's link; any pending claim is settled by it."""
     person.household_id = household_id
+    person.claimed_household_id = None
     session.add(person)
     await session.flush()

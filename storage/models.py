@@ -103,7 +103,10 @@ class Person(SQLModel, table=True):
     telegram_user_id: int = Field(sa_type=sa.BigInteger, unique=True, index=True)
     display_name: str = Field(default="", max_length=128)
     username: str | None = Field(default=None, max_length=64)
+    #: The confirmed link: what lets them cancel the household's orders and see its records.
     household_id: int | None = Field(default=None, foreign_key="households.id", index=True)
+    #: A household they wrote the address of, waiting for a grid leader's 关联 (a pending link).
+    claimed_household_id: int | None = Field(default=None, foreign_key="households.id")
     started_bot: bool = Field(default=False, description="has pressed Start, so the bot may write privately")
     created_at: datetime = _timestamp()
 

@@ -166,8 +166,9 @@ async def example_address(session: AsyncSession, *, grid_id: int) -> str | None:
     return (await session.exec(query.order_by(col(Household.id)).limit(1))).first()
 
 
-async def link_person(session: AsyncSession, *, person: Person, household_id: int) -> None:
-    person.household_id = household_id
+async def claim_household(session: AsyncSession, *, person: Person, household_id: int) -> None:
+    """Record that the person wrote this household's address: a link a grid leader may confirm."""
+    person.claimed_household_id = household_id
     session.add(person)
 
 

@@ -23,10 +23,13 @@ from services.records import KINDS, nudges
 from services.records.checkin import Checkins
 from services.records.households import Households
 from services.records.kind import RecordKind
-from services.records.work import Ack, IncomingMessage, Ingested, Stored, Work
+from services.records.work import Ack, IncomingMessage, Ingested, OrderNotice, Stored, Work
 from storage import records
 from storage.dialect import as_utc
-from storage.models import Household, MessageRecord, UnitLevel
+from storage.models import Household, MessageRecord, OrderStatus, UnitLevel
+
+#: The nudge reason of "past records are the grid leader's" (said once per sender and record day).
+PAST_EDIT_REASON = "past_edit"
 
 
 def _older(message: IncomingMessage, stored: MessageRecord) -> bool:
@@ -69,6 +72,8 @@ class Batch:
                 return Ingested(Ack.NONE)  # an older version arriving late: the newer one stands
             work.is_edit = previous.update_id != message.update_id
             work.old = Stored(previous.household_id, previous.day, previous.kind, json.loads(previous.parsed))
+            if work.is_edit and (closed := await self._closed(work, previous)) is not None:
+                return closed
         kind = self.kinds.get(work.kind)
         if kind is None:
             if previous is None:
@@ -84,7 +89,24 @@ class Batch:
             return await nudges.ask_address(self, work, written)
         joined = await self.households.link(work, household, by_address=written is not None)
         self._leave(work, household)
-        return await kind.apply(work, household, record, joined=joined)
+        return (await kind.apply(work, household, record, joined=joined)).claiming(work.claim)
+
+    async def _closed(self, work: Work, previous: MessageRecord) -> Ingested | None:
+        """Why an edit must change nothing, if it must: its record's day is closed (said once per
+        sender and day), or its order was taken on already. Checked before anything is rewritten."""
+        message, settings = work.message, work.settings
+        edited_on = (message.edited_at or message.sent_at).astimezone(settings.tz).date()
+        if (edited_on - previous.day).days > settings.policy.edit_window_days:
+            told = await records.claim_nudge(
+                self.session, telegram_user_id=message.sender.user_id, reason=PAST_EDIT_REASON, day=previous.day
+            )
+            return Ingested(Ack.PAST_CLOSED if told else Ack.NONE, kind=previous.kind, day=previous.day)
+        if previous.kind != "order" or previous.id is None:
+            return None
+        order = await records.order_of_message(self.session, message_id=previous.id)
+        if order is None or order.status == OrderStatus.OPEN:
+            return None
+        return Ingested(Ack.ORDER_CLOSED, kind="order", day=previous.day, order=OrderNotice(order, (), edited=True))
 
     @property
     def _checkins(self) -> Checkins:

@@ -1,8 +1,9 @@
 """Who wrote and about which household: the batch's people, grids and households, read once.
 
-A message's household is the address written in it, else its sender's linked household. The
-first message with an address links its sender (never a leader writing for others), and their
-check-ins of the day that named no household join it.
+A message's household is the address written in it, else its sender's linked household. Writing
+an address never links its sender: it files their check-ins of the day that named no household
+under it, and records a claim that the grid's leaders are asked to confirm (``LinkClaim``); a
+leader's 关联, a shared contact with the roster's phone, or ``/link`` confirm a link.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services import alerts
-from services.records.work import Sender, Work
+from services.records.work import LinkClaim, Sender, Work
 from storage import people, records, units
 from storage.models import Household, MessageRecord, Person, Unit
 from understanding import Address
@@ -118,15 +119,22 @@ class Households:
         return grid, await alerts.audience(self.session, grid=grid, household=household, about=about)
 
     async def link(self, work: Work, household: Household, *, by_address: bool) -> list[MessageRecord]:
-        """The first message with an address links its sender (never a leader writing for others);
-        their check-ins of the day that named no household join this one. Returns those joined."""
+        """An address from someone without a confirmed link (never a leader writing for others):
+        their check-ins of the day that named no household join this one (returned), and a new
+        claim on it is put to the grid's leaders (``work.claim``). Anyone may write an address,
+        so writing one must not hand over the household's orders and records."""
         person = work.person
         if not by_address or person is None or person.household_id is not None:
             return []
         if await units.leader_unit_ids(self.session, telegram_user_id=person.telegram_user_id):
             return []
         assert household.id is not None
-        await records.link_person(self.session, person=person, household_id=household.id)
+        if person.claimed_household_id != household.id:
+            await records.claim_household(self.session, person=person, household_id=household.id)
+            grid, audience = await self.audience_of(work, household)
+            work.claim = LinkClaim(
+                audience, grid, household, person.telegram_user_id, work.message.sender.name, work.kind
+            )
         await self.sync()
         joining = await records.unassigned_messages(
             self.session, sender_id=person.telegram_user_id, grid_id=household.grid_id, day=work.day, kind="checkin"

@@ -48,4 +48,4 @@ async def answer(shell: Shell, checkins: Checkins, work: Work) -> Ingested:
     joined = await shell.households.link(work, found[0], by_address=True)
     if not joined:
         return Ingested(Ack.NONE)
-    return checkins.mark(work, found[0], None, joined=joined)
+    return checkins.mark(work, found[0], None, joined=joined).claiming(work.claim)

@@ -1,5 +1,5 @@
 """Orders: a new order is numbered with its batch's others at the batch's end; an edit rewrites an
-order while it is open. A replay after a crash announces it again: its notice may never have gone
+order while it is open (the batch refuses edits of orders taken on, before the message moves). A replay after a crash announces it again: its notice may never have gone
 out. An urgent order alerts the grid's leaders."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from services import alerts
 from services.records.kind import Shell
 from services.records.work import Ack, Ingested, Later, OrderNotice, Work
 from storage import records
-from storage.models import Household, MessageRecord, OrderItem, OrderStatus, SupplyOrder
+from storage.models import Household, MessageRecord, OrderItem, SupplyOrder
 from understanding import Order
 
 _Lines = list[tuple[str, float | None, str | None]]
@@ -67,9 +67,7 @@ class Orders:
                 items=wanted, household=household, record=record, work=work,
             )  # fmt: skip
             return Ingested(Ack.STORED, kind="order", day=work.day)
-        edited = work.is_edit
-        if edited and order.status != OrderStatus.OPEN:
-            return Ingested(Ack.ORDER_CLOSED, kind="order", day=work.day, order=OrderNotice(order, (), edited=True))
+        edited = work.is_edit  # an edit of an order taken on already changed nothing (Batch._closed)
         became_urgent = urgent and not (edited and order.urgent)
         order.urgent, order.phone, order.household_id = urgent, phone, household.id or 0
         assert order.id is not None

@@ -41,7 +41,8 @@ class Ack(StrEnum):
     STORED = "stored"  # a reaction
     ASK_ADDRESS = "ask_address"  # kept, but whose is it? ask for the address
     UNKNOWN_ADDRESS = "unknown_address"  # the address written is no household of the grid
-    ORDER_CLOSED = "order_closed"  # an edit of an order already delivered or cancelled
+    ORDER_CLOSED = "order_closed"  # an edit of an order already accepted, delivered or cancelled
+    PAST_CLOSED = "past_closed"  # an edit of a record whose day is closed: nothing changed (told once)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,20 @@ class OrderNotice:
     order: SupplyOrder
     items: tuple[OrderItem, ...]
     edited: bool
+
+
+@dataclass(frozen=True)
+class LinkClaim:
+    """Someone without a confirmed link wrote this household's address: its grid's leaders are
+    asked, with one tap, whether to link them."""
+
+    audience: alerts.Audience
+    grid: Unit
+    household: Household
+    user_id: int
+    name: str
+    #: What they wrote for it (checkin, order, returnee).
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,11 @@ class Ingested:
     order: OrderNotice | None = None
     checkin_alert: alerts.CheckinAlert | None = None
     order_alert: alerts.OrderAlert | None = None
+    claim: LinkClaim | None = None
+
+    def claiming(self, claim: LinkClaim | None) -> Ingested:
+        """This outcome, with the claim its message made (if any) for the leaders to confirm."""
+        return self if claim is None else replace(self, claim=claim)
 
     @property
     def posts(self) -> bool:
@@ -118,6 +138,8 @@ class Work:
     old: Stored | None = None
     #: A newer version of a stored message, not the same update replayed after a crash.
     is_edit: bool = False
+    #: The claim on a household this message made (see ``Households.link``).
+    claim: LinkClaim | None = None
 
     @property
     def kind(self) -> str:
