@@ -280,6 +280,24 @@ def send_message(
     return SentMessage(record.message_id, update_id)
 
 
+def share_contact(state: SandboxState, *, user_id: int, chat_id: int, phone_number: str) -> SentMessage:
+    """A user shares their own contact (the 📎 → Contact → "share my number" button): a message
+    with ``contact`` whose ``user_id`` is theirs, as Telegram sends it."""
+    user = state.user(user_id)
+    chat = state.chat(chat_id)
+    if chat.type == "private":
+        if chat_id != user_id:
+            raise ControlError("a user's private chat with the bot has the user's id as chat_id")
+        user.started = True
+    else:
+        _require_member(chat, user_id)
+    contact = {"phone_number": phone_number, "first_name": user.first_name, "user_id": user_id}
+    record = state.store_message(chat, user_id, service={"contact": contact})
+    update_id = _deliver(state, chat, record, "message")
+    state.log_event("contact", chat, sender_id=user_id, text=phone_number, message_id=record.message_id)
+    return SentMessage(record.message_id, update_id)
+
+
 def edit_message(state: SandboxState, *, chat_id: int, message_id: int, text: str) -> int | None:
     """The author edits a message: ``edited_message`` with ``edit_date``."""
     chat = state.chat(chat_id)

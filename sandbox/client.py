@@ -169,6 +169,12 @@ class SandboxClient:
             )
         )
 
+    async def share_contact(self, *, user_id: int, chat_id: int, phone_number: str) -> SentMessage:
+        """A user shares their own contact (``message.contact.user_id`` is theirs)."""
+        return SentMessage.from_json(
+            await self._act("share_contact", user_id=user_id, chat_id=chat_id, phone_number=phone_number)
+        )
+
     async def edit_message(self, *, chat_id: int, message_id: int, text: str) -> int | None:
         """Returns the ``edited_message`` update id (``None`` if the bot won't see it)."""
         result: int | None = await self._act("edit_message", chat_id=chat_id, message_id=message_id, text=text)

@@ -36,6 +36,7 @@ ACTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType(
             actions.block_bot,
             actions.unblock_bot,
             actions.send_message,
+            actions.share_contact,
             actions.edit_message,
             actions.press_button,
             actions.forge_press,

@@ -108,3 +108,19 @@ async def test_an_unconfirmed_sender_without_an_address_is_asked_for_it(
     await playground.say(STRANGER, grid, "3-2-501 体温36.5")
     transcript = await playground.dialogue(grid, [(STRANGER, "下午 体温36.7")])
     assert len(transcript) == 2 and "门牌号" in transcript[1]  # asked once, as for anyone unlinked
+
+
+async def test_a_shared_contact_with_the_roster_phone_confirms_the_claim(
+    playground: Playground, sessions: SessionFactory, grid: int
+) -> None:
+    client = playground.client
+    await playground.say(RESIDENT, grid, "3-2-501 体温36.5")  # the roster's phone of 3-2-501: 13812345678
+    await playground.say(NEIGHBOUR, grid, "3-2-501 体温36.6")
+    await client.share_contact(user_id=NEIGHBOUR, chat_id=NEIGHBOUR, phone_number="+86 139 0000 1111")
+    await client.share_contact(user_id=RESIDENT, chat_id=RESIDENT, phone_number="+8613812345678")
+    await playground.settle()
+    assert (await person(sessions, NEIGHBOUR)).household_id is None  # another number: still the leader's call
+    assert [m.text for m in await client.bot_messages(NEIGHBOUR)] == ["手机号与名册不一致，已转请网格员确认。"]
+    assert [m.text for m in await client.bot_messages(RESIDENT)] == ["✅ 手机号与名册一致，已关联到 3-2-501。"]
+    resident = await person(sessions, RESIDENT)
+    assert resident.household_id is not None and resident.claimed_household_id is None
