@@ -58,7 +58,6 @@ def _handlers() -> list[BaseHandler[Any, GridContext, Any]]:
     return [
         *deep_links,
         *table,
-        CallbackQueryHandler(claims.claim_button, pattern=r"^claim:"),
         CallbackQueryHandler(buttons.on_press),
         ChatMemberHandler(binding.membership, ChatMemberHandler.MY_CHAT_MEMBER),
         MessageHandler(RESIDENT_TEXT, messages.on_text),

@@ -27,6 +27,9 @@ _DIGITS = re.compile(_ID, re.ASCII)
 _ORDER = re.compile(rf"order:(accept|deliver):({_ID})", re.ASCII)
 _REPORT = re.compile(rf"report:confirm:({_ID}):([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})", re.ASCII)
 _NOTICE = re.compile(rf"notice:ack:({_ID})", re.ASCII)
+_CLAIM = re.compile(rf"claim:(link|keep):([0-9]{{1,16}}):({_ID})", re.ASCII)
+#: Telegram user ids fit in 52 bits (they are not our serial keys).
+MAX_USER_ID = 2**52
 
 
 class OrderAction(StrEnum):
@@ -66,7 +69,19 @@ class NoticeAck:
         return f"notice:ack:{self.notice_id}"
 
 
-Press = OrderPress | ReportConfirm | NoticeAck
+@dataclass(frozen=True)
+class ClaimAnswer:
+    """关联 / 不关联 on a claim sent to a grid leader: the person (Telegram id) and the household."""
+
+    link: bool
+    user_id: int
+    household_id: int
+
+    def data(self) -> str:
+        return f"claim:{'link' if self.link else 'keep'}:{self.user_id}:{self.household_id}"
+
+
+Press = OrderPress | ReportConfirm | NoticeAck | ClaimAnswer
 
 
 def parse_id(text: str) -> int | None:
@@ -92,6 +107,11 @@ def parse_press(data: str, *, today: date) -> Press | None:
     if match := _NOTICE.fullmatch(data):
         notice_id = parse_id(match[1])
         return None if notice_id is None else NoticeAck(notice_id)
+    if match := _CLAIM.fullmatch(data):
+        user_id, household_id = int(match[2]), parse_id(match[3])
+        if household_id is None or not 0 < user_id < MAX_USER_ID:
+            return None
+        return ClaimAnswer(match[1] == "link", user_id, household_id)
     if match := _REPORT.fullmatch(data):
         unit_id = parse_id(match[1])
         try:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from telegram import Message, Update
 
 from core import texts
-from core.callbacks import NoticeAck, OrderPress, ReportConfirm, parse_press
-from handlers import notices, orders, reports
+from core.callbacks import ClaimAnswer, NoticeAck, OrderPress, ReportConfirm, parse_press
+from handlers import claims, notices, orders, reports
 from handlers.context import GridContext
 
 
@@ -42,3 +42,5 @@ async def on_press(update: Update, context: GridContext) -> None:
             await reports.confirm_button(query, chat_id, press, context)
         case NoticeAck():
             await notices.notice_ack(query, chat_id, press, context)
+        case ClaimAnswer():
+            await claims.claim_button(query, press, context)

@@ -1,24 +1,24 @@
 """Claims on a household: its grid's leaders confirm with one tap, or a shared contact does.
 
-Callback data ``claim:<link|keep>:<telegram user id>:<household id>``.
+Callback data ``claim:<link|keep>:<telegram user id>:<household id>`` (``core.callbacks.ClaimAnswer``,
+parsed strictly by ``handlers.buttons``).
 """
 
 from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden
 
 from core import texts
+from core.callbacks import ClaimAnswer
 from core.formatting import mask_name
 from handlers.context import GridContext
 from services.ingest import LinkClaim
 from services.leader_scope import Denied
 from services.linking import Link, answer_claim, link_by_contact
-
-_ANSWERS = {"link": True, "keep": False}
 
 
 async def ask_leaders(context: GridContext, claim: LinkClaim) -> None:
@@ -30,12 +30,12 @@ async def ask_leaders(context: GridContext, claim: LinkClaim) -> None:
         grid=escape(claim.grid.name),
         kind=texts.CLAIM_KINDS.get(claim.kind, ""),
     )
-    data = f"{claim.user_id}:{household.id}"
+    assert household.id is not None
     buttons = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(texts.CLAIM_LINK, callback_data=f"claim:link:{data}"),
-                InlineKeyboardButton(texts.CLAIM_KEEP, callback_data=f"claim:keep:{data}"),
+                InlineKeyboardButton(label, callback_data=ClaimAnswer(link, claim.user_id, household.id).data())
+                for link, label in ((True, texts.CLAIM_LINK), (False, texts.CLAIM_KEEP))
             ]
         ]
     )
@@ -46,24 +46,16 @@ async def ask_leaders(context: GridContext, claim: LinkClaim) -> None:
             continue  # never started the bot: /link in the group still works
 
 
-async def claim_button(update: Update, context: GridContext) -> None:
+async def claim_button(query: CallbackQuery, press: ClaimAnswer, context: GridContext) -> None:
     """关联 or 不关联 pressed: the first leader's answer stands; the message shows it."""
-    query = update.callback_query
-    if query is None or query.data is None:
-        return
-    answer, _, rest = query.data.removeprefix("claim:").partition(":")
-    claimant, _, household_id = rest.partition(":")
-    if answer not in _ANSWERS or not claimant.isdigit() or not household_id.isdigit():
-        await query.answer()
-        return
     services = context.services
     outcome = await answer_claim(
         services.sessions,
         user_id=query.from_user.id,
         admin_ids=services.admin_ids,
-        claimant=int(claimant),
-        household_id=int(household_id),
-        link=_ANSWERS[answer],
+        claimant=press.user_id,
+        household_id=press.household_id,
+        link=press.link,
     )
     if isinstance(outcome, Denied):
         await query.answer(texts.CLAIM_REFUSED)
