@@ -13,6 +13,7 @@ from demo.playground import Playground
 from services.roster import import_rows
 from services.roster_files import RosterRows, Row
 from storage.db import SessionFactory, transaction
+from storage.links import set_household
 from storage.models import (
     CheckIn,
     Household,
@@ -23,6 +24,7 @@ from storage.models import (
     SupplyOrder,
     UnitReport,
 )
+from storage.people import remember_person
 from storage.units import get_unit_by_code
 
 ADMIN = 7000
@@ -237,3 +239,16 @@ async def bind_every_unit(playground: Playground, sessions: SessionFactory) -> d
         await playground.say(ADMIN, chat.id, f"/bind {code}")
         chats[code] = chat.id
     return chats
+
+
+async def confirm_links(sessions: SessionFactory, addresses: dict[int, str]) -> None:
+    """Telegram user → address of their household in grid T1-V1-G1, as confirmed links (a leader's
+    关联 or /link): writing an address only claims a household (tests/test_claims.py)."""
+    async with transaction(sessions) as session:
+        for user_id, address in addresses.items():
+            household = (
+                await session.exec(select(Household).where(Household.address == address, Household.active))
+            ).first()
+            assert household is not None and household.id is not None
+            person = await remember_person(session, telegram_user_id=user_id, display_name=f"u{user_id}", username=None)
+            await set_household(session, person=person, household_id=household.id)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from demo.playground import Playground
 from storage.db import SessionFactory
-from tests.factories import GRID_LEADER, NEIGHBOUR, RESIDENT, STRANGER, VILLAGE_LEADER, bound_groups
+from tests.factories import GRID_LEADER, NEIGHBOUR, RESIDENT, STRANGER, VILLAGE_LEADER, bound_groups, confirm_links
 
 
 def today() -> date:
@@ -45,6 +45,7 @@ def three_orders(first_taken: str) -> str:
 
 async def test_a_full_grid_day(playground: Playground, sessions: SessionFactory) -> None:
     grid, village = await bound_groups(playground, sessions)
+    await confirm_links(sessions, {RESIDENT: "3-2-501", NEIGHBOUR: "3-2-502", STRANGER: "3-1-101"})
     day = today()
     label = f"{day.month}月{day.day}日"
     yesterday = day - timedelta(days=1)
