@@ -97,6 +97,8 @@ class Batch:
         message, settings = work.message, work.settings
         edited_on = (message.edited_at or message.sent_at).astimezone(settings.tz).date()
         if (edited_on - previous.day).days > settings.policy.edit_window_days:
+            if previous.kind not in self.kinds and work.kind not in self.kinds:
+                return Ingested(Ack.NONE)  # old chat edited into chat: no record, nothing to say
             told = await records.claim_nudge(
                 self.session, telegram_user_id=message.sender.user_id, reason=PAST_EDIT_REASON, day=previous.day
             )
