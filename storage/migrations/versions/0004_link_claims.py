@@ -4,8 +4,8 @@ Writing an address no longer links a person to its household: it records a claim
 confirms with one tap (or a shared contact whose phone is the roster's). Links made before this
 revision, by the old rule (the first address written), stay as they are: they count as confirmed.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-03 16:00:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0003'
-down_revision: str | None = '0002'
+revision: str = '0004'
+down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
