@@ -131,7 +131,7 @@ class Households:
         assert household.id is not None
         if person.claimed_household_id != household.id:
             await records.claim_household(self.session, person=person, household_id=household.id)
-            grid, audience = await self.audience_of(work, household)
+            grid, audience = await self.audience_of(work, household, about="household claim")
             work.claim = LinkClaim(
                 audience, grid, household, person.telegram_user_id, work.message.sender.name, work.kind
             )
