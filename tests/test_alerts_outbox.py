@@ -25,7 +25,10 @@ from services.binding import bind_chat
 from services.outbox import deliver_due
 from storage.db import SessionFactory
 from storage.models import OutboxMessage, OutboxStatus, utcnow
-from tests.factories import ADMIN, GRID_LEADER, NEIGHBOUR, RESIDENT, bound_groups, seed_roster
+from tests.factories import ADMIN, GRID_LEADER, NEIGHBOUR, RESIDENT, bound_groups, confirm_links, seed_roster
+
+#: The residents here are their households' confirmed members: these tests are about alerts, not claims.
+MEMBERS = {RESIDENT: "3-2-501", NEIGHBOUR: "3-2-502"}
 
 ABNORMAL = "3-2-501 张三 体温37.8 咳嗽"
 
@@ -55,6 +58,7 @@ async def test_a_4096_character_abnormal_checkin_alerts_the_leader_trimmed_and_t
     playground: Playground, sessions: SessionFactory
 ) -> None:
     grid, village = await bound_groups(playground, sessions)
+    await confirm_links(sessions, MEMBERS)
     await playground.say(GRID_LEADER, GRID_LEADER, "/start")
     long = ABNORMAL + " " + "家里一切都好，就是有点咳嗽。" * 400
     long = long[:4096]
@@ -77,6 +81,7 @@ async def test_order_notices_and_alerts_survive_injected_faults(
     half of all sends): 20 orders, 5 urgent, and 5 abnormal check-ins each get their notice or
     alerts exactly once. Before the outbox, every one of those notices was lost."""
     grid, village = await bound_groups(playground, sessions)
+    await confirm_links(sessions, MEMBERS)
     await playground.say(GRID_LEADER, GRID_LEADER, "/start")
     faults = [(500, None), (502, None), (429, 1)]
     for n in range(20):
@@ -105,6 +110,7 @@ async def test_a_notice_keeps_its_buttons_and_answers_its_order(
     playground: Playground, sessions: SessionFactory
 ) -> None:
     grid, _village = await bound_groups(playground, sessions)
+    await confirm_links(sessions, MEMBERS)
     order_message = await playground.say(RESIDENT, grid, "3-2-501 大米两袋")
     notice = (await playground.client.bot_messages(grid))[-1]
     assert notice.reply_to == order_message
@@ -116,6 +122,7 @@ async def test_a_redelivered_or_edited_message_alerts_once_per_worsening(
     playground: Playground, sessions: SessionFactory
 ) -> None:
     grid, _village = await bound_groups(playground, sessions)
+    await confirm_links(sessions, MEMBERS)
     await playground.say(GRID_LEADER, GRID_LEADER, "/start")
     message_id = await playground.say(RESIDENT, grid, "3-2-501 体温36.5")
     await playground.client.edit_message(chat_id=grid, message_id=message_id, text=ABNORMAL)
@@ -130,6 +137,7 @@ async def test_a_momentary_reaction_error_is_retried_not_replaced_by_text(
     playground: Playground, sessions: SessionFactory
 ) -> None:
     grid, _village = await bound_groups(playground, sessions)
+    await confirm_links(sessions, MEMBERS)
     await playground.client.inject_failures("setMessageReaction", status=500)
     assert await playground.dialogue(grid, [(RESIDENT, "3-2-501 体温36.5")]) == [f"{RESIDENT}: 3-2-501 体温36.5"]
     reactions = await playground.client.reactions(grid)
@@ -142,6 +150,7 @@ async def test_a_lost_answer_is_retried_counted_and_sends_once_more(
     """Telegram delivered, its answer never came: the row is sent again (a lost alert is worse
     than a duplicate), and the report counts it. Exactly one duplicate per lost answer."""
     grid, _village = await bound_groups(playground, sessions)
+    await confirm_links(sessions, MEMBERS)
     await playground.client.inject_failures("sendMessage", status=200, delay=1.0)
     await playground.client.send_message(user_id=RESIDENT, chat_id=grid, text="3-2-501 大米两袋")
     await playground.client.wait_until_idle(settle=0)
@@ -165,6 +174,7 @@ async def test_notices_and_alerts_pending_at_a_kill_are_sent_after_the_restart(
     (out their backoff, or behind their chat's earlier row), and the restarted one delivers each
     of them once: none was sent before the kill, so none can be sent twice."""
     await seed_roster(sessions)
+    await confirm_links(sessions, MEMBERS)
     async with running_sandbox(rate_limits=RateLimits(enabled=False)) as sandbox:
         state = sandbox.state
         for user_id in (RESIDENT, NEIGHBOUR, GRID_LEADER):

@@ -17,7 +17,7 @@ from schedules.runtime import Schedule
 from services.privacy import audit_trail
 from storage.db import SessionFactory
 from storage.models import InboxUpdate, MessageRecord
-from tests.factories import GRID_LEADER, RESIDENT, VILLAGE_LEADER, bind_every_unit, bound_groups
+from tests.factories import GRID_LEADER, RESIDENT, VILLAGE_LEADER, bind_every_unit, bound_groups, confirm_links
 
 NOTICE = plain(privacy_notice(Settings()))
 
@@ -46,6 +46,7 @@ async def test_a_grid_group_hears_the_notice_once_and_privacy_repeats_it(
 
 async def test_alerts_and_household_views_are_recorded(playground: Playground, sessions: SessionFactory) -> None:
     grid, village = await bound_groups(playground, sessions)
+    await confirm_links(sessions, {RESIDENT: "3-2-501"})  # a member already: no claim to put to the leader
     await playground.say(GRID_LEADER, GRID_LEADER, "/start")
     await playground.say(RESIDENT, grid, "3-2-501 张三 体温37.8 咳嗽")
     await playground.say(GRID_LEADER, grid, "/household 3-2-501")
