@@ -25,7 +25,7 @@ MAX_ID = 2**31 - 1
 _ID = r"[0-9]{1,10}"
 _DIGITS = re.compile(_ID, re.ASCII)
 _ORDER = re.compile(rf"order:(accept|deliver):({_ID})", re.ASCII)
-_REPORT = re.compile(rf"report:confirm:({_ID}):([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})", re.ASCII)
+_REPORT = re.compile(rf"report:(confirm|zero):({_ID}):([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})", re.ASCII)
 _NOTICE = re.compile(rf"notice:ack:({_ID})", re.ASCII)
 _CLAIM = re.compile(rf"claim:(link|keep):([0-9]{{1,16}}):({_ID})", re.ASCII)
 #: Telegram user ids fit in 52 bits (they are not our serial keys).
@@ -60,6 +60,17 @@ class ReportConfirm:
 
 
 @dataclass(frozen=True)
+class ReportZero:
+    """仍确认零报告: the second tap of a zero report with households not checked in (same rules as ``ReportConfirm``)."""
+
+    unit_id: int
+    day: date
+
+    def data(self) -> str:
+        return f"report:zero:{self.unit_id}:{self.day.isoformat()}"
+
+
+@dataclass(frozen=True)
 class NoticeAck:
     """收到 under a notice sent down the chain."""
 
@@ -81,7 +92,7 @@ class ClaimAnswer:
         return f"claim:{'link' if self.link else 'keep'}:{self.user_id}:{self.household_id}"
 
 
-Press = OrderPress | ReportConfirm | NoticeAck | ClaimAnswer
+Press = OrderPress | ReportConfirm | ReportZero | NoticeAck | ClaimAnswer
 
 
 def parse_id(text: str) -> int | None:
@@ -113,12 +124,12 @@ def parse_press(data: str, *, today: date) -> Press | None:
             return None
         return ClaimAnswer(match[1] == "link", user_id, household_id)
     if match := _REPORT.fullmatch(data):
-        unit_id = parse_id(match[1])
+        unit_id = parse_id(match[2])
         try:
-            day = date.fromisoformat(match[2])
+            day = date.fromisoformat(match[3])
         except ValueError:
             return None
         if unit_id is None or day not in (today, today - timedelta(days=1)):
             return None
-        return ReportConfirm(unit_id, day)
+        return ReportConfirm(unit_id, day) if match[1] == "confirm" else ReportZero(unit_id, day)
     return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from telegram import Message, Update
 
 from core import texts
-from core.callbacks import ClaimAnswer, NoticeAck, OrderPress, ReportConfirm, parse_press
+from core.callbacks import ClaimAnswer, NoticeAck, OrderPress, ReportConfirm, ReportZero, parse_press
 from handlers import claims, notices, orders, reports
 from handlers.context import GridContext
 
@@ -38,7 +38,7 @@ async def on_press(update: Update, context: GridContext) -> None:
     match press:
         case OrderPress():
             await orders.order_button(query, chat_id, press, context)
-        case ReportConfirm():
+        case ReportConfirm() | ReportZero():
             await reports.confirm_button(query, chat_id, press, context)
         case NoticeAck():
             await notices.notice_ack(query, chat_id, press, context)

@@ -10,7 +10,7 @@ from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType, ParseMode
 
 from core import texts
-from core.callbacks import ReportConfirm
+from core.callbacks import ReportConfirm, ReportZero
 from handlers.context import GridContext
 from handlers.senders import from_a_person
 from services.confirmations import (
@@ -20,7 +20,8 @@ from services.confirmations import (
     confirm_chat_report,
     declare_days_off,
 )
-from services.report_render import confirmed_line, grid_report_text, zero_refusal
+from services.report_render import confirmed_line, grid_report_text, zero_question, zero_refusal
+from services.sender import keyboard
 
 
 def _describe(outcome: ConfirmOutcome, day: date, quote: Callable[[str], str], context: GridContext) -> str:
@@ -36,6 +37,9 @@ def _describe(outcome: ConfirmOutcome, day: date, quote: Callable[[str], str], c
         case ConfirmResult.NOT_ZERO:
             assert outcome.figures is not None
             return zero_refusal(outcome.figures)
+        case ConfirmResult.MISSING_CHECKINS:
+            assert outcome.figures is not None
+            return texts.ZERO_ASK_AGAIN.format(missing=outcome.figures.missing)
         case ConfirmResult.REFUSED:
             return texts.CONFIRM_REFUSED.format(unit=unit)
         case ConfirmResult.NOT_GRID:
@@ -76,15 +80,24 @@ async def zero(update: Update, context: GridContext) -> None:
         settings=services.settings,
         now=services.clock(),
     )
+    if outcome.result is ConfirmResult.MISSING_CHECKINS and outcome.figures is not None:
+        question = zero_question(outcome.figures, day)
+        await message.reply_html(question.text, reply_markup=keyboard(question.reply_markup))
+        return
     await message.reply_html(_describe(outcome, day, escape, context))
 
 
-async def confirm_button(query: CallbackQuery, chat_id: int, press: ReportConfirm, context: GridContext) -> None:
-    """确认上报 / 确认零报告 under a grid report: confirm it, and show who did in the report itself.
+async def confirm_button(
+    query: CallbackQuery, chat_id: int, press: ReportConfirm | ReportZero, context: GridContext
+) -> None:
+    """确认上报 / 确认零报告 under a grid report, or the second tap 仍确认零报告: confirm it, and show who did.
 
-    Only the report of the unit this group is bound to: the data may name another unit's.
+    Only the report of the unit this group is bound to: the data may name another unit's. A zero
+    report with households not checked in is not confirmed by the first press: the button turns
+    into the second tap (``ReportZero``), which states how many.
     """
     user, services = query.from_user, context.services
+    despite_missing = isinstance(press, ReportZero)
     outcome = await confirm_chat_report(
         services.sessions,
         chat_id=chat_id,
@@ -92,15 +105,25 @@ async def confirm_button(query: CallbackQuery, chat_id: int, press: ReportConfir
         day=press.day,
         user_id=user.id,
         admin_ids=services.admin_ids,
-        zero=False,
+        zero=despite_missing,
+        despite_missing=despite_missing,
         settings=services.settings,
         now=services.clock(),
     )
     settled = outcome.result in (ConfirmResult.CONFIRMED, ConfirmResult.ALREADY)
     await query.answer(_describe(outcome, press.day, str, context), show_alert=not settled)
-    if outcome.result is ConfirmResult.CONFIRMED and outcome.figures and outcome.confirmed_at:
-        line = confirmed_line(who=user.full_name, at=outcome.confirmed_at, zero=outcome.zero, tz=services.settings.tz)
-        text = grid_report_text(outcome.figures, press.day, confirmed=line)
+    figures = outcome.figures
+    if outcome.result is ConfirmResult.MISSING_CHECKINS and figures is not None:
+        await query.edit_message_reply_markup(keyboard(zero_question(figures, press.day).reply_markup))
+    elif outcome.result is ConfirmResult.CONFIRMED and figures and outcome.confirmed_at:
+        line = confirmed_line(
+            who=user.full_name,
+            at=outcome.confirmed_at,
+            zero=outcome.zero,
+            tz=services.settings.tz,
+            missing=figures.reported_missing,
+        )
+        text = grid_report_text(figures, press.day, confirmed=line)
         await query.edit_message_text(text, parse_mode=ParseMode.HTML)
 
 

@@ -2,7 +2,10 @@
 
 A report is confirmed once: the unique (unit, day) row makes a second press, a redelivered
 callback or two leaders pressing together all land on the first confirmation. ``/zero`` is a
-claim that nothing happened, so it is refused, with the reason, while the figures say otherwise.
+claim that nothing happened, so it is refused, with the reason, while the figures say otherwise;
+and it means "we checked": with households not checked in (on a working day) it takes a second,
+explicit tap that states how many (``despite_missing``). The figures confirmed are stored with the
+confirmation, so the digests can show what was vouched for beside what is true now.
 Villages and towns are never confirmed by hand: they count as reported when all their grids have.
 """
 
@@ -27,6 +30,8 @@ class ConfirmResult(Enum):
     ALREADY = auto()
     #: ``/zero`` while something is abnormal or a returnee is new.
     NOT_ZERO = auto()
+    #: A zero report while households have not checked in: asks for the second tap.
+    MISSING_CHECKINS = auto()
     REFUSED = auto()
     NOT_GRID = auto()
     UNKNOWN_UNIT = auto()
@@ -53,12 +58,15 @@ async def confirm_chat_report(
     zero: bool,
     settings: Settings,
     unit_id: int | None = None,
+    despite_missing: bool = False,
     now: datetime | None = None,
 ) -> ConfirmOutcome:
-    """Confirm the report of the unit the group is bound to: ``/zero``, or the button under the report.
+    """Confirm the report of the unit the group is bound to: ``/zero``, or a button under the report.
 
     ``unit_id`` is the unit a button names: a report of any other unit (forged button data, or a
     group rebound since) is unknown here; confirming it would rewrite this group's message.
+    ``zero`` insists it is a zero report (``/zero``, the second tap); ``despite_missing`` is only the
+    second tap's button: a zero report although households have not checked in.
     """
     async with factory() as session:
         unit = await bindings.bound_unit(session, chat_id=chat_id)
@@ -67,7 +75,15 @@ async def confirm_chat_report(
     if unit_id is not None and unit.id != unit_id:
         return ConfirmOutcome(ConfirmResult.UNKNOWN_UNIT)
     return await _confirm(
-        factory, unit=unit, day=day, user_id=user_id, admin_ids=admin_ids, zero=zero, settings=settings, now=now
+        factory,
+        unit=unit,
+        day=day,
+        user_id=user_id,
+        admin_ids=admin_ids,
+        zero=zero,
+        settings=settings,
+        despite_missing=despite_missing,
+        now=now,
     )
 
 
@@ -80,6 +96,7 @@ async def _confirm(
     admin_ids: frozenset[int],
     zero: bool,
     settings: Settings,
+    despite_missing: bool,
     now: datetime | None,
 ) -> ConfirmOutcome:
     assert unit.id is not None
@@ -95,9 +112,11 @@ async def _confirm(
     figures = (await compile_reports(factory, day=day, root_code=unit.code, settings=settings, now=at)).figures[unit.id]
     if zero and not figures.is_zero:
         return ConfirmOutcome(ConfirmResult.NOT_ZERO, unit=unit, figures=figures)
+    if figures.is_zero and figures.missing and not despite_missing:
+        return ConfirmOutcome(ConfirmResult.MISSING_CHECKINS, unit=unit, figures=figures)
     async with transaction(factory) as session:
         counted = await sql.record_confirmation(
-            session, unit_id=unit.id, day=day, zero=figures.is_zero, user_id=user_id, at=at
+            session, unit_id=unit.id, day=day, zero=figures.is_zero, user_id=user_id, at=at, counts=figures.counts
         )
         if not counted:
             first = await sql.confirmation_of(session, unit_id=unit.id, day=day)

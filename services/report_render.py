@@ -8,40 +8,82 @@ Every string that came from a person or a roster is escaped here, at the one pla
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
 from core import texts
-from core.callbacks import ReportConfirm
+from core.callbacks import ReportConfirm, ReportZero
 from core.formatting import health_text, rate_text, split_message, transport_text
 from services.messages_out import Keyboard, MessageKind, OutgoingMessage
-from services.reports import AbnormalDetail, ReportSet, ReturneeDetail, UnitDayFigures, day_bounds
+from services.reports import AbnormalDetail, ReportSet, ReturneeDetail, UnitDayFigures, completion, day_bounds
 from storage.models import UnitLevel
 from storage.notices import NoticeAckCount
+from storage.reports import Counts
+
+
+def zero_question(figures: UnitDayFigures, day: date) -> OutgoingMessage:
+    """A zero report with households not checked in: the question, and the button that is the second tap."""
+    button = texts.BUTTON_ZERO_DESPITE_MISSING.format(missing=figures.missing)
+    keyboard: Keyboard = (((button, ReportZero(figures.unit.id or 0, day).data()),),)
+    return OutgoingMessage.of_text(texts.ZERO_ASK_MISSING.format(missing=figures.missing), keyboard)
+
 
 # --- a grid's report, in its own group ------------------------------------------------------
 
 
+def _grid_parts(counts: Counts, *, day_off: bool) -> list[tuple[str, str]]:
+    """(label, value) of each line of a grid report's figures, for one set of counts."""
+    checkins = texts.REPORT_CHECKINS_OFF_VALUE if day_off else texts.REPORT_CHECKINS_VALUE
+    rate = rate_text(completion(counts, day_off=day_off))
+    return [
+        (texts.REPORT_CHECKINS, checkins.format(checked=counts.checked_in, total=counts.households, rate=rate)),
+        (texts.REPORT_ABNORMAL, texts.REPORT_ABNORMAL_VALUE.format(count=counts.abnormal)),
+        (
+            texts.REPORT_RETURNEES,
+            texts.REPORT_RETURNEES_VALUE.format(
+                new=counts.returnees_new,
+                monitoring=counts.returnees_monitoring,
+                ending=counts.returnees_ending,
+                due=counts.returnees_tests_due,
+            ),
+        ),
+        (
+            texts.REPORT_ORDERS,
+            texts.REPORT_ORDERS_VALUE.format(
+                new=counts.orders_new,
+                delivered=counts.orders_delivered,
+                open=counts.orders_open,
+                overdue=counts.orders_overdue,
+                urgent=counts.orders_urgent_open,
+            ),
+        ),
+    ]
+
+
+Parts = Callable[..., list[tuple[str, str]]]
+
+
+def _as_reported(figures: UnitDayFigures, parts: Parts, same: str, changed: str) -> list[str]:
+    """Each figure as reported (a confirmed grid's as its leader confirmed it); where it changed since,
+    as confirmed and as it is now (确认时 8/9，现 9/9): a later message never contradicts the confirmed
+    report, nor hides what came in after it."""
+    reported = parts(figures.reported, day_off=figures.day_off)
+    current = parts(figures.counts, day_off=figures.day_off)
+    return [
+        same.format(label=label, value=then)
+        if then == now
+        else changed.format(label=label, confirmed=then, current=now)
+        for (label, then), (_label, now) in zip(reported, current, strict=True)
+    ]
+
+
 def grid_report_text(figures: UnitDayFigures, day: date, *, confirmed: str = "") -> str:
     """The grid's counts for its residents' group; ``confirmed`` is the line saying who confirmed."""
-    c = figures.counts
-    checkins = texts.REPORT_CHECKINS_OFF if figures.day_off else texts.REPORT_CHECKINS
     lines = [
         texts.REPORT_GRID_TITLE.format(unit=escape(figures.unit.name), day=day.isoformat()),
-        checkins.format(checked=c.checked_in, total=c.households, rate=rate_text(figures.rate)),
-        texts.REPORT_ABNORMAL.format(count=c.abnormal),
-        texts.REPORT_RETURNEES.format(
-            new=c.returnees_new, monitoring=c.returnees_monitoring, ending=c.returnees_ending, due=c.returnees_tests_due
-        ),
-        texts.REPORT_ORDERS.format(
-            new=c.orders_new,
-            delivered=c.orders_delivered,
-            open=c.orders_open,
-            overdue=c.orders_overdue,
-            urgent=c.orders_urgent_open,
-        ),
+        *_as_reported(figures, _grid_parts, texts.REPORT_LINE_PART, texts.REPORT_LINE_CHANGED),
     ]
     if confirmed:
         lines.append(confirmed)
@@ -50,8 +92,11 @@ def grid_report_text(figures: UnitDayFigures, day: date, *, confirmed: str = "")
     return "\n".join(lines)
 
 
-def confirmed_line(*, who: str, at: datetime, zero: bool, tz: ZoneInfo) -> str:
-    what = texts.REPORT_WHAT_ZERO if zero else texts.REPORT_WHAT_REPORT
+def confirmed_line(*, who: str, at: datetime, zero: bool, tz: ZoneInfo, missing: int = 0) -> str:
+    """Who confirmed, when, and what: a zero report says how many households had not checked in."""
+    what = texts.REPORT_WHAT_REPORT
+    if zero:
+        what = texts.REPORT_WHAT_ZERO_MISSING.format(missing=missing) if missing else texts.REPORT_WHAT_ZERO
     return texts.REPORT_CONFIRMED.format(who=escape(who), time=f"{at.astimezone(tz):%H:%M}", what=what)
 
 
@@ -59,7 +104,13 @@ def grid_report(figures: UnitDayFigures, day: date, *, tz: ZoneInfo) -> Outgoing
     """The cutoff message with its one-tap button; already confirmed grids get no button."""
     confirmation = figures.confirmation
     if confirmation is not None:
-        line = confirmed_line(who=confirmation.name, at=confirmation.confirmed_at, zero=confirmation.zero, tz=tz)
+        line = confirmed_line(
+            who=confirmation.name,
+            at=confirmation.confirmed_at,
+            zero=confirmation.zero,
+            tz=tz,
+            missing=figures.reported_missing,
+        )
         return OutgoingMessage.of_text(grid_report_text(figures, day, confirmed=line))
     label = texts.BUTTON_CONFIRM_ZERO if figures.is_zero else texts.BUTTON_CONFIRM
     keyboard: Keyboard = (((label, ReportConfirm(figures.unit.id or 0, day).data()),),)
@@ -69,30 +120,53 @@ def grid_report(figures: UnitDayFigures, day: date, *, tz: ZoneInfo) -> Outgoing
 # --- village and town digests ---------------------------------------------------------------
 
 
-def summary(figures: UnitDayFigures) -> str:
-    """One unit's figures on one line: the same order and words in every digest line and total."""
-    c = figures.counts
-    checkins = texts.REPORT_SUMMARY_OFF if figures.day_off else texts.REPORT_SUMMARY_CHECKINS
-    parts = [
-        checkins.format(checked=c.checked_in, total=c.households, rate=rate_text(figures.rate)),
-        texts.REPORT_SUMMARY_ABNORMAL.format(count=c.abnormal),
-        texts.REPORT_SUMMARY_RETURNEES.format(
-            new=c.returnees_new, monitoring=c.returnees_monitoring, ending=c.returnees_ending, due=c.returnees_tests_due
+def _summary_parts(counts: Counts, *, day_off: bool) -> list[tuple[str, str]]:
+    """(label, value) of each part of a summary line, for one set of counts."""
+    label, value = (
+        (texts.REPORT_SUMMARY_OFF, texts.REPORT_SUMMARY_OFF_VALUE)
+        if day_off
+        else (texts.REPORT_SUMMARY_CHECKINS, texts.REPORT_SUMMARY_CHECKINS_VALUE)
+    )
+    rate = rate_text(completion(counts, day_off=day_off))
+    return [
+        (label, value.format(checked=counts.checked_in, total=counts.households, rate=rate)),
+        (texts.REPORT_SUMMARY_ABNORMAL, str(counts.abnormal)),
+        (
+            texts.REPORT_SUMMARY_RETURNEES,
+            texts.REPORT_SUMMARY_RETURNEES_VALUE.format(
+                new=counts.returnees_new,
+                monitoring=counts.returnees_monitoring,
+                ending=counts.returnees_ending,
+                due=counts.returnees_tests_due,
+            ),
         ),
-        texts.REPORT_SUMMARY_ORDERS.format(
-            new=c.orders_new,
-            delivered=c.orders_delivered,
-            open=c.orders_open,
-            overdue=c.orders_overdue,
-            urgent=c.orders_urgent_open,
+        (
+            texts.REPORT_SUMMARY_ORDERS,
+            texts.REPORT_SUMMARY_ORDERS_VALUE.format(
+                new=counts.orders_new,
+                delivered=counts.orders_delivered,
+                open=counts.orders_open,
+                overdue=counts.orders_overdue,
+                urgent=counts.orders_urgent_open,
+            ),
         ),
     ]
+
+
+def summary(figures: UnitDayFigures) -> str:
+    """One unit's figures on one line: the same order and words in every digest line and total,
+    as reported and, where changed since, as they are now."""
+    parts = _as_reported(figures, _summary_parts, texts.REPORT_SUMMARY_PART, texts.REPORT_SUMMARY_CHANGED)
     return texts.REPORT_SUMMARY_SEPARATOR.join(parts)
 
 
 def _unit_line(reports: ReportSet, figures: UnitDayFigures) -> str:
     name = escape(figures.unit.name)
     if figures.confirmed:
+        if figures.is_zero and figures.reported_missing:
+            return texts.REPORT_LINE_ZERO_MISSING.format(
+                unit=name, missing=figures.reported_missing, summary=summary(figures)
+            )
         return texts.REPORT_LINE.format(unit=name, summary=summary(figures))
     if figures.unit.level == UnitLevel.GRID:
         return texts.REPORT_LINE_UNCONFIRMED.format(unit=name, summary=summary(figures))

@@ -22,6 +22,7 @@ from core.config import Settings
 from core.formatting import mask_name
 from storage import reports as sql
 from storage.db import SessionFactory
+from storage.dialect import as_utc
 from storage.models import UnitLevel, utcnow
 from storage.reports import AbnormalRow, Confirmation, Counts, NewReturneeRow, ReportUnit
 from storage.units import get_unit_by_code
@@ -42,6 +43,9 @@ class UnitDayFigures:
     grids_confirmed: int
     #: A day off (休息日): missing check-ins count against no one.
     day_off: bool
+    #: The counts as reported: a confirmed grid's as its leader confirmed them (what the grid group
+    #: read), else the current ones; a parent's, the sum of its grids'. ``counts`` is what is true now.
+    reported: Counts
     #: The grid's own confirmation; None for villages and towns (they are derived from grids).
     confirmation: Confirmation | None = None
 
@@ -57,9 +61,24 @@ class UnitDayFigures:
     @property
     def rate(self) -> float | None:
         """Check-in completion, None when there is nothing to complete or the day is off."""
-        if self.day_off or not self.counts.households:
-            return None
-        return self.counts.checked_in / self.counts.households
+        return completion(self.counts, day_off=self.day_off)
+
+    @property
+    def missing(self) -> int:
+        """Households not checked in on a working day (a day off counts them against no one)."""
+        return 0 if self.day_off else self.counts.households - self.counts.checked_in
+
+    @property
+    def reported_missing(self) -> int:
+        """Households not checked in as reported (for a confirmed grid: when its leader confirmed)."""
+        return 0 if self.day_off else self.reported.households - self.reported.checked_in
+
+
+def completion(counts: Counts, *, day_off: bool) -> float | None:
+    """Check-in completion of ``counts``, None when there is nothing to complete or the day is off."""
+    if day_off or not counts.households:
+        return None
+    return counts.checked_in / counts.households
 
 
 @dataclass(frozen=True)
@@ -153,7 +172,8 @@ async def compile_reports(
     has passed: re-running a past day gives the figures its end saw, not today's.
     """
     start, end = day_bounds(day, settings.tz)
-    as_of = min(now or utcnow(), end)
+    # In UTC: SQLite keeps no zone, so an instant compared with stored ones must be in theirs.
+    as_of = as_utc(min(now or utcnow(), end))
     async with factory() as session:
         root_path = None
         if root_code is not None:
@@ -218,25 +238,45 @@ def _roll_up(
     off: dict[int, bool] = {}
     for unit in units:
         off[unit.id] = everyone_off or unit.id in off_ids or off.get(unit.parent_id or 0, False)
-    totals: dict[int, tuple[Counts, int, int]] = {}
+    totals: dict[int, _Totals] = {}
     for unit in reversed(units):
         if unit.level == UnitLevel.GRID:
-            totals[unit.id] = (counts.get(unit.id, Counts()), 1, int(unit.id in confirmed))
-        own = totals.setdefault(unit.id, (Counts(), 0, 0))
+            current, confirmation = counts.get(unit.id, Counts()), confirmed.get(unit.id)
+            reported = confirmation.counts if confirmation and confirmation.counts else current
+            totals[unit.id] = _Totals(current, reported, 1, int(confirmation is not None))
+        own = totals.setdefault(unit.id, _Totals())
         if unit.parent_id is not None:
-            parent = totals.get(unit.parent_id, (Counts(), 0, 0))
-            totals[unit.parent_id] = (parent[0] + own[0], parent[1] + own[1], parent[2] + own[2])
+            totals[unit.parent_id] = totals.get(unit.parent_id, _Totals()) + own
     return {
         unit.id: UnitDayFigures(
             unit=unit,
-            counts=totals[unit.id][0],
-            grids=totals[unit.id][1],
-            grids_confirmed=totals[unit.id][2],
+            counts=totals[unit.id].counts,
+            grids=totals[unit.id].grids,
+            grids_confirmed=totals[unit.id].confirmed,
             day_off=off[unit.id],
             confirmation=confirmed.get(unit.id) if unit.level == UnitLevel.GRID else None,
+            reported=totals[unit.id].reported,
         )
         for unit in units
     }
+
+
+@dataclass(frozen=True)
+class _Totals:
+    """What a unit sums up from its grids while rolling up."""
+
+    counts: Counts = field(default_factory=Counts)
+    reported: Counts = field(default_factory=Counts)
+    grids: int = 0
+    confirmed: int = 0
+
+    def __add__(self, other: _Totals) -> _Totals:
+        return _Totals(
+            self.counts + other.counts,
+            self.reported + other.reported,
+            self.grids + other.grids,
+            self.confirmed + other.confirmed,
+        )
 
 
 def _mask_abnormal(row: AbnormalRow) -> AbnormalDetail:

@@ -276,6 +276,8 @@ class UnitReport(SQLModel, table=True):
     zero: bool = Field(description="nothing abnormal and no new returnee: a zero report")
     confirmed_by: int = Field(sa_type=sa.BigInteger)
     confirmed_at: datetime = _timestamp()
+    #: The grid's counts as confirmed (``storage.reports.Counts`` field → value): what the leader vouched for.
+    figures: dict[str, int] | None = Field(default=None, sa_type=sa.JSON)
 
 
 class UnitSettings(SQLModel, table=True):

@@ -11,7 +11,7 @@ that began the day and ``as_of`` the instant the report describes (the cutoff, o
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -84,6 +84,20 @@ class Confirmation:
     confirmed_at: datetime
     #: The confirming leader's Telegram name if the bot has seen them, else their id.
     name: str
+    #: The grid's counts as confirmed (None for confirmations stored before they were kept).
+    counts: Counts | None = None
+
+
+def counts_json(counts: Counts) -> dict[str, int]:
+    """Counts as stored with a confirmation (``unit_reports.figures``)."""
+    return asdict(counts)
+
+
+def counts_of(stored: dict[str, int] | None) -> Counts | None:
+    """Stored counts back; a figure added to ``Counts`` since reads 0, one since dropped is ignored."""
+    if stored is None:
+        return None
+    return Counts(**{f.name: int(stored.get(f.name, 0)) for f in fields(Counts)})
 
 
 @dataclass(frozen=True)
@@ -256,13 +270,19 @@ async def confirmations(session: AsyncSession, *, day: date, as_of: datetime) ->
             col(UnitReport.confirmed_by),
             col(UnitReport.confirmed_at),
             col(Person.display_name),
+            col(UnitReport.figures),
         )
         .outerjoin(Person, col(Person.telegram_user_id) == col(UnitReport.confirmed_by))
         .where(col(UnitReport.day) == day, col(UnitReport.confirmed_at) <= as_of)
     )
     return {
         row[0]: Confirmation(
-            unit_id=row[0], zero=row[1], confirmed_by=row[2], confirmed_at=as_utc(row[3]), name=row[4] or str(row[2])
+            unit_id=row[0],
+            zero=row[1],
+            confirmed_by=row[2],
+            confirmed_at=as_utc(row[3]),
+            name=row[4] or str(row[2]),
+            counts=counts_of(row[5]),
         )
         for row in await _rows(session, query)
     }
@@ -311,12 +331,20 @@ async def new_returnee_rows(session: AsyncSession, *, root_path: str | None, day
 
 
 async def record_confirmation(
-    session: AsyncSession, *, unit_id: int, day: date, zero: bool, user_id: int, at: datetime
+    session: AsyncSession, *, unit_id: int, day: date, zero: bool, user_id: int, at: datetime, counts: Counts
 ) -> bool:
-    """Store a unit's confirmation unless one exists (two leaders pressing at once): True if this one counted."""
+    """Store a unit's confirmation, with the counts confirmed, unless one exists (two leaders pressing at once):
+    True if this one counted."""
     statement = (
         upsert(session, UnitReport)
-        .values(unit_id=unit_id, day=day, zero=zero, confirmed_by=user_id, confirmed_at=at)
+        .values(
+            unit_id=unit_id,
+            day=day,
+            zero=zero,
+            confirmed_by=user_id,
+            confirmed_at=as_utc(at),
+            figures=counts_json(counts),
+        )
         .on_conflict_do_nothing(index_elements=["unit_id", "day"])
     )
     return bool((await session.exec(statement)).rowcount)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -65,5 +66,33 @@ async def playground(database_url: str) -> AsyncIterator[Playground]:
     """The real bot polling a fresh sandbox, on this test's database; one admin (``ADMIN``)."""
     async with running_playground(
         database_url=database_url, admin_ids=[ADMIN], rate_limits=RateLimits(enabled=False)
+    ) as running:
+        yield running
+
+
+def midday_zone(now: datetime) -> str:
+    """The fixed-offset zone in which ``now`` reads between 12:00 and 13:00."""
+    offset = 12 - now.astimezone(UTC).hour
+    return f"Etc/GMT{-offset:+d}"
+
+
+@pytest.fixture
+async def midday(database_url: str) -> AsyncIterator[Playground]:
+    """The real bot with its schedule on a fake clock that agrees with Telegram's.
+
+    The sandbox dates messages and presses by the wall clock, and the bot stamps confirmations so.
+    Here the zone is the one where the wall clock reads 12:xx, the grid report is due at 11:00 and the
+    digests at 14:00 and 14:30: whenever the test runs, what people do happens after the report
+    (``tick`` at 11:00) and before the digests (``tick`` at 14:00), an hour clear of either.
+    """
+    overrides = {
+        "timezone": midday_zone(datetime.now(UTC)),
+        "schedule": {"grid_report": "11:00", "village_digest": "14:00", "town_digest": "14:30"},
+    }
+    async with running_playground(
+        database_url=database_url,
+        admin_ids=[ADMIN],
+        rate_limits=RateLimits(enabled=False),
+        settings_overrides=overrides,
     ) as running:
         yield running

@@ -26,6 +26,7 @@ from tests.factories import RESIDENT, VILLAGE_LEADER, add_order, bind_every_unit
 
 G1, G2 = "T1-V1-G1", "T1-V1-G2"
 INVALID = "这个按钮无效。"
+ASK_AGAIN = "还有 3 户未打卡，仍确认零报告？请再点一次按钮。"
 HUGE = "9" * 20
 
 
@@ -151,13 +152,16 @@ async def test_the_real_buttons_still_work_and_yesterday_stays_open(
     )
     report = await send(playground.bot.application.bot, chat, delivery.messages[0])
     await client.press_button(user_id=VILLAGE_LEADER, chat_id=chat, message_id=report.message_id, data=forged)
+    await playground.settle()  # 0 of 3 checked in: the button turns into the second tap, for yesterday too
+    second_tap = f"report:zero:{ids[G1]}:{yesterday}"
+    await client.press_button(user_id=VILLAGE_LEADER, chat_id=chat, message_id=report.message_id, data=second_tap)
     notice = (await client.bot_messages(chat))[-2]
     assert notice.reply_markup is not None
     (ack,) = notice.reply_markup["inline_keyboard"][0]
     await client.press_button(user_id=RESIDENT, chat_id=chat, message_id=notice.message_id, data=ack["callback_data"])
     await playground.settle()
     answers = [a.text for a in await client.callback_answers()]
-    assert answers == [INVALID, f"✅ 第一网格 {yesterday} 零报告已确认。", "已确认收到，谢谢！"]
+    assert answers == [INVALID, ASK_AGAIN, f"✅ 第一网格 {yesterday} 零报告已确认。", "已确认收到，谢谢！"]
 
 
 async def test_a_press_that_fails_is_answered_not_apologised_for_in_the_group(

@@ -83,16 +83,19 @@ async def test_zero_is_refused_with_the_reason_and_the_button_confirms(
     ids=["resident", "other-grid", "grid-leader", "village", "admin"],
 )
 async def test_zero_by_every_role(playground: Playground, sessions: SessionFactory, user: int, answer: str) -> None:
-    """The authorisation matrix for /zero on a quiet day: this grid's leaders, those above, admins."""
+    """The authorisation matrix for /zero on a quiet day (everyone checked in): this grid's leaders, those
+    above, admins."""
     await seed_roster(sessions)
+    today = datetime.now(playground.settings.tz).date()
+    for address in ("3-2-501", "3-2-502", "3-1-101"):
+        await add_checkin(sessions, "T1-V1-G1", address, today)
     everyone = [GRID_LEADER, OTHER_GRID_LEADER, VILLAGE_LEADER, ADMIN, RESIDENT]
     for user_id in everyone:
         await playground.client.create_user(user_id=user_id, first_name=f"u{user_id}")
     group = await playground.client.create_group(title="第一网格群", members=everyone, admins=[GRID_LEADER])
     await playground.client.add_bot_to_group(group.id, by=GRID_LEADER, as_admin=True)
     await playground.say(GRID_LEADER, group.id, "/bind T1-V1-G1")
-    day = datetime.now(playground.settings.tz).date().isoformat()
     assert await playground.dialogue(group.id, [(user, "/zero")]) == [
         f"{user}: /zero",
-        f"bot: {answer.format(day=day)}",
+        f"bot: {answer.format(day=today.isoformat())}",
     ]
