@@ -21,7 +21,9 @@ from services.notices import (
     acknowledge,
     notice_status,
     publish_notice,
+    receipt_text,
 )
+from storage.notices import Receipt
 
 _ACK_ANSWERS = {
     AckResult.ACKED: texts.NOTICE_ACKED,
@@ -62,25 +64,15 @@ def status_lines(status: NoticeStatus, context: GridContext) -> list[str]:
     notice = status.outcome.notice
     if notice is None:
         return [describe(status.outcome)]
-    acked = [unit for unit in status.units if unit.people]
-    waiting = [unit for unit in status.units if not unit.people]
-    lines = [
-        texts.NOTICE_STATUS_HEADER.format(
-            id=notice.id,
-            at=f"{notice.created_at.astimezone(context.services.settings.tz):%m-%d %H:%M}",
-            acked=len(acked),
-            total=len(status.units),
-            text=escape(notice.text),
-        )
-    ]
-    if waiting:
-        names = texts.NOTICE_STATUS_SEPARATOR.join(escape(unit.name) for unit in waiting)
-        lines.append(texts.NOTICE_STATUS_WAITING.format(units=names))
-    if acked:
-        names = texts.NOTICE_STATUS_SEPARATOR.join(
-            texts.NOTICE_STATUS_UNIT.format(unit=escape(unit.name), people=unit.people) for unit in acked
-        )
-        lines.append(texts.NOTICE_STATUS_ACKED.format(units=names))
+    at = f"{notice.created_at.astimezone(context.services.settings.tz):%m-%d %H:%M}"
+    lines = [texts.NOTICE_STATUS_HEADER.format(id=notice.id, at=at, text=escape(notice.text))]
+    lines.extend(
+        texts.NOTICE_STATUS_UNIT.format(unit=escape(unit.name), receipt=receipt_text(unit.receipt))
+        for unit in status.units
+    )
+    if len(status.units) > 1:
+        total = sum((unit.receipt for unit in status.units), Receipt())
+        lines.append(texts.NOTICE_STATUS_TOTAL.format(receipt=receipt_text(total)))
     return lines
 
 

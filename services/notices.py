@@ -1,9 +1,10 @@
 """Notices down the chain (上级政策迅速传达到最基层): /notice, the 收到 button, /notice_status.
 
 A town or village group's leaders (or an admin) post a notice; it goes through the outbox to
-every bound group below, each copy with a 收到 button. Presses are counted per unit: a unit has
-received the notice once anyone in its group pressed it. The figures are in /notice_status and,
-through ``storage.notices.notice_ack_counts``, in the next digests.
+every bound group below, each copy with a 收到 button. A resident's press is not the unit's
+receipt: presses count by household reached (a linked member of the household pressed) and, apart,
+by the unit's own leaders (网格长已确认). The figures are in /notice_status and, through
+``storage.notices.notice_ack_counts``, in the next digests (``receipt_text`` words both).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from storage import notices as store
 from storage import outbox as outbox_store
 from storage.db import SessionFactory, transaction
 from storage.models import Notice, Unit, UnitLevel, utcnow
-from storage.notices import UnitAck
+from storage.notices import Receipt, UnitAck
 from storage.reports import report_units
 
 #: The longest notice text: what fits in one message beside the header and footer.
@@ -55,6 +56,21 @@ def notice_message(unit: Unit, notice: Notice) -> OutgoingMessage:
     assert notice.id is not None
     text = texts.NOTICE_MESSAGE.format(unit=escape(unit.name), text=escape(notice.text))
     return OutgoingMessage.of_text(text, reply_markup=(((texts.NOTICE_ACK_BUTTON, NoticeAck(notice.id).data()),),))
+
+
+def receipt_text(receipt: Receipt) -> str:
+    """已收到 42/60 户 · 网格长已确认: households (where grids are among the units), then the leaders."""
+    role = texts.NOTICE_ROLE_GRID if receipt.grids == receipt.units else texts.NOTICE_ROLE_ANY
+    parts = []
+    if receipt.grids:
+        parts.append(texts.NOTICE_RECEIPT_HOUSEHOLDS.format(acked=receipt.households_acked, total=receipt.households))
+    if receipt.units == 1:
+        parts.append(
+            (texts.NOTICE_RECEIPT_LEADER if receipt.leaders_acked else texts.NOTICE_RECEIPT_NO_LEADER).format(role=role)
+        )
+    else:
+        parts.append(texts.NOTICE_RECEIPT_LEADERS.format(role=role, acked=receipt.leaders_acked, total=receipt.units))
+    return texts.NOTICE_RECEIPT_SEPARATOR.join(parts)
 
 
 async def _upper_unit(
@@ -141,8 +157,8 @@ class NoticeStatus:
 async def notice_status(
     factory: SessionFactory, *, chat_id: int, user_id: int, admin_ids: frozenset[int], notice_id: int | None
 ) -> NoticeStatus:
-    """The acknowledgements of this group's latest notice (or of ``notice_id``), unit by unit: for the
-    unit's leaders (and those above, and admins) only, like every other view of a unit's work."""
+    """The receipts of this group's latest notice (or of ``notice_id``), unit by unit: for the unit's
+    leaders (and those above, and admins) only, like every other view of a unit's work."""
     checked = await _upper_unit(factory, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids)
     unit = checked.unit
     if checked.result is not NoticeResult.SHOWN or unit is None or unit.id is None:

@@ -17,6 +17,7 @@ from core import texts
 from core.callbacks import ReportConfirm, ReportZero
 from core.formatting import health_text, rate_text, split_message, transport_text
 from services.messages_out import Keyboard, MessageKind, OutgoingMessage
+from services.notices import receipt_text
 from services.reports import AbnormalDetail, ReportSet, ReturneeDetail, UnitDayFigures, completion, day_bounds
 from storage.models import UnitLevel
 from storage.notices import NoticeAckCount
@@ -266,15 +267,15 @@ def digest_lines(reports: ReportSet, unit_id: int, *, tz: ZoneInfo) -> list[str]
 
 
 def notice_lines(notices: Sequence[NoticeAckCount], *, tz: ZoneInfo) -> list[str]:
-    """上级通知 acknowledged so far, per notice: units below that pressed 收到, of those it reached."""
+    """Notices of the day, each with who sent it and how far it got in this unit's subtree."""
     if not notices:
         return []
     return [texts.REPORT_NOTICES_TITLE.format(count=len(notices))] + [
         texts.REPORT_NOTICE_LINE.format(
             time=f"{notice.created_at.astimezone(tz):%m-%d %H:%M}",
+            origin=escape(notice.origin),
             text=escape(notice.text if len(notice.text) <= 20 else notice.text[:20] + "…"),
-            acked=notice.acked,
-            targets=notice.targets,
+            receipt=receipt_text(notice.receipt),
         )
         for notice in notices
     ]

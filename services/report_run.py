@@ -90,9 +90,12 @@ async def _digest(
         chart = await asyncio.to_thread(unit_chart, reports, unit_id)
         ledger = await ledger_xlsx(factory, unit_code=unit_code, start=reports.day, end=reports.day, settings=settings)
     async with factory() as session:
-        # Notices of the last day: how far each got down this unit's subtree since the previous digest.
+        # Notices of the day before the report's instant (not after it: a past day's digest shows that day's).
         notices = await notice_ack_counts(
-            session, unit_path=reports.figures[unit_id].unit.path, since=reports.as_of - NOTICE_WINDOW
+            session,
+            unit_path=reports.figures[unit_id].unit.path,
+            since=reports.as_of - NOTICE_WINDOW,
+            until=reports.as_of,
         )
     return report_render.digest(reports, unit_id, tz=settings.tz, chart=chart, ledger=ledger, notices=notices)
 

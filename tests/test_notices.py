@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,8 +13,19 @@ from services.identity import ANONYMOUS_ADMIN_ID
 from services.report_run import build_deliveries
 from storage.db import SessionFactory
 from storage.models import Notice, Unit, UnitLevel
-from storage.notices import NoticeAckCount, notice_ack_counts
-from tests.factories import ADMIN, GRID_LEADER, NEIGHBOUR, RESIDENT, TOWN_LEADER, VILLAGE_LEADER, bind_every_unit
+from storage.notices import NoticeAckCount, Receipt, notice_ack_counts
+from tests.factories import (
+    ADMIN,
+    GRID_LEADER,
+    NEIGHBOUR,
+    OTHER_GRID_LEADER,
+    OTHER_VILLAGE_LEADER,
+    RESIDENT,
+    TOWN_LEADER,
+    VILLAGE_LEADER,
+    add_person,
+    bind_every_unit,
+)
 
 NOTICE = "明天上午9点全员核酸，请各网格通知到户。\n地点：村委会广场"
 
@@ -47,6 +58,8 @@ async def test_a_village_notice_reaches_every_grid_below_and_is_acknowledged_per
     for code in ("T1", "T1-V2", "T1-V2-G1"):
         assert "通知" not in ((await playground.client.bot_messages(chats[code]))[-1].text or "")
 
+    # 张三 is linked to 3-2-501, 李四 to no household: a resident's press is not the grid's receipt.
+    await add_person(sessions, RESIDENT, "张三", household=("T1-V1-G1", "3-2-501"))
     for user in (RESIDENT, NEIGHBOUR, RESIDENT):
         await playground.client.press_button(user_id=user, chat_id=chats["T1-V1-G1"], message_id=message_id, data=data)
     await playground.settle()
@@ -54,10 +67,20 @@ async def test_a_village_notice_reaches_every_grid_below_and_is_acknowledged_per
     assert answers == ["已确认收到，谢谢！", "已确认收到，谢谢！", "您已经确认过了。"]
 
     sent_at = await notice_time(playground, sessions)
+    header = f"bot: 📢 通知 #1（{sent_at} 发出）\n{NOTICE}\n"
     assert await playground.dialogue(chats["T1-V1"], [(VILLAGE_LEADER, "/notice_status")]) == [
         f"{VILLAGE_LEADER}: /notice_status",
-        f"bot: 📢 通知 #1（{sent_at} 发出）：1/2 个单位已收到\n{NOTICE}\n⬜ 未收到：第二网格\n✅ 已收到：第一网格（2人）",
+        header + "· 第一网格：已收到 1/3 户 · 网格长未确认\n· 第二网格：已收到 0/1 户 · 网格长未确认\n"
+        "合计：已收到 1/4 户 · 网格长已确认 0/2",
     ]
+    await playground.client.press_button(
+        user_id=GRID_LEADER, chat_id=chats["T1-V1-G1"], message_id=message_id, data=data
+    )
+    await playground.settle()
+    assert (await playground.dialogue(chats["T1-V1"], [(VILLAGE_LEADER, "/notice_status 1")]))[1] == (
+        header + "· 第一网格：已收到 1/3 户 · 网格长已确认\n· 第二网格：已收到 0/1 户 · 网格长未确认\n"
+        "合计：已收到 1/4 户 · 网格长已确认 1/2"
+    )
 
 
 async def notice_time(playground: Playground, sessions: SessionFactory) -> str:
@@ -71,34 +94,63 @@ async def test_a_town_notice_reaches_villages_and_grids_and_the_digest_counts_th
     playground: Playground, sessions: SessionFactory, chats: dict[str, int]
 ) -> None:
     before = datetime.now(UTC) - timedelta(minutes=1)
+    await add_person(sessions, RESIDENT, "张三", household=("T1-V1-G1", "3-2-501"))
     await playground.say(TOWN_LEADER, chats["T1"], "/notice 今晚8点前上报物资需求")
     assert (await playground.bot.schedule.deliver()).sent == 5
-    message_id, _text, data = await delivered_notice(playground, chats["T1-V2"])
-    await playground.client.press_button(user_id=ADMIN, chat_id=chats["T1-V2"], message_id=message_id, data=data)
+    for user, code in ((OTHER_VILLAGE_LEADER, "T1-V2"), (ADMIN, "T1-V2-G1"), (RESIDENT, "T1-V1-G1")):
+        message_id, _text, data = await delivered_notice(playground, chats[code])
+        await playground.client.press_button(user_id=user, chat_id=chats[code], message_id=message_id, data=data)
     await playground.settle()
+    after = datetime.now(UTC) + timedelta(minutes=1)
     async with sessions() as session:
         town = (await session.exec(select(Unit).where(Unit.code == "T1"))).one()
         v2 = (await session.exec(select(Unit).where(Unit.code == "T1-V2"))).one()
-        everywhere = await notice_ack_counts(session, unit_path=town.path, since=before)
-        in_v2 = await notice_ack_counts(session, unit_path=v2.path, since=before)
-        later = await notice_ack_counts(session, unit_path=town.path, since=datetime.now(UTC) + timedelta(minutes=1))
-    assert [(n.notice_id, n.unit_id, n.text, n.targets, n.acked) for n in everywhere] == [
-        (1, town.id, "今晚8点前上报物资需求", 5, 1)
+        everywhere = await notice_ack_counts(session, unit_path=town.path, since=before, until=after)
+        in_v2 = await notice_ack_counts(session, unit_path=v2.path, since=before, until=after)
+        later = await notice_ack_counts(session, unit_path=town.path, since=after, until=after + timedelta(days=1))
+    assert [(n.notice_id, n.unit_id, n.origin, n.text) for n in everywhere] == [
+        (1, town.id, "杨柳青镇", "今晚8点前上报物资需求")
     ]
-    assert [(n.targets, n.acked) for n in in_v2] == [(2, 1)]
+    # The admin's press in 东一网格 is nobody's household and not the grid's leader: it counts for nothing.
+    assert everywhere[0].receipt == Receipt(households=5, households_acked=1, units=5, grids=3, leaders_acked=1)
+    assert in_v2[0].receipt == Receipt(households=1, households_acked=0, units=2, grids=1, leaders_acked=1)
     assert later == []
     assert isinstance(everywhere[0], NoticeAckCount)
+    digests = await digest_notice_lines(playground, sessions, datetime.now(ZoneInfo("Asia/Shanghai")).date())
+    assert digests["T1"].endswith("杨柳青镇通知「今晚8点前上报物资需求」：已收到 1/5 户 · 负责人已确认 1/5")
+    assert digests["T1-V2"].endswith("杨柳青镇通知「今晚8点前上报物资需求」：已收到 0/1 户 · 负责人已确认 1/2")
+
+
+async def digest_notice_lines(playground: Playground, sessions: SessionFactory, day: date) -> dict[str, str]:
+    """Each village's and town's digest text for ``day`` as a dry run builds it (no attachments)."""
     deliveries = await build_deliveries(
         sessions,
         settings=playground.settings,
-        day=datetime.now(ZoneInfo("Asia/Shanghai")).date(),
+        day=day,
         root_code="T1",
         levels={UnitLevel.VILLAGE, UnitLevel.TOWN},
         attachments=False,
     )
-    digests = {d.unit_code: d.messages[-1].text or "" for d in deliveries}
-    assert digests["T1"].endswith("「今晚8点前上报物资需求」：已收到 1/5 个单位")
-    assert digests["T1-V2"].endswith("「今晚8点前上报物资需求」：已收到 1/2 个单位")
+    return {d.unit_code: d.messages[-1].text or "" for d in deliveries}
+
+
+async def test_a_village_notice_in_the_town_digest_names_its_sender_and_a_past_day_shows_only_its_own(
+    playground: Playground, sessions: SessionFactory, chats: dict[str, int]
+) -> None:
+    await playground.say(VILLAGE_LEADER, chats["T1-V1"], "/notice 明早8点清扫楼道")
+    assert (await playground.bot.schedule.deliver()).sent == 2
+    message_id, _text, data = await delivered_notice(playground, chats["T1-V1-G2"])
+    await playground.client.press_button(
+        user_id=OTHER_GRID_LEADER, chat_id=chats["T1-V1-G2"], message_id=message_id, data=data
+    )
+    await playground.settle()
+    today = datetime.now(playground.settings.tz).date()
+    town = (await digest_notice_lines(playground, sessions, today))["T1"].split("\n")
+    assert town[-2] == "<b>通知收到情况（1）</b>"
+    assert town[-1].endswith(" 西头岭村通知「明早8点清扫楼道」：已收到 0/4 户 · 网格长已确认 1/2")
+    # A dry run of yesterday: yesterday's digests, without today's notice.
+    yesterday = await digest_notice_lines(playground, sessions, today - timedelta(days=1))
+    assert all("通知" not in text for text in yesterday.values())
 
 
 @pytest.mark.parametrize(
