@@ -8,7 +8,8 @@ Every string that came from a person or a roster is escaped here, at the one pla
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
 from zoneinfo import ZoneInfo
@@ -34,48 +35,80 @@ def zero_question(figures: UnitDayFigures, day: date) -> OutgoingMessage:
 # --- a grid's report, in its own group ------------------------------------------------------
 
 
-def _grid_parts(counts: Counts, *, day_off: bool) -> list[tuple[str, str]]:
-    """(label, value) of each line of a grid report's figures, for one set of counts."""
-    checkins = texts.REPORT_CHECKINS_OFF_VALUE if day_off else texts.REPORT_CHECKINS_VALUE
+@dataclass(frozen=True)
+class _Wording:
+    """How one kind of message words the figures: a label and a value format for each, and how a
+    figure reads as it is (``same``) or as confirmed and as now (``changed``)."""
+
+    checkins: tuple[str, str]
+    checkins_off: tuple[str, str]
+    abnormal: tuple[str, str]
+    returnees: tuple[str, str]
+    orders: tuple[str, str]
+    same: str
+    changed: str
+
+
+GRID_WORDING = _Wording(
+    checkins=(texts.REPORT_CHECKINS, texts.REPORT_CHECKINS_VALUE),
+    checkins_off=(texts.REPORT_CHECKINS, texts.REPORT_CHECKINS_OFF_VALUE),
+    abnormal=(texts.REPORT_ABNORMAL, texts.REPORT_ABNORMAL_VALUE),
+    returnees=(texts.REPORT_RETURNEES, texts.REPORT_RETURNEES_VALUE),
+    orders=(texts.REPORT_ORDERS, texts.REPORT_ORDERS_VALUE),
+    same=texts.REPORT_LINE_PART,
+    changed=texts.REPORT_LINE_CHANGED,
+)
+SUMMARY_WORDING = _Wording(
+    checkins=(texts.REPORT_SUMMARY_CHECKINS, texts.REPORT_SUMMARY_CHECKINS_VALUE),
+    checkins_off=(texts.REPORT_SUMMARY_OFF, texts.REPORT_SUMMARY_OFF_VALUE),
+    abnormal=(texts.REPORT_SUMMARY_ABNORMAL, texts.REPORT_SUMMARY_ABNORMAL_VALUE),
+    returnees=(texts.REPORT_SUMMARY_RETURNEES, texts.REPORT_SUMMARY_RETURNEES_VALUE),
+    orders=(texts.REPORT_SUMMARY_ORDERS, texts.REPORT_SUMMARY_ORDERS_VALUE),
+    same=texts.REPORT_SUMMARY_PART,
+    changed=texts.REPORT_SUMMARY_CHANGED,
+)
+
+
+def _parts(counts: Counts, *, day_off: bool, wording: _Wording) -> list[tuple[str, str]]:
+    """(label, value) of each figure, for one set of counts."""
+    checkins, checkins_value = wording.checkins_off if day_off else wording.checkins
     rate = rate_text(completion(counts, day_off=day_off))
+    c = counts
     return [
-        (texts.REPORT_CHECKINS, checkins.format(checked=counts.checked_in, total=counts.households, rate=rate)),
-        (texts.REPORT_ABNORMAL, texts.REPORT_ABNORMAL_VALUE.format(count=counts.abnormal)),
+        (checkins, checkins_value.format(checked=c.checked_in, total=c.households, rate=rate)),
+        (wording.abnormal[0], wording.abnormal[1].format(count=c.abnormal)),
         (
-            texts.REPORT_RETURNEES,
-            texts.REPORT_RETURNEES_VALUE.format(
-                new=counts.returnees_new,
-                monitoring=counts.returnees_monitoring,
-                ending=counts.returnees_ending,
-                due=counts.returnees_tests_due,
+            wording.returnees[0],
+            wording.returnees[1].format(
+                new=c.returnees_new,
+                monitoring=c.returnees_monitoring,
+                ending=c.returnees_ending,
+                due=c.returnees_tests_due,
             ),
         ),
         (
-            texts.REPORT_ORDERS,
-            texts.REPORT_ORDERS_VALUE.format(
-                new=counts.orders_new,
-                delivered=counts.orders_delivered,
-                open=counts.orders_open,
-                overdue=counts.orders_overdue,
-                urgent=counts.orders_urgent_open,
+            wording.orders[0],
+            wording.orders[1].format(
+                new=c.orders_new,
+                delivered=c.orders_delivered,
+                open=c.orders_open,
+                overdue=c.orders_overdue,
+                urgent=c.orders_urgent_open,
             ),
         ),
     ]
 
 
-Parts = Callable[..., list[tuple[str, str]]]
-
-
-def _as_reported(figures: UnitDayFigures, parts: Parts, same: str, changed: str) -> list[str]:
+def _as_reported(figures: UnitDayFigures, wording: _Wording) -> list[str]:
     """Each figure as reported (a confirmed grid's as its leader confirmed it); where it changed since,
     as confirmed and as it is now (确认时 8/9，现 9/9): a later message never contradicts the confirmed
     report, nor hides what came in after it."""
-    reported = parts(figures.reported, day_off=figures.day_off)
-    current = parts(figures.counts, day_off=figures.day_off)
+    reported = _parts(figures.reported, day_off=figures.day_off, wording=wording)
+    current = _parts(figures.counts, day_off=figures.day_off, wording=wording)
     return [
-        same.format(label=label, value=then)
+        wording.same.format(label=label, value=then)
         if then == now
-        else changed.format(label=label, confirmed=then, current=now)
+        else wording.changed.format(label=label, confirmed=then, current=now)
         for (label, then), (_label, now) in zip(reported, current, strict=True)
     ]
 
@@ -84,7 +117,7 @@ def grid_report_text(figures: UnitDayFigures, day: date, *, confirmed: str = "")
     """The grid's counts for its residents' group; ``confirmed`` is the line saying who confirmed."""
     lines = [
         texts.REPORT_GRID_TITLE.format(unit=escape(figures.unit.name), day=day.isoformat()),
-        *_as_reported(figures, _grid_parts, texts.REPORT_LINE_PART, texts.REPORT_LINE_CHANGED),
+        *_as_reported(figures, GRID_WORDING),
     ]
     if confirmed:
         lines.append(confirmed)
@@ -121,44 +154,10 @@ def grid_report(figures: UnitDayFigures, day: date, *, tz: ZoneInfo) -> Outgoing
 # --- village and town digests ---------------------------------------------------------------
 
 
-def _summary_parts(counts: Counts, *, day_off: bool) -> list[tuple[str, str]]:
-    """(label, value) of each part of a summary line, for one set of counts."""
-    label, value = (
-        (texts.REPORT_SUMMARY_OFF, texts.REPORT_SUMMARY_OFF_VALUE)
-        if day_off
-        else (texts.REPORT_SUMMARY_CHECKINS, texts.REPORT_SUMMARY_CHECKINS_VALUE)
-    )
-    rate = rate_text(completion(counts, day_off=day_off))
-    return [
-        (label, value.format(checked=counts.checked_in, total=counts.households, rate=rate)),
-        (texts.REPORT_SUMMARY_ABNORMAL, str(counts.abnormal)),
-        (
-            texts.REPORT_SUMMARY_RETURNEES,
-            texts.REPORT_SUMMARY_RETURNEES_VALUE.format(
-                new=counts.returnees_new,
-                monitoring=counts.returnees_monitoring,
-                ending=counts.returnees_ending,
-                due=counts.returnees_tests_due,
-            ),
-        ),
-        (
-            texts.REPORT_SUMMARY_ORDERS,
-            texts.REPORT_SUMMARY_ORDERS_VALUE.format(
-                new=counts.orders_new,
-                delivered=counts.orders_delivered,
-                open=counts.orders_open,
-                overdue=counts.orders_overdue,
-                urgent=counts.orders_urgent_open,
-            ),
-        ),
-    ]
-
-
 def summary(figures: UnitDayFigures) -> str:
     """One unit's figures on one line: the same order and words in every digest line and total,
     as reported and, where changed since, as they are now."""
-    parts = _as_reported(figures, _summary_parts, texts.REPORT_SUMMARY_PART, texts.REPORT_SUMMARY_CHANGED)
-    return texts.REPORT_SUMMARY_SEPARATOR.join(parts)
+    return texts.REPORT_SUMMARY_SEPARATOR.join(_as_reported(figures, SUMMARY_WORDING))
 
 
 def _unit_line(reports: ReportSet, figures: UnitDayFigures) -> str:
