@@ -11,17 +11,21 @@ from sqlmodel import col, update
 from core.callbacks import MAX_ID, ReportConfirm
 from core.config import Settings
 from services import report_render
+from services.confirmations import ConfirmOutcome, ConfirmResult, confirm_chat_report
 from services.reports import ReportSet, compile_reports
+from storage.bindings import upsert_binding
 from storage.db import SessionFactory, transaction
 from storage.models import DayOff, Household, Unit
 from storage.reports import Counts
 from storage.units import get_unit_by_code
-from tests.factories import add_checkin, add_confirmation, add_order, add_returnee, seed_roster
+from tests.factories import GRID_LEADER, add_checkin, add_confirmation, add_order, add_returnee, seed_roster
 
 DAY = date(2025, 12, 1)
 #: 16:00 in Asia/Shanghai: the grid reports' cutoff; the grids below confirmed before it.
 CUTOFF = datetime(2025, 12, 1, 8, 0, tzinfo=UTC)
 SETTINGS = Settings()
+#: The grid's group: a report is confirmed only for the unit its group is bound to.
+GROUP = -1001
 
 
 async def seed_day(sessions: SessionFactory) -> None:
@@ -163,3 +167,43 @@ async def test_a_long_digest_is_split_at_line_boundaries(reports: ReportSet) -> 
     messages = report_render.digest(many, reports.by_code("T1-V1").unit.id, tz=SETTINGS.tz)
     assert len(messages) > 1 and all(len(m.text.encode("utf-16-le")) // 2 <= 4096 for m in messages)
     assert "\n".join(m.text for m in messages).split("\n") == lines
+
+
+async def test_a_grid_report_after_its_confirmation_shows_the_figures_confirmed_and_now(
+    sessions: SessionFactory,
+) -> None:
+    """Confirmed at 15:00 with 1 of 3 checked in (the second tap), two more check in before the cutoff."""
+    await seed_roster(sessions)
+    await add_checkin(sessions, "T1-V1-G1", "3-2-501", DAY)
+    async with sessions() as session:
+        grid = await get_unit_by_code(session, code="T1-V1-G1")
+    assert grid is not None and grid.id is not None
+    async with transaction(sessions) as session:
+        await upsert_binding(session, chat_id=GROUP, unit_id=grid.id, title="第一网格群", bound_by=GRID_LEADER)
+    at_three = datetime(2025, 12, 1, 7, tzinfo=UTC)
+
+    async def confirm(*, zero: bool, despite_missing: bool) -> ConfirmOutcome:
+        assert grid is not None and grid.id is not None
+        return await confirm_chat_report(
+            sessions,
+            chat_id=GROUP,
+            unit_id=grid.id,
+            day=DAY,
+            user_id=GRID_LEADER,
+            admin_ids=frozenset(),
+            zero=zero,
+            despite_missing=despite_missing,
+            settings=SETTINGS,
+            now=at_three,
+        )
+
+    first = await confirm(zero=False, despite_missing=False)
+    assert (first.result, first.figures and first.figures.missing) == (ConfirmResult.MISSING_CHECKINS, 2)
+    second = await confirm(zero=True, despite_missing=True)
+    assert second.result is ConfirmResult.CONFIRMED
+    await add_checkin(sessions, "T1-V1-G1", "3-2-502", DAY)
+    await add_checkin(sessions, "T1-V1-G1", "3-1-101", DAY)
+    reports = await compile_reports(sessions, day=DAY, settings=SETTINGS, now=CUTOFF)
+    text = report_render.grid_report(reports.by_code("T1-V1-G1"), DAY, tz=SETTINGS.tz).text.split("\n")
+    assert text[1] == "打卡：确认时 1/3 户（33.3%），现 3/3 户（100.0%）"
+    assert text[-1] == f"✅ 已由 {GRID_LEADER} 于 15:00 确认零报告（2 户未打卡）。"
