@@ -218,17 +218,20 @@ async def _save_attachments(stage: Stage, code: str) -> None:
 
 
 async def end_of_day(stage: Stage) -> None:
-    """16:00 grid reports; all grids but one confirm; 16:30 village digests; 17:00 the town digest."""
+    """16:00 grid reports; all grids but one confirm (a zero report with households missing: tapped twice);
+    16:30 village digests; 17:00 the town digest."""
     await _clock_strikes(stage, 16)
     stage.clock.set(16, 10)
     client = stage.playground.client
     for grid in stage.town.grids()[:-1]:
-        button = await _latest_button(stage, grid.code, "report:confirm:")
-        if button is not None:
-            await client.press_button(
-                user_id=grid.leaders[0], chat_id=stage.groups[grid.code], message_id=button[0], data=button[1]
-            )
-            await stage.playground.settle()
+        # A zero report with households not checked in takes a second tap (仍确认零报告).
+        for prefix in ("report:confirm:", "report:zero:"):
+            button = await _latest_button(stage, grid.code, prefix)
+            if button is not None:
+                await client.press_button(
+                    user_id=grid.leaders[0], chat_id=stage.groups[grid.code], message_id=button[0], data=button[1]
+                )
+                await stage.playground.settle()
     await stage.show()
     await _clock_strikes(stage, 16, 30)
     await _clock_strikes(stage, 17)
