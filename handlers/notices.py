@@ -23,7 +23,6 @@ from services.notices import (
     publish_notice,
     receipt_text,
 )
-from storage.notices import Receipt
 
 _ACK_ANSWERS = {
     AckResult.ACKED: texts.NOTICE_ACKED,
@@ -71,8 +70,7 @@ def status_lines(status: NoticeStatus, context: GridContext) -> list[str]:
         for unit in status.units
     )
     if len(status.units) > 1:
-        total = sum((unit.receipt for unit in status.units), Receipt())
-        lines.append(texts.NOTICE_STATUS_TOTAL.format(receipt=receipt_text(total)))
+        lines.append(texts.NOTICE_STATUS_TOTAL.format(receipt=receipt_text(status.total)))
     return lines
 
 

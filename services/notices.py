@@ -153,6 +153,11 @@ class NoticeStatus:
     outcome: NoticeOutcome
     units: tuple[UnitAck, ...] = ()
 
+    @property
+    def total(self) -> Receipt:
+        """The receipt over every unit the notice was sent to."""
+        return sum((unit.receipt for unit in self.units), Receipt())
+
 
 async def notice_status(
     factory: SessionFactory, *, chat_id: int, user_id: int, admin_ids: frozenset[int], notice_id: int | None
