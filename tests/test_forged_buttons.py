@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from core.callbacks import MAX_ID, ReportConfirm, ReportZero, parse_press
 from demo.playground import Playground
 from handlers import notices
 from handlers.orders import notice_buttons
@@ -106,6 +107,17 @@ def _forgeries(ids: dict[str, int], today: date) -> list[str]:
         f"report:confirm:²:{today}",
         f"report:confirm:{HUGE}:{today}",
         f"report:confirm:{g2}:{today}",
+        # The second tap of a zero report (仍确认零报告): the same rules as 确认上报.
+        f"report:zero:{g1}:{today + timedelta(days=1)}",
+        f"report:zero:{g1}:{today - timedelta(days=2)}",
+        f"report:zero:{g1}:2026-02-30",
+        f"report:zero:{g1}",
+        f"report:zero:{g1}:{today}:1",
+        f"report:zero:²:{today}",
+        f"report:zero:0:{today}",
+        f"report:zero:{HUGE}:{today}",
+        f"report:zero:{g2}:{today}",
+        f"report:zero:{g1}:{today}",  # a real unit and day, but no message here carries the second tap yet
         # Notices: bad ids, extra fields, a notice id that was never sent here.
         "notice:ack:²",
         f"notice:ack:{HUGE}",
@@ -164,6 +176,63 @@ async def test_the_real_buttons_still_work_and_yesterday_stays_open(
     assert answers == [INVALID, ASK_AGAIN, f"✅ 第一网格 {yesterday} 零报告已确认。", "已确认收到，谢谢！"]
 
 
+async def test_the_second_tap_of_a_zero_report_takes_only_its_own_data(
+    playground: Playground, sessions: SessionFactory, world: tuple[dict[str, int], dict[str, int]]
+) -> None:
+    """Once 确认零报告 turned into 仍确认零报告, forged second taps on that very message (another grid, another
+    day, the first tap again) are refused and confirm nothing; the real one confirms."""
+    chats, ids = world
+    client, chat = playground.client, chats[G1]
+    today = datetime.now(playground.settings.tz).date()
+    report = next(m for m in await client.bot_messages(chat) if "日报告" in (m.text or ""))
+    first_tap = f"report:confirm:{ids[G1]}:{today}"
+    await client.press_button(user_id=VILLAGE_LEADER, chat_id=chat, message_id=report.message_id, data=first_tap)
+    await playground.settle()
+    asked = next(m for m in await client.bot_messages(chat) if m.message_id == report.message_id)
+    assert asked.reply_markup is not None
+    ((second,),) = asked.reply_markup["inline_keyboard"]
+    assert second == {"text": "⚠️ 仍确认零报告（3 户未打卡）", "callback_data": f"report:zero:{ids[G1]}:{today}"}
+    forged = [
+        f"report:zero:{ids[G2]}:{today}",
+        f"report:zero:{ids[G1]}:{today - timedelta(days=1)}",
+        f"report:zero:{ids[G1]}:{today + timedelta(days=1)}",
+        f"report:zero:{ids[G1]}:{today}:",
+        first_tap,  # no longer on the message: the first tap cannot be repeated past the question
+    ]
+    before = await client.bot_messages(chat)
+    for data in forged:
+        await client.forge_press(user_id=VILLAGE_LEADER, chat_id=chat, message_id=report.message_id, data=data)
+    await playground.settle()
+    assert await client.bot_messages(chat) == before
+    assert await _state(sessions) == ([OrderStatus.OPEN, OrderStatus.OPEN], 0, 0)
+    await client.press_button(
+        user_id=VILLAGE_LEADER, chat_id=chat, message_id=report.message_id, data=second["callback_data"]
+    )
+    await playground.settle()
+    answers = [a.text for a in await client.callback_answers()]
+    assert answers == [ASK_AGAIN, *[INVALID] * len(forged), f"✅ 第一网格 {today} 零报告已确认。"]
+    assert await _state(sessions) == ([OrderStatus.OPEN, OrderStatus.OPEN], 1, 0)
+
+
+def test_the_second_tap_parses_by_the_rules_of_the_first() -> None:
+    """``ReportZero`` round-trips through its builder and refuses what ``ReportConfirm`` refuses."""
+    today = date(2026, 12, 3)
+    for day in (today, today - timedelta(days=1)):
+        assert parse_press(ReportZero(MAX_ID, day).data(), today=today) == ReportZero(MAX_ID, day)
+        assert parse_press(ReportConfirm(7, day).data(), today=today) == ReportConfirm(7, day)
+    assert len(ReportZero(MAX_ID, today).data().encode()) <= 64
+    for kind in ("confirm", "zero"):
+        for data in (
+            f"report:{kind}:7:{today + timedelta(days=1)}",
+            f"report:{kind}:7:{today - timedelta(days=2)}",
+            f"report:{kind}:{MAX_ID + 1}:{today}",
+            f"report:{kind}:0:{today}",
+            f"report:{kind}:７:{today}",
+            f"report:{kind}:7:{today}:",
+        ):
+            assert parse_press(data, today=today) is None, data
+
+
 async def test_a_press_that_fails_is_answered_not_apologised_for_in_the_group(
     playground: Playground,
     world: tuple[dict[str, int], dict[str, int]],
@@ -204,4 +273,9 @@ async def test_services_hold_a_press_to_its_chat(
         user_id=VILLAGE_LEADER, admin_ids=admins, zero=False, settings=playground.settings,
     )  # fmt: skip
     assert outcome.result is ConfirmResult.UNKNOWN_UNIT
+    second_tap = await confirm_chat_report(
+        sessions, chat_id=chats[G1], unit_id=ids[G2], day=datetime.now(playground.settings.tz).date(),
+        user_id=VILLAGE_LEADER, admin_ids=admins, zero=True, despite_missing=True, settings=playground.settings,
+    )  # fmt: skip
+    assert second_tap.result is ConfirmResult.UNKNOWN_UNIT
     assert await _state(sessions) == ([OrderStatus.OPEN, OrderStatus.OPEN], 0, 0)
