@@ -28,11 +28,12 @@ class Playground:
     settings: Settings
     bot_username: str
 
-    async def settle(self) -> None:
+    async def settle(self, timeout: float = 60.0) -> None:
         """Wait until every update injected so far has been received and fully handled; when a
         handler woke the outbox's sender (alerts, order notices), deliver what is due, as the
-        sender's loop does on the wall clock."""
-        await self.client.wait_until_idle(settle=0)
+        sender's loop does on the wall clock. ``timeout`` only bounds a bot that never finishes:
+        a fast run returns at once, and a burst on a loaded machine may take many seconds."""
+        await self.client.wait_until_idle(timeout, settle=0)
         await self.bot.intake.wait_idle()
         woken = self.bot.services.outbox_due
         if woken.is_set():
