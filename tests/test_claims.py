@@ -124,3 +124,18 @@ async def test_a_shared_contact_with_the_roster_phone_confirms_the_claim(
     assert [m.text for m in await client.bot_messages(RESIDENT)] == ["✅ 手机号与名册一致，已关联到 3-2-501。"]
     resident = await person(sessions, RESIDENT)
     assert resident.household_id is not None and resident.claimed_household_id is None
+
+
+async def test_a_pending_claim_stands_while_its_writer_reports_for_other_households(
+    playground: Playground, sessions: SessionFactory, grid: int
+) -> None:
+    """A neighbour who writes 3-2-501 and then, for others, 3-2-502: both check-ins are filed, the
+    claim stays on 3-2-501 and the leader is asked once (not once per address written)."""
+    await playground.say(NEIGHBOUR, grid, "3-2-501 体温36.5")
+    await playground.say(NEIGHBOUR, grid, "3-2-502 体温36.6")
+    assert await checkin_addresses(sessions) == ["3-2-501", "3-2-502"]
+    async with sessions() as session:
+        first = (await session.exec(select(Household.id).where(Household.address == "3-2-501"))).one()
+    assert (await person(sessions, NEIGHBOUR)).claimed_household_id == first
+    asked = [m for m in await playground.client.bot_messages(GRID_LEADER) if m.text and " 写了 " in m.text]
+    assert len(asked) == 1

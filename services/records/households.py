@@ -122,14 +122,18 @@ class Households:
         """An address from someone without a confirmed link (never a leader writing for others):
         their check-ins of the day that named no household join this one (returned), and a new
         claim on it is put to the grid's leaders (``work.claim``). Anyone may write an address,
-        so writing one must not hand over the household's orders and records."""
+        so writing one must not hand over the household's orders and records. A claim stands until
+        a leader answers it: other addresses written meanwhile are reports for other households
+        (a neighbour's 代报), which neither move the claim nor cost a lookup per message."""
         person = work.person
         if not by_address or person is None or person.household_id is not None:
             return []
+        if person.claimed_household_id not in (None, household.id):
+            return []  # a claim on another household is pending: this address is written for someone else
         if await units.leader_unit_ids(self.session, telegram_user_id=person.telegram_user_id):
             return []
         assert household.id is not None
-        if person.claimed_household_id != household.id:
+        if person.claimed_household_id is None:
             await records.claim_household(self.session, person=person, household_id=household.id)
             grid, audience = await self.audience_of(work, household, about="household claim")
             work.claim = LinkClaim(
