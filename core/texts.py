@@ -202,6 +202,11 @@ TEST_RESULT_LABELS = {"negative": "阴性", "positive": "阳性", "done": "已�
 # --- group life: residents' check-ins, orders, returnee reports as they write them (HTML) ------
 ACK_REACTION = "✍"
 ACK_FALLBACK = "✍ 已登记"
+#: A message about several households (代报): one reply lists what was recorded, a reaction cannot.
+FILED_HOUSEHOLDS = "✍ 已登记 {count} 户：{lines}"
+FILED_SEPARATOR = "；"
+FILED_PERSONS = "{persons}人"
+FILED_UNKNOWN = "{address}（名册里没有这一户，未登记）"
 ADDRESS_EXAMPLE = "3-2-501"
 ASK_ADDRESS_CHECKIN = "请回复您家的门牌号，例如 <code>{example}</code>，我把这条打卡记到您家。（今天只提醒这一次）"
 ASK_ADDRESS_RESEND = "请带上您家的门牌号再发一次，例如 <code>{example}</code>。（今天只提醒这一次）"

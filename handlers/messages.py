@@ -23,7 +23,7 @@ from handlers.leader import local_day
 from handlers.senders import from_a_person
 from services import alerts
 from services.alert_texts import checkin_details
-from services.ingest import Ack, IncomingMessage, Ingested, Sender, ingest_messages, remember_people
+from services.ingest import Ack, Filed, IncomingMessage, Ingested, Sender, ingest_messages, remember_people
 
 #: Seconds to wait before each new try of a reaction that failed for a moment.
 REACTION_RETRIES = (0.2, 1.0)
@@ -112,9 +112,13 @@ async def start_alerts(update: Update, context: GridContext) -> None:
 
 async def _acknowledge(message: Message, outcome: Ingested) -> None:
     match outcome.ack:
+        case Ack.STORED if outcome.filed:
+            await message.reply_html(_filed(outcome.filed), disable_notification=True)
+            if outcome.checkin_alerts:
+                await message.reply_html(texts.ABNORMAL_ADVICE)
         case Ack.STORED:
             await _react(message)
-            if outcome.checkin_alert is not None:
+            if outcome.checkin_alerts:
                 await message.reply_html(texts.ABNORMAL_ADVICE)
         case Ack.ASK_ADDRESS | Ack.UNKNOWN_ADDRESS:
             await message.reply_html(_ask_address(outcome))
@@ -141,6 +145,20 @@ async def _react(message: Message) -> None:
                 break
             await asyncio.sleep(wait)
     await message.reply_html(texts.ACK_FALLBACK, disable_notification=True)
+
+
+def _filed(filed: tuple[Filed, ...]) -> str:
+    """ "已登记 3 户：3-2-501 2人 36.4；3-2-502 36.8；…": each household and what was recorded for it."""
+    lines = []
+    for household in filed:
+        if not household.found:
+            lines.append(texts.FILED_UNKNOWN.format(address=escape(household.address)))
+            continue
+        persons = None if household.persons is None else texts.FILED_PERSONS.format(persons=household.persons)
+        temperature = None if household.temperature is None else f"{household.temperature:g}"
+        lines.append(" ".join(part for part in (escape(household.address), persons, temperature) if part))
+    count = sum(household.found for household in filed)
+    return texts.FILED_HOUSEHOLDS.format(count=count, lines=texts.FILED_SEPARATOR.join(lines))
 
 
 def _ask_address(outcome: Ingested) -> str:

@@ -24,7 +24,7 @@ from services.records import outgoing
 from services.records.batch import Batch
 from services.records.households import remember
 from services.records.nudges import ADDRESS_REASON
-from services.records.work import Ack, IncomingMessage, Ingested, LinkClaim, OrderNotice, Sender, Work
+from services.records.work import Ack, Filed, IncomingMessage, Ingested, LinkClaim, OrderNotice, Sender, Work
 from storage import people, records
 from storage.db import SessionFactory, transaction
 from understanding import mask_identifiers, parse_message
@@ -32,6 +32,7 @@ from understanding import mask_identifiers, parse_message
 __all__ = [
     "ADDRESS_REASON",
     "Ack",
+    "Filed",
     "IncomingMessage",
     "Ingested",
     "LinkClaim",

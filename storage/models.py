@@ -169,6 +169,22 @@ class MessageRecord(SQLModel, table=True):
     purged_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
+class MessageHousehold(SQLModel, table=True):
+    """A further household one message reports on (代报, a 联户长's list): its part of the message.
+
+    The message's first household stays ``messages.household_id``; each other one is a row here,
+    replaced whenever the message is edited, so that its check-in day is recomputed from its part
+    of every message that named it, never incremented."""
+
+    __tablename__ = "message_households"
+    __table_args__ = (sa.UniqueConstraint("message_id", "household_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="messages.id", index=True)
+    household_id: int = Field(foreign_key="households.id", index=True)
+    day: date = Field(index=True)
+    parsed: str = Field(sa_type=sa.Text, description="this household's part of the parse result (JSON)")
+
+
 class CheckIn(SQLModel, table=True):
     """A household's check-in for one local day: derived from all its check-in messages that day,
     so a second message, a merge of several or an edit all update one row."""

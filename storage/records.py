@@ -13,16 +13,18 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import and_, col, delete, func, insert, or_, select, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.dialect import dialect_of, insert_for, upsert
+from storage.dialect import as_utc, dialect_of, insert_for, upsert
 from storage.models import (
     BindingStatus,
     ChatBinding,
     CheckIn,
     Household,
+    MessageHousehold,
     MessageRecord,
     Nudge,
     OrderItem,
@@ -179,19 +181,48 @@ async def checkin_messages(
     session: AsyncSession, *, days: Collection[tuple[int, date]]
 ) -> Sequence[tuple[int, date, int, str]]:
     """(household_id, day, message id, parse result) of every check-in message of these household
-    days, each day's as sent (an edit keeps its place)."""
+    days, each day's as sent (an edit keeps its place); a message that reports on several
+    households counts for each with its part (``message_households``)."""
     if not days:
         return []
-    query = (
-        select(
-            col(MessageRecord.household_id), col(MessageRecord.day), col(MessageRecord.id), col(MessageRecord.parsed)
-        )
-        .where(
-            tuple_(col(MessageRecord.household_id), col(MessageRecord.day)).in_(days), MessageRecord.kind == "checkin"
-        )
-        .order_by(col(MessageRecord.sent_at), col(MessageRecord.id))
+    first = sa.select(
+        col(MessageRecord.household_id),
+        col(MessageRecord.day),
+        col(MessageRecord.id),
+        col(MessageRecord.parsed),
+        col(MessageRecord.sent_at),
+    ).where(
+        tuple_(col(MessageRecord.household_id), col(MessageRecord.day)).in_(days), col(MessageRecord.kind) == "checkin"
     )
-    return [(int(h or 0), d, int(i or 0), p) for h, d, i, p in await session.exec(query)]
+    others = (
+        sa.select(
+            col(MessageHousehold.household_id), col(MessageHousehold.day), col(MessageRecord.id),
+            col(MessageHousehold.parsed), col(MessageRecord.sent_at),
+        )
+        .join(MessageRecord, col(MessageRecord.id) == col(MessageHousehold.message_id))
+        .where(
+            tuple_(col(MessageHousehold.household_id), col(MessageHousehold.day)).in_(days),
+            col(MessageRecord.kind) == "checkin",
+        )
+    )  # fmt: skip
+    await session.flush()  # a connection's statements do not autoflush the session
+    connection = await session.connection()  # five columns: more than sqlmodel's select types
+    rows = [*(await connection.execute(first)), *(await connection.execute(others))]
+    rows.sort(key=lambda row: (as_utc(row[4]), row[2] or 0))
+    return [(int(h or 0), d, int(i or 0), p) for h, d, i, p, _sent in rows]
+
+
+async def replace_message_households(
+    session: AsyncSession, *, message_id: int, rows: Sequence[MessageHousehold]
+) -> list[tuple[int, date, str]]:
+    """The further households of a message, as its latest version names them; returns the
+    (household_id, day, part) its earlier version had, whose days must be recomputed too."""
+    query = select(MessageHousehold).where(MessageHousehold.message_id == message_id)
+    old = list(await session.exec(query))
+    await session.exec(delete(MessageHousehold).where(col(MessageHousehold.message_id) == message_id))
+    session.add_all(rows)
+    await session.flush()
+    return [(row.household_id, row.day, row.parsed) for row in old]
 
 
 async def checkins_of(session: AsyncSession, *, days: Collection[tuple[int, date]]) -> dict[tuple[int, date], CheckIn]:

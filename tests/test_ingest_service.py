@@ -119,8 +119,8 @@ async def test_a_replay_after_a_crash_decides_as_the_first_run_and_adds_nothing(
     assert (again.ack, again.order.order.number, again.order.edited) == (Ack.STORED, 1, False)
     assert first.order_alert is not None and again.order_alert is not None
     fever = said("3-2-502 体温38.2", user_id=NEIGHBOUR)
-    assert (await ingest_message(sessions, settings=SETTINGS, message=fever)).checkin_alert is not None
-    assert (await ingest_message(sessions, settings=SETTINGS, message=fever)).checkin_alert is not None
+    assert (await ingest_message(sessions, settings=SETTINGS, message=fever)).checkin_alerts
+    assert (await ingest_message(sessions, settings=SETTINGS, message=fever)).checkin_alerts
     async with sessions() as session:
         assert len((await session.exec(select(MessageRecord))).all()) == 2
         assert len((await session.exec(select(SupplyOrder))).all()) == 1

@@ -14,22 +14,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.records import KINDS, nudges
 from services.records.checkin import Checkins
-from services.records.households import Households
+from services.records.households import Households, written
 from services.records.kind import RecordKind
-from services.records.work import Ack, IncomingMessage, Ingested, OrderNotice, Stored, Work
+from services.records.work import Ack, Filed, IncomingMessage, Ingested, OrderNotice, Stored, Work
 from storage import records
 from storage.dialect import as_utc
 from storage.models import Household, MessageRecord, OrderStatus, UnitLevel
+from understanding import Checkin
 
 #: The nudge reason of "past records are the grid leader's" (said once per sender and record day).
 PAST_EDIT_REASON = "past_edit"
+
+
+def _filed(part: Checkin, address: str, *, found: bool = True) -> Filed:
+    return Filed(address=address, persons=part.persons, temperature=part.temperature, found=found)
 
 
 def _older(message: IncomingMessage, stored: MessageRecord) -> bool:
@@ -78,8 +84,10 @@ class Batch:
         if kind is None:
             if previous is None:
                 return await nudges.answer(self, self._checkins, work)
-            self._save(work, None)
+            record = self._save(work, None)
             self._leave(work, None)
+            if work.old is not None and work.old.contract.get("others"):
+                self._checkins.mark_others(work, record, [])
             return Ingested(Ack.NONE)
         work.person = await self.households.person(message.sender)
         household, written = await self.households.find(work)
@@ -89,7 +97,10 @@ class Batch:
             return await nudges.ask_address(self, work, written)
         joined = await self.households.link(work, household, by_address=written is not None)
         self._leave(work, household)
-        return (await kind.apply(work, household, record, joined=joined)).claiming(work.claim)
+        outcome = await kind.apply(work, household, record, joined=joined)
+        if isinstance(work.parsed, Checkin) or (work.old is not None and work.old.contract.get("others")):
+            outcome = await self._others(work, household, record, outcome)
+        return outcome.claiming(work.claim)
 
     async def _closed(self, work: Work, previous: MessageRecord) -> Ingested | None:
         """Why an edit must change nothing, if it must: its record's day is closed (said once per
@@ -109,6 +120,23 @@ class Batch:
         if order is None or order.status == OrderStatus.OPEN:
             return None
         return Ingested(Ack.ORDER_CLOSED, kind="order", day=previous.day, order=OrderNotice(order, (), edited=True))
+
+    async def _others(self, work: Work, household: Household, record: MessageRecord, outcome: Ingested) -> Ingested:
+        """Each further household a check-in names (代报, a 联户长's list) gets its own day, never
+        its sender's link; the reply lists them all, since a reaction cannot say which."""
+        parsed = work.parsed
+        others = parsed.others if isinstance(parsed, Checkin) and parsed.others is not None else ()
+        found: list[tuple[Household, dict[str, Any]]] = []
+        filed = [_filed(parsed, household.address)] if isinstance(parsed, Checkin) else []
+        for part in others:
+            if part.address is None:
+                continue
+            other = await self.households.at(household.grid_id, part.address)
+            filed.append(_filed(part, written(part.address), found=other is not None))
+            if other is not None and other.id != household.id and all(other is not h for h, _part in found):
+                found.append((other, part.to_contract()))
+        self._checkins.mark_others(work, record, found)
+        return replace(outcome, filed=tuple(filed)) if others else outcome
 
     @property
     def _checkins(self) -> Checkins:

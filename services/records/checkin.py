@@ -19,7 +19,7 @@ from services.checkin_day import DayCheckin, merge
 from services.records.kind import Shell
 from services.records.work import Ack, Ingested, Later, Work
 from storage import records
-from storage.models import CheckIn, Household, MessageRecord
+from storage.models import CheckIn, Household, MessageHousehold, MessageRecord
 
 _DayKey = tuple[int, date]
 
@@ -38,6 +38,8 @@ class _Day:
     removed: list[dict[str, Any]] = field(default_factory=list)
     #: The message whose outcome carries an alert, if the day got worse.
     last: Work | None = None
+    #: The person its last message named for this household (one of several it reports on).
+    name: str | None = None
 
 
 def _stored_day(work: Work) -> tuple[int | None, date] | None:
@@ -52,6 +54,9 @@ class Checkins:
 
     shell: Shell
     days: dict[_DayKey, _Day] = field(default_factory=dict)
+    #: Messages whose further households are rewritten at the batch's end (by message identity,
+    #: since new messages get ids only when inserted): each household with its part of the message.
+    parts: dict[int, tuple[MessageRecord, list[tuple[Household, dict[str, Any]]]]] = field(default_factory=dict)
 
     def _day(self, household: Household, day: date) -> _Day:
         assert household.id is not None
@@ -79,6 +84,44 @@ class Checkins:
         day.last = work
         return Ingested(Ack.STORED, kind="checkin", day=work.day)
 
+    def mark_others(self, work: Work, record: MessageRecord, others: list[tuple[Household, dict[str, Any]]]) -> None:
+        """The further households a message reports on (代报), each with its part of the message;
+        none when its latest version names none. Their days are recomputed at ``settle``, where
+        what an earlier version said of them is known."""
+        self.parts[id(record)] = (record, others)
+        for household, part in others:
+            day = self._day(household, work.day)
+            day.full = True
+            if not any(record is f for f in day.fresh):
+                day.fresh.append(record)
+            day.last, day.name = work, part.get("name")
+
+    async def _write_parts(self) -> None:
+        """Rewrite each message's further households; an earlier version's part of a household
+        becomes what that day was before the batch (edited, or removed when no longer named)."""
+        for record, others in self.parts.values():
+            assert record.id is not None
+            rows = [
+                MessageHousehold(message_id=record.id, household_id=household.id or 0, day=record.day,
+                                 parsed=json.dumps(part, ensure_ascii=False))
+                for household, part in others
+            ]  # fmt: skip
+            for household_id, on, parsed in await records.replace_message_households(
+                self.shell.session, message_id=record.id, rows=rows
+            ):
+                day = self.days.get((household_id, on))
+                if day is None:
+                    household = await self.shell.households.by_household_id(household_id)
+                    if household is None:
+                        continue
+                    day = self._day(household, on)
+                    day.full = True
+                if any(record is f for f in day.fresh):
+                    day.fresh = [f for f in day.fresh if f is not record]
+                    day.edited.append((record, json.loads(parsed)))
+                else:
+                    day.removed.append(json.loads(parsed))
+
     def leave(self, work: Work) -> None:
         """An edited check-in that moved to another household or kind leaves its old day to recompute."""
         key = _stored_day(work)
@@ -92,9 +135,10 @@ class Checkins:
 
     async def settle(self) -> list[Later]:
         """Every check-in day the batch touched: one read, one write."""
+        session = self.shell.session
+        await self._write_parts()
         if not self.days:
             return []
-        session = self.shell.session
         full = [key for key, day in self.days.items() if day.full]
         stored = await records.checkins_of(session, days=[key for key in self.days if key not in full])
         found: dict[_DayKey, list[tuple[int, str]]] = {}
@@ -125,7 +169,7 @@ class Checkins:
             grid=grid,
             household=household,
             checkin=checkin,
-            name=work.name_for(household),
+            name=self.days[(household.id or 0, checkin.day)].name or work.name_for(household),
             text=work.message.text,
         )
 

@@ -60,9 +60,8 @@ class Households:
         named = {
             (grid.id, address.key())
             for work in works
-            if (grid := self.grids.get(work.message.chat_id)) is not None
-            and grid.id is not None
-            and (address := work.address) is not None
+            if (grid := self.grids.get(work.message.chat_id)) is not None and grid.id is not None
+            for address in work.addresses
         }
         linked = {p.household_id for p in self.people.values() if p.household_id is not None}
         linked |= {m.household_id for m in stored if m.household_id is not None}
@@ -83,6 +82,16 @@ class Households:
                 return None
             self.by_id[household_id] = household
         return self.by_id[household_id]
+
+    async def at(self, grid_id: int, address: Address) -> Household | None:
+        """A further household a message names (代报), in the grid of its first household."""
+        found = self.by_address.get((grid_id, address.key()))
+        if found is None:
+            rows = await records.households_at(self.session, address_key=address.key(), grid_ids=[grid_id])
+            if len(rows) != 1:
+                return None
+            found = self.by_address[(grid_id, address.key())] = self.by_id[rows[0].id or 0] = rows[0]
+        return found
 
     async def find(self, work: Work) -> tuple[Household | None, str | None]:
         """The household the message is about, and the address as written (None if none was)."""
@@ -119,14 +128,15 @@ class Households:
         return grid, await alerts.audience(self.session, grid=grid, household=household, about=about)
 
     async def link(self, work: Work, household: Household, *, by_address: bool) -> list[MessageRecord]:
-        """An address from someone without a confirmed link (never a leader writing for others):
+        """An address from someone without a confirmed link (never a leader writing for others,
+        nor anyone reporting on several households: 代报 is for neighbours, not for oneself):
         their check-ins of the day that named no household join this one (returned), and a new
         claim on it is put to the grid's leaders (``work.claim``). Anyone may write an address,
         so writing one must not hand over the household's orders and records. A claim stands until
         a leader answers it: other addresses written meanwhile are reports for other households
         (a neighbour's 代报), which neither move the claim nor cost a lookup per message."""
         person = work.person
-        if not by_address or person is None or person.household_id is not None:
+        if not by_address or person is None or person.household_id is not None or work.for_several:
             return []
         if person.claimed_household_id not in (None, household.id):
             return []  # a claim on another household is pending: this address is written for someone else

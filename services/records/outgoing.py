@@ -47,11 +47,12 @@ async def write(
         key = f"{message.message_id}.{message.update_id}"
         if outcome.order is not None and outcome.order.order.id is not None:
             rows.append((outcome.day, _notice(message, outcome, key)))
-        if outcome.checkin_alert is not None:
-            alert = outcome.checkin_alert
+        for alert in outcome.checkin_alerts:
+            # One alert per household a message reports on: the household's id keeps them apart.
+            about = f"{key}.{alert.household.id}"
             private = OutgoingMessage.of_text(alert_texts.checkin_for_leaders(alert))
-            rows += [(outcome.day, row) for row in await _to_leaders(session, alert, f"alert:{key}", private)]
-            rows += [(outcome.day, row) for row in _to_village(alert, key)]
+            rows += [(outcome.day, row) for row in await _to_leaders(session, alert, f"alert:{about}", private)]
+            rows += [(outcome.day, row) for row in _to_village(alert, about)]
             rows += [(outcome.day, row) for row in await _start_link(session, alert, outcome.day, bot_username)]
         if outcome.order_alert is not None:
             urgent = outcome.order_alert

@@ -10,7 +10,7 @@ from typing import Any
 from core.config import Settings
 from services import alerts
 from storage.models import Household, MessageRecord, OrderItem, Person, SupplyOrder, Unit
-from understanding import Address, HouseholdReport, ParsedMessage
+from understanding import Address, Checkin, HouseholdReport, ParsedMessage
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,17 @@ class LinkClaim:
 
 
 @dataclass(frozen=True)
+class Filed:
+    """One household a message reported on, as the reply lists it (the address as written)."""
+
+    address: str
+    persons: int | None = None
+    temperature: float | None = None
+    #: False when the grid has no household at that address: nothing was recorded for it.
+    found: bool = True
+
+
+@dataclass(frozen=True)
 class Ingested:
     ack: Ack
     kind: str = "other"
@@ -76,9 +87,13 @@ class Ingested:
     #: The address as written, when no household has it.
     written: str | None = None
     order: OrderNotice | None = None
-    checkin_alert: alerts.CheckinAlert | None = None
+    #: One alert per household whose day got worse (a message may report on several).
+    checkin_alerts: tuple[alerts.CheckinAlert, ...] = ()
     order_alert: alerts.OrderAlert | None = None
     claim: LinkClaim | None = None
+    #: The households a message about several was filed under, to list in the reply (a reaction
+    #: cannot say which); empty for a message about one household.
+    filed: tuple[Filed, ...] = ()
 
     def claiming(self, claim: LinkClaim | None) -> Ingested:
         """This outcome, with the claim its message made (if any) for the leaders to confirm."""
@@ -88,7 +103,7 @@ class Ingested:
     def posts(self) -> bool:
         """Did its batch write outbox rows for it (a notice, alerts; ``services.records.outgoing``)?"""
         return self.ack is Ack.STORED and (
-            self.order is not None or self.checkin_alert is not None or self.order_alert is not None
+            self.order is not None or bool(self.checkin_alerts) or self.order_alert is not None
         )
 
     def finished(self, later: Later) -> Ingested:
@@ -96,7 +111,7 @@ class Ingested:
         return replace(
             self,
             order=later.order or self.order,
-            checkin_alert=later.checkin_alert or self.checkin_alert,
+            checkin_alerts=self.checkin_alerts + ((later.checkin_alert,) if later.checkin_alert else ()),
             order_alert=later.order_alert or self.order_alert,
         )
 
@@ -154,6 +169,20 @@ class Work:
     def address(self) -> Address | None:
         report = self.report
         return report.address if report is not None else None
+
+    @property
+    def addresses(self) -> list[Address]:
+        """Every address the message names: its household's, then those it reports on for others."""
+        report = self.report
+        if report is None:
+            return []
+        others = report.others if isinstance(report, Checkin) else None
+        return [a for a in (report.address, *(part.address for part in others or ())) if a is not None]
+
+    @property
+    def for_several(self) -> bool:
+        """Does the message report on several households (代报, a 联户长's list)?"""
+        return isinstance(self.parsed, Checkin) and bool(self.parsed.others)
 
     def name_for(self, household: Household) -> str:
         """Whom an alert names: the person written, else the household's head, else the sender."""
