@@ -207,6 +207,11 @@ FILED_HOUSEHOLDS = "✍ 已登记 {count} 户：{lines}"
 FILED_SEPARATOR = "；"
 FILED_PERSONS = "{persons}人"
 FILED_UNKNOWN = "{address}（名册里没有这一户，未登记）"
+#: A report stored but not fully understood: asked once, briefly, instead of ✍ (edit to complete).
+ASK_MISSING = "已记下，还差{parts}：请直接修改原消息补上。"
+ASK_MISSING_SEPARATOR = "、"
+MISSING_LABELS = {"name": "姓名", "origin": "从哪里来", "arrival": "哪天到的", "qty": "数量", "items": "要买什么"}
+ASK_MISSING_WHOSE = "{name}是哪一户？请在原消息里写上门牌号，例如 <code>{example}</code>。"
 ADDRESS_EXAMPLE = "3-2-501"
 ASK_ADDRESS_CHECKIN = "请回复您家的门牌号，例如 <code>{example}</code>，我把这条打卡记到您家。（今天只提醒这一次）"
 ASK_ADDRESS_RESEND = "请带上您家的门牌号再发一次，例如 <code>{example}</code>。（今天只提醒这一次）"

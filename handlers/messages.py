@@ -117,7 +117,12 @@ async def _acknowledge(message: Message, outcome: Ingested) -> None:
             if outcome.checkin_alerts:
                 await message.reply_html(texts.ABNORMAL_ADVICE)
         case Ack.STORED:
-            await _react(message)
+            if not outcome.missing:  # an order lacking a part: its notice asks instead of ✍
+                await _react(message)
+            if outcome.checkin_alerts:
+                await message.reply_html(texts.ABNORMAL_ADVICE)
+        case Ack.ASK_MISSING:
+            await message.reply_html(_ask_missing(outcome))
             if outcome.checkin_alerts:
                 await message.reply_html(texts.ABNORMAL_ADVICE)
         case Ack.ASK_ADDRESS | Ack.UNKNOWN_ADDRESS:
@@ -159,6 +164,13 @@ def _filed(filed: tuple[Filed, ...]) -> str:
         lines.append(" ".join(part for part in (escape(household.address), persons, temperature) if part))
     count = sum(household.found for household in filed)
     return texts.FILED_HOUSEHOLDS.format(count=count, lines=texts.FILED_SEPARATOR.join(lines))
+
+
+def _ask_missing(outcome: Ingested) -> str:
+    if outcome.named is not None and "whose" in outcome.missing:
+        return texts.ASK_MISSING_WHOSE.format(name=escape(outcome.named), example=texts.ADDRESS_EXAMPLE)
+    parts = [texts.MISSING_LABELS.get(part, part) for part in outcome.missing]
+    return texts.ASK_MISSING.format(parts=texts.ASK_MISSING_SEPARATOR.join(parts))
 
 
 def _ask_address(outcome: Ingested) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.records import KINDS, nudges
+from services.records import KINDS, complete, nudges
 from services.records.checkin import Checkins
 from services.records.households import Households, written
 from services.records.kind import RecordKind
@@ -100,7 +100,7 @@ class Batch:
         outcome = await kind.apply(work, household, record, joined=joined)
         if isinstance(work.parsed, Checkin) or (work.old is not None and work.old.contract.get("others")):
             outcome = await self._others(work, household, record, outcome)
-        return outcome.claiming(work.claim)
+        return complete.checked(work, household, outcome).claiming(work.claim)
 
     async def _closed(self, work: Work, previous: MessageRecord) -> Ingested | None:
         """Why an edit must change nothing, if it must: its record's day is closed (said once per

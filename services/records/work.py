@@ -43,6 +43,7 @@ class Ack(StrEnum):
     UNKNOWN_ADDRESS = "unknown_address"  # the address written is no household of the grid
     ORDER_CLOSED = "order_closed"  # an edit of an order already accepted, delivered or cancelled
     PAST_CLOSED = "past_closed"  # an edit of a record whose day is closed: nothing changed (told once)
+    ASK_MISSING = "ask_missing"  # stored, but a part it needs is missing or unsure: ask, no ✍
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,10 @@ class Ingested:
     #: The households a message about several was filed under, to list in the reply (a reaction
     #: cannot say which); empty for a message about one household.
     filed: tuple[Filed, ...] = ()
+    #: The parts the message needs and lacks (``services.records.complete``): no ✍ while any is.
+    missing: tuple[str, ...] = ()
+    #: The person a check-in named who is no one of the household it went to (``missing`` "whose").
+    named: str | None = None
 
     def claiming(self, claim: LinkClaim | None) -> Ingested:
         """This outcome, with the claim its message made (if any) for the leaders to confirm."""
@@ -102,7 +107,9 @@ class Ingested:
     @property
     def posts(self) -> bool:
         """Did its batch write outbox rows for it (a notice, alerts; ``services.records.outgoing``)?"""
-        return self.ack is Ack.STORED and (
+        # A report stored but not fully understood (asked about, or an edit left without ✍)
+        # alerts all the same; a closed edit changes nothing, so it posts nothing.
+        return self.ack in (Ack.STORED, Ack.ASK_MISSING, Ack.NONE) and (
             self.order is not None or bool(self.checkin_alerts) or self.order_alert is not None
         )
 
