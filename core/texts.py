@@ -210,10 +210,13 @@ FILED_UNKNOWN = "{address}（名册里没有这一户，未登记）"
 #: A report stored but not fully understood: asked once, briefly, instead of ✍ (edit to complete).
 ASK_MISSING = "已记下，还差{parts}：请直接修改原消息补上。"
 ASK_MISSING_SEPARATOR = "、"
-MISSING_LABELS = {"name": "姓名", "origin": "从哪里来", "arrival": "哪天到的", "qty": "数量", "items": "要买什么"}
+MISSING_LABELS = {
+    "name": "姓名", "origin": "从哪里来", "arrival": "哪天到的", "qty": "数量", "items": "要买什么", "place": "消杀地点",
+}  # fmt: skip
 ASK_MISSING_WHOSE = "{name}是哪一户？请在原消息里写上门牌号，例如 <code>{example}</code>。"
 ADDRESS_EXAMPLE = "3-2-501"
 ASK_ADDRESS_CHECKIN = "请回复您家的门牌号，例如 <code>{example}</code>，我把这条打卡记到您家。（今天只提醒这一次）"
+ASK_ADDRESS_VISIT = "请带上走访住户的门牌号再发一次，例如 <code>{example}</code>。（今天只提醒这一次）"
 ASK_ADDRESS_RESEND = "请带上您家的门牌号再发一次，例如 <code>{example}</code>。（今天只提醒这一次）"
 ASK_ADDRESS_UNKNOWN = (
     "名册里没有 {address} 这一户，请核对门牌，照 <code>{example}</code> 的写法再发一次。（今天只提醒这一次）"
@@ -235,6 +238,7 @@ ABNORMAL_ADVICE = "已收到，网格员会尽快联系您。请先居家休息�
 ALERT_CHECKIN_LEADER = "⚠️ <b>异常打卡</b>　{grid}\n{address} {name}{phone}\n{details}\n原话：{text}"
 ALERT_CHECKIN_VILLAGE = "⚠️ <b>异常打卡</b>　{grid} {address} {name}：{details}。请网格长及时跟进。"
 ALERT_ORDER_LEADER = "🚨 <b>加急订单 #{number}</b>　{grid}\n{address} {name}{phone}\n{items}"
+ALERT_VISIT_LEADER = "👀 <b>走访发现情况</b>　{grid}\n{address} {name}{phone}\n走访人：{visitor}\n原话：{text}"
 ALERT_PHONE = "　📞 {phone}"
 ALERT_START_LINK = '网格长请<a href="{link}">点此开启私信提醒</a>：异常情况、加急订单会第一时间私信您。'
 ALERTS_ON = "✅ 已开启私信提醒：异常打卡、加急订单会第一时间私信您。"

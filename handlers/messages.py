@@ -177,5 +177,6 @@ def _ask_address(outcome: Ingested) -> str:
     example = escape(outcome.example or texts.ADDRESS_EXAMPLE)
     if outcome.ack is Ack.UNKNOWN_ADDRESS:
         return texts.ASK_ADDRESS_UNKNOWN.format(address=escape(outcome.written or ""), example=example)
-    template = texts.ASK_ADDRESS_CHECKIN if outcome.kind == "checkin" else texts.ASK_ADDRESS_RESEND
+    templates = {"checkin": texts.ASK_ADDRESS_CHECKIN, "visit": texts.ASK_ADDRESS_VISIT}
+    template = templates.get(outcome.kind, texts.ASK_ADDRESS_RESEND)
     return template.format(example=example)

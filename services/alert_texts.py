@@ -76,6 +76,14 @@ def urgent_order_for_leaders(alert: alerts.OrderAlert) -> str:
     )  # fmt: skip
 
 
+def visit_for_leaders(alert: alerts.VisitAlert) -> str:
+    """A visit's concern, privately and in full (who was visited, by whom, what was said)."""
+    return texts.ALERT_VISIT_LEADER.format(
+        grid=escape(alert.grid.name), address=escape(alert.household.address), name=escape(alert.name),
+        phone=_phone(alert.household.phone), visitor=escape(alert.visit.visitor_name), text=escape(alert.text),
+    )  # fmt: skip
+
+
 def order_notice(order: SupplyOrder, items: Sequence[OrderItem], *, edited: bool) -> str:
     """The order's number (to cancel by); asks for the quantities left out."""
     text = (texts.ORDER_NOTICE_EDITED if edited else texts.ORDER_NOTICE).format(

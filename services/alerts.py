@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import audit, bindings, people, records, units
 from storage.db import SessionFactory, transaction
-from storage.models import CheckIn, Household, OrderItem, SupplyOrder, Unit, UnitLevel
+from storage.models import CheckIn, Household, OrderItem, SupplyOrder, Unit, UnitLevel, VisitRecord
 
 #: The nudge reason under which the "open private alerts" link is posted for a leader.
 LINK_REASON = "alert_link"
@@ -40,6 +40,19 @@ class CheckinAlert:
     household: Household
     checkin: CheckIn
     #: Who the check-in is about: the name written, else the roster's head of household.
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class VisitAlert:
+    """A visit that found something needing follow-up: the household, whom, who visited, what was said."""
+
+    audience: Audience
+    grid: Unit
+    household: Household
+    visit: VisitRecord
+    #: Who was visited: the name written, else the roster's head of household.
     name: str
     text: str
 

@@ -267,6 +267,37 @@ class Returnee(SQLModel, table=True):
     purged_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
+class VisitRecord(SQLModel, table=True):
+    """A worker's or volunteer's visit to a household (走访), one per message, rewritten by its edits."""
+
+    __tablename__ = "visits"
+    id: int | None = Field(default=None, primary_key=True)
+    grid_id: int = Field(foreign_key="units.id", index=True)
+    household_id: int = Field(foreign_key="households.id", index=True)
+    message_id: int = Field(foreign_key="messages.id", unique=True)
+    day: date = Field(index=True, description="the day of the visit (the message's, unless it names one)")
+    visitor_id: int = Field(sa_type=sa.BigInteger, index=True)
+    visitor_name: str = Field(default="", max_length=128)
+    name: str | None = Field(default=None, max_length=64, description="the person visited")
+    help: str | None = Field(default=None, max_length=128, description="what was done, comma-separated")
+    concern: bool = Field(default=False, description="something found that needs a leader's follow-up")
+
+
+class DisinfectionRecord(SQLModel, table=True):
+    """A record of disinfecting a place (消杀): a place, not a household; one per message."""
+
+    __tablename__ = "disinfections"
+    id: int | None = Field(default=None, primary_key=True)
+    grid_id: int | None = Field(default=None, foreign_key="units.id", index=True)
+    message_id: int = Field(foreign_key="messages.id", unique=True)
+    day: date = Field(index=True, description="the day of the work (the message's, unless it names one)")
+    reporter_id: int = Field(sa_type=sa.BigInteger)
+    place: str | None = Field(default=None, max_length=128)
+    method: str | None = Field(default=None, max_length=16)
+    agent: str | None = Field(default=None, max_length=64)
+    operator: str | None = Field(default=None, max_length=64)
+
+
 class Nudge(SQLModel, table=True):
     """A follow-up question asked of a person, at most once per person, reason and day."""
 

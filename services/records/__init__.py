@@ -8,13 +8,17 @@ into its records (``kind.RecordKind``). A new kind is a new module and one line 
 from __future__ import annotations
 
 from services.records.checkin import Checkins
+from services.records.disinfection import Disinfections
 from services.records.kind import KindFactory
 from services.records.order import Orders
 from services.records.returnee import Returnees
+from services.records.visit import Visits
 
 #: Each record kind (as the parser names it) and what stores it, in the order batches settle them.
 KINDS: dict[str, KindFactory] = {
     "checkin": Checkins,
     "order": Orders,
     "returnee": Returnees,
+    "visit": Visits,
+    "disinfection": Disinfections,
 }

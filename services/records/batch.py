@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.records import KINDS, complete, nudges
 from services.records.checkin import Checkins
 from services.records.households import Households, written
-from services.records.kind import RecordKind
+from services.records.kind import PlaceKind, RecordKind
 from services.records.work import Ack, Filed, IncomingMessage, Ingested, OrderNotice, Stored, Work
 from storage import records
 from storage.dialect import as_utc
@@ -51,7 +51,7 @@ class Batch:
 
     session: AsyncSession
     households: Households = field(init=False)
-    kinds: dict[str, RecordKind] = field(init=False)
+    kinds: dict[str, RecordKind | PlaceKind] = field(init=False)
     stored: dict[tuple[int, int], MessageRecord] = field(default_factory=dict)
     #: New messages not inserted yet: written together, before anything needs them in the table.
     pending: list[MessageRecord] = field(default_factory=list)
@@ -89,6 +89,10 @@ class Batch:
             if work.old is not None and work.old.contract.get("others"):
                 self._checkins.mark_others(work, record, [])
             return Ingested(Ack.NONE)
+        if isinstance(kind, PlaceKind):
+            record = self._save(work, None)
+            self._leave(work, None)
+            return complete.checked(work, None, await kind.apply_place(work, record))
         work.person = await self.households.person(message.sender)
         household, written = await self.households.find(work)
         record = self._save(work, household)

@@ -1,7 +1,8 @@
 """Is a stored report fully understood? ✍ says it is; otherwise the bot asks once, briefly.
 
 The household must be known (asked for in ``nudges``); beyond that each kind needs its own parts:
-an order what to buy and how much of each, a returnee who, from where and when, and a check-in
+an order what to buy and how much of each, a returnee who, from where and when, a disinfection
+its place, and a check-in
 that names someone without an address must name the household's own people (else whose is it?).
 A message about several households is answered by its list instead (``batch._others``).
 """
@@ -12,15 +13,17 @@ from dataclasses import replace
 
 from services.records.work import Ack, Ingested, Work
 from storage.models import Household
-from understanding import Checkin, Order, Returnee
+from understanding import Checkin, Disinfection, Order, Returnee
 
 #: The parts a message may lack, as ``Ingested.missing`` names them.
-ITEMS, QUANTITY, WHOSE = "items", "qty", "whose"
+ITEMS, QUANTITY, WHOSE, PLACE = "items", "qty", "whose", "place"
 
 
-def missing_parts(work: Work, household: Household) -> tuple[str, ...]:
+def missing_parts(work: Work, household: Household | None) -> tuple[str, ...]:
     """What the message needs and does not say (empty: fully understood)."""
     parsed = work.parsed
+    if isinstance(parsed, Disinfection):
+        return () if parsed.place else (PLACE,)
     if isinstance(parsed, Order):
         if not parsed.items:
             return (ITEMS,)
@@ -28,12 +31,16 @@ def missing_parts(work: Work, household: Household) -> tuple[str, ...]:
     if isinstance(parsed, Returnee):
         return tuple(name for name in parsed.missing if name != "address")
     if isinstance(parsed, Checkin) and parsed.name and parsed.address is None and not work.for_several:
-        known = {household.head, work.message.sender.name, work.person.display_name if work.person else None}
+        known = {
+            household.head if household else None,
+            work.message.sender.name,
+            work.person.display_name if work.person else None,
+        }
         return () if parsed.name in known else (WHOSE,)
     return ()
 
 
-def checked(work: Work, household: Household, outcome: Ingested) -> Ingested:
+def checked(work: Work, household: Household | None, outcome: Ingested) -> Ingested:
     """The outcome of a stored report, asking about what it lacks: once, when it is new (an edit
     that still lacks it is left without ✍, an edit that completes it gets one). An order's notice
     asks for itself, so an order stays ``STORED`` with its ``missing`` parts."""

@@ -98,7 +98,7 @@ class Households:
         address, person = work.address, work.person
         assert person is not None
         if address is None:
-            if person.household_id is None:
+            if person.household_id is None or not work.about_own_household:
                 return None, None
             household = await self.by_household_id(person.household_id)
             fits = (
@@ -136,7 +136,9 @@ class Households:
         a leader answers it: other addresses written meanwhile are reports for other households
         (a neighbour's 代报), which neither move the claim nor cost a lookup per message."""
         person = work.person
-        if not by_address or person is None or person.household_id is not None or work.for_several:
+        if not by_address or person is None or person.household_id is not None:
+            return []
+        if work.for_several or not work.about_own_household:
             return []
         if person.claimed_household_id not in (None, household.id):
             return []  # a claim on another household is pending: this address is written for someone else

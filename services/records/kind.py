@@ -1,14 +1,15 @@
 """What a kind of record (check-in, order, returnee, …) does with its messages in a batch.
 
 The batch (``batch.py``) finds each message's household, stores the message row and links its
-sender; a :class:`RecordKind` then turns the messages of its kind into their records. Adding a
+sender; a :class:`RecordKind` then turns the messages of its kind into their records. A
+:class:`PlaceKind` (disinfection) is about a place: the batch skips the household for it. Adding a
 kind is a module with one such class and a line in the registry (``services/records/__init__``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -49,5 +50,22 @@ class RecordKind(Protocol):
         ...
 
 
+@runtime_checkable
+class PlaceKind(Protocol):
+    """A kind about a place, not a household (a disinfection): the shell looks up no household,
+    links nobody, and hands over only the message row."""
+
+    async def apply_place(self, work: Work, record: MessageRecord) -> Ingested:
+        """Record what ``work`` (of this kind, stored as ``record``) says."""
+        ...
+
+    def leave(self, work: Work) -> None:
+        """As ``RecordKind.leave``."""
+
+    async def settle(self) -> list[Later]:
+        """As ``RecordKind.settle``."""
+        ...
+
+
 class KindFactory(Protocol):
-    def __call__(self, shell: Shell, /) -> RecordKind: ...
+    def __call__(self, shell: Shell, /) -> RecordKind | PlaceKind: ...

@@ -59,6 +59,11 @@ async def write(
             private = OutgoingMessage.of_text(alert_texts.urgent_order_for_leaders(urgent))
             rows += [(outcome.day, row) for row in await _to_leaders(session, urgent, f"urgent:{key}", private)]
             rows += [(outcome.day, row) for row in await _start_link(session, urgent, outcome.day, bot_username)]
+        if outcome.visit_alert is not None:
+            visit = outcome.visit_alert
+            private = OutgoingMessage.of_text(alert_texts.visit_for_leaders(visit))
+            rows += [(outcome.day, row) for row in await _to_leaders(session, visit, f"visit:{key}", private)]
+            rows += [(outcome.day, row) for row in await _start_link(session, visit, outcome.day, bot_username)]
     values = [
         {"unit_id": row.unit_id, "day": day, "kind": row.kind, "part": 0, "chat_id": row.chat_id,
          "payload": encode(row.message)}
@@ -85,7 +90,10 @@ async def _reachable(session: AsyncSession, leaders: Sequence[int]) -> list[int]
 
 
 async def _to_leaders(
-    session: AsyncSession, alert: alerts.CheckinAlert | alerts.OrderAlert, kind: str, message: OutgoingMessage
+    session: AsyncSession,
+    alert: alerts.CheckinAlert | alerts.OrderAlert | alerts.VisitAlert,
+    kind: str,
+    message: OutgoingMessage,
 ) -> list[_Row]:
     assert alert.grid.id is not None
     reachable = await _reachable(session, alert.audience.leaders)
@@ -102,7 +110,10 @@ def _to_village(alert: alerts.CheckinAlert, key: str) -> list[_Row]:
 
 
 async def _start_link(
-    session: AsyncSession, alert: alerts.CheckinAlert | alerts.OrderAlert, day: date, bot_username: str
+    session: AsyncSession,
+    alert: alerts.CheckinAlert | alerts.OrderAlert | alerts.VisitAlert,
+    day: date,
+    bot_username: str,
 ) -> list[_Row]:
     """The Start link in the grid group for leaders who cannot be written to, once a day each."""
     grid_chat = alert.audience.grid_chat_id

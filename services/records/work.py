@@ -10,7 +10,7 @@ from typing import Any
 from core.config import Settings
 from services import alerts
 from storage.models import Household, MessageRecord, OrderItem, Person, SupplyOrder, Unit
-from understanding import Address, Checkin, HouseholdReport, ParsedMessage
+from understanding import Address, Checkin, HouseholdReport, ParsedMessage, Visit
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,7 @@ class Ingested:
     #: One alert per household whose day got worse (a message may report on several).
     checkin_alerts: tuple[alerts.CheckinAlert, ...] = ()
     order_alert: alerts.OrderAlert | None = None
+    visit_alert: alerts.VisitAlert | None = None
     claim: LinkClaim | None = None
     #: The households a message about several was filed under, to list in the reply (a reaction
     #: cannot say which); empty for a message about one household.
@@ -110,7 +111,10 @@ class Ingested:
         # A report stored but not fully understood (asked about, or an edit left without ✍)
         # alerts all the same; a closed edit changes nothing, so it posts nothing.
         return self.ack in (Ack.STORED, Ack.ASK_MISSING, Ack.NONE) and (
-            self.order is not None or bool(self.checkin_alerts) or self.order_alert is not None
+            self.order is not None
+            or bool(self.checkin_alerts)
+            or self.order_alert is not None
+            or self.visit_alert is not None
         )
 
     def finished(self, later: Later) -> Ingested:
@@ -120,6 +124,7 @@ class Ingested:
             order=later.order or self.order,
             checkin_alerts=self.checkin_alerts + ((later.checkin_alert,) if later.checkin_alert else ()),
             order_alert=later.order_alert or self.order_alert,
+            visit_alert=later.visit_alert or self.visit_alert,
         )
 
 
@@ -132,6 +137,7 @@ class Later:
     order: OrderNotice | None = None
     checkin_alert: alerts.CheckinAlert | None = None
     order_alert: alerts.OrderAlert | None = None
+    visit_alert: alerts.VisitAlert | None = None
 
 
 @dataclass(frozen=True)
@@ -174,17 +180,22 @@ class Work:
 
     @property
     def address(self) -> Address | None:
-        report = self.report
-        return report.address if report is not None else None
+        """The address the message names (a report's household, or the household visited)."""
+        parsed = self.parsed
+        return parsed.address if isinstance(parsed, HouseholdReport | Visit) else None
+
+    @property
+    def about_own_household(self) -> bool:
+        """May the message be about its sender's own household (so their link finds it, and its
+        address links them)? Not a visit: a visitor writes about others."""
+        return not isinstance(self.parsed, Visit)
 
     @property
     def addresses(self) -> list[Address]:
         """Every address the message names: its household's, then those it reports on for others."""
-        report = self.report
-        if report is None:
-            return []
-        others = report.others if isinstance(report, Checkin) else None
-        return [a for a in (report.address, *(part.address for part in others or ())) if a is not None]
+        parsed = self.parsed
+        others = parsed.others if isinstance(parsed, Checkin) else None
+        return [a for a in (self.address, *(part.address for part in others or ())) if a is not None]
 
     @property
     def for_several(self) -> bool:
@@ -193,5 +204,6 @@ class Work:
 
     def name_for(self, household: Household) -> str:
         """Whom an alert names: the person written, else the household's head, else the sender."""
-        report = self.report
-        return (report.name if report is not None else None) or household.head or self.message.sender.name
+        parsed = self.parsed
+        written = parsed.name if isinstance(parsed, HouseholdReport | Visit) else None
+        return written or household.head or self.message.sender.name
