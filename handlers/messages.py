@@ -1,9 +1,11 @@
 """What residents write: every text in a grid group or in private, edits, and people joining.
 
-The ingest service decides; this module only translates. It acknowledges with a reaction, not a
-reply, so a busy group is not flooded; it replies only when the person must act (the address is
-missing, a quantity is unclear, an abnormal check-in needs advice), and it never repeats health
-details in a residents' group: those go to leaders privately and, masked, to the village group.
+The ingest service decides; this module only translates. It acknowledges a report it fully
+understood with a reaction, not a reply, so a busy group is not flooded; it replies only when the
+person must act (the address or another needed part is missing, a quantity is unclear, an abnormal
+check-in needs advice) or when a reaction cannot say enough (a report on several households gets
+the list of what was recorded), and it never repeats health details in a residents' group: those go
+to leaders privately and, masked, to the village group.
 """
 
 from __future__ import annotations
@@ -112,19 +114,13 @@ async def start_alerts(update: Update, context: GridContext) -> None:
 
 async def _acknowledge(message: Message, outcome: Ingested) -> None:
     match outcome.ack:
-        case Ack.STORED if outcome.filed:
+        case Ack.STORED if outcome.filed:  # several households: a reaction cannot say which
             await message.reply_html(_filed(outcome.filed), disable_notification=True)
-            if outcome.checkin_alerts:
-                await message.reply_html(texts.ABNORMAL_ADVICE)
         case Ack.STORED:
             if not outcome.missing:  # an order lacking a part: its notice asks instead of ✍
                 await _react(message)
-            if outcome.checkin_alerts:
-                await message.reply_html(texts.ABNORMAL_ADVICE)
         case Ack.ASK_MISSING:
             await message.reply_html(_ask_missing(outcome))
-            if outcome.checkin_alerts:
-                await message.reply_html(texts.ABNORMAL_ADVICE)
         case Ack.ASK_ADDRESS | Ack.UNKNOWN_ADDRESS:
             await message.reply_html(_ask_address(outcome))
         case Ack.PAST_CLOSED:
@@ -133,6 +129,8 @@ async def _acknowledge(message: Message, outcome: Ingested) -> None:
             order = outcome.order.order
             status = texts.ORDER_STATUS_LABELS.get(order.status, order.status)
             await message.reply_html(texts.ORDER_EDIT_TOO_LATE.format(number=order.number, status=status))
+    if outcome.checkin_alerts:
+        await message.reply_html(texts.ABNORMAL_ADVICE)
 
 
 async def _react(message: Message) -> None:

@@ -8,7 +8,9 @@ answer (even with a bare "3-2-501"), their earlier check-ins of the day join tha
 
 Exactly once: a message is one ``messages`` row (unique chat and message id), so an edit
 rewrites it and a replay after a crash finds it; a household's check-in of a day is recomputed
-from all of that day's messages (``services.checkin_day``), never incremented.
+from all of that day's messages (``services.checkin_day``), never incremented. A message about several
+households (代报) counts for each with its part (``message_households``); visits and disinfections
+are one row per message, rewritten by its edits.
 
 Messages come in batches (the intake's group commit): see ``services.records.batch`` for the
 transaction, and ``services.records`` for the kinds of record.
