@@ -102,7 +102,7 @@ class Batch:
         joined = await self.households.link(work, household, by_address=written is not None)
         self._leave(work, household)
         outcome = await kind.apply(work, household, record, joined=joined)
-        if isinstance(work.parsed, Checkin) or (work.old is not None and work.old.contract.get("others")):
+        if work.for_several or (work.old is not None and work.old.contract.get("others")):
             outcome = await self._others(work, household, record, outcome)
         return complete.checked(work, household, outcome).claiming(work.claim)
 
@@ -136,7 +136,7 @@ class Batch:
             if part.address is None:
                 continue
             other = await self.households.at(household.grid_id, part.address)
-            filed.append(_filed(part, written(part.address), found=other is not None))
+            filed.append(_filed(part, other.address if other else written(part.address), found=other is not None))
             if other is not None and other.id != household.id and all(other is not h for h, _part in found):
                 found.append((other, part.to_contract()))
         self._checkins.mark_others(work, record, found)
