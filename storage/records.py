@@ -35,8 +35,8 @@ from storage.models import (
     utcnow,
 )
 
-#: The kinds of message that become records of a household.
-RECORD_KINDS = ("checkin", "order", "returnee")
+#: The kinds of message that become records: of a household, or of a place (a disinfection).
+RECORD_KINDS = ("checkin", "order", "returnee", "visit", "disinfection")
 
 
 async def commit_without_waiting(session: AsyncSession) -> None:
