@@ -183,6 +183,7 @@ class MessageHousehold(SQLModel, table=True):
     household_id: int = Field(foreign_key="households.id", index=True)
     day: date = Field(index=True)
     parsed: str = Field(sa_type=sa.Text, description="this household's part of the parse result (JSON)")
+    purged_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
 class CheckIn(SQLModel, table=True):
@@ -281,6 +282,7 @@ class VisitRecord(SQLModel, table=True):
     name: str | None = Field(default=None, max_length=64, description="the person visited")
     help: str | None = Field(default=None, max_length=128, description="what was done, comma-separated")
     concern: bool = Field(default=False, description="something found that needs a leader's follow-up")
+    purged_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
 class DisinfectionRecord(SQLModel, table=True):
@@ -296,6 +298,7 @@ class DisinfectionRecord(SQLModel, table=True):
     method: str | None = Field(default=None, max_length=16)
     agent: str | None = Field(default=None, max_length=64)
     operator: str | None = Field(default=None, max_length=64)
+    purged_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
 class Nudge(SQLModel, table=True):

@@ -23,7 +23,19 @@ from sqlmodel import SQLModel, col, delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.formatting import mask_name, mask_phone
-from storage.models import CheckIn, Household, InboxUpdate, MessageRecord, OrderItem, Person, Returnee, SupplyOrder
+from storage.models import (
+    CheckIn,
+    DisinfectionRecord,
+    Household,
+    InboxUpdate,
+    MessageHousehold,
+    MessageRecord,
+    OrderItem,
+    Person,
+    Returnee,
+    SupplyOrder,
+    VisitRecord,
+)
 
 
 class Rule(StrEnum):
@@ -61,6 +73,11 @@ RECORD_COLUMNS: tuple[PersonalColumn, ...] = (
     PersonalColumn(Returnee, "id_last4", Rule.ERASE),
     PersonalColumn(Returnee, "test_type", Rule.ERASE),
     PersonalColumn(Returnee, "test_result", Rule.ERASE),
+    PersonalColumn(MessageHousehold, "parsed", Rule.ERASE, "{}"),
+    PersonalColumn(VisitRecord, "name", Rule.MASK_NAME),
+    PersonalColumn(VisitRecord, "visitor_name", Rule.MASK_NAME),
+    PersonalColumn(VisitRecord, "help", Rule.ERASE),
+    PersonalColumn(DisinfectionRecord, "operator", Rule.MASK_NAME),
 )
 #: What the roster and the bot's people table say about who lives in a household: erased only by
 #: ``forget`` (the roster is the committee's current list, not a record that ages).
@@ -74,7 +91,10 @@ HOUSEHOLD_COLUMNS: tuple[PersonalColumn, ...] = (
 PERSONAL_COLUMNS = RECORD_COLUMNS + HOUSEHOLD_COLUMNS
 
 #: Tables in the order they are erased: order items before the orders that select them.
-TABLES: tuple[type[SQLModel], ...] = (MessageRecord, CheckIn, OrderItem, SupplyOrder, Returnee, Household, Person)
+TABLES: tuple[type[SQLModel], ...] = (
+    MessageRecord, MessageHousehold, CheckIn, OrderItem, SupplyOrder, Returnee, VisitRecord, DisinfectionRecord,
+    Household, Person,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -85,7 +105,10 @@ class Scope:
     where: sa.ColumnElement[bool]
 
 
-def _unpurged(table: type[MessageRecord | CheckIn | SupplyOrder | Returnee], before: date) -> sa.ColumnElement[bool]:
+_Dated = MessageRecord | MessageHousehold | CheckIn | SupplyOrder | Returnee | VisitRecord | DisinfectionRecord
+
+
+def _unpurged(table: type[_Dated], before: date) -> sa.ColumnElement[bool]:
     return sa.and_(col(table.day) < before, col(table.purged_at).is_(None))
 
 
@@ -98,6 +121,9 @@ def retention_scopes(*, before: date) -> list[Scope]:
         Scope(OrderItem, col(OrderItem.order_id).in_(select(SupplyOrder.id).where(orders))),
         Scope(SupplyOrder, orders),
         Scope(Returnee, _unpurged(Returnee, before)),
+        Scope(MessageHousehold, _unpurged(MessageHousehold, before)),
+        Scope(VisitRecord, _unpurged(VisitRecord, before)),
+        Scope(DisinfectionRecord, _unpurged(DisinfectionRecord, before)),
     ]
 
 
@@ -123,6 +149,8 @@ def household_scopes(*, household_id: int) -> list[Scope]:
         ),
         Scope(SupplyOrder, col(SupplyOrder.household_id) == household_id),
         Scope(Returnee, col(Returnee.household_id) == household_id),
+        Scope(MessageHousehold, col(MessageHousehold.household_id) == household_id),
+        Scope(VisitRecord, col(VisitRecord.household_id) == household_id),
         Scope(Household, col(Household.id) == household_id),
         Scope(Person, col(Person.household_id) == household_id),
     ]
