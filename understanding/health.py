@@ -160,11 +160,17 @@ _OVER_SINCE = re.compile(
 )
 
 
+# Where a stretch that began on an earlier day comes to today (昨天发烧38度 今天36.5 已经退了):
+# what follows is today's.
+_TODAY = re.compile("今天|今日|今早|今儿|现在|目前")
+
+
 def claim_past_and_over(scan: Scan) -> None:
     """Claim what the message says happened on an earlier day and is over, so it is not read."""
     for pattern in (_OVER_SINCE, _PAST_AND_OVER):
         for m in scan.finditer(pattern, _PAST_HINT):
-            scan.claim(*m.span())
+            today = _TODAY.search(scan.text, m.start(), m.end())
+            scan.claim(m.start(), m.end() if today is None else today.start())
 
 
 # ---- tests -----------------------------------------------------------------------------------

@@ -104,8 +104,11 @@ _SPOKEN_DASHES = re.compile(
 )
 # A room number run on into a reading (5-1-30236.5, 2单元50136度5): a space between them.
 _GLUED_READING = re.compile(r"(?<=[-元座#])(\d{3,4}?)(3[4-9](?:\.\d|度\d?)(?!\d))")
-# A drug named in brackets after its class (降糖药(二甲双胍缓释片)) is the drug.
-_DRUG_IN_BRACKETS = re.compile(r"[\u4e00-\u9fff]{0,4}药\s?\((?P<drug>[\u4e00-\u9fffA-Z0-9]{2,16})\)")
+# A drug named in brackets after its class (降糖药(二甲双胍缓释片)) is the drug. The class is one
+# or two characters before 药 (or a named illness's), so the words before it stay (急需降压药(…)).
+_DRUG_IN_BRACKETS = re.compile(
+    r"(?:心脏病|糖尿病|高血压|慢性病|[\u4e00-\u9fff]{1,2})?药\s?\((?P<drug>[\u4e00-\u9fffA-Z0-9]{2,16})\)"
+)
 
 
 def _spoken_phone(m: re.Match[str]) -> str:
