@@ -240,6 +240,9 @@ ALERT_CHECKIN_VILLAGE = "⚠️ <b>异常打卡</b>　{grid} {address} {name}：
 ALERT_ORDER_LEADER = "🚨 <b>加急订单 #{number}</b>　{grid}\n{address} {name}{phone}\n{items}"
 ALERT_VISIT_LEADER = "👀 <b>走访发现情况</b>　{grid}\n{address} {name}{phone}\n走访人：{visitor}\n原话：{text}"
 ALERT_PHONE = "　📞 {phone}"
+ALERT_CHECKIN_CLEARED_LEADER = "✅ <b>更正</b>　{grid}\n{address} {name}：此前提醒的异常打卡已更正，现为：{details}"
+ALERT_CHECKIN_CLEARED_VILLAGE = "✅ <b>更正</b>　{grid} {address} {name}：此前通报的异常打卡已更正，现为：{details}。"
+CHECKIN_WITHDRAWN = "打卡已撤回"
 ALERT_START_LINK = '网格长请<a href="{link}">点此开启私信提醒</a>：异常情况、加急订单会第一时间私信您。'
 ALERTS_ON = "✅ 已开启私信提醒：异常打卡、加急订单会第一时间私信您。"
 ALERTS_TODAY = "今天到目前为止的异常打卡（{count} 户）："

@@ -69,6 +69,17 @@ def checkin_for_village(alert: alerts.CheckinAlert) -> str:
     )
 
 
+def checkin_cleared(cleared: alerts.CheckinCleared, *, masked: bool) -> str:
+    """The 更正 line after an alert: masked for the village group as its alert was, in full for leaders."""
+    details = checkin_details(cleared.checkin) if cleared.checkin is not None else texts.CHECKIN_WITHDRAWN
+    return (texts.ALERT_CHECKIN_CLEARED_VILLAGE if masked else texts.ALERT_CHECKIN_CLEARED_LEADER).format(
+        grid=escape(cleared.grid.name),
+        address=escape(cleared.household.address),
+        name=escape(mask_name(cleared.name) if masked else cleared.name),
+        details=details,
+    )
+
+
 def urgent_order_for_leaders(alert: alerts.OrderAlert) -> str:
     return texts.ALERT_ORDER_LEADER.format(
         number=alert.order.number, grid=escape(alert.grid.name), address=escape(alert.household.address),

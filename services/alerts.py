@@ -45,6 +45,19 @@ class CheckinAlert:
 
 
 @dataclass(frozen=True)
+class CheckinCleared:
+    """An abnormal check-in day that an edit or a correction made normal again (or took away):
+    whoever its alerts went to hears of the correction, told as the alert told them."""
+
+    grid: Unit
+    household: Household
+    day: date
+    #: The day as it is now; None when no check-in of it is left.
+    checkin: CheckIn | None
+    name: str
+
+
+@dataclass(frozen=True)
 class VisitAlert:
     """A visit that found something needing follow-up: the household, whom, who visited, what was said."""
 

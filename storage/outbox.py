@@ -48,6 +48,18 @@ async def pending(session: AsyncSession) -> Sequence[OutboxMessage]:
     return (await session.exec(query)).all()
 
 
+async def chats_of_kinds(session: AsyncSession, *, unit_id: int, day: date, like: str) -> list[tuple[str, int]]:
+    """(kind, chat) of a unit's rows of ``day`` whose kind is ``like`` (SQL LIKE) and that were
+    sent or are still to be: whom a message went to, for a correction to follow it."""
+    query = select(OutboxMessage.kind, OutboxMessage.chat_id).where(
+        OutboxMessage.unit_id == unit_id,
+        OutboxMessage.day == day,
+        col(OutboxMessage.kind).like(like),
+        OutboxMessage.status != OutboxStatus.FAILED,
+    )
+    return [(kind, chat_id) for kind, chat_id in await session.exec(query)]
+
+
 async def next_attempt_at(session: AsyncSession) -> datetime | None:
     """When the earliest pending row becomes due."""
     query = select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == OutboxStatus.PENDING)

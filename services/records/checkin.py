@@ -56,7 +56,7 @@ class Checkins:
     days: dict[_DayKey, _Day] = field(default_factory=dict)
     #: Messages whose further households are rewritten at the batch's end (by message identity,
     #: since new messages get ids only when inserted): each household with its part of the message.
-    parts: dict[int, tuple[MessageRecord, list[tuple[Household, dict[str, Any]]]]] = field(default_factory=dict)
+    parts: dict[int, tuple[Work, MessageRecord, list[tuple[Household, dict[str, Any]]]]] = field(default_factory=dict)
 
     def _day(self, household: Household, day: date) -> _Day:
         assert household.id is not None
@@ -88,7 +88,7 @@ class Checkins:
         """The further households a message reports on (代报), each with its part of the message;
         none when its latest version names none. Their days are recomputed at ``settle``, where
         what an earlier version said of them is known."""
-        self.parts[id(record)] = (record, others)
+        self.parts[id(record)] = (work, record, others)
         for household, part in others:
             day = self._day(household, work.day)
             day.full = True
@@ -99,7 +99,7 @@ class Checkins:
     async def _write_parts(self) -> None:
         """Rewrite each message's further households; an earlier version's part of a household
         becomes what that day was before the batch (edited, or removed when no longer named)."""
-        for record, others in self.parts.values():
+        for work, record, others in self.parts.values():
             assert record.id is not None
             rows = [
                 MessageHousehold(message_id=record.id, household_id=household.id or 0, day=record.day,
@@ -116,11 +116,14 @@ class Checkins:
                         continue
                     day = self._day(household, on)
                     day.full = True
+                earlier = json.loads(parsed)
+                # A household no longer named may be corrected by the edit: named as it was named.
+                day.last, day.name = day.last or work, day.name or earlier.get("name")
                 if any(record is f for f in day.fresh):
                     day.fresh = [f for f in day.fresh if f is not record]
-                    day.edited.append((record, json.loads(parsed)))
+                    day.edited.append((record, earlier))
                 else:
-                    day.removed.append(json.loads(parsed))
+                    day.removed.append(earlier)
 
     def leave(self, work: Work) -> None:
         """An edited check-in that moved to another household or kind leaves its old day to recompute."""
@@ -132,6 +135,8 @@ class Checkins:
             day = self._day(household, key[1])
             day.removed.append(work.old.contract)
             day.full = True
+            # The day it leaves may be corrected by it (no longer abnormal): named as it was named.
+            day.last, day.name = day.last or work, day.name or work.old.contract.get("name")
 
     async def settle(self) -> list[Later]:
         """Every check-in day the batch touched: one read, one write."""
@@ -150,17 +155,33 @@ class Checkins:
                 before, after, last = _recomputed(day, found.get(key, []))
             else:
                 before, after, last = _folded(day, stored.get(key))
+            checkin = None
             if last is None:
                 await records.drop_checkin(session, household_id=key[0], day=key[1])
-                continue
-            columns = after.columns() | {"last_message_id": last}
-            values.append({"household_id": key[0], "grid_id": day.household.grid_id, "day": key[1], **columns})
-            if day.last is not None and after.worse_than(before):
+            else:
+                columns = after.columns() | {"last_message_id": last}
+                values.append({"household_id": key[0], "grid_id": day.household.grid_id, "day": key[1], **columns})
                 checkin = CheckIn(household_id=key[0], grid_id=day.household.grid_id, day=key[1], **columns)
-                alert = await self._alert(day.last, day.household, checkin)
-                later.append(Later(day.last.index, checkin_alert=alert))
+            if (news := await self._news(day, key[1], before, after, checkin)) is not None:
+                later.append(news)
         await records.put_checkins(session, rows=values)
         return later
+
+    async def _news(
+        self, day: _Day, on: date, before: DayCheckin, after: DayCheckin, checkin: CheckIn | None
+    ) -> Later | None:
+        """An alert for a day that got worse; a correction for one that was abnormal and is no longer."""
+        work = day.last
+        if work is None:
+            return None
+        if checkin is not None and after.worse_than(before):
+            return Later(work.index, checkin_alert=await self._alert(work, day.household, checkin))
+        if before.abnormal and not after.abnormal:
+            grid = await self.shell.households.grid_of(work, day.household)
+            name = day.name or work.name_for(day.household)
+            cleared = alerts.CheckinCleared(grid=grid, household=day.household, day=on, checkin=checkin, name=name)
+            return Later(work.index, checkin_cleared=cleared)
+        return None
 
     async def _alert(self, work: Work, household: Household, checkin: CheckIn) -> alerts.CheckinAlert:
         grid, audience = await self.shell.households.audience_of(work, household, about="checkin")

@@ -123,9 +123,13 @@ class Households:
 
     async def audience_of(self, work: Work, household: Household, *, about: str) -> tuple[Unit, alerts.Audience]:
         """The household's grid and who hears of an alert (``about``: what it is) about it."""
+        grid = await self.grid_of(work, household)
+        return grid, await alerts.audience(self.session, grid=grid, household=household, about=about)
+
+    async def grid_of(self, work: Work, household: Household) -> Unit:
         grid = work.grid if work.grid is not None else await units.get_unit(self.session, unit_id=household.grid_id)
         assert grid is not None
-        return grid, await alerts.audience(self.session, grid=grid, household=household, about=about)
+        return grid
 
     async def link(self, work: Work, household: Household, *, by_address: bool) -> list[MessageRecord]:
         """An address from someone without a confirmed link (never a leader writing for others,

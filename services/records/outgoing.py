@@ -24,8 +24,13 @@ from services import alert_texts, alerts
 from services.messages_out import OutgoingMessage
 from services.outbox import encode
 from services.records.work import IncomingMessage, Ingested
-from storage import outbox, records
+from storage import audit, outbox, records
 from storage.models import utcnow
+
+#: Outbox kind of an abnormal check-in's alerts: ``alert:<message>.<update>.<household>:<leader>``,
+#: and ``…:v`` for the village group's masked one (what a correction looks up to reach them again).
+ALERT_KIND = "alert"
+VILLAGE_SUFFIX = ":v"
 
 
 @dataclass(frozen=True)
@@ -39,37 +44,73 @@ class _Row:
 async def write(
     session: AsyncSession, *, messages: Sequence[IncomingMessage], outcomes: Sequence[Ingested], bot_username: str
 ) -> int:
-    """Write every outcome's notices and alerts as outbox rows; returns how many are new."""
+    """Write every outcome's notices, alerts and corrections as outbox rows; returns how many are new."""
     rows: list[tuple[date, _Row]] = []
     for message, outcome in zip(messages, outcomes, strict=True):
-        if outcome.day is None or not outcome.posts:
+        if not outcome.posts:
             continue
         key = f"{message.message_id}.{message.update_id}"
-        if outcome.order is not None and outcome.order.order.id is not None:
-            rows.append((outcome.day, _notice(message, outcome, key)))
-        for alert in outcome.checkin_alerts:
-            # One alert per household a message reports on: the household's id keeps them apart.
-            about = f"{key}.{alert.household.id}"
-            private = OutgoingMessage.of_text(alert_texts.checkin_for_leaders(alert))
-            rows += [(outcome.day, row) for row in await _to_leaders(session, alert, f"alert:{about}", private)]
-            rows += [(outcome.day, row) for row in _to_village(alert, about)]
-            rows += [(outcome.day, row) for row in await _start_link(session, alert, outcome.day, bot_username)]
-        if outcome.order_alert is not None:
-            urgent = outcome.order_alert
-            private = OutgoingMessage.of_text(alert_texts.urgent_order_for_leaders(urgent))
-            rows += [(outcome.day, row) for row in await _to_leaders(session, urgent, f"urgent:{key}", private)]
-            rows += [(outcome.day, row) for row in await _start_link(session, urgent, outcome.day, bot_username)]
-        if outcome.visit_alert is not None:
-            visit = outcome.visit_alert
-            private = OutgoingMessage.of_text(alert_texts.visit_for_leaders(visit))
-            rows += [(outcome.day, row) for row in await _to_leaders(session, visit, f"visit:{key}", private)]
-            rows += [(outcome.day, row) for row in await _start_link(session, visit, outcome.day, bot_username)]
+        if outcome.day is not None:
+            rows += [(outcome.day, row) for row in await _news(session, message, outcome, key, bot_username)]
+        for cleared in outcome.checkin_cleared:
+            rows += [
+                (cleared.day, row) for row in await _corrections(session, cleared, f"{key}.{cleared.household.id}")
+            ]
     values = [
         {"unit_id": row.unit_id, "day": day, "kind": row.kind, "part": 0, "chat_id": row.chat_id,
          "payload": encode(row.message)}
         for day, row in rows
     ]  # fmt: skip
     return await outbox.add_if_absent(session, rows=values, now=utcnow())
+
+
+async def _news(
+    session: AsyncSession, message: IncomingMessage, outcome: Ingested, key: str, bot_username: str
+) -> list[_Row]:
+    """An outcome's order notice and alerts (each to the leaders, and the village where it may know)."""
+    assert outcome.day is not None
+    rows: list[_Row] = []
+    if outcome.order is not None and outcome.order.order.id is not None:
+        rows.append(_notice(message, outcome, key))
+    for alert in outcome.checkin_alerts:
+        # One alert per household a message reports on: the household's id keeps them apart.
+        about = f"{key}.{alert.household.id}"
+        private = OutgoingMessage.of_text(alert_texts.checkin_for_leaders(alert))
+        rows += await _to_leaders(session, alert, f"{ALERT_KIND}:{about}", private)
+        rows += _to_village(alert, about)
+        rows += await _start_link(session, alert, outcome.day, bot_username)
+    if outcome.order_alert is not None:
+        urgent = outcome.order_alert
+        private = OutgoingMessage.of_text(alert_texts.urgent_order_for_leaders(urgent))
+        rows += await _to_leaders(session, urgent, f"urgent:{key}", private)
+        rows += await _start_link(session, urgent, outcome.day, bot_username)
+    if outcome.visit_alert is not None:
+        visit = outcome.visit_alert
+        private = OutgoingMessage.of_text(alert_texts.visit_for_leaders(visit))
+        rows += await _to_leaders(session, visit, f"visit:{key}", private)
+        rows += await _start_link(session, visit, outcome.day, bot_username)
+    return rows
+
+
+async def _corrections(session: AsyncSession, cleared: alerts.CheckinCleared, about: str) -> list[_Row]:
+    """更正 to every chat an alert of the household's day went to (not given up on), told as it was
+    told: in full to a leader, masked to the village group."""
+    assert cleared.grid.id is not None
+    alerted = await outbox.chats_of_kinds(
+        session, unit_id=cleared.grid.id, day=cleared.day, like=f"{ALERT_KIND}:%.{cleared.household.id}:%"
+    )
+    rows = []
+    told = {(kind.endswith(VILLAGE_SUFFIX), chat_id) for kind, chat_id in alerted}
+    for masked, chat_id in sorted(told):  # the leaders, then the village group
+        text = alert_texts.checkin_cleared(cleared, masked=masked)
+        audience = VILLAGE_SUFFIX if masked else f":{chat_id}"
+        rows.append(_Row(cleared.grid.id, chat_id, f"correct:{about}{audience}", OutgoingMessage.of_text(text)))
+        actor = audit.chat_actor(chat_id) if masked else audit.telegram_actor(chat_id)
+        await audit.record(
+            session, actor=actor, action=audit.AuditAction.ALERT, unit_id=cleared.grid.id,
+            household_id=cleared.household.id, detail="checkin correction" + (", masked" if masked else ""),
+        )  # fmt: skip
+    return rows
 
 
 def _notice(message: IncomingMessage, outcome: Ingested, key: str) -> _Row:
@@ -104,9 +145,8 @@ def _to_village(alert: alerts.CheckinAlert, key: str) -> list[_Row]:
     village = alert.audience.village_chat_id
     if village is None or alert.grid.id is None:
         return []
-    return [
-        _Row(alert.grid.id, village, f"alert:{key}:v", OutgoingMessage.of_text(alert_texts.checkin_for_village(alert)))
-    ]
+    message = OutgoingMessage.of_text(alert_texts.checkin_for_village(alert))
+    return [_Row(alert.grid.id, village, f"{ALERT_KIND}:{key}{VILLAGE_SUFFIX}", message)]
 
 
 async def _start_link(

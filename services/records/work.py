@@ -90,6 +90,8 @@ class Ingested:
     order: OrderNotice | None = None
     #: One alert per household whose day got worse (a message may report on several).
     checkin_alerts: tuple[alerts.CheckinAlert, ...] = ()
+    #: One per household day this message (an edit, a correction) made normal again after it was abnormal.
+    checkin_cleared: tuple[alerts.CheckinCleared, ...] = ()
     order_alert: alerts.OrderAlert | None = None
     visit_alert: alerts.VisitAlert | None = None
     claim: LinkClaim | None = None
@@ -113,6 +115,7 @@ class Ingested:
         return self.ack in (Ack.STORED, Ack.ASK_MISSING, Ack.NONE) and (
             self.order is not None
             or bool(self.checkin_alerts)
+            or bool(self.checkin_cleared)
             or self.order_alert is not None
             or self.visit_alert is not None
         )
@@ -123,6 +126,7 @@ class Ingested:
             self,
             order=later.order or self.order,
             checkin_alerts=self.checkin_alerts + ((later.checkin_alert,) if later.checkin_alert else ()),
+            checkin_cleared=self.checkin_cleared + ((later.checkin_cleared,) if later.checkin_cleared else ()),
             order_alert=later.order_alert or self.order_alert,
             visit_alert=later.visit_alert or self.visit_alert,
         )
@@ -136,6 +140,7 @@ class Later:
     index: int
     order: OrderNotice | None = None
     checkin_alert: alerts.CheckinAlert | None = None
+    checkin_cleared: alerts.CheckinCleared | None = None
     order_alert: alerts.OrderAlert | None = None
     visit_alert: alerts.VisitAlert | None = None
 
