@@ -117,6 +117,7 @@ ORDER_DELIVERED_CONFIRM = "✅ {grid} 订单 #{number} 已送达，已在网格�
 ORDER_DELIVERED_PRIVATE = "您的订单 #{number}（{items}）已送达，请查收。"
 ORDER_NOTICE_DELIVERED = "\n✅ 已送达（{leader}）"
 ORDER_NOTICE_ACCEPTED = "\n🙋 {leader} 已接单"
+ORDER_NOTICE_CANCELLED = "\n❌ 已取消（{leader}）"
 ORDER_ACCEPTED_PRIVATE = "您的订单 #{number}（{items}）已由网格员接单，正在为您准备。"
 ORDER_BUTTON_REFUSED = "只有本网格的网格员可以标记送达"
 ORDER_BUTTON_ACCEPT_REFUSED = "只有本网格的网格员可以接单"

@@ -18,7 +18,7 @@ from handlers.context import GridContext
 from handlers.leader import leader_request, leader_view, send_privately, undated
 from services.alert_texts import items_text, order_keyboard
 from services.leader_scope import Denied
-from services.orders import Change, OrderChange, cancel_order, change_order_by_id, deliver_order, list_orders
+from services.orders import Change, Hand, OrderChange, cancel_order, change_order_by_id, deliver_order, list_orders
 from services.sender import keyboard
 
 
@@ -30,8 +30,6 @@ class _Button:
     status: OrderStatus
     refused: str
     answers: dict[Change, str]
-    #: The line the notice gains when it is pressed.
-    line: str
 
 
 _COMMON_ANSWERS = {
@@ -45,13 +43,11 @@ _BUTTONS = {
         texts.ORDER_BUTTON_ACCEPT_REFUSED,
         {Change.DONE: texts.ORDER_BUTTON_ACCEPTED, Change.ALREADY_ACCEPTED: texts.ORDER_BUTTON_ALREADY_ACCEPTED}
         | _COMMON_ANSWERS,
-        texts.ORDER_NOTICE_ACCEPTED,
     ),
     OrderAction.DELIVER: _Button(
         OrderStatus.DELIVERED,
         texts.ORDER_BUTTON_REFUSED,
         {Change.DONE: texts.ORDER_BUTTON_DONE} | _COMMON_ANSWERS,
-        texts.ORDER_NOTICE_DELIVERED,
     ),
 }
 
@@ -128,14 +124,11 @@ async def _change_numbered(
         await message.reply_html(texts.ORDER_USAGE.format(command=command))
         return None
     services = context.services
-    outcome = await change(
-        services.sessions,
-        chat_id=message.chat_id,
-        user_id=user.id,
-        admin_ids=services.admin_ids,
-        number=number,
-        now=services.clock(),
-    )
+    hand = Hand(user.id, user.full_name, services.clock(), services.settings.tz)
+    outcome = await change(services.sessions, chat_id=message.chat_id, hand=hand, admin_ids=services.admin_ids,
+                           number=number)  # fmt: skip
+    if isinstance(outcome, OrderChange) and outcome.result is Change.DONE:
+        services.outbox_due.set()  # the order's notice is edited with it: now
     return message, outcome
 
 
@@ -159,18 +152,16 @@ async def cancel(update: Update, context: GridContext) -> None:
         await message.reply_html(_change_text(change))
 
 
-async def _update_notice(query: CallbackQuery, button: _Button, change: OrderChange) -> None:
-    """The notice says who pressed and offers what is left to press (nothing once it is closed)."""
+async def _fix_buttons(query: CallbackQuery, change: OrderChange) -> None:
+    """A press that changed nothing: the notice offers what is left to press (nothing once the
+    order is closed). A change edits the notice through the outbox (``services.order_notices``)."""
     notice, order = query.message, change.order
-    if not isinstance(notice, Message):
+    if not isinstance(notice, Message) or change.result is Change.DONE:
         return
     buttons = None  # a delivered or cancelled order offers nothing more
     if order is not None and order.status == OrderStatus.ACCEPTED:
         buttons = notice_buttons(order.id or 0, accepted=True)
-    if change.result is Change.DONE:
-        text = notice.text_html + button.line.format(leader=escape(query.from_user.full_name))
-        await notice.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=buttons)
-    elif notice.reply_markup != buttons:
+    if notice.reply_markup != buttons:
         await notice.edit_reply_markup(reply_markup=buttons)
 
 
@@ -186,19 +177,17 @@ async def order_button(query: CallbackQuery, chat_id: int, press: OrderPress, co
     """接单 or 已送达 pressed on an order notice: leaders of its grid only, and only on that order's notice."""
     button = _BUTTONS[press.action]
     services = context.services
+    notice_id = query.message.message_id if isinstance(query.message, Message) else None
+    hand = Hand(query.from_user.id, query.from_user.full_name, services.clock(), services.settings.tz, notice_id)
     change = await change_order_by_id(
-        services.sessions,
-        order_id=press.order_id,
-        chat_id=chat_id,
-        status=button.status,
-        user_id=query.from_user.id,
+        services.sessions, order_id=press.order_id, chat_id=chat_id, status=button.status, hand=hand,
         admin_ids=services.admin_ids,
-        now=services.clock(),
-    )
+    )  # fmt: skip
     if isinstance(change, Denied):
         await query.answer(button.refused)
         return
     await query.answer(button.answers.get(change.result, ""))
-    await _update_notice(query, button, change)
+    await _fix_buttons(query, change)
     if change.result is Change.DONE:
+        services.outbox_due.set()  # the notice's edit was written with the change: send it now
         await (_announce_acceptance if button.status is OrderStatus.ACCEPTED else announce_delivery)(context, change)

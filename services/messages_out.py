@@ -32,6 +32,9 @@ class OutgoingMessage:
     reply_markup: Keyboard = ()
     #: The message this one answers, in the same chat; sent anyway if it was deleted meanwhile.
     reply_to: int | None = None
+    #: The bot's own message, in the same chat, whose text and buttons this one replaces (an
+    #: order's notice once the order is taken, delivered or cancelled): edited, not posted.
+    edit_of: int | None = None
 
     @classmethod
     def of_text(cls, text: str, reply_markup: Keyboard = (), reply_to: int | None = None) -> OutgoingMessage:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import Enum, auto
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services import order_notices
 from services.identity import may_manage
 from services.leader_scope import Denial, Denied, leader_unit
 from storage import bindings, orders, people
@@ -85,17 +86,35 @@ _ALREADY = {
 }
 
 
+@dataclass(frozen=True)
+class Hand:
+    """Who changes an order (their display name, for its notice), when, and the zone of its day."""
+
+    user_id: int
+    name: str
+    now: datetime
+    tz: tzinfo
+    #: The order's notice, when the change is a press of one of its buttons.
+    notice_id: int | None = None
+
+
 async def _move(
-    session: AsyncSession, *, order: SupplyOrder, grid: Unit, status: OrderStatus, user_id: int, now: datetime
+    session: AsyncSession, *, order: SupplyOrder, grid: Unit, status: OrderStatus, hand: Hand
 ) -> OrderChange:
-    """Move an order on to ``status``, or say why it could not be (it was past that already)."""
+    """Move an order on to ``status``, or say why it could not be (it was past that already); its
+    notice follows, in the same transaction."""
     assert order.id is not None
-    moved = await orders.change_status(session, order_id=order.id, status=status, by=user_id, at=now)
+    moved = await orders.change_status(session, order_id=order.id, status=status, by=hand.user_id, at=hand.now)
     if moved:
         await session.refresh(order)
     source = await orders.source_message(session, order=order)
     resident = await people.get_person(session, telegram_user_id=source.sender_id) if source else None
     items = (await orders.items_of(session, order_ids=[order.id]))[order.id]
+    if moved and source is not None:
+        day = hand.now.astimezone(hand.tz).date()
+        await order_notices.follow(
+            session, order=order, items=items, source=source, by=hand.name, day=day, notice_id=hand.notice_id
+        )
     result = Change.DONE if moved else _ALREADY.get(order.status, Change.ALREADY_DELIVERED)
     return OrderChange(result, order.number, order, grid, items, source, resident)
 
@@ -110,18 +129,18 @@ def _single(found: Sequence[tuple[SupplyOrder, Unit]], number: int) -> tuple[Sup
 
 
 async def deliver_order(
-    factory: SessionFactory, *, chat_id: int, user_id: int, admin_ids: frozenset[int], number: int, now: datetime
+    factory: SessionFactory, *, chat_id: int, hand: Hand, admin_ids: frozenset[int], number: int
 ) -> OrderChange | Denied:
     """``/deliver N`` in a group: a leader marks order #N of the group's units delivered."""
     async with transaction(factory) as session:
-        unit = await leader_unit(session, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids)
+        unit = await leader_unit(session, chat_id=chat_id, user_id=hand.user_id, admin_ids=admin_ids)
         if isinstance(unit, Denied):
             return unit
         chosen = _single(await orders.orders_numbered(session, root=unit, number=number), number)
         if isinstance(chosen, OrderChange):
             return chosen
         order, grid = chosen
-        return await _move(session, order=order, grid=grid, status=OrderStatus.DELIVERED, user_id=user_id, now=now)
+        return await _move(session, order=order, grid=grid, status=OrderStatus.DELIVERED, hand=hand)
 
 
 async def change_order_by_id(
@@ -130,9 +149,8 @@ async def change_order_by_id(
     order_id: int,
     chat_id: int,
     status: OrderStatus,
-    user_id: int,
+    hand: Hand,
     admin_ids: frozenset[int],
-    now: datetime,
 ) -> OrderChange | Denied:
     """The 接单 and 送达 buttons on an order notice: the order's own grid decides who may press them.
 
@@ -146,9 +164,9 @@ async def change_order_by_id(
         if found is None or source is None or source.chat_id != chat_id:
             return OrderChange(Change.UNKNOWN, 0)
         order, grid = found
-        if not await may_manage(session, unit=grid, user_id=user_id, admin_ids=admin_ids):
+        if not await may_manage(session, unit=grid, user_id=hand.user_id, admin_ids=admin_ids):
             return Denied(Denial.REFUSED, grid)
-        return await _move(session, order=order, grid=grid, status=status, user_id=user_id, now=now)
+        return await _move(session, order=order, grid=grid, status=status, hand=hand)
 
 
 async def _own(session: AsyncSession, *, order: SupplyOrder, user_id: int) -> bool:
@@ -161,7 +179,7 @@ async def _own(session: AsyncSession, *, order: SupplyOrder, user_id: int) -> bo
 
 
 async def cancel_order(
-    factory: SessionFactory, *, chat_id: int, user_id: int, admin_ids: frozenset[int], number: int, now: datetime
+    factory: SessionFactory, *, chat_id: int, hand: Hand, admin_ids: frozenset[int], number: int
 ) -> OrderChange | Denied:
     """``/cancel N``: a resident cancels their own household's order; a leader any of their units'."""
     async with transaction(factory) as session:
@@ -169,12 +187,12 @@ async def cancel_order(
         if unit is None:
             return Denied(Denial.NOT_BOUND)
         found = await orders.orders_numbered(session, root=unit, number=number)
-        if found and not await may_manage(session, unit=unit, user_id=user_id, admin_ids=admin_ids):
-            found = [(order, grid) for order, grid in found if await _own(session, order=order, user_id=user_id)]
+        if found and not await may_manage(session, unit=unit, user_id=hand.user_id, admin_ids=admin_ids):
+            found = [(order, grid) for order, grid in found if await _own(session, order=order, user_id=hand.user_id)]
             if not found:
                 return OrderChange(Change.NOT_YOURS, number)
         chosen = _single(found, number)
         if isinstance(chosen, OrderChange):
             return chosen
         order, grid = chosen
-        return await _move(session, order=order, grid=grid, status=OrderStatus.CANCELLED, user_id=user_id, now=now)
+        return await _move(session, order=order, grid=grid, status=OrderStatus.CANCELLED, hand=hand)

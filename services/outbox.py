@@ -45,7 +45,7 @@ from core import texts
 from core.config import Settings
 from core.pacing import bulk_sending, retry_after_seconds
 from services.messages_out import MessageKind, OutgoingMessage
-from services.sender import send
+from services.sender import edit, send
 from storage import audit, units
 from storage import outbox as store
 from storage.bindings import active_binding_of_unit
@@ -87,6 +87,7 @@ def encode(message: OutgoingMessage) -> str:
             "content": None if message.content is None else base64.b64encode(message.content).decode("ascii"),
             "reply_markup": [[list(button) for button in row] for row in message.reply_markup],
             "reply_to": message.reply_to,
+            "edit_of": message.edit_of,
         },
         ensure_ascii=False,
     )
@@ -103,6 +104,7 @@ def decode(payload: str) -> OutgoingMessage:
         content=None if content is None else base64.b64decode(content),
         reply_markup=tuple(tuple((label, callback) for label, callback in row) for row in data["reply_markup"]),
         reply_to=data.get("reply_to"),  # rows written before replies went through the outbox have none
+        edit_of=data.get("edit_of"),
     )
 
 
@@ -258,7 +260,10 @@ async def _attempt(
     assert row.id is not None
     message = decode(row.payload)
     try:
-        sent = await send(bot, row.chat_id, message, timeout=timeout)
+        if message.edit_of is None:
+            message_id = (await send(bot, row.chat_id, message, timeout=timeout)).message_id
+        else:
+            message_id = await edit(bot, row.chat_id, message, timeout=timeout)
     except Exception as exc:
         failure = _classify(exc, attempts=row.attempts, now=now)
         report.errors.append(failure.error)
@@ -269,7 +274,7 @@ async def _attempt(
     # Marked the moment the ok arrives, before anything else: a kill before this line is the one
     # window in which a delivered row is sent again.
     async with transaction(factory) as session:
-        await store.mark_sent(session, row_id=row.id, message_id=sent.message_id, at=utcnow())
+        await store.mark_sent(session, row_id=row.id, message_id=message_id, at=utcnow())
         if message.kind == MessageKind.DOCUMENT:  # a digest's ledger: a unit's households, masked
             await audit.record(
                 session, actor=audit.chat_actor(row.chat_id), action=audit.AuditAction.LEDGER,

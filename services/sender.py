@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, ReplyParameters
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
 from core.formatting import CAPTION_LIMIT, fit
 from services.messages_out import Keyboard, MessageKind, OutgoingMessage
@@ -58,3 +59,23 @@ async def send(bot: Bot, chat_id: int, message: OutgoingMessage, *, timeout: flo
                 write_timeout=timeout,
             )
     raise AssertionError(message.kind)
+
+
+async def edit(bot: Bot, chat_id: int, message: OutgoingMessage, *, timeout: float = 30.0) -> int:
+    """Replace the text and buttons of the bot's message ``message.edit_of`` (no buttons: none
+    left); its id. A message already so (an edit retried after its answer was lost) is done."""
+    assert message.edit_of is not None and message.kind is MessageKind.TEXT
+    try:
+        await bot.edit_message_text(
+            fit(message.text),
+            chat_id=chat_id,
+            message_id=message.edit_of,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(message.reply_markup),
+            read_timeout=timeout,
+            write_timeout=timeout,
+        )
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
+    return message.edit_of

@@ -60,6 +60,26 @@ async def chats_of_kinds(session: AsyncSession, *, unit_id: int, day: date, like
     return [(kind, chat_id) for kind, chat_id in await session.exec(query)]
 
 
+async def rows_like(session: AsyncSession, *, unit_id: int, chat_id: int, like: str) -> Sequence[OutboxMessage]:
+    """A unit's rows to one chat whose kind is ``like`` (SQL LIKE), oldest first, whatever their day."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.unit_id == unit_id, OutboxMessage.chat_id == chat_id, col(OutboxMessage.kind).like(like))
+        .order_by(col(OutboxMessage.id))
+    )
+    return (await session.exec(query)).all()
+
+
+async def rewrite_pending(session: AsyncSession, *, row_id: int, payload: str) -> bool:
+    """A row not sent yet is to say something else; False if it is no longer pending."""
+    statement = (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.status) == OutboxStatus.PENDING)
+        .values(payload=payload)
+    )
+    return bool((await session.exec(statement)).rowcount)
+
+
 async def next_attempt_at(session: AsyncSession) -> datetime | None:
     """When the earliest pending row becomes due."""
     query = select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == OutboxStatus.PENDING)

@@ -15,6 +15,7 @@ from demo.playground import Playground
 from storage.db import SessionFactory
 from storage.models import AuditEntry, OrderItem, OutboxMessage, SupplyOrder
 from tests.factories import GRID_LEADER, NEIGHBOUR, RESIDENT, bound_groups, confirm_links
+from tests.test_alerts_outbox import deliver_until_done
 from tests.test_ingest import ADVICE, checkins, private_texts
 
 LEADER_CLEARED = "✅ 更正\u3000第一网格\n3-2-501 张三：此前提醒的异常打卡已更正，现为："
@@ -115,3 +116,38 @@ async def test_an_urgent_bracketed_medicine_and_a_fever_of_yesterday(
     ]
     assert not any("异常" in text for text in await texts_in(playground, village))
     assert await alert_rows(sessions) == Counter()
+
+
+async def test_an_order_notice_says_who_took_it_and_what_became_of_it_edited_durably(
+    playground: Playground, sessions: SessionFactory, groups: tuple[int, int]
+) -> None:
+    grid, _village = groups
+    client = playground.client
+    await playground.say(RESIDENT, grid, "3-2-501 大米两袋")
+    notice = (await client.bot_messages(grid))[-1]
+    assert notice.reply_markup is not None
+    accept, deliver = (button["callback_data"] for button in notice.reply_markup["inline_keyboard"][0])
+    await client.press_button(user_id=GRID_LEADER, chat_id=grid, message_id=notice.message_id, data=accept)
+    await playground.settle()
+    head = "🛒 订单 #1 已登记：大米 2袋\n网格员接单、送达时各点一下按钮；要取消请发送 /cancel 1"
+    shown = {m.message_id: m for m in await client.bot_messages(grid)}[notice.message_id]
+    assert shown.text == f"{head}\n🙋 u{GRID_LEADER} 已接单"
+    assert shown.reply_markup == {"inline_keyboard": [[{"text": "✅ 已送达", "callback_data": deliver}]]}
+    await client.inject_failures("editMessageText", status=500)  # the edit is retried, not lost
+    await playground.say(GRID_LEADER, grid, "/deliver 1")
+    await deliver_until_done(playground, sessions)
+    shown = {m.message_id: m for m in await client.bot_messages(grid)}[notice.message_id]
+    assert shown.text == f"{head}\n🙋 u{GRID_LEADER} 已接单\n✅ 已送达（u{GRID_LEADER}）"
+    assert shown.reply_markup is None
+    # A notice still waiting to be posted when its order is cancelled goes out saying so.
+    await client.inject_failures("sendMessage", status=502)
+    await playground.say(NEIGHBOUR, grid, "3-2-502 鸡蛋10个")
+    await playground.say(NEIGHBOUR, grid, "/cancel 2")
+    await deliver_until_done(playground, sessions)
+    notices = [m for m in await client.bot_messages(grid) if (m.text or "").startswith("🛒 订单 #2")]
+    assert [(m.text, m.reply_markup) for m in notices] == [
+        (
+            "🛒 订单 #2 已登记：鸡蛋 10个\n网格员接单、送达时各点一下按钮；要取消请发送 /cancel 2\n❌ 已取消（李四）",
+            None,
+        )
+    ]

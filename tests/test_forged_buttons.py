@@ -17,7 +17,7 @@ from demo.playground import Playground
 from handlers import notices
 from handlers.orders import notice_buttons
 from services.confirmations import ConfirmResult, confirm_chat_report
-from services.orders import Change, OrderChange, change_order_by_id
+from services.orders import Change, Hand, OrderChange, change_order_by_id
 from services.report_run import build_deliveries
 from services.sender import send
 from storage.db import SessionFactory
@@ -265,7 +265,7 @@ async def test_services_hold_a_press_to_its_chat(
     admins = frozenset({VILLAGE_LEADER})
     change = await change_order_by_id(
         sessions, order_id=ids[f"order:{G2}"], chat_id=chats[G1], status=OrderStatus.DELIVERED,
-        user_id=VILLAGE_LEADER, admin_ids=admins, now=datetime.now(UTC),
+        hand=Hand(VILLAGE_LEADER, "村干部", datetime.now(UTC), playground.settings.tz), admin_ids=admins,
     )  # fmt: skip
     assert isinstance(change, OrderChange) and change.result is Change.UNKNOWN
     outcome = await confirm_chat_report(

@@ -193,7 +193,10 @@ async def test_the_deliver_button_is_for_leaders_and_closes_the_notice(
     answers = [answer.text for answer in await client.callback_answers()]
     assert answers == ["只有本网格的网格员可以标记送达", "只有本网格的网格员可以标记送达", "已标记送达"]
     messages = {m.message_id: m for m in await client.bot_messages(grid)}
-    assert messages[notice].text == f"✍ 已登记订单 #2\n✅ 已送达（u{GRID_LEADER}）"
+    assert messages[notice].text == (  # the notice as the order reads now, and who delivered it
+        "🛒 订单 #2 已登记（加急）：大米 1袋、降压药 1盒\n网格员接单、送达时各点一下按钮；要取消请发送 /cancel 2"
+        f"\n✅ 已送达（u{GRID_LEADER}）"
+    )
     assert messages[notice].reply_markup is None
     assert list(messages.values())[-1].text == "✅ 订单 #2（大米 1袋、降压药 1盒）已送达，请 李四 查收。"
     assert (await statuses(sessions))[1][1:] == (2, OrderStatus.DELIVERED)
@@ -233,7 +236,10 @@ async def test_the_accept_button_takes_an_order_once_and_tells_the_resident(
     answers = [answer.text for answer in await client.callback_answers()]
     assert answers == ["只有本网格的网格员可以接单", "已接单，送达后请点「已送达」", "这个订单已经有人接单了"]
     shown = {m.message_id: m for m in await client.bot_messages(grid)}[notice.message_id]
-    assert shown.text == f"🛒 订单 #1\n🙋 u{VILLAGE_LEADER} 已接单"
+    assert shown.text == (
+        "🛒 订单 #1 已登记：大米 2袋、鸡蛋 10个\n网格员接单、送达时各点一下按钮；要取消请发送 /cancel 1"
+        f"\n🙋 u{VILLAGE_LEADER} 已接单"
+    )
     assert shown.reply_markup == {
         "inline_keyboard": [[{"text": "✅ 已送达", "callback_data": f"order:deliver:{order.id}"}]]
     }
