@@ -248,6 +248,8 @@ ALERT_START_LINK = '网格长请<a href="{link}">点此开启私信提醒</a>：
 ALERTS_ON = "✅ 已开启私信提醒：异常打卡、加急订单会第一时间私信您。"
 ALERTS_TODAY = "今天到目前为止的异常打卡（{count} 户）："
 ALERTS_TODAY_LINE = "· {grid} {address} {name}：{details}"
+ALERTS_TODAY_ORDERS = "今天还没送达的加急订单（{count} 单）："
+ALERTS_TODAY_ORDER_LINE = "· {grid} #{number} {address} {name}：{items}"
 
 # --- errors (HTML) ----------------------------------------------------------------------------
 INTERNAL_ERROR = "抱歉，刚才出了点问题，请稍后再试。"

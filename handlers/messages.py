@@ -24,7 +24,7 @@ from handlers.context import GridContext
 from handlers.leader import local_day
 from handlers.senders import from_a_person
 from services import alerts
-from services.alert_texts import checkin_details
+from services.alert_texts import checkin_details, items_text
 from services.ingest import Ack, Filed, IncomingMessage, Ingested, Sender, ingest_messages, remember_people
 
 #: Seconds to wait before each new try of a reaction that failed for a moment.
@@ -100,14 +100,23 @@ async def start_alerts(update: Update, context: GridContext) -> None:
         day=local_day(message, services),
     )
     lines = [texts.ALERTS_ON]
-    if missed:
-        lines.append(texts.ALERTS_TODAY.format(count=len(missed)))
+    if missed.checkins:
+        lines.append(texts.ALERTS_TODAY.format(count=len(missed.checkins)))
     lines += [
         texts.ALERTS_TODAY_LINE.format(
             grid=escape(grid.name), address=escape(household.address), name=escape(household.head or ""),
             details=checkin_details(checkin),
         )
-        for checkin, household, grid in missed
+        for checkin, household, grid in missed.checkins
+    ]  # fmt: skip
+    if missed.orders:
+        lines.append(texts.ALERTS_TODAY_ORDERS.format(count=len(missed.orders)))
+    lines += [
+        texts.ALERTS_TODAY_ORDER_LINE.format(
+            grid=escape(grid.name), number=order.number, address=escape(household.address),
+            name=escape(household.head or ""), items=items_text(items),
+        )
+        for order, household, grid, items in missed.orders
     ]  # fmt: skip
     await message.reply_html("\n".join(lines))
 

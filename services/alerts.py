@@ -14,7 +14,7 @@ from datetime import date
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import audit, bindings, people, records, units
+from storage import audit, bindings, orders, people, records, units
 from storage.db import SessionFactory, transaction
 from storage.models import CheckIn, Household, OrderItem, SupplyOrder, Unit, UnitLevel, VisitRecord
 
@@ -85,14 +85,17 @@ async def _chat_of(session: AsyncSession, unit_id: int | None) -> int | None:
     return None if binding is None else binding.chat_id
 
 
-async def audience(session: AsyncSession, *, grid: Unit, household: Household, about: str) -> Audience:
-    """The grid's leaders, its residents' group and its village's group; the leaders (in full) and
-    the village group (masked) are written to the audit trail as having been told about ``household``."""
+async def audience(
+    session: AsyncSession, *, grid: Unit, household: Household, about: str, village: bool = False
+) -> Audience:
+    """The grid's leaders, its residents' group and, for what it may hear of (``village``: an
+    abnormal check-in, masked), its village's group; those told about ``household`` (the leaders
+    in full, the village group masked) are written to the audit trail, and only they."""
     assert grid.id is not None
     chosen = Audience(
         leaders=tuple(await units.leaders_of(session, unit_id=grid.id)),
         grid_chat_id=await _chat_of(session, grid.id),
-        village_chat_id=await _chat_of(session, grid.parent_id),
+        village_chat_id=await _chat_of(session, grid.parent_id) if village else None,
     )
     told = [(audit.telegram_actor(leader), about) for leader in chosen.leaders]
     if chosen.village_chat_id is not None:
@@ -119,27 +122,41 @@ async def claim_alert_links(factory: SessionFactory, *, user_ids: Sequence[int],
     return claimed
 
 
-async def open_alerts(
-    factory: SessionFactory, *, user_id: int, name: str, username: str | None, day: date
-) -> Sequence[tuple[CheckIn, Household, Unit]]:
+@dataclass(frozen=True)
+class Missed:
+    """What a leader who just opened private alerts missed today in the grids they lead."""
+
+    checkins: Sequence[tuple[CheckIn, Household, Unit]] = ()
+    #: Urgent orders still to deliver, each with its items.
+    orders: Sequence[tuple[SupplyOrder, Household, Unit, Sequence[OrderItem]]] = ()
+
+
+async def open_alerts(factory: SessionFactory, *, user_id: int, name: str, username: str | None, day: date) -> Missed:
     """A leader pressed the Start link: they can be written to now, and get what they missed
-    today, the abnormal check-ins so far in every grid they lead (directly or from above)."""
+    today in every grid they lead (directly or from above): the abnormal check-ins so far, and
+    the urgent orders not yet delivered."""
     async with transaction(factory) as session:
         await people.remember_person(
             session, telegram_user_id=user_id, display_name=name, username=username, started_bot=True
         )
         led = [unit for unit_id in await units.leader_unit_ids(session, telegram_user_id=user_id)
                if (unit := await units.get_unit(session, unit_id=unit_id)) is not None]  # fmt: skip
-        grid_ids = {
+        grid_ids = sorted({
             below.id
             for unit in led
             for below in await units.subtree(session, root=unit)
             if below.level == UnitLevel.GRID and below.id is not None
-        }
-        missed = await records.abnormal_checkins(session, grid_ids=sorted(grid_ids), day=day) if grid_ids else []
-        for _checkin, household, grid in missed:
+        })  # fmt: skip
+        if not grid_ids:
+            return Missed()
+        checkins = await records.abnormal_checkins(session, grid_ids=grid_ids, day=day)
+        urgent = await orders.urgent_orders(session, grid_ids=grid_ids, day=day)
+        items = await orders.items_of(session, order_ids=[order.id for order, _, _ in urgent if order.id is not None])
+        told = [("checkin", household, grid) for _checkin, household, grid in checkins]
+        told += [("urgent order", household, grid) for _order, household, grid in urgent]
+        for about, household, grid in told:
             await audit.record(
                 session, actor=audit.telegram_actor(user_id), action=audit.AuditAction.ALERT,
-                unit_id=grid.id, household_id=household.id, detail="checkin, start link",
+                unit_id=grid.id, household_id=household.id, detail=f"{about}, start link",
             )  # fmt: skip
-        return missed
+        return Missed(checkins, [(order, household, grid, items[order.id or 0]) for order, household, grid in urgent])

@@ -36,6 +36,25 @@ async def pending_orders(session: AsyncSession, *, root: Unit) -> Sequence[tuple
     return (await session.exec(query)).all()
 
 
+async def urgent_orders(
+    session: AsyncSession, *, grid_ids: Sequence[int], day: date
+) -> Sequence[tuple[SupplyOrder, Household, Unit]]:
+    """The day's urgent orders in these grids still to deliver, for a leader who just opened private alerts."""
+    query = (
+        select(SupplyOrder, Household, Unit)
+        .join(Household, col(Household.id) == col(SupplyOrder.household_id))
+        .join(Unit, col(Unit.id) == col(SupplyOrder.grid_id))
+        .where(
+            col(SupplyOrder.grid_id).in_(grid_ids),
+            SupplyOrder.day == day,
+            col(SupplyOrder.urgent).is_(True),
+            col(SupplyOrder.status).in_(OPEN_STATUSES),
+        )
+        .order_by(col(Unit.path), col(SupplyOrder.number))
+    )
+    return (await session.exec(query)).all()
+
+
 async def items_of(session: AsyncSession, *, order_ids: Sequence[int]) -> dict[int, list[OrderItem]]:
     """Each order's items, in the order they were written."""
     items: dict[int, list[OrderItem]] = {order_id: [] for order_id in order_ids}

@@ -151,3 +151,32 @@ async def test_an_order_notice_says_who_took_it_and_what_became_of_it_edited_dur
             None,
         )
     ]
+
+
+async def test_the_start_link_replays_urgent_orders_too_and_the_audit_names_only_who_was_told(
+    playground: Playground, sessions: SessionFactory
+) -> None:
+    """A leader who never pressed Start reads today's anomalies and urgent orders when they do;
+    a visit's concern and an urgent order go to leaders only, and the audit trail says no more."""
+    grid, village = await bound_groups(playground, sessions)
+    await confirm_links(sessions, {RESIDENT: "3-2-501", NEIGHBOUR: "3-2-502"})
+    for user, text in [
+        (NEIGHBOUR, "3-2-502 急需降压药（硝苯地平缓释片）两盒"),
+        (RESIDENT, "3-2-501 张三 体温38.2"),
+        (RESIDENT, "3-2-501 大米两袋"),  # not urgent: not replayed
+        (NEIGHBOUR, "走访3-2-501张三，送药，发现老人腿脚不便需要关注"),
+    ]:
+        await playground.say(user, grid, text)
+    assert await texts_in(playground, GRID_LEADER) == []
+    await playground.say(GRID_LEADER, GRID_LEADER, "/start alerts")
+    assert await texts_in(playground, GRID_LEADER) == [
+        "✅ 已开启私信提醒：异常打卡、加急订单会第一时间私信您。\n"
+        "今天到目前为止的异常打卡（1 户）：\n"
+        "· 第一网格 3-2-501 张三：体温38.2℃ ⚠️异常\n"
+        "今天还没送达的加急订单（1 单）：\n"
+        "· 第一网格 #1 3-2-502 李四：硝苯地平缓释片 2盒"
+    ]
+    async with sessions() as session:
+        told = await session.exec(select(AuditEntry.actor, AuditEntry.detail).where(AuditEntry.action == "alert"))
+        village_told = sorted(detail for actor, detail in told if actor == f"chat:{village}")
+    assert village_told == ["checkin, masked"], "the village group hears of the check-in only"

@@ -184,7 +184,7 @@ class Checkins:
         return None
 
     async def _alert(self, work: Work, household: Household, checkin: CheckIn) -> alerts.CheckinAlert:
-        grid, audience = await self.shell.households.audience_of(work, household, about="checkin")
+        grid, audience = await self.shell.households.audience_of(work, household, about="checkin", village=True)
         return alerts.CheckinAlert(
             audience=audience,
             grid=grid,

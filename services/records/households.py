@@ -121,10 +121,13 @@ class Households:
         await self.sync()
         return await records.seen_grid_ids(self.session, sender_id=work.message.sender.user_id) or None
 
-    async def audience_of(self, work: Work, household: Household, *, about: str) -> tuple[Unit, alerts.Audience]:
-        """The household's grid and who hears of an alert (``about``: what it is) about it."""
+    async def audience_of(
+        self, work: Work, household: Household, *, about: str, village: bool = False
+    ) -> tuple[Unit, alerts.Audience]:
+        """The household's grid and who hears of an alert (``about``: what it is) about it: its
+        leaders, and its village's group too where that group is told (``village``)."""
         grid = await self.grid_of(work, household)
-        return grid, await alerts.audience(self.session, grid=grid, household=household, about=about)
+        return grid, await alerts.audience(self.session, grid=grid, household=household, about=about, village=village)
 
     async def grid_of(self, work: Work, household: Household) -> Unit:
         grid = work.grid if work.grid is not None else await units.get_unit(self.session, unit_id=household.grid_id)
