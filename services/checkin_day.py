@@ -4,13 +4,14 @@ Residents write in pieces ("3-2-501 全家4口", a minute later "体温36.5 都�
 by editing, and write again in the evening. Deriving the day's row from every message, instead of
 adding each message to a counter, makes merging, edits and redeliveries all the same operation:
 recompute. The rules: temperature = highest stated, symptoms = union, test = latest stated,
-persons = latest stated, abnormal = any.
+persons = latest stated, abnormal = any. A message that corrects what was said before (刚才打错了
+应该是36.6: ``x_correction``) replaces what it states instead, and abnormal is what the day then says.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from core.health import FEVER_THRESHOLD
@@ -73,17 +74,38 @@ def merge(parsed_messages: Iterable[Mapping[str, Any]], start: DayCheckin | None
     """Fold parse results, oldest first, into the day's check-in (or into ``start``: the day so far)."""
     day = start or DayCheckin()
     for parsed in parsed_messages:
-        test = parsed.get("test") or {}
-        temperature = parsed.get("temperature")
-        symptoms = parsed.get("symptoms")
-        temperatures = [t for t in (day.temperature, temperature) if t is not None]
-        day = DayCheckin(
-            persons=persons if (persons := parsed.get("persons")) is not None else day.persons,
-            temperature=float(max(temperatures)) if temperatures else None,
-            symptoms=day.symptoms if symptoms is None else (day.symptoms or frozenset()) | frozenset(symptoms),
-            test_type=test.get("type", day.test_type),
-            test_result=test.get("result", day.test_result),
-            abnormal=day.abnormal or bool(parsed.get("abnormal")),
-            message_count=day.message_count + 1,
-        )
+        day = _corrected(day, parsed) if parsed.get("x_correction") else _added(day, parsed)
     return day
+
+
+def _added(day: DayCheckin, parsed: Mapping[str, Any]) -> DayCheckin:
+    test = parsed.get("test") or {}
+    temperature = parsed.get("temperature")
+    symptoms = parsed.get("symptoms")
+    temperatures = [t for t in (day.temperature, temperature) if t is not None]
+    return DayCheckin(
+        persons=persons if (persons := parsed.get("persons")) is not None else day.persons,
+        temperature=float(max(temperatures)) if temperatures else None,
+        symptoms=day.symptoms if symptoms is None else (day.symptoms or frozenset()) | frozenset(symptoms),
+        test_type=test.get("type", day.test_type),
+        test_result=test.get("result", day.test_result),
+        abnormal=day.abnormal or bool(parsed.get("abnormal")),
+        message_count=day.message_count + 1,
+    )
+
+
+def _corrected(day: DayCheckin, parsed: Mapping[str, Any]) -> DayCheckin:
+    """What a correction states replaces the day's so far; what it leaves out stands."""
+    test = parsed.get("test") or {}
+    temperature = parsed.get("temperature")
+    symptoms = parsed.get("symptoms")
+    corrected = DayCheckin(
+        persons=persons if (persons := parsed.get("persons")) is not None else day.persons,
+        temperature=float(temperature) if temperature is not None else day.temperature,
+        symptoms=day.symptoms if symptoms is None else frozenset(symptoms),
+        test_type=test.get("type", day.test_type),
+        test_result=test.get("result", day.test_result),
+        message_count=day.message_count + 1,
+    )
+    fever = corrected.temperature is not None and corrected.temperature >= FEVER_THRESHOLD
+    return replace(corrected, abnormal=fever or bool(corrected.symptoms) or corrected.test_result == "positive")

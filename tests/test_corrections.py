@@ -75,6 +75,20 @@ async def test_an_edit_that_clears_an_alert_sends_a_correction_to_whoever_was_al
             (f"chat:{village}", "checkin correction, masked")] * 2  # fmt: skip
 
 
+async def test_a_correcting_message_clears_the_alert_a_later_reading_does_not(
+    playground: Playground, sessions: SessionFactory, groups: tuple[int, int]
+) -> None:
+    grid, village = groups
+    await playground.say(RESIDENT, grid, "3-2-501 张三 体温37.8")
+    await playground.say(RESIDENT, grid, "3-2-501 晚上36.9")  # every reading of the day counts: still 37.8
+    assert await checkins(sessions) == [("3-2-501", 37.8, None, True, 2)]
+    assert not any(text.startswith("✅ 更正") for text in await texts_in(playground, village))
+    await playground.say(RESIDENT, grid, "3-2-501 刚才打错了 张三体温应该是36.8")
+    assert await checkins(sessions) == [("3-2-501", 36.8, None, False, 3)]
+    assert (await texts_in(playground, GRID_LEADER))[-1] == LEADER_CLEARED + "体温36.8℃"
+    assert (await texts_in(playground, village))[-1] == VILLAGE_CLEARED + "体温36.8℃。"
+
+
 async def test_two_abnormal_households_alert_on_their_own_and_are_corrected_on_their_own(
     playground: Playground, sessions: SessionFactory, groups: tuple[int, int]
 ) -> None:

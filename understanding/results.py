@@ -31,13 +31,17 @@ class _Contract:
     __slots__ = ()
     #: Flags the contract leaves out when false (``urgent``), rather than writing ``false``.
     omitted_when_false: ClassVar[frozenset[str]] = frozenset()
+    #: Flags the bot reads beyond the contract, written ``x_<name>: true`` after its fields when true.
+    extensions: ClassVar[frozenset[str]] = frozenset()
 
     def _contract_fields(self) -> dict[str, object]:
         skip = self.omitted_when_false
         return {
             f.name: _json(value)
             for f in fields(cast("DataclassInstance", self))
-            if (value := getattr(self, f.name)) is not None and not (value is False and f.name in skip)
+            if (value := getattr(self, f.name)) is not None
+            and not (value is False and f.name in skip)
+            and f.name not in self.extensions
         }
 
 
@@ -87,10 +91,12 @@ class _Result(_Contract):
         return tuple(name for name in self.expected if getattr(self, name) is None)
 
     def to_contract(self) -> dict[str, object]:
-        """The contract object: ``kind``, the stated fields in contract order, then ``x_missing``."""
+        """The contract object: ``kind``, the stated fields in contract order, then ``x_missing``
+        and the extensions that are true."""
         result: dict[str, object] = {"kind": self.kind, **self._contract_fields()}
         if missing := self.missing:
             result["x_missing"] = list(missing)
+        result |= {f"x_{name}": True for name in sorted(self.extensions) if getattr(self, name)}
         return result
 
 
@@ -100,6 +106,7 @@ class Checkin(_Result):
 
     kind: ClassVar[Literal["checkin"]] = "checkin"
     expected: ClassVar[tuple[str, ...]] = ("address", "name")
+    extensions: ClassVar[frozenset[str]] = frozenset({"correction"})
     address: Address | None = None
     name: str | None = None
     persons: int | None = None
@@ -111,6 +118,9 @@ class Checkin(_Result):
     #: Further households the same message reports on (代报 for neighbours, a 联户长's list), each
     #: with its own check-in fields; None when the message covers one household.
     others: tuple[Checkin, ...] | None = None
+    #: The message corrects what was reported before (刚才打错了 应该是36.6): the health it states
+    #: replaces the day's so far instead of adding to it (``x_correction``).
+    correction: bool = False
 
 
 @dataclass(frozen=True, slots=True)
