@@ -5,7 +5,9 @@ The new text is an outbox row written with the order's change (both, or neither)
 retried like any message that must arrive. The notice is found by its own outbox row (kind
 ``order:<message>.<update>``, the first one for the order's message); the text it grows is the
 latest of that row and the edits after it (kind ``notice:<order>:<status>``). A notice not posted
-yet is rewritten in place instead, so it goes out already saying what became of its order.
+yet is rewritten in place instead, so it goes out already saying what became of its order. One
+narrow case is left open: a notice whose sending is under way at that very moment goes out as it
+was read; a press of its stale buttons then answers that the order is closed, and removes them.
 """
 
 from __future__ import annotations
