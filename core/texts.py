@@ -454,6 +454,8 @@ OUTBOX_KIND_LABELS = {
     "urgent": "加急订单提醒",
     "order": "订单回执",
     "alertlink": "私信提醒开启链接",
+    "correct": "异常打卡更正",
+    "orderedit": "订单回执更新",
 }
 #: Marks text cut short to fit a message.
 ELLIPSIS = "…"

@@ -4,7 +4,7 @@ buttons says so (who took it, who delivered or cancelled it) and offers only wha
 The new text is an outbox row written with the order's change (both, or neither), so the edit is
 retried like any message that must arrive. The notice is found by its own outbox row (kind
 ``order:<message>.<update>``, the first one for the order's message); the text it grows is the
-latest of that row and the edits after it (kind ``notice:<order>:<status>``). A notice not posted
+latest of that row and the edits after it (kind ``orderedit:<order>:<status>``). A notice not posted
 yet is rewritten in place instead, so it goes out already saying what became of its order. One
 narrow case is left open: a notice whose sending is under way at that very moment goes out as it
 was read; a press of its stale buttons then answers that the order is closed, and removes them.
@@ -26,8 +26,8 @@ from services.outbox import decode, encode
 from storage import outbox
 from storage.models import MessageRecord, OrderItem, OrderStatus, SupplyOrder, utcnow
 
-#: Outbox kind of a notice's edits: ``notice:<order id>:<status>`` (one per status an order reaches).
-EDIT_KIND = "notice"
+#: Outbox kind of a notice's edits: ``orderedit:<order id>:<status>`` (one per status an order reaches).
+EDIT_KIND = "orderedit"
 
 _LINES = {
     OrderStatus.ACCEPTED: texts.ORDER_NOTICE_ACCEPTED,

@@ -96,10 +96,13 @@ async def test_a_full_grid_day(playground: Playground, sessions: SessionFactory)
     ) == [
         f"{GRID_LEADER}: /deliver 2",
         "bot: ✅ 订单 #2（降压药 1盒、大米 1袋）已送达，请 李四 查收。",
+        "bot: 🛒 订单 #2 已登记（加急）：降压药 1盒、大米 1袋\n网格员接单、送达时各点一下按钮；要取消请发送 /cancel 2"
+        f"\n✅ 已送达（u{GRID_LEADER}）",  # its notice, edited
         f"{NEIGHBOUR}: /cancel 3",
         "bot: 订单 #3 不是您家的，只能取消自己家的订单。",
         f"{RESIDENT}: /cancel 3",
         "bot: 订单 #3 已取消。",
+        "bot: 🛒 订单 #3 已登记：酱油 1瓶\n网格员接单、送达时各点一下按钮；要取消请发送 /cancel 3\n❌ 已取消（张三）",
         f"{GRID_LEADER}: /returnees",
         "bot: 名单涉及居民个人信息，只能私信发送。请先点这里开启私信，再发一次命令。",
         f"{GRID_LEADER}: /orders",
