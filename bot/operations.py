@@ -61,7 +61,10 @@ async def import_roster(settings: Settings, path: Path) -> int:
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
             return 1
-    print(texts.ROSTER_DONE.format(**vars(summary)))
+    done = texts.ROSTER_DONE.format(**vars(summary))
+    if summary.clusters_created or summary.clusters_updated:
+        done += "；" + texts.ROSTER_DONE_CLUSTERS.format(**vars(summary))
+    print(done)
     return 0
 
 

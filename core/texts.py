@@ -284,6 +284,11 @@ ROSTER_BAD_ADDRESS = "地址 “{value}” 无法识别，请写成 3-2-501、3�
 ROSTER_DUPLICATE_ADDRESS = "地址 “{value}” 与第 {line} 行重复"
 ROSTER_BAD_PHONE = "电话 “{value}” 不是有效的手机号或座机号"
 ROSTER_BAD_MEMBERS = "人数 “{value}” 应为 1 到 99 的整数"
+ROSTER_DONE_CLUSTERS = "联户 新增 {clusters_created}、更新 {clusters_updated}"
+ROSTER_CLUSTER_PARENT = "联户的上级 “{value}” 不存在或不是网格"
+ROSTER_CLUSTER_CHAT = "联户没有自己的群，请不要填写群ID"
+ROSTER_UNKNOWN_CLUSTER = "联户编码 “{value}” 不存在"
+ROSTER_CLUSTER_OTHER_GRID = "联户 “{value}” 不属于网格 {grid}"
 
 # --- org show (CLI, plain) --------------------------------------------------------------------
 ORG_EMPTY = "还没有导入名册：请先运行 gridbot org import 名册.xlsx"

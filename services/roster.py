@@ -16,9 +16,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import texts
 from services.roster_files import RosterRows, Row, read_roster
-from storage import bindings, units
+from storage import bindings, clusters, units
 from storage.db import SessionFactory, transaction
-from storage.models import PARENT_LEVEL, Household, Unit, UnitLevel, utcnow
+from storage.models import PARENT_LEVEL, Cluster, Household, Unit, UnitLevel, utcnow
 from understanding import normalise_address
 
 LEVEL_NAMES: dict[str, UnitLevel] = {
@@ -26,6 +26,8 @@ LEVEL_NAMES: dict[str, UnitLevel] = {
     "village": UnitLevel.VILLAGE, "村社区": UnitLevel.VILLAGE, "村": UnitLevel.VILLAGE, "社区": UnitLevel.VILLAGE,
     "grid": UnitLevel.GRID, "网格": UnitLevel.GRID,
 }  # fmt: skip
+#: The 联户 level: a unit row of this level is a cluster of a grid's households, not a unit.
+CLUSTER_LEVEL_NAMES = frozenset({"cluster", "联户"})
 _LIST_SEPARATORS = re.compile(r"[;,；，、\s]+")
 _CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -47,6 +49,8 @@ class ImportSummary:
     households_created: int = 0
     households_updated: int = 0
     households_deactivated: int = 0
+    clusters_created: int = 0
+    clusters_updated: int = 0
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,15 @@ class HouseholdRow:
     phone: str | None
     members: int
     tags: str
+    cluster: str | None = None
+
+
+@dataclass(frozen=True)
+class ClusterRow:
+    code: str
+    name: str
+    grid: str
+    leaders: tuple[int, ...]
 
 
 def split_list(value: str) -> list[str]:
@@ -103,12 +116,7 @@ def _check_units(rows: list[Row], known: dict[str, Unit], problems: list[str]) -
             problems.append(f"{row.where('parent')}: {texts.ROSTER_TOWN_HAS_PARENT}")
         elif PARENT_LEVEL[level] is not None and not parent:
             problems.append(f"{row.where('parent')}: {texts.ROSTER_REQUIRED}")
-        leaders: list[int] = []
-        for item in split_list(row.get("leaders")):
-            if item.isdigit():
-                leaders.append(int(item))
-            else:
-                problems.append(f"{row.where('leaders')}: {texts.ROSTER_BAD_USER_ID.format(value=item)}")
+        leaders = _leaders(row, problems)
         chat_text = row.get("chat_id")
         chat_id = int(chat_text) if re.fullmatch(r"-?\d+", chat_text) else None
         if chat_text and (chat_id is None or chat_id >= 0):
@@ -129,7 +137,63 @@ def _check_units(rows: list[Row], known: dict[str, Unit], problems: list[str]) -
     return parsed
 
 
-def _check_households(rows: list[Row], grid_codes: set[str], problems: list[str]) -> list[HouseholdRow]:
+def _leaders(row: Row, problems: list[str]) -> list[int]:
+    leaders: list[int] = []
+    for item in split_list(row.get("leaders")):
+        if item.isdigit():
+            leaders.append(int(item))
+        else:
+            problems.append(f"{row.where('leaders')}: {texts.ROSTER_BAD_USER_ID.format(value=item)}")
+    return leaders
+
+
+def is_cluster_row(row: Row) -> bool:
+    return row.get("level").strip().lower() in CLUSTER_LEVEL_NAMES
+
+
+def _check_clusters(
+    rows: list[Row], grid_codes: set[str], taken: set[str], problems: list[str]
+) -> dict[str, ClusterRow]:
+    """联户 rows of the units sheet: a code no unit has, a name, a grid as parent, its 联户长."""
+    parsed: dict[str, ClusterRow] = {}
+    for row in rows:
+        before = len(problems)
+        code, name, grid = row.get("code"), row.get("name"), row.get("parent")
+        if not code:
+            problems.append(f"{row.where('code')}: {texts.ROSTER_REQUIRED}")
+        elif not _CODE.match(code):
+            problems.append(f"{row.where('code')}: {texts.ROSTER_BAD_CODE.format(value=code)}")
+        elif code in parsed or code in taken:
+            problems.append(f"{row.where('code')}: {texts.ROSTER_DUPLICATE_CODE.format(value=code)}")
+        if not name:
+            problems.append(f"{row.where('name')}: {texts.ROSTER_REQUIRED}")
+        if not grid:
+            problems.append(f"{row.where('parent')}: {texts.ROSTER_REQUIRED}")
+        elif grid not in grid_codes:
+            problems.append(f"{row.where('parent')}: {texts.ROSTER_CLUSTER_PARENT.format(value=grid)}")
+        if row.get("chat_id"):
+            problems.append(f"{row.where('chat_id')}: {texts.ROSTER_CLUSTER_CHAT}")
+        leaders = _leaders(row, problems)
+        if len(problems) == before:
+            parsed[code] = ClusterRow(code, name, grid, tuple(leaders))
+    return parsed
+
+
+def _check_cluster(row: Row, grid: str, cluster_grids: dict[str, str], problems: list[str]) -> str | None:
+    """The household's 联户, if it names one: a cluster of the household's own grid."""
+    code = row.get("cluster")
+    if not code:
+        return None
+    if code not in cluster_grids:
+        problems.append(f"{row.where('cluster')}: {texts.ROSTER_UNKNOWN_CLUSTER.format(value=code)}")
+    elif cluster_grids[code] != grid:
+        problems.append(f"{row.where('cluster')}: {texts.ROSTER_CLUSTER_OTHER_GRID.format(value=code, grid=grid)}")
+    return code
+
+
+def _check_households(
+    rows: list[Row], grid_codes: set[str], problems: list[str], cluster_grids: dict[str, str] | None = None
+) -> list[HouseholdRow]:
     parsed: list[HouseholdRow] = []
     seen: dict[tuple[str, str], int] = {}
     for row in rows:
@@ -156,6 +220,7 @@ def _check_households(rows: list[Row], grid_codes: set[str], problems: list[str]
         members_text = row.get("members") or "1"
         if not members_text.isdigit() or not 1 <= int(members_text) <= 99:
             problems.append(f"{row.where('members')}: {texts.ROSTER_BAD_MEMBERS.format(value=members_text)}")
+        cluster = _check_cluster(row, grid, cluster_grids or {}, problems)
         if len(problems) == before and address is not None:
             seen[(grid, address.key())] = row.line
             parsed.append(
@@ -168,6 +233,7 @@ def _check_households(rows: list[Row], grid_codes: set[str], problems: list[str]
                     phone=phone,
                     members=int(members_text),
                     tags=";".join(split_list(row.get("tags"))),
+                    cluster=cluster,
                 )
             )
     return parsed
@@ -230,9 +296,10 @@ def _parent_code(unit: Unit) -> str | None:
     return parts[-2] if len(parts) > 1 else None
 
 
-def _household_values(row: HouseholdRow) -> dict[str, object]:
+def _household_values(row: HouseholdRow, cluster_ids: dict[str, int]) -> dict[str, object]:
     """The columns a roster row sets, to compare with what is stored: unchanged rows are not written."""
     return {
+        "cluster_id": cluster_ids.get(row.cluster) if row.cluster else None,
         "address": row.address,
         "building": row.parts.get("building"),
         "unit_no": row.parts.get("unit"),
@@ -253,6 +320,7 @@ async def _write_households(
     grids: dict[str, Unit],
     covered: set[str],
     summary: ImportSummary,
+    cluster_ids: dict[str, int],
 ) -> None:
     grid_ids = [grids[code].id for code in covered]
     existing = {
@@ -270,7 +338,7 @@ async def _write_households(
             summary.households_created += 1
         if household.id is not None:
             seen.add(household.id)
-        values = _household_values(row)
+        values = _household_values(row, cluster_ids)
         if household.id is not None and all(getattr(household, name) == value for name, value in values.items()):
             continue
         if household.id is not None:
@@ -286,20 +354,54 @@ async def _write_households(
             summary.households_deactivated += 1
 
 
+async def _write_clusters(
+    session: AsyncSession, parsed: dict[str, ClusterRow], grids: dict[str, Unit], summary: ImportSummary
+) -> dict[str, int]:
+    """Clusters created or updated in place (by code), with their 联户长; every cluster's id by code."""
+    existing = await clusters.clusters_by_code(session)
+    for row in parsed.values():
+        grid_id = grids[row.grid].id
+        assert grid_id is not None
+        cluster = existing.get(row.code)
+        created = cluster is None
+        if cluster is None:
+            cluster = existing[row.code] = Cluster(code=row.code, name=row.name, grid_id=grid_id)
+        changed = (cluster.name, cluster.grid_id) != (row.name, grid_id)
+        cluster.name, cluster.grid_id = row.name, grid_id
+        session.add(cluster)
+        await session.flush()
+        assert cluster.id is not None
+        changed |= await clusters.set_cluster_leaders(session, cluster_id=cluster.id, telegram_user_ids=row.leaders)
+        summary.clusters_created += int(created)
+        summary.clusters_updated += int(changed and not created)
+    return {code: cluster.id for code, cluster in existing.items() if cluster.id is not None}
+
+
+async def _known_cluster_grids(session: AsyncSession, known: dict[str, Unit]) -> dict[str, str]:
+    """The grid code of every cluster already stored."""
+    grid_codes = {unit.id: code for code, unit in known.items()}
+    return {code: grid_codes.get(c.grid_id, "") for code, c in (await clusters.clusters_by_code(session)).items()}
+
+
 async def import_rows(session: AsyncSession, *, rows: RosterRows) -> ImportSummary:
     """Validate and write ``rows`` in the caller's transaction; raise ``RosterError`` before writing."""
     known = await units.units_by_code(session)
     problems: list[str] = []
-    parsed_units = _check_units(rows.units, known, problems)
+    parsed_units = _check_units([r for r in rows.units if not is_cluster_row(r)], known, problems)
     grid_codes = {code for code, unit in parsed_units.items() if unit.level == UnitLevel.GRID}
     grid_codes |= {code for code, unit in known.items() if unit.level == UnitLevel.GRID and code not in parsed_units}
-    parsed_households = _check_households(rows.households, grid_codes, problems)
+    cluster_rows = [r for r in rows.units if is_cluster_row(r)]
+    parsed_clusters = _check_clusters(cluster_rows, grid_codes, set(parsed_units) | set(known), problems)
+    cluster_grids = await _known_cluster_grids(session, known)
+    cluster_grids |= {code: row.grid for code, row in parsed_clusters.items()}
+    parsed_households = _check_households(rows.households, grid_codes, problems, cluster_grids)
     if problems:
         raise RosterError(problems)
     summary = ImportSummary()
     all_units = await _write_units(session, parsed_units, summary)
+    cluster_ids = await _write_clusters(session, parsed_clusters, all_units, summary)
     covered = {code for code in grid_codes if code in parsed_units} | {row.grid for row in parsed_households}
-    await _write_households(session, parsed_households, all_units, covered, summary)
+    await _write_households(session, parsed_households, all_units, covered, summary, cluster_ids)
     return summary
 
 

@@ -30,6 +30,7 @@ HOUSEHOLD_COLUMNS: dict[str, tuple[str, ...]] = {
     "phone": ("phone", "电话"),
     "members": ("members", "人数"),
     "tags": ("tags", "标签"),
+    "cluster": ("cluster", "联户"),
 }
 
 

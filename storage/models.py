@@ -88,6 +88,31 @@ class Household(HouseholdBase, table=True):
     active: bool = True
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
+    #: Its 联户 (十户联防 / 楼组), if the roster gives one: a group of about ten households of the grid.
+    cluster_id: int | None = Field(default=None, foreign_key="clusters.id", index=True)
+
+
+class Cluster(SQLModel, table=True):
+    """A 联户 below a grid: about ten households a 联户长 (楼组长) answers for. Not a unit: it has no
+    group of its own and no report to confirm; its leaders report for its households and hear of
+    those not yet checked in."""
+
+    __tablename__ = "clusters"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=128)
+    grid_id: int = Field(foreign_key="units.id", index=True)
+    created_at: datetime = _timestamp()
+
+
+class ClusterLeader(SQLModel, table=True):
+    """A 联户长: a Telegram user who answers for a cluster's households."""
+
+    __tablename__ = "cluster_leaders"
+    __table_args__ = (sa.UniqueConstraint("cluster_id", "telegram_user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cluster_id: int = Field(foreign_key="clusters.id", index=True)
+    telegram_user_id: int = Field(sa_type=sa.BigInteger, index=True)
 
 
 class HouseholdCreate(HouseholdBase):
@@ -391,6 +416,33 @@ class NoticeAck(SQLModel, table=True):
     unit_id: int = Field(foreign_key="units.id", index=True)
     telegram_user_id: int = Field(sa_type=sa.BigInteger)
     acked_at: datetime = _timestamp()
+
+
+class TestingCampaign(SQLModel, table=True):
+    """全员核酸: every resident below ``unit_id`` is to be tested between ``start`` and ``until``."""
+
+    __tablename__ = "testing_campaigns"
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="units.id", index=True)
+    start: date = Field(index=True)
+    until: date = Field(index=True)
+    created_by: int = Field(sa_type=sa.BigInteger)
+    created_at: datetime = _timestamp()
+    #: The notice that announced it down the chain.
+    notice_id: int | None = Field(default=None, foreign_key="notices.id")
+
+
+class CampaignTest(SQLModel, table=True):
+    """The testing team's count for a household in a campaign (``/tested 3-2-501 3人``): the latest stands."""
+
+    __tablename__ = "campaign_tests"
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "household_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="testing_campaigns.id", index=True)
+    household_id: int = Field(foreign_key="households.id", index=True)
+    persons: int
+    recorded_by: int = Field(sa_type=sa.BigInteger)
+    recorded_at: datetime = _timestamp()
 
 
 # --- who saw personal details ---------------------------------------------------------------
