@@ -20,6 +20,7 @@ from core.formatting import health_text, rate_text, split_message, transport_tex
 from services.messages_out import Keyboard, MessageKind, OutgoingMessage
 from services.notices import receipt_text
 from services.reports import AbnormalDetail, ReportSet, ReturneeDetail, UnitDayFigures, completion, day_bounds
+from storage.clusters import ClusterCounts
 from storage.models import UnitLevel
 from storage.notices import NoticeAckCount
 from storage.reports import Counts
@@ -47,6 +48,7 @@ class _Wording:
     orders: tuple[str, str]
     same: str
     changed: str
+    testing: tuple[str, str] = (texts.REPORT_TESTING, texts.REPORT_TESTING_VALUE)
 
 
 GRID_WORDING = _Wording(
@@ -66,11 +68,23 @@ SUMMARY_WORDING = _Wording(
     orders=(texts.REPORT_SUMMARY_ORDERS, texts.REPORT_SUMMARY_ORDERS_VALUE),
     same=texts.REPORT_SUMMARY_PART,
     changed=texts.REPORT_SUMMARY_CHANGED,
+    testing=(texts.REPORT_SUMMARY_TESTING, texts.REPORT_SUMMARY_TESTING_VALUE),
 )
 
 
-def _parts(counts: Counts, *, day_off: bool, wording: _Wording) -> list[tuple[str, str]]:
-    """(label, value) of each figure, for one set of counts."""
+def _testing_part(counts: Counts, wording: _Wording) -> tuple[str, str]:
+    """应检 / 已检 / 未检 / 上门 of a testing campaign."""
+    label, value = wording.testing
+    return label, value.format(
+        due=counts.tests_due,
+        tested=counts.tested,
+        untested=counts.tests_due - counts.tested,
+        at_home=counts.tests_at_home,
+    )
+
+
+def _parts(counts: Counts, *, day_off: bool, wording: _Wording, testing: bool = False) -> list[tuple[str, str]]:
+    """(label, value) of each figure, for one set of counts (and a campaign's, while one runs)."""
     checkins, checkins_value = wording.checkins_off if day_off else wording.checkins
     rate = rate_text(completion(counts, day_off=day_off))
     c = counts
@@ -96,15 +110,16 @@ def _parts(counts: Counts, *, day_off: bool, wording: _Wording) -> list[tuple[st
                 urgent=c.orders_urgent_open,
             ),
         ),
-    ]
+    ] + ([_testing_part(counts, wording)] if testing else [])
 
 
 def _as_reported(figures: UnitDayFigures, wording: _Wording) -> list[str]:
     """Each figure as reported (a confirmed grid's as its leader confirmed it); where it changed since,
     as confirmed and as it is now (确认时 8/9，现 9/9): a later message never contradicts the confirmed
     report, nor hides what came in after it."""
-    reported = _parts(figures.reported, day_off=figures.day_off, wording=wording)
-    current = _parts(figures.counts, day_off=figures.day_off, wording=wording)
+    testing = bool(figures.counts.tests_due or figures.reported.tests_due)
+    reported = _parts(figures.reported, day_off=figures.day_off, wording=wording, testing=testing)
+    current = _parts(figures.counts, day_off=figures.day_off, wording=wording, testing=testing)
     return [
         wording.same.format(label=label, value=then)
         if then == now
@@ -118,12 +133,29 @@ def grid_report_text(figures: UnitDayFigures, day: date, *, confirmed: str = "")
     lines = [
         texts.REPORT_GRID_TITLE.format(unit=escape(figures.unit.name), day=day.isoformat()),
         *_as_reported(figures, GRID_WORDING),
+        *cluster_lines(figures.clusters, day_off=figures.day_off),
     ]
     if confirmed:
         lines.append(confirmed)
     else:
         lines.append(texts.REPORT_ASK_ZERO if figures.is_zero else texts.REPORT_ASK)
     return "\n".join(lines)
+
+
+def cluster_lines(clusters: Sequence[ClusterCounts], *, day_off: bool) -> list[str]:
+    """Check-in completion per 联户 (the households in none last), for a grid's report and /status."""
+    if not clusters:
+        return []
+    parts = [
+        texts.REPORT_CLUSTER_PART.format(
+            name=escape(cluster.name) if cluster.id is not None else texts.REPORT_NO_CLUSTER,
+            checked=cluster.checked_in,
+            total=cluster.households,
+            rate=rate_text(None if day_off or not cluster.households else cluster.checked_in / cluster.households),
+        )
+        for cluster in clusters
+    ]
+    return [texts.REPORT_CLUSTERS.format(parts=texts.REPORT_LIST_SEPARATOR.join(parts))]
 
 
 def confirmed_line(*, who: str, at: datetime, zero: bool, tz: ZoneInfo, missing: int = 0) -> str:

@@ -13,13 +13,15 @@ them, since every audience that reads details (village and town groups, leaders)
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from core.config import Settings
 from core.formatting import mask_name
+from storage import campaigns
+from storage import clusters as cluster_store
 from storage import reports as sql
 from storage.db import SessionFactory
 from storage.dialect import as_utc
@@ -48,6 +50,8 @@ class UnitDayFigures:
     reported: Counts
     #: The grid's own confirmation; None for villages and towns (they are derived from grids).
     confirmation: Confirmation | None = None
+    #: A grid's 联户 with their check-ins (the households in none last); empty without clusters.
+    clusters: tuple[cluster_store.ClusterCounts, ...] = ()
 
     @property
     def confirmed(self) -> bool:
@@ -145,7 +149,7 @@ class ReportSet:
         return [row for grid in self.grids_below.get(unit_id, []) for row in self.returnees.get(grid, [])]
 
 
-Detail = TypeVar("Detail", AbnormalDetail, ReturneeDetail)
+Detail = TypeVar("Detail", AbnormalDetail, ReturneeDetail, cluster_store.ClusterCounts)
 
 
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -183,6 +187,8 @@ async def compile_reports(
             root_path = root.path
         units = await sql.report_units(session, root_path=root_path)
         counts = await sql.grid_counts(session, root_path=root_path, day=day, start=start, as_of=as_of)
+        testing = await campaigns.testing_counts(session, root_path=root_path, day=day, as_of=as_of)
+        clusters = await cluster_store.cluster_counts(session, root_path=root_path, day=day)
         confirmed = await sql.confirmations(session, day=day, as_of=as_of)
         off_ids = set(await sql.days_off(session, day=day))
         abnormal = await sql.abnormal_rows(session, root_path=root_path, day=day)
@@ -191,12 +197,22 @@ async def compile_reports(
     return ReportSet(
         day=day,
         as_of=as_of,
-        figures=_roll_up(units, counts, confirmed, off_ids, everyone_off),
+        figures=_roll_up(units, _with_testing(counts, testing), confirmed, off_ids, everyone_off, _by_grid(clusters)),
         children=_children(units),
         grids_below=_grids_below(units),
         abnormal=_by_grid([_mask_abnormal(row) for row in abnormal]),
         returnees=_by_grid([_mask_returnee(row) for row in returnees]),
     )
+
+
+def _with_testing(counts: dict[int, Counts], testing: dict[int, campaigns.TestingCounts]) -> dict[int, Counts]:
+    """The grids' counts with their campaign's figures, where a campaign runs."""
+    merged = dict(counts)
+    for grid_id, figures in testing.items():
+        merged[grid_id] = replace(
+            counts.get(grid_id, Counts()), tests_due=figures.due, tested=figures.tested, tests_at_home=figures.at_home
+        )
+    return merged
 
 
 def _children(units: list[ReportUnit]) -> dict[int, list[int]]:
@@ -233,6 +249,7 @@ def _roll_up(
     confirmed: dict[int, Confirmation],
     off_ids: set[int | None],
     everyone_off: bool,
+    clusters: dict[int, list[cluster_store.ClusterCounts]],
 ) -> dict[int, UnitDayFigures]:
     """Grids from their counts, parents as sums: one pass up the tree (units come parents first)."""
     off: dict[int, bool] = {}
@@ -256,6 +273,7 @@ def _roll_up(
             day_off=off[unit.id],
             confirmation=confirmed.get(unit.id) if unit.level == UnitLevel.GRID else None,
             reported=totals[unit.id].reported,
+            clusters=tuple(clusters.get(unit.id, ())),
         )
         for unit in units
     }

@@ -79,9 +79,9 @@ async def cluster_households(session: AsyncSession, *, cluster_ids: Sequence[int
     return (await session.exec(query)).all()
 
 
-async def cluster_counts(session: AsyncSession, *, root_path: str, day: date) -> list[ClusterCounts]:
-    """Per cluster of the grids below ``root_path`` (and per grid, for households in none): active
-    households and those checked in on ``day``; one GROUP BY."""
+async def cluster_counts(session: AsyncSession, *, root_path: str | None, day: date) -> list[ClusterCounts]:
+    """Per cluster of the grids below ``root_path`` that have clusters (and, in those grids, for the
+    households in none): active households and those checked in on ``day``; one GROUP BY."""
     query: Any = (
         sa.select(
             col(Household.cluster_id),
@@ -94,7 +94,11 @@ async def cluster_counts(session: AsyncSession, *, root_path: str, day: date) ->
         .select_from(Household)
         .outerjoin(Cluster, col(Cluster.id) == col(Household.cluster_id))
         .outerjoin(CheckIn, sa.and_(col(CheckIn.household_id) == col(Household.id), col(CheckIn.day) == day))
-        .where(col(Household.active).is_(True), col(Household.grid_id).in_(grids_in_subtree(root_path)))
+        .where(
+            col(Household.active).is_(True),
+            col(Household.grid_id).in_(grids_in_subtree(root_path)),
+            col(Household.grid_id).in_(sa.select(col(Cluster.grid_id)).scalar_subquery()),
+        )
         .group_by(col(Household.cluster_id), col(Cluster.code), col(Cluster.name), col(Household.grid_id))
     )
     found: Sequence[Any] = (await session.exec(query)).all()

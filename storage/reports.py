@@ -60,6 +60,11 @@ class Counts:
     orders_open: int = 0
     orders_overdue: int = 0
     orders_urgent_open: int = 0
+    #: A testing campaign's persons to test (应检), tested (已检), and 需上门 households still missing
+    #: someone; all 0 where no campaign runs that day.
+    tests_due: int = 0
+    tested: int = 0
+    tests_at_home: int = 0
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
