@@ -89,6 +89,7 @@ STATUS_ABNORMAL_LINE = "· {grid} {address} {head} {details}"
 
 MISSING_HEADER = "📋 <b>{unit}</b> {day} 未打卡 {missing}/{households} 户："
 MISSING_NONE = "✅ <b>{unit}</b> {day} 全部 {households} 户都已打卡。"
+STATUS_TESTING = "核酸：应检 {due} 人，已检 {tested} 人，未检 {untested} 人；需上门未检 {at_home} 户"
 MISSING_GRID = "<b>{grid}</b>（{count} 户）"
 MISSING_LINE = "· {address} {who}"
 MISSING_UNLINKED = "{head}（未关联成员）"
@@ -480,6 +481,10 @@ OUTBOX_BINDING_BROKEN = (
 REMINDER_HEADER = "⏰ 打卡提醒（{time}）：本网格共 {total} 户，已打卡 {done} 户，还有 {missing} 户未打卡。"
 REMINDER_MENTIONS = "请以下住户在群里打卡：{mentions}"
 REMINDER_CALL = "请还没打卡的住户尽快在群里打卡。"
+CLUSTER_REMINDER = "⏰ 联户打卡提醒（{time}）：您负责的 {cluster} 还有 {count} 户未打卡："
+CLUSTER_REMINDER_HOW = (
+    "可在网格群里一条消息代报多户（如“3-2-501 3人 体温正常；3-2-502 2人 正常”），都正常时发“我联户今日无异常”。"
+)
 REMINDER_UNLINKED = "另有 {count} 户未关联 Telegram 账号，请网格员电话联系。"
 MENTION_SEPARATOR = " "
 

@@ -13,10 +13,11 @@ from html import escape
 from core import texts
 from core.formatting import health_text, mask_name, mask_phone, mention, number, rate_text, split_message
 from services.alert_texts import checkin_details, items_text
-from services.grid_status import HouseholdHistory, MissingReport, ReturneeReport, StatusReport
+from services.grid_status import HouseholdHistory, MissingHousehold, MissingReport, ReturneeReport, StatusReport
 from services.leader_scope import Denial, Denied
 from services.mentions import mentions
 from services.orders import OrdersReport
+from services.report_render import cluster_lines
 from services.reports import UnitDayFigures
 from storage.models import Person, Unit, UnitLevel
 
@@ -59,15 +60,33 @@ def _figures(figures: UnitDayFigures) -> dict[str, object]:
     }
 
 
+def _testing(figures: UnitDayFigures) -> list[str]:
+    """The testing campaign's line, while one runs here."""
+    counts = figures.counts
+    if not counts.tests_due:
+        return []
+    return [
+        texts.STATUS_TESTING.format(
+            due=counts.tests_due,
+            tested=counts.tested,
+            untested=counts.tests_due - counts.tested,
+            at_home=counts.tests_at_home,
+        )
+    ]
+
+
 def status_messages(report: StatusReport) -> list[str]:
     """A grid group gets counts only; a village or town group one line per unit below, totals
     and the abnormal households (names masked)."""
     header = texts.STATUS_HEADER.format(unit=escape(report.unit.name), day=day_label(report.day))
     if report.unit.level == UnitLevel.GRID:
-        return [header + "\n" + texts.STATUS_GRID.format(**_figures(report.figures))]
+        figures = report.figures
+        extra = cluster_lines(figures.clusters, day_off=figures.day_off) + _testing(figures)
+        return ["\n".join([header, texts.STATUS_GRID.format(**_figures(figures)), *extra])]
     lines = [header]
     lines += [texts.STATUS_PART.format(unit=escape(part.unit.name), **_figures(part)) for part in report.parts]
     lines.append(texts.STATUS_TOTAL.format(**_figures(report.figures)))
+    lines += _testing(report.figures)
     if report.abnormal:
         lines.append(texts.STATUS_ABNORMAL_HEADER)
         lines += [
@@ -94,25 +113,42 @@ def _who(people: Sequence[Person], head: str | None, *, mentions_on: bool) -> st
     return texts.MISSING_UNLINKED.format(head=escape(mask_name(head or "")))
 
 
+def _group_of(report: MissingReport, entry: MissingHousehold) -> tuple[object, str]:
+    """What /missing groups a household under: its grid above a grid; its 联户 in a grid that has them."""
+    if report.unit.level != UnitLevel.GRID:
+        return entry.grid.id, escape(entry.grid.name)
+    cluster_id = entry.household.cluster_id
+    if cluster_id in report.clusters:
+        return cluster_id, escape(report.clusters[cluster_id])
+    return None, texts.REPORT_NO_CLUSTER
+
+
 def missing_messages(report: MissingReport) -> list[str]:
-    """Households not yet checked in, grouped by grid when the group covers several."""
+    """Households not yet checked in, grouped by grid when the group covers several, by 联户 in a
+    grid that has them."""
     unit, day = escape(report.unit.name), day_label(report.day)
     if not report.missing:
         return [texts.MISSING_NONE.format(unit=unit, day=day, households=report.households)]
     lines = [texts.MISSING_HEADER.format(unit=unit, day=day, missing=len(report.missing), households=report.households)]
-    by_grid = report.unit.level != UnitLevel.GRID
-    current: int | None = None
+    grouped = report.unit.level != UnitLevel.GRID or bool(report.clusters)
+    groups: dict[object, list[MissingHousehold]] = {}
+    names: dict[object, str] = {}
     for entry in report.missing:
-        if by_grid and entry.grid.id != current:
-            current = entry.grid.id
-            count = sum(1 for other in report.missing if other.grid.id == current)
-            lines.append(texts.MISSING_GRID.format(grid=escape(entry.grid.name), count=count))
-        who = _who(entry.people, entry.household.head, mentions_on=report.mention)
-        lines.append(texts.MISSING_LINE.format(address=escape(entry.household.address), who=who))
+        key, names[key] = _group_of(report, entry)
+        groups.setdefault(key, []).append(entry)
+    for key, entries in sorted(groups.items(), key=lambda kv: kv[0] is None):
+        if grouped:
+            lines.append(texts.MISSING_GRID.format(grid=names[key], count=len(entries)))
+        lines += [_missing_line(entry, report) for entry in entries]
     unlinked = sum(1 for entry in report.missing if not entry.people)
     if unlinked:
         lines.append(texts.MISSING_UNLINKED_COUNT.format(count=unlinked))
     return split_message(lines)
+
+
+def _missing_line(entry: MissingHousehold, report: MissingReport) -> str:
+    who = _who(entry.people, entry.household.head, mentions_on=report.mention)
+    return texts.MISSING_LINE.format(address=escape(entry.household.address), who=who)
 
 
 def orders_messages(report: OrdersReport) -> list[str]:

@@ -19,7 +19,7 @@ from services.identity import may_manage
 from services.leader_scope import Denial, Denied, leader_unit
 from services.linking import KnownUser
 from services.reports import AbnormalDetail, UnitDayFigures, compile_reports
-from storage import audit, orders, people, returnee_plan, status
+from storage import audit, clusters, orders, people, returnee_plan, status
 from storage.db import SessionFactory, transaction
 from storage.models import CheckIn, Household, OrderItem, Person, Returnee, SupplyOrder, Unit, UnitLevel
 from understanding import normalise_address
@@ -87,6 +87,8 @@ class MissingReport:
     missing: list[MissingHousehold]
     #: @mention linked members: only in a grid group, and only if its leader has not turned them off.
     mention: bool
+    #: In a grid group: the names of the 联户 of the missing households, to group them by.
+    clusters: dict[int, str] = field(default_factory=dict)
 
 
 async def _mentions_on(session: AsyncSession, *, unit: Unit) -> bool:
@@ -110,12 +112,17 @@ async def missing_checkins(
         for person in linked:
             people.setdefault(person.household_id or 0, []).append(person)
         mention = unit.level == UnitLevel.GRID and await _mentions_on(session, unit=unit)
+        cluster_ids = {h.cluster_id for h, _ in rows if h.cluster_id is not None}
+        named = (
+            await clusters.names_of(session, cluster_ids=sorted(cluster_ids)) if unit.level == UnitLevel.GRID else {}
+        )
         return MissingReport(
             unit=unit,
             day=day,
             households=households,
             missing=[MissingHousehold(h, grid, people.get(h.id or 0, [])) for h, grid in rows],
             mention=mention,
+            clusters={cluster_id: cluster.name for cluster_id, cluster in named.items()},
         )
 
 

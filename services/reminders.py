@@ -18,6 +18,7 @@ from core import texts
 from core.config import Settings
 from core.formatting import split_message
 from services import switches
+from services.cluster_reminders import plan_cluster_reminders
 from services.identity import may_manage
 from services.mentions import mentions
 from services.messages_out import OutgoingMessage
@@ -67,7 +68,8 @@ def reminder_lines(
 async def plan_reminders(
     factory: SessionFactory, *, settings: Settings, day: date, now: datetime, slot: time, kind: str
 ) -> list[Envelope]:
-    """The reminder of slot ``slot`` for every bound grid that has households still to check in."""
+    """The reminder of slot ``slot`` for every bound grid that has households still to check in, and
+    each 联户长's private list (``services.cluster_reminders``)."""
     reports = await compile_reports(factory, day=day, settings=settings, now=now)
     grids = [
         figures
@@ -83,7 +85,8 @@ async def plan_reminders(
     by_grid: dict[int, list[LinkedPerson]] = {}
     for person in people:
         by_grid.setdefault(person.grid_id, []).append(person)
-    return [
+    private = await plan_cluster_reminders(factory, reports=reports, day=day, slot=slot, kind=kind)
+    return private + [
         envelope
         for grid in grids
         if acting[grid.unit.id].reminders

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import CheckIn, Cluster, ClusterLeader, Household
+from storage.models import CheckIn, Cluster, ClusterLeader, Household, Person
 from storage.reports import grids_in_subtree
 
 
@@ -139,3 +139,13 @@ async def names_of(session: AsyncSession, *, cluster_ids: Sequence[int]) -> dict
         return {}
     query = select(Cluster).where(col(Cluster.id).in_(cluster_ids))
     return {cluster.id or 0: cluster for cluster in await session.exec(query)}
+
+
+async def reachable(session: AsyncSession, *, telegram_user_ids: Sequence[int]) -> set[int]:
+    """Those of the users who have started the bot, so that it may write to them privately."""
+    if not telegram_user_ids:
+        return set()
+    query = select(Person.telegram_user_id).where(
+        col(Person.telegram_user_id).in_(telegram_user_ids), col(Person.started_bot).is_(True)
+    )
+    return set(await session.exec(query))

@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.records import KINDS, complete, nudges
 from services.records.checkin import Checkins
+from services.records.clusters import zero_cover
 from services.records.households import Households, written
 from services.records.kind import PlaceKind, RecordKind
 from services.records.work import Ack, Filed, IncomingMessage, Ingested, OrderNotice, Stored, Work
@@ -80,6 +81,8 @@ class Batch:
             work.old = Stored(previous.household_id, previous.day, previous.kind, json.loads(previous.parsed))
             if work.is_edit and (closed := await self._closed(work, previous)) is not None:
                 return closed
+        if (cover := await zero_cover(self, work)) is not None:
+            work.parsed = cover
         kind = self.kinds.get(work.kind)
         if kind is None:
             if previous is None:

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services import alerts
 from services.records.work import LinkClaim, Sender, Work
-from storage import people, records, units
+from storage import clusters, people, records, units
 from storage.models import Household, MessageRecord, Person, Unit
 from understanding import Address
 
@@ -136,7 +136,7 @@ class Households:
 
     async def link(self, work: Work, household: Household, *, by_address: bool) -> list[MessageRecord]:
         """An address from someone without a confirmed link (never a leader writing for others,
-        nor anyone reporting on several households: 代报 is for neighbours, not for oneself):
+        nor a 联户长, nor anyone reporting on several households: 代报 is for neighbours, not for oneself):
         their check-ins of the day that named no household join this one (returned), and a new
         claim on it is put to the grid's leaders (``work.claim``). Anyone may write an address,
         so writing one must not hand over the household's orders and records. A claim stands until
@@ -151,6 +151,8 @@ class Households:
             return []  # a claim on another household is pending: this address is written for someone else
         if await units.leader_unit_ids(self.session, telegram_user_id=person.telegram_user_id):
             return []
+        if await clusters.led_clusters(self.session, telegram_user_id=person.telegram_user_id):
+            return []  # a 联户长 writes for the households of their 联户
         assert household.id is not None
         if person.claimed_household_id is None:
             await records.claim_household(self.session, person=person, household_id=household.id)
