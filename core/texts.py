@@ -454,6 +454,27 @@ CLI_COUNTY_NOT_EMPTY = "数据库里已经有单位了：示例县只能生成�
 COMMAND_REMIND = "打卡提醒开关：/remind 开 或 /remind 关"
 COMMAND_NOTICE = "向下级各群发通知：/notice 内容"
 COMMAND_NOTICE_STATUS = "查看通知收到情况"
+COMMAND_TESTING = "发起全员核酸（如 /testing 2026-12-05 --until 2026-12-06）"
+COMMAND_TESTED = "登记某户已检人数（如 /tested 3-2-501 3人）"
+COMMAND_UNTESTED = "核酸未检住户和需上门名单"
+
+# --- testing campaigns (全员核酸; HTML) --------------------------------------------------------
+TESTING_NOTICE = "【全员核酸】{unit}定于 {days} 开展全员核酸检测，应检尽检、不漏一人。请各户按时检测，检测后在群里打卡写明“核酸已做 几人”；行动不便、卧床的住户由网格安排上门采样。"
+TESTING_USAGE = "用法：<code>/testing 2026-12-05</code>，多天时加 <code>--until 2026-12-06</code>。"
+TESTING_BAD_DATE = "“{value}”不是日期，请写成 2026-12-05 这样的格式。"
+TESTING_BAD_DATES = "日期不对：开始日期不能早于今天，结束日期不能早于开始日期，一次最多 {days} 天。"
+TESTING_STARTED = "✅ 全员核酸 #{id} 已发起（{days}），通知已发往 {count} 个群。期间各级日报告和汇总会显示应检、已检、未检和需上门；用 <code>/untested</code> 查看未检住户。"
+TESTING_ONLY_UPPER = "全员核酸只能由镇街或村社区在本级群里发起。"
+TESTING_REFUSED = "只有 {unit} 或其上级单位的负责人、或管理员可以发起全员核酸。"
+TESTED_USAGE = "用法：<code>/tested 3-2-501 3人</code>（不写人数即全户已检）。"
+TESTED_DONE = "✅ {address} 已检 {persons}/{members} 人。"
+TESTED_NO_CAMPAIGN = "今天这里没有进行中的全员核酸。"
+UNTESTED_NONE_RUNNING = "{unit} 今天没有进行中的全员核酸。"
+UNTESTED_HEADER = "🧪 <b>{unit}</b> 全员核酸未检（{days}）：{count} 户"
+UNTESTED_ALL_DONE = "🧪 <b>{unit}</b> 全员核酸（{days}）：应检人员已全部检测 ✅"
+UNTESTED_LINE = "· {address}：已检 {tested}/{members} 人"
+UNTESTED_GRID = "<b>{grid}</b>"
+UNTESTED_AT_HOME = "🏠 <b>需上门</b>（{count} 户）："
 
 OUTBOX_KIND_LABELS = {
     "reminder": "打卡提醒",

@@ -18,7 +18,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.ext import filters
 
 from core import texts
-from handlers import binding, leader, notices, orders, reports, settings, start
+from handlers import binding, campaigns, leader, notices, orders, reports, settings, start
 from handlers.context import GridContext
 from services.identity import Identity, identify
 
@@ -121,6 +121,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("remind", settings.remind, Audience.LEADERS, texts.COMMAND_REMIND),
     Command("notice", notices.notice, Audience.DOWNWARD, texts.COMMAND_NOTICE),
     Command("notice_status", notices.notice_status_command, Audience.DOWNWARD, texts.COMMAND_NOTICE_STATUS),
+    Command("testing", campaigns.testing, Audience.DOWNWARD, texts.COMMAND_TESTING),
+    Command("tested", campaigns.tested, Audience.LEADERS, texts.COMMAND_TESTED),
+    Command("untested", campaigns.untested, Audience.LEADERS, texts.COMMAND_UNTESTED),
     Command("bind", binding.bind, Audience.LEADERS, texts.COMMAND_BIND),
     Command("unbind", binding.unbind, Audience.LEADERS, texts.COMMAND_UNBIND),
 )

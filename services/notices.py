@@ -14,6 +14,8 @@ from datetime import datetime
 from enum import Enum, auto
 from html import escape
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from core import texts
 from core.callbacks import NoticeAck
 from core.config import Settings
@@ -107,25 +109,37 @@ async def publish_notice(
         return NoticeOutcome(NoticeResult.TOO_LONG, unit=unit)
     now = now or utcnow()
     async with transaction(factory) as session:
-        below = [u for u in await report_units(session, root_path=unit.path) if u.id != unit.id and u.chat_id]
-        if not below:
-            return NoticeOutcome(NoticeResult.NO_TARGETS, unit=unit)
-        notice = await store.create_notice(session, unit_id=unit.id, text=text, created_by=user_id, now=now)
-        assert notice.id is not None
-        payload = encode(notice_message(unit, notice))
-        rows = [
-            {
-                "unit_id": target.id,
-                "day": now.astimezone(settings.tz).date(),
-                "kind": store.notice_kind(notice.id),
-                "part": 0,
-                "chat_id": target.chat_id,
-                "payload": payload,
-            }
-            for target in below
-        ]
-        await outbox_store.add_if_absent(session, rows=rows, now=now)
-    return NoticeOutcome(NoticeResult.SENT, unit=unit, notice=notice, targets=len(rows))
+        queued = await queue_notice(session, unit=unit, text=text, user_id=user_id, settings=settings, now=now)
+    if queued is None:
+        return NoticeOutcome(NoticeResult.NO_TARGETS, unit=unit)
+    notice, targets = queued
+    return NoticeOutcome(NoticeResult.SENT, unit=unit, notice=notice, targets=targets)
+
+
+async def queue_notice(
+    session: AsyncSession, *, unit: Unit, text: str, user_id: int, settings: Settings, now: datetime
+) -> tuple[Notice, int] | None:
+    """Store a notice of ``unit`` and queue a copy for every bound group below it, in the caller's
+    transaction; the notice and how many groups it goes to (None, and nothing stored, if none is bound)."""
+    below = [u for u in await report_units(session, root_path=unit.path) if u.id != unit.id and u.chat_id]
+    if not below or unit.id is None:
+        return None
+    notice = await store.create_notice(session, unit_id=unit.id, text=text, created_by=user_id, now=now)
+    assert notice.id is not None
+    payload = encode(notice_message(unit, notice))
+    rows = [
+        {
+            "unit_id": target.id,
+            "day": now.astimezone(settings.tz).date(),
+            "kind": store.notice_kind(notice.id),
+            "part": 0,
+            "chat_id": target.chat_id,
+            "payload": payload,
+        }
+        for target in below
+    ]
+    await outbox_store.add_if_absent(session, rows=rows, now=now)
+    return notice, len(rows)
 
 
 class AckResult(Enum):
