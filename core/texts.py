@@ -427,6 +427,8 @@ LEDGER_RETURNEE_HEADER = [
     "报备日期", "村/社区", "网格", "地址", "姓名", "来自", "到达日期", "交通方式", "班次", "身份证后四位", "电话", "检测", "结果", "监测至",
 ]  # fmt: skip
 LEDGER_ABNORMAL_HEADER = ["日期", "村/社区", "网格", "地址", "户主", LEDGER_TEMPERATURE, "症状", "检测", "结果"]
+LEDGER_TESTING = "核酸"
+LEDGER_TESTING_HEADER = ["日期", "村/社区", "网格", "地址", "应检", "已检", "未检", "需上门"]
 LEDGER_CHECKED = "已打卡"
 LEDGER_MISSING = "未打卡"
 LEDGER_DAY_OFF = "休息日"

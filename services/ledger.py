@@ -22,15 +22,19 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO, Literal
 from zoneinfo import ZoneInfo
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from core import texts
 from core.config import Settings
 from core.files import open_private, private_folder
 from core.formatting import label, mask_name, mask_phone, symptoms_text
 from services.address_order import address_sort_key
-from services.reports import UnknownUnitError, configured_days_off
+from services.reports import UnknownUnitError, configured_days_off, day_bounds
+from storage import campaigns
 from storage import reports as sql
 from storage.db import SessionFactory
 from storage.dialect import as_utc
+from storage.models import utcnow
 from storage.units import get_unit_by_code
 
 Cell = str | int | float | date | datetime | None
@@ -127,6 +131,28 @@ async def ledger_rows(
         async for r in _in_address_order(sql.stream_rows(session, sql.abnormal_ledger(path, start, end)), _grid_day):
             yield texts.LEDGER_ABNORMAL, [r[0], r[1], r[2], r[3], mask_name(r[4] or ""), r[5], symptoms_text(r[6]),
                                           label(texts.TEST_LABELS, r[7]), label(texts.TEST_RESULT_LABELS, r[8])]  # fmt: skip
+        async for row in _testing_rows(session, path, start, end, tz):
+            yield row
+
+
+async def _testing_rows(
+    session: AsyncSession, path: str, start: date, end: date, tz: ZoneInfo
+) -> AsyncIterator[LedgerRow]:
+    """The 核酸 sheet, on the days a testing campaign ran here: each household's 应检, 已检, 未检 and
+    whether it is tested at home, as of that day's end (or now, today)."""
+    header = False
+    for day in _days(start, end):
+        running = await campaigns.active_campaigns(session, day=day)
+        as_of = min(utcnow(), day_bounds(day, tz)[1])
+        for campaign in running:
+            if not header:
+                header = True
+                yield texts.LEDGER_TESTING, list(texts.LEDGER_TESTING_HEADER)
+            query = campaigns.testing_ledger(campaign, path, day, as_of)
+            async for r in _in_address_order(sql.stream_rows(session, query), _grid_path):
+                if campaigns.covering(running, r[2]) is campaign:
+                    yield texts.LEDGER_TESTING, [day, r[0], r[1], r[3], r[4], r[5], r[4] - r[5],
+                                                 texts.LEDGER_YES if r[6] else ""]  # fmt: skip
 
 
 #: Excel's number formats for what is not text (a cell's date or time is stored as a number).

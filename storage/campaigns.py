@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,6 +23,7 @@ from storage.dialect import as_utc, upsert
 from storage.models import CampaignTest, CheckIn, Household, TestingCampaign, Unit
 from storage.reports import grids_in_subtree
 
+Village = aliased(Unit, name="village")
 #: Roster tags of a household whose members are tested at home (需上门).
 AT_HOME_TAGS = ("需上门核酸", "卧床", "行动不便")
 
@@ -156,7 +158,16 @@ def testing_ledger(campaign: Campaign, root_path: str | None, day: date, as_of: 
     """The 核酸 sheet: every household of the campaign below ``root_path`` with its members and tested."""
     tested, at_home, joins = _tested(campaign.campaign, day, as_of)
     query = sa.select(
-        col(Unit.name), col(Household.address), col(Household.members), tested, at_home, col(Household.address_key)
+        col(Village.name),
+        col(Unit.name),
+        col(Unit.path),
+        col(Household.address),
+        col(Household.members),
+        tested,
+        at_home,
+        col(Household.address_key),
     ).select_from(Household)
-    query = query.join(Unit, col(Unit.id) == col(Household.grid_id))
+    query = query.join(Unit, col(Unit.id) == col(Household.grid_id)).join(
+        Village, col(Village.id) == col(Unit.parent_id)
+    )
     return _households(query, campaign, root_path, joins).order_by(col(Unit.path), col(Household.address))
