@@ -10,6 +10,7 @@ import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -94,5 +95,34 @@ async def midday(database_url: str) -> AsyncIterator[Playground]:
         admin_ids=[ADMIN],
         rate_limits=RateLimits(enabled=False),
         settings_overrides=overrides,
+    ) as running:
+        yield running
+
+
+class Clock:
+    """The one time the sandbox and the bot read (``clocked``); the test moves ``now``."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def day_clock() -> Clock:
+    """09:00 on Tuesday 2026-12-01 in Asia/Shanghai, until the test moves it."""
+    return Clock(datetime(2026, 12, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai")))
+
+
+@pytest.fixture
+async def clocked(database_url: str, day_clock: Clock) -> AsyncIterator[Playground]:
+    """The real bot and the sandbox on ``day_clock``: message dates, the bot's stamps, its schedule."""
+    async with running_playground(
+        database_url=database_url,
+        admin_ids=[ADMIN],
+        rate_limits=RateLimits(enabled=False),
+        settings_overrides={"timezone": "Asia/Shanghai"},
+        clock=day_clock,
     ) as running:
         yield running

@@ -4,20 +4,20 @@ PTB and the sandbox, on a fake clock."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import col, select
 
-from demo.playground import Playground, running_playground
-from sandbox import RateLimits
+from demo.playground import Playground
 from services.roster import RosterError, import_rows
 from services.roster_files import RosterRows, Row
 from storage.db import SessionFactory, transaction
 from storage.models import Cluster, ClusterLeader, Household, Person
-from tests.factories import ADMIN, GRID_LEADER, HOUSEHOLDS, UNITS, bind_every_unit, seed_roster
+from tests.conftest import Clock
+from tests.factories import GRID_LEADER, HOUSEHOLDS, UNITS, bind_every_unit, seed_roster
 from tests.test_schedule import Transcript
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -26,20 +26,11 @@ CLUSTER_LEADER = 5100
 
 
 def at(hour: int, minute: int = 0) -> datetime:
+    """A time of the tests' day (``day_clock`` starts there at 09:00)."""
     return datetime(DAY.year, DAY.month, DAY.day, hour, minute, tzinfo=TZ)
 
 
-class Clock:
-    """The one time the sandbox and the bot read; the test moves it."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def rows(sheet: str, columns: list[str], values: list[tuple[object, ...]]) -> list[Row]:
+def rows(sheet: str, columns: list[str], values: Sequence[tuple[object, ...]]) -> list[Row]:
     headers = {column: column for column in columns}
     return [
         Row(sheet=sheet, line=line, cells=dict(zip(columns, map(str, row), strict=True)), headers=headers)
@@ -63,24 +54,6 @@ def cluster_roster(tags: dict[str, str] | None = None) -> RosterRows:
 async def import_clusters(sessions: SessionFactory, tags: dict[str, str] | None = None) -> None:
     async with transaction(sessions) as session:
         await import_rows(session, rows=cluster_roster(tags))
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(at(9))
-
-
-@pytest.fixture
-async def town(database_url: str, clock: Clock) -> AsyncIterator[Playground]:
-    """The real bot and the sandbox on the test's clock."""
-    async with running_playground(
-        database_url=database_url,
-        admin_ids=[ADMIN],
-        rate_limits=RateLimits(enabled=False),
-        settings_overrides={"timezone": "Asia/Shanghai"},
-        clock=clock,
-    ) as running:
-        yield running
 
 
 async def test_old_rosters_import_unchanged_and_clusters_are_checked(sessions: SessionFactory) -> None:
@@ -115,54 +88,54 @@ async def test_old_rosters_import_unchanged_and_clusters_are_checked(sessions: S
     ]
 
 
-async def test_a_cluster_leaders_day(town: Playground, sessions: SessionFactory, clock: Clock) -> None:
-    chats = await bind_every_unit(town, sessions)
+async def test_a_cluster_leaders_day(clocked: Playground, sessions: SessionFactory, day_clock: Clock) -> None:
+    chats = await bind_every_unit(clocked, sessions)
     await import_clusters(sessions)
     grid = chats["T1-V1-G1"]
-    await town.client.create_user(user_id=CLUSTER_LEADER, first_name="王楼长")
-    await town.client.add_member(grid, CLUSTER_LEADER)
-    await town.settle()
-    await town.say(CLUSTER_LEADER, CLUSTER_LEADER, "/start")
-    transcript = Transcript(town)
+    await clocked.client.create_user(user_id=CLUSTER_LEADER, first_name="王楼长")
+    await clocked.client.add_member(grid, CLUSTER_LEADER)
+    await clocked.settle()
+    await clocked.say(CLUSTER_LEADER, CLUSTER_LEADER, "/start")
+    transcript = Transcript(clocked)
     await transcript.start()
 
-    clock.now = at(10)
-    assert "reminder:10:00" in (await town.bot.schedule.tick(at(10))).ran
+    day_clock.now = at(10)
+    assert "reminder:10:00" in (await clocked.bot.schedule.tick(at(10))).ran
     assert (
         "王楼长: ⏰ 联户打卡提醒（10:00）：您负责的 一号楼联户 还有 2 户未打卡：\n3-2-501、3-2-502\n"
         + ("可在网格群里一条消息代报多户（如“3-2-501 3人 体温正常；3-2-502 2人 正常”），都正常时发“我联户今日无异常”。")
         in await transcript.new()
     )
 
-    clock.now = at(10, 30)  # 代报 of one household of the 联户: recorded there, and no claim on it
-    assert await town.dialogue(grid, [(CLUSTER_LEADER, "3-2-501 3人 体温36.5")]) == [
+    day_clock.now = at(10, 30)  # 代报 of one household of the 联户: recorded there, and no claim on it
+    assert await clocked.dialogue(grid, [(CLUSTER_LEADER, "3-2-501 3人 体温36.5")]) == [
         f"{CLUSTER_LEADER}: 3-2-501 3人 体温36.5"
     ]
-    assert [r.emoji for r in await town.client.reactions(grid)] == [["✍"]]
+    assert [r.emoji for r in await clocked.client.reactions(grid)] == [["✍"]]
     async with sessions() as session:
         leader = (await session.exec(select(Person).where(Person.telegram_user_id == CLUSTER_LEADER))).one()
         assert (leader.household_id, leader.claimed_household_id) == (None, None)
 
-    missing = await town.dialogue(grid, [(GRID_LEADER, "/missing")])
+    missing = await clocked.dialogue(grid, [(GRID_LEADER, "/missing")])
     assert missing[1:] == [
         "bot: 📋 第一网格 12月1日 未打卡 2/3 户：\n一号楼联户（1 户）\n· 3-2-502 李*（未关联成员）\n未分联户（1 户）\n"
         "· 3-1-101 王*（未关联成员）\n其中 2 户还没有关联成员，请电话联系，或回复其消息发送 /link 地址 关联。"
     ]
 
-    clock.now = at(11)
-    assert await town.dialogue(grid, [(CLUSTER_LEADER, "我联户今日无异常")]) == [
+    day_clock.now = at(11)
+    assert await clocked.dialogue(grid, [(CLUSTER_LEADER, "我联户今日无异常")]) == [
         f"{CLUSTER_LEADER}: 我联户今日无异常",
         "bot: ✍ 已登记 2 户：3-2-501；3-2-502",
     ]
-    status = await town.dialogue(grid, [(GRID_LEADER, "/status")])
+    status = await clocked.dialogue(grid, [(GRID_LEADER, "/status")])
     assert status[1].endswith("联户打卡：一号楼联户 2/2（100.0%）、未分联户 0/1（0.0%）")
 
-    clock.now = at(15)
-    assert (await town.bot.schedule.tick(at(15))).ran == ["reminder:15:00"]
+    day_clock.now = at(15)
+    assert (await clocked.bot.schedule.tick(at(15))).ran == ["reminder:15:00"]
     assert [line for line in await transcript.new() if line.startswith("王楼长")] == []
 
-    clock.now = at(16)
-    assert (await town.bot.schedule.tick(at(16))).ran == ["grid_report"]
+    day_clock.now = at(16)
+    assert (await clocked.bot.schedule.tick(at(16))).ran == ["grid_report"]
     report = next(line for line in await transcript.new() if line.startswith("第一网格群"))
     assert "打卡：2/3 户（66.7%）" in report
     assert "联户打卡：一号楼联户 2/2（100.0%）、未分联户 0/1（0.0%）" in report
