@@ -151,6 +151,37 @@ async def leaders_look(stage: Stage) -> None:
     await stage.say(village.leaders[0], village.code, "/status")
 
 
+async def cluster_report(stage: Stage) -> None:
+    """A 联户长 (楼长) reports for several households of her 联户 in one message (代报): one record each,
+    one reply listing them; she starts the bot so that reminders can reach her privately."""
+    stage.clock.set(8, 0)
+    grid, cluster = stage.town.grids()[0], stage.town.clusters[0]
+    leader = cluster.leaders[0]
+    await stage.say(leader, leader, "/start")
+    await stage.say(
+        leader, grid.code, "1号楼代报：1-1-101 余淑珍 36.5；1-2-102 全家5口 体温正常 核酸已做；1-1-201 36.6"
+    )
+
+
+async def testing_morning(stage: Stage) -> None:
+    """The 社区 starts a testing campaign for today; check-ins stating a test and the testing team's
+    /tested bring 未检 down; a bedridden household is on the 需上门 list; the 社区 sees 应检/已检/未检."""
+    stage.clock.set(8, 45)
+    grid, village = stage.town.grids()[0], stage.unit(stage.town.grids()[0].parent)
+    await stage.say(village.leaders[0], village.code, f"/testing {stage.clock.day.isoformat()}")
+    await stage.playground.bot.schedule.deliver()
+    await stage.show()
+    stage.clock.set(8, 50)
+    await stage.say(grid.leaders[0], grid.code, "/untested")
+    people = stage.residents[grid.code]
+    await stage.say(people[5], grid.code, "2-1-101 核酸已做 1人")
+    await stage.say(people[6], grid.code, "2-2-102 全家3口 核酸已做")
+    stage.clock.set(8, 55)
+    await stage.say(grid.leaders[0], grid.code, "/tested 1-1-301 2人")
+    await stage.say(grid.leaders[0], grid.code, "/untested")
+    await stage.say(village.leaders[0], village.code, "/status")
+
+
 async def _clock_strikes(stage: Stage, hour: int, minute: int = 0) -> None:
     """The demo's clock moves to ``hour:minute`` and the schedule runs what is due: nothing waits."""
     stage.terminal.note(f"⏰ {hour:02d}:{minute:02d}")
@@ -159,13 +190,15 @@ async def _clock_strikes(stage: Stage, hour: int, minute: int = 0) -> None:
 
 
 async def reminders(stage: Stage) -> None:
-    """09:00 returnee follow-up, 10:00 and 15:00 check-in reminders; a grid leader turns @mentions off."""
+    """09:00 returnee follow-up, 10:00 and 15:00 check-in reminders (the 联户长 privately: her households
+    still to check in, which her zero report then covers); a grid leader turns @mentions off."""
     await _clock_strikes(stage, 9)
     await _clock_strikes(stage, 10)
     first, second = stage.town.grids()[:2]
     address = stage.town.households_of(first.code)[3].address
     stage.clock.set(10, 20)
     await stage.say(stage.residents[first.code][3], first.code, f"{address} 全家2口 体温36.4 无症状")
+    await stage.say(stage.town.clusters[0].leaders[0], first.code, "我联户今日无异常")
     await stage.say(second.leaders[0], second.code, "/remind 点名关")
     await _clock_strikes(stage, 15)
 
@@ -245,10 +278,17 @@ SCENES: list[Scene] = [
     Scene("绑定：负责人发送 /bind 把群绑定到单位", binding),
     Scene("初次使用：/start、/help、/whoami", first_contact),
     Scene("早上打卡：居民随口说，✍ 表示已记下；发烧住户 → 网格长私信、村群脱敏通报", morning_checkins),
+    Scene("联户长代报：楼长一条消息报多户，一户一条记录、一条回复列出", cluster_report),
     Scene("点单：订单编号与「已送达」按钮，补数量靠改原消息，急需药品私信网格长", supply_orders),
     Scene("返乡报备：按配置登记监测期与检测日，网格长 /returnees 查看", returnee_reports),
     Scene("网格长查看：/status、/missing、/orders、一键送达、居民 /cancel、/returnees、村级汇总", leaders_look),
-    Scene("定时提醒：09:00 返乡随访、10:00 和 15:00 打卡提醒（@ 未打卡的住户）、/remind 点名关", reminders),
+    Scene(
+        "全员核酸的上午：社区 /testing 发起，打卡写“核酸已做”、检测队 /tested，/untested 未检越来越少", testing_morning
+    ),
+    Scene(
+        "定时提醒：09:00 返乡随访、10:00 和 15:00 打卡提醒（@ 未打卡的住户，联户长私信收到本联户未打卡名单）、/remind 点名关",
+        reminders,
+    ),
     Scene("上级通知：镇里 /notice 发到各村各网格，点“收到”，/notice_status 看收到情况", notices),
     Scene("日报告、零报告：16:00 网格日报与确认上报，16:30 村社区汇总，17:00 镇街汇总（图表与台账）", end_of_day),
 ]

@@ -123,7 +123,7 @@ async def cast(playground: Playground, town: DemoTown, terminal: Terminal, clock
     client = playground.client
     await client.create_user(user_id=ADMIN_ID, first_name="管理员", username="grid_admin")
     stage.names[ADMIN_ID] = "管理员"
-    for unit in town.units:
+    for unit in [*town.units, *town.clusters]:
         for leader in unit.leaders:
             await client.create_user(user_id=leader, first_name=unit.leader_name)
             stage.names[leader] = unit.leader_name
@@ -139,6 +139,9 @@ async def cast(playground: Playground, town: DemoTown, terminal: Terminal, clock
         members = list(unit.leaders)
         if unit.level == "grid":
             members += stage.residents[unit.code]
+            members += [
+                leader for cluster in town.clusters if cluster.parent == unit.code for leader in cluster.leaders
+            ]
         elif unit.level == "town":
             members += [leader for other in town.units if other.level == "village" for leader in other.leaders]
         else:

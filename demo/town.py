@@ -7,7 +7,7 @@ meet the kind of addresses and names they will meet in a real grid.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -17,6 +17,7 @@ GIVEN = "建国秀英桂兰志强淑珍海燕丽华玉梅春生国华振华明�
 
 ADMIN_ID = 9000
 TOWN_LEADER_ID = 9001
+CLUSTER_LEADER_ID = 9111
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class DemoHousehold:
     phone: str
     members: int
     tags: str
+    #: The 联户 (cluster code) it belongs to, if any.
+    cluster: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class DemoUnit:
 class DemoTown:
     units: list[DemoUnit] = field(default_factory=list)
     households: list[DemoHousehold] = field(default_factory=list)
+    #: 联户 below the grids (level "cluster"): no group of their own, their 联户长 sit in the grid's.
+    clusters: list[DemoUnit] = field(default_factory=list)
 
     def grids(self) -> list[DemoUnit]:
         return [unit for unit in self.units if unit.level == "grid"]
@@ -85,7 +90,21 @@ def generate_town(seed: int = 7) -> DemoTown:
                         code, address, _name(rng), f"13{rng.randrange(10**8, 10**9)}", rng.randint(1, 5), tags
                     )
                 )
+    _first_cluster(town)
     return town
+
+
+def _first_cluster(town: DemoTown) -> None:
+    """The first grid's building 1 is a 联户 with its 楼长; one of its households is bedridden (卧床)."""
+    grid = town.grids()[0].code
+    cluster = DemoUnit(f"{grid}-L1", "1号楼联户", "cluster", grid, (CLUSTER_LEADER_ID,), "1号楼 楼长 何大姐")
+    town.clusters.append(cluster)
+    for index, household in enumerate(town.households):
+        if household.grid == grid and household.address.startswith("1-"):
+            tags = (
+                ";".join(t for t in (household.tags, "卧床") if t) if household.address == "1-1-301" else household.tags
+            )
+            town.households[index] = replace(household, cluster=cluster.code, tags=tags)
 
 
 def write_roster(town: DemoTown, path: Path) -> Path:
@@ -95,14 +114,12 @@ def write_roster(town: DemoTown, path: Path) -> Path:
     assert units is not None
     units.title = "单位"
     units.append(["编码", "名称", "层级", "上级编码", "负责人TG", "群ID"])
-    for unit in town.units:
+    for unit in [*town.units, *town.clusters]:
         units.append([unit.code, unit.name, unit.level, unit.parent, ";".join(map(str, unit.leaders)), ""])
     households = workbook.create_sheet("住户")
-    households.append(["网格编码", "地址", "户主", "电话", "人数", "标签"])
-    for household in town.households:
-        households.append(
-            [household.grid, household.address, household.head, household.phone, household.members, household.tags]
-        )
+    households.append(["网格编码", "地址", "户主", "电话", "人数", "标签", "联户"])
+    for h in town.households:
+        households.append([h.grid, h.address, h.head, h.phone, h.members, h.tags, h.cluster])
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
     return path

@@ -13,6 +13,7 @@ from datetime import date, time
 from core import texts
 from core.formatting import split_message
 from services import switches
+from services.address_order import address_sort_key
 from services.messages_out import OutgoingMessage
 from services.outbox import Envelope
 from services.reports import ReportSet
@@ -56,7 +57,7 @@ async def plan_cluster_reminders(
         names = await clusters.names_of(session, cluster_ids=list(by_cluster))
     envelopes = []
     for cluster_id, rows in sorted(by_cluster.items()):
-        addresses = [row.address for row in sorted(rows, key=lambda row: row.address_key)]
+        addresses = [row.address for row in sorted(rows, key=lambda row: address_sort_key(row.address_key))]
         lines = cluster_reminder_lines(slot=slot, name=names[cluster_id].name, addresses=addresses)
         for part, user_id in enumerate(u for u in leaders.get(cluster_id, []) if u in reachable):
             envelopes += [
