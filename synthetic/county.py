@@ -18,19 +18,24 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import aliased
 from sqlmodel import SQLModel, col, func, select
 
 from core.config import Settings
 from storage.db import SessionFactory, transaction
 from storage.models import (
+    CampaignTest,
     ChatBinding,
     CheckIn,
+    Cluster,
+    ClusterLeader,
     Household,
     MessageRecord,
     OrderItem,
     OrderStatus,
     Returnee,
     SupplyOrder,
+    TestingCampaign,
     Unit,
     UnitLeader,
     UnitLevel,
@@ -293,6 +298,7 @@ async def generate_county(
         for name, rows_written in (("checkins", batch.checkins), ("orders", batch.orders),
                                    ("returnees", batch.returnees), ("confirmed", batch.reports)):  # fmt: skip
             totals[name] += len(rows_written)
+    await add_clusters_and_campaign(factory, day=day, noon=datetime.combine(day, time(12), UTC) - offset)
     async with factory() as session:
         # Fresh bulk data leaves the planner blind (PostgreSQL's autovacuum catches up only later).
         await session.exec(sa.text("ANALYZE"))  # type: ignore[call-overload]
@@ -306,3 +312,61 @@ async def generate_county(
         seconds=clock.monotonic() - started,
         **totals,
     )
+
+
+#: Households per 联户 (十户联防).
+CLUSTER_SIZE = 10
+
+
+async def add_clusters_and_campaign(factory: SessionFactory, *, day: date, noon: datetime) -> None:
+    """联户 of ten households each (in roster order) with a 联户长, and a testing campaign on ``day`` in
+    every town: about 1% of households to be tested at home (需上门核酸), 70% of the day's check-ins
+    stating a test, and the testing team's count for one household in 13. Set-based SQL, so it costs
+    seconds at any size."""
+    household, grid = Household.__table__, Unit.__table__  # type: ignore[attr-defined]
+    async with transaction(factory) as session:
+        connection = await session.connection()
+        counts = await connection.execute(
+            sa.select(col(Unit.id), col(Unit.code), func.count(col(Household.id)))
+            .join(Household, col(Household.grid_id) == col(Unit.id))
+            .group_by(col(Unit.id), col(Unit.code))
+            .order_by(col(Unit.id))
+        )
+        await _insert(connection, Cluster, [{"code": f"{code}-L{k:02d}", "name": f"{k}号联户", "grid_id": grid_id,
+                                             "created_at": noon}
+                                            for grid_id, code, households in counts
+                                            for k in range(1, -(-households // CLUSTER_SIZE) + 1)])  # fmt: skip
+        await connection.execute(
+            sa.insert(ClusterLeader.__table__).from_select(  # type: ignore[attr-defined]
+                ["cluster_id", "telegram_user_id"], sa.select(col(Cluster.id), col(Cluster.id) + 30_000_000)
+            )
+        )
+        first_cluster = sa.select(func.min(col(Cluster.id))).where(col(Cluster.grid_id) == household.c.grid_id)
+        same_grid = aliased(Household)
+        first_household = sa.select(func.min(col(same_grid.id))).where(col(same_grid.grid_id) == household.c.grid_id)
+        offset = (household.c.id - first_household.scalar_subquery()) // CLUSTER_SIZE
+        await connection.execute(sa.update(household).values(cluster_id=first_cluster.scalar_subquery() + offset))
+        await connection.execute(sa.update(household).where(household.c.id % 97 == 0).values(tags="需上门核酸"))
+        await connection.execute(
+            sa.update(CheckIn.__table__)  # type: ignore[attr-defined]
+            .where(col(CheckIn.day) == day, col(CheckIn.id) % 10 < 7)
+            .values(test_type="pcr", test_result="negative")
+        )
+        towns = await connection.execute(sa.select(col(Unit.id), col(Unit.path)).where(col(Unit.level) == UnitLevel.TOWN))
+        for town_id, path in towns.all():
+            result = await connection.execute(
+                sa.insert(TestingCampaign.__table__)  # type: ignore[attr-defined]
+                .values(unit_id=town_id, start=day, until=day, created_by=10_000_000, created_at=noon)
+                .returning(col(TestingCampaign.id))
+            )
+            campaign_id = result.scalar_one()
+            tested = (
+                sa.select(sa.literal(campaign_id), household.c.id, household.c.members, sa.literal(0), sa.literal(noon))
+                .join(grid, grid.c.id == household.c.grid_id)
+                .where(grid.c.path.startswith(path + "/"), household.c.id % 13 == 0)
+            )
+            await connection.execute(
+                sa.insert(CampaignTest.__table__).from_select(  # type: ignore[attr-defined]
+                    ["campaign_id", "household_id", "persons", "recorded_by", "recorded_at"], tested
+                )
+            )

@@ -31,5 +31,12 @@ async def test_small_county_has_the_asked_shape_and_reports(sessions: SessionFac
     reports = await compile_reports(sessions, day=DAY, settings=settings)
     assert sum(f.counts.households for f in reports if f.unit.level == "town") == 600
     assert sum(f.counts.checked_in for f in reports if f.unit.level == "town") == checkins
+    # 联户 of ten households (50 a grid: five each) and a campaign in every town on the day
+    grids = [f for f in reports if f.unit.level == "grid"]
+    assert {tuple(c.households for c in grid.clusters) for grid in grids} == {(10, 10, 10, 10, 10)}
+    towns = [f.counts for f in reports if f.unit.level == "town"]
+    assert sum(c.tests_due for c in towns) == 1_800
+    assert 0 < sum(c.tested for c in towns) < 1_800
+    assert 0 < sum(c.tests_at_home for c in towns) <= 600 // 97 + 1
     with pytest.raises(CountyNotEmptyError):
         await generate_county(sessions, day=DAY, settings=settings, scale=SCALE)
