@@ -13,7 +13,7 @@ from core.domain import UnitLevel
 from core.formatting import split_message
 from handlers import leader_format as view
 from handlers.context import GridContext, Services
-from handlers.leader import leader_request, leader_view, local_day
+from handlers.leader import leader_request, leader_view, local_day, lookup_failed
 from services.campaigns import (
     MAX_DAYS,
     CampaignOutcome,
@@ -25,6 +25,7 @@ from services.campaigns import (
     start_campaign,
     untested_households,
 )
+from services.grid_status import LookupFailed
 from services.leader_scope import Denied
 from storage.campaigns import Untested
 
@@ -107,25 +108,17 @@ async def testing(update: Update, context: GridContext) -> None:
     await message.reply_html(_started(outcome))
 
 
-def _tested_reply(outcome: TestedOutcome | Denied, address: str) -> str:
+def _tested_reply(outcome: TestedOutcome | LookupFailed | Denied, address: str) -> str:
     if isinstance(outcome, Denied):
         return view.denied(outcome)
-    match outcome.result:
-        case TestedResult.RECORDED:
-            household = outcome.household
-            assert household is not None
-            return texts.TESTED_DONE.format(
-                address=escape(household.address), persons=outcome.persons, members=household.members
-            )
-        case TestedResult.NO_CAMPAIGN:
-            return texts.TESTED_NO_CAMPAIGN
-        case TestedResult.BAD_ADDRESS:
-            return texts.ADDRESS_BAD.format(address=escape(address))
-        case TestedResult.NOT_FOUND:
-            return texts.ADDRESS_NOT_FOUND.format(address=escape(address))
-        case TestedResult.AMBIGUOUS:
-            return texts.ADDRESS_AMBIGUOUS.format(grids=view.unit_names(outcome.grids), address=escape(address))
-    raise AssertionError(outcome.result)
+    if isinstance(outcome, LookupFailed):
+        return lookup_failed(outcome, address)
+    if outcome.result is TestedResult.NO_CAMPAIGN:
+        return texts.TESTED_NO_CAMPAIGN
+    household = outcome.household
+    return texts.TESTED_DONE.format(
+        address=escape(household.address), persons=outcome.persons, members=household.members
+    )
 
 
 async def tested(update: Update, context: GridContext) -> None:

@@ -223,7 +223,7 @@ async def link(update: Update, context: GridContext) -> None:
     await message.reply_html(_link_reply(outcome, target, address))
 
 
-def _lookup_failed(failure: LookupFailed, address: str) -> str:
+def lookup_failed(failure: LookupFailed, address: str) -> str:
     match failure.reason:
         case Lookup.BAD_ADDRESS:
             return texts.ADDRESS_BAD.format(address=escape(address))
@@ -281,7 +281,7 @@ async def household(update: Update, context: GridContext) -> None:
     if isinstance(result, Denied):
         await message.reply_html(view.denied(result))
     elif isinstance(result, LookupFailed):
-        await message.reply_html(_lookup_failed(result, address))
+        await message.reply_html(lookup_failed(result, address))
     else:
         await _post_history(context, message, user, result)
 

@@ -15,14 +15,14 @@ from enum import Enum, auto
 
 from core import texts
 from core.config import Settings
+from services.grid_status import LookupFailed, household_below
 from services.identity import may_manage
 from services.leader_scope import Denied, leader_unit
 from services.notices import queue_notice
-from storage import bindings, campaigns, status
+from storage import bindings, campaigns
 from storage.campaigns import Campaign, Untested
 from storage.db import SessionFactory, transaction
 from storage.models import Household, TestingCampaign, Unit, UnitLevel
-from understanding import normalise_address
 
 #: The longest campaign one command starts.
 MAX_DAYS = 14
@@ -90,18 +90,13 @@ async def start_campaign(
 class TestedResult(Enum):
     RECORDED = auto()
     NO_CAMPAIGN = auto()
-    BAD_ADDRESS = auto()
-    NOT_FOUND = auto()
-    AMBIGUOUS = auto()
 
 
 @dataclass(frozen=True)
 class TestedOutcome:
     result: TestedResult
-    household: Household | None = None
+    household: Household
     persons: int = 0
-    #: The grids that have the address, when it is ambiguous.
-    grids: tuple[Unit, ...] = ()
 
 
 async def record_tested(
@@ -114,22 +109,17 @@ async def record_tested(
     persons: int | None,
     day: date,
     now: datetime,
-) -> TestedOutcome | Denied:
+) -> TestedOutcome | LookupFailed | Denied:
     """The testing team's count for one household below the group's unit (all its members when
     no count is given); the latest count stands."""
     async with transaction(factory) as session:
         unit = await leader_unit(session, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids)
         if isinstance(unit, Denied):
             return unit
-        parsed = normalise_address(address)
-        if parsed is None:
-            return TestedOutcome(TestedResult.BAD_ADDRESS)
-        found = await status.households_at(session, root=unit, address_key=parsed.key())
-        if not found:
-            return TestedOutcome(TestedResult.NOT_FOUND)
-        if len(found) > 1:
-            return TestedOutcome(TestedResult.AMBIGUOUS, grids=tuple(grid for _, grid in found))
-        household, grid = found[0]
+        found = await household_below(session, unit=unit, address=address)
+        if isinstance(found, LookupFailed):
+            return found
+        household, grid = found
         campaign = campaigns.covering(await campaigns.active_campaigns(session, day=day), grid.path)
         if campaign is None or campaign.campaign.id is None or household.id is None:
             return TestedOutcome(TestedResult.NO_CAMPAIGN, household=household)

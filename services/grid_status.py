@@ -236,6 +236,19 @@ async def _history(
     )
 
 
+async def household_below(session: AsyncSession, *, unit: Unit, address: str) -> tuple[Household, Unit] | LookupFailed:
+    """The one household at ``address`` in the grids below ``unit``, with its grid; or why there is none."""
+    parsed = normalise_address(address)
+    if parsed is None:
+        return LookupFailed(Lookup.BAD_ADDRESS)
+    found = await status.households_at(session, root=unit, address_key=parsed.key())
+    if not found:
+        return LookupFailed(Lookup.NOT_FOUND)
+    if len(found) > 1:
+        return LookupFailed(Lookup.AMBIGUOUS, grids=[grid for _, grid in found])
+    return found[0]
+
+
 async def household_history(
     factory: SessionFactory,
     *,
@@ -250,15 +263,10 @@ async def household_history(
         unit = await leader_unit(session, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids)
         if isinstance(unit, Denied):
             return unit
-        parsed = normalise_address(address)
-        if parsed is None:
-            return LookupFailed(Lookup.BAD_ADDRESS)
-        found = await status.households_at(session, root=unit, address_key=parsed.key())
-        if not found:
-            return LookupFailed(Lookup.NOT_FOUND)
-        if len(found) > 1:
-            return LookupFailed(Lookup.AMBIGUOUS, grids=[grid for _, grid in found])
-        household, grid = found[0]
+        found = await household_below(session, unit=unit, address=address)
+        if isinstance(found, LookupFailed):
+            return found
+        household, grid = found
         residents_group = unit.level == UnitLevel.GRID
         # A residents' group only hears that the details went privately; an officials' group reads them masked.
         shown = "private" if residents_group else f"masked in chat:{chat_id}"

@@ -92,14 +92,22 @@ async def record_test(
     await session.exec(statement)
 
 
-def _tested(campaign: TestingCampaign, day: date, as_of: datetime) -> tuple[Any, Any, Any]:
-    """Per household: (persons tested, needs testing at home, the outer joins to add)."""
-    checked = (
+def _tested(found: Campaign, root_path: str | None, day: date, as_of: datetime) -> tuple[Any, Any, Any]:
+    """Per household: (persons tested, needs testing at home, the outer joins to add); the check-ins
+    read are those of the campaign's grids below ``root_path`` only."""
+    campaign = found.campaign
+    checkins = (
         sa.select(col(CheckIn.household_id), func.max(func.coalesce(col(CheckIn.persons), 1)).label("n"))
-        .where(col(CheckIn.day).between(campaign.start, min(day, campaign.until)), col(CheckIn.test_type).is_not(None))
+        .where(
+            col(CheckIn.day).between(campaign.start, min(day, campaign.until)),
+            col(CheckIn.test_type).is_not(None),
+            col(CheckIn.grid_id).in_(grids_in_subtree(found.unit.path)),
+        )
         .group_by(col(CheckIn.household_id))
-        .subquery("tested_checkins")
     )
+    if root_path is not None:
+        checkins = checkins.where(col(CheckIn.grid_id).in_(grids_in_subtree(root_path)))
+    checked = checkins.subquery("tested_checkins")
     team = (
         sa.select(col(CampaignTest.household_id), col(CampaignTest.persons).label("n"))
         .where(col(CampaignTest.campaign_id) == campaign.id, col(CampaignTest.recorded_at) <= as_utc(as_of))
@@ -131,7 +139,7 @@ async def testing_counts(
     """Per grid below ``root_path`` under a campaign on ``day``: 应检, 已检 and 需上门 still missing someone."""
     counts: dict[int, TestingCounts] = {}
     for campaign in await active_campaigns(session, day=day):
-        tested, at_home, joins = _tested(campaign.campaign, day, as_of)
+        tested, at_home, joins = _tested(campaign, root_path, day, as_of)
         missing_at_home = sa.case((sa.and_(at_home, tested < col(Household.members)), 1), else_=0)
         query = sa.select(
             col(Household.grid_id), func.sum(col(Household.members)), func.sum(tested), func.sum(missing_at_home)
@@ -146,7 +154,7 @@ async def untested(
     session: AsyncSession, *, campaign: Campaign, root: Unit, day: date, as_of: datetime
 ) -> list[Untested]:
     """Households below ``root`` with persons still to test, by grid in roster order."""
-    tested, at_home, joins = _tested(campaign.campaign, day, as_of)
+    tested, at_home, joins = _tested(campaign, root.path, day, as_of)
     query = sa.select(Household, Unit, tested, at_home).select_from(Household)
     query = query.join(Unit, col(Unit.id) == col(Household.grid_id))
     query = _households(query, campaign, root.path, joins).where(tested < col(Household.members))
@@ -156,7 +164,7 @@ async def untested(
 
 def testing_ledger(campaign: Campaign, root_path: str | None, day: date, as_of: datetime) -> Any:
     """The 核酸 sheet: every household of the campaign below ``root_path`` with its members and tested."""
-    tested, at_home, joins = _tested(campaign.campaign, day, as_of)
+    tested, at_home, joins = _tested(campaign, root_path, day, as_of)
     query = sa.select(
         col(Village.name),
         col(Unit.name),

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import CheckIn, Cluster, ClusterLeader, Household, Person
 from storage.reports import grids_in_subtree
+from storage.units import replace_leaders
 
 
 @dataclass(frozen=True)
@@ -44,15 +45,11 @@ async def clusters_by_code(session: AsyncSession) -> dict[str, Cluster]:
 
 async def set_cluster_leaders(session: AsyncSession, *, cluster_id: int, telegram_user_ids: Sequence[int]) -> bool:
     """Make the cluster's leaders exactly ``telegram_user_ids``; True when that changed anything."""
-    wanted = set(telegram_user_ids)
     existing = (await session.exec(select(ClusterLeader).where(ClusterLeader.cluster_id == cluster_id))).all()
-    gone = [leader for leader in existing if leader.telegram_user_id not in wanted]
-    for leader in gone:
-        await session.delete(leader)
-    added = wanted - {leader.telegram_user_id for leader in existing}
+    added = await replace_leaders(session, existing=existing, telegram_user_ids=telegram_user_ids)
     for user_id in added:
         session.add(ClusterLeader(cluster_id=cluster_id, telegram_user_id=user_id))
-    return bool(gone or added)
+    return bool(added) or len(existing) != len(set(telegram_user_ids) - set(added))
 
 
 async def led_clusters(session: AsyncSession, *, telegram_user_id: int, grid_id: int | None = None) -> list[int]:

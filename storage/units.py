@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -70,15 +71,26 @@ async def leaders_of(session: AsyncSession, *, unit_id: int) -> list[int]:
 async def set_leaders(session: AsyncSession, *, unit_id: int, telegram_user_ids: Sequence[int]) -> bool:
     """Make the unit's leaders exactly ``telegram_user_ids`` (the roster is the source of truth);
     True when that changed anything (a re-import reports only what it changed)."""
-    wanted = set(telegram_user_ids)
     existing = (await session.exec(select(UnitLeader).where(UnitLeader.unit_id == unit_id))).all()
-    gone = [leader for leader in existing if leader.telegram_user_id not in wanted]
-    for leader in gone:
-        await session.delete(leader)
-    added = wanted - {leader.telegram_user_id for leader in existing}
+    added = await replace_leaders(session, existing=existing, telegram_user_ids=telegram_user_ids)
     for user_id in added:
         session.add(UnitLeader(unit_id=unit_id, telegram_user_id=user_id))
-    return bool(gone or added)
+    return bool(added) or len(existing) != len(set(telegram_user_ids) - set(added))
+
+
+class _Leader(Protocol):
+    telegram_user_id: int
+
+
+async def replace_leaders(
+    session: AsyncSession, *, existing: Sequence[_Leader], telegram_user_ids: Sequence[int]
+) -> set[int]:
+    """Delete the ``existing`` leader rows not among ``telegram_user_ids``; the ids still to add."""
+    wanted = set(telegram_user_ids)
+    for leader in existing:
+        if leader.telegram_user_id not in wanted:
+            await session.delete(leader)
+    return wanted - {leader.telegram_user_id for leader in existing}
 
 
 async def tree_summary(session: AsyncSession, *, root: Unit | None) -> list[tuple[Unit, int, int | None]]:

@@ -33,6 +33,8 @@ LEADER_COMMANDS = [
     "/orders",
     "/returnees",
     "/household 3-1-101",
+    "/untested",
+    "/tested 3-1-101 2人",
     "/link @luren 3-2-502",
     "/deliver 2",
 ]
