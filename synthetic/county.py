@@ -18,7 +18,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import aliased
 from sqlmodel import SQLModel, col, func, select
 
 from core.config import Settings
@@ -341,18 +340,27 @@ async def add_clusters_and_campaign(factory: SessionFactory, *, day: date, noon:
                 ["cluster_id", "telegram_user_id"], sa.select(col(Cluster.id), col(Cluster.id) + 30_000_000)
             )
         )
-        first_cluster = sa.select(func.min(col(Cluster.id))).where(col(Cluster.grid_id) == household.c.grid_id)
-        same_grid = aliased(Household)
-        first_household = sa.select(func.min(col(same_grid.id))).where(col(same_grid.grid_id) == household.c.grid_id)
-        offset = (household.c.id - first_household.scalar_subquery()) // CLUSTER_SIZE
-        await connection.execute(sa.update(household).values(cluster_id=first_cluster.scalar_subquery() + offset))
+        firsts = await connection.execute(
+            sa.select(household.c.grid_id, func.min(household.c.id), sa.select(func.min(col(Cluster.id)))
+                      .where(col(Cluster.grid_id) == household.c.grid_id).scalar_subquery())
+            .group_by(household.c.grid_id)
+        )  # fmt: skip
+        offset = (household.c.id - sa.bindparam("first_household")) // CLUSTER_SIZE
+        await connection.execute(
+            sa.update(household)
+            .where(household.c.grid_id == sa.bindparam("grid"))
+            .values(cluster_id=sa.bindparam("first_cluster") + offset),
+            [{"grid": g, "first_household": h, "first_cluster": c} for g, h, c in firsts],
+        )
         await connection.execute(sa.update(household).where(household.c.id % 97 == 0).values(tags="需上门核酸"))
         await connection.execute(
             sa.update(CheckIn.__table__)  # type: ignore[attr-defined]
             .where(col(CheckIn.day) == day, col(CheckIn.id) % 10 < 7)
             .values(test_type="pcr", test_result="negative")
         )
-        towns = await connection.execute(sa.select(col(Unit.id), col(Unit.path)).where(col(Unit.level) == UnitLevel.TOWN))
+        towns = await connection.execute(
+            sa.select(col(Unit.id), col(Unit.path)).where(col(Unit.level) == UnitLevel.TOWN)
+        )
         for town_id, path in towns.all():
             result = await connection.execute(
                 sa.insert(TestingCampaign.__table__)  # type: ignore[attr-defined]
