@@ -34,7 +34,6 @@ from storage import campaigns
 from storage import reports as sql
 from storage.db import SessionFactory
 from storage.dialect import as_utc
-from storage.models import utcnow
 from storage.units import get_unit_by_code
 
 Cell = str | int | float | date | datetime | None
@@ -139,11 +138,11 @@ async def _testing_rows(
     session: AsyncSession, path: str, start: date, end: date, tz: ZoneInfo
 ) -> AsyncIterator[LedgerRow]:
     """The 核酸 sheet, on the days a testing campaign ran here: each household's 应检, 已检, 未检 and
-    whether it is tested at home, as of that day's end (or now, today)."""
+    whether it is tested at home, as of that day's end."""
     header = False
     for day in _days(start, end):
         running = await campaigns.active_campaigns(session, day=day)
-        as_of = min(utcnow(), day_bounds(day, tz)[1])
+        as_of = day_bounds(day, tz)[1]
         for campaign in running:
             if not header:
                 header = True

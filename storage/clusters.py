@@ -78,28 +78,31 @@ async def cluster_households(session: AsyncSession, *, cluster_ids: Sequence[int
 
 async def cluster_counts(session: AsyncSession, *, root_path: str | None, day: date) -> list[ClusterCounts]:
     """Per cluster of the grids below ``root_path`` that have clusters (and, in those grids, for the
-    households in none): active households and those checked in on ``day``; one GROUP BY."""
+    households in none): active households and those checked in on ``day``. One GROUP BY on ids,
+    then the clusters' names."""
+    below = col(Household.grid_id).in_(grids_in_subtree(root_path))
     query: Any = (
-        sa.select(
-            col(Household.cluster_id),
-            func.coalesce(col(Cluster.code), ""),
-            func.coalesce(col(Cluster.name), ""),
-            col(Household.grid_id),
-            func.count(),
-            func.count(col(CheckIn.id)),
-        )
+        sa.select(col(Household.cluster_id), col(Household.grid_id), func.count(), func.count(col(CheckIn.id)))
         .select_from(Household)
-        .outerjoin(Cluster, col(Cluster.id) == col(Household.cluster_id))
         .outerjoin(CheckIn, sa.and_(col(CheckIn.household_id) == col(Household.id), col(CheckIn.day) == day))
         .where(
             col(Household.active).is_(True),
-            col(Household.grid_id).in_(grids_in_subtree(root_path)),
-            col(Household.grid_id).in_(sa.select(col(Cluster.grid_id)).scalar_subquery()),
+            below,
+            col(Household.grid_id).in_(sa.select(col(Cluster.grid_id)).distinct().scalar_subquery()),
         )
-        .group_by(col(Household.cluster_id), col(Cluster.code), col(Cluster.name), col(Household.grid_id))
+        .group_by(col(Household.grid_id), col(Household.cluster_id))
     )
     found: Sequence[Any] = (await session.exec(query)).all()
-    rows = [ClusterCounts(r[0], r[1], r[2], r[3], int(r[4]), int(r[5] or 0)) for r in found]
+    if not found:
+        return []
+    names_query: Any = sa.select(col(Cluster.id), col(Cluster.code), col(Cluster.name)).where(
+        col(Cluster.grid_id).in_(grids_in_subtree(root_path))
+    )
+    names = {row[0]: (row[1], row[2]) for row in (await session.exec(names_query)).all()}
+    rows = [
+        ClusterCounts(r[0], *names.get(r[0], ("", "")), grid_id=r[1], households=int(r[2]), checked_in=int(r[3]))
+        for r in found
+    ]
     return sorted(rows, key=lambda c: (c.grid_id, c.id is None, c.code))
 
 
