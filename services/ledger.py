@@ -141,17 +141,15 @@ async def _testing_rows(
     whether it is tested at home, as of that day's end."""
     header = False
     for day in _days(start, end):
-        running = await campaigns.active_campaigns(session, day=day)
-        as_of = day_bounds(day, tz)[1]
-        for campaign in running:
+        query = campaigns.testing_ledger(path, day, day_bounds(day, tz)[1])
+        async for r in _in_address_order(sql.stream_rows(session, query), _grid_path):
             if not header:
                 header = True
                 yield texts.LEDGER_TESTING, list(texts.LEDGER_TESTING_HEADER)
-            query = campaigns.testing_ledger(campaign, path, day, as_of)
-            async for r in _in_address_order(sql.stream_rows(session, query), _grid_path):
-                if campaigns.covering(running, r[2]) is campaign:
-                    yield texts.LEDGER_TESTING, [day, r[0], r[1], r[3], r[4], r[5], r[4] - r[5],
-                                                 texts.LEDGER_YES if r[6] else ""]  # fmt: skip
+            yield (
+                texts.LEDGER_TESTING,
+                [day, r[0], r[1], r[3], r[4], r[5], r[4] - r[5], texts.LEDGER_YES if r[6] else ""],
+            )
 
 
 #: Excel's number formats for what is not text (a cell's date or time is stored as a number).

@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.dialect import as_utc, upsert
 from storage.models import CampaignTest, CheckIn, Household, TestingCampaign, Unit
-from storage.reports import grids_in_subtree
+from storage.reports import in_subtree
 
 Village = aliased(Unit, name="village")
 #: Roster tags of a household whose members are tested at home (需上门).
@@ -92,79 +92,103 @@ async def record_test(
     await session.exec(statement)
 
 
-def _tested(found: Campaign, root_path: str | None, day: date, as_of: datetime) -> tuple[Any, Any, Any]:
-    """Per household: (persons tested, needs testing at home, the outer joins to add); the check-ins
-    read are those of the campaign's grids below ``root_path`` only."""
-    campaign = found.campaign
-    checkins = (
-        sa.select(col(CheckIn.household_id), func.max(func.coalesce(col(CheckIn.persons), 1)).label("n"))
-        .where(
-            col(CheckIn.day).between(campaign.start, min(day, campaign.until)),
-            col(CheckIn.test_type).is_not(None),
-            col(CheckIn.grid_id).in_(grids_in_subtree(found.unit.path)),
+def _grid_campaigns(day: date, root_path: str | None, campaign_id: int | None = None) -> Any:
+    """Each grid below ``root_path`` under a campaign on ``day``, with the campaign it counts for (the one
+    started last) and the days whose check-ins count: (grid_id, campaign_id, start, last). Campaigns are
+    a town's or a village's, so a grid's is its village's or its town's (equality joins on parent ids)."""
+    grid, village = aliased(Unit, name="campaign_grid"), aliased(Unit, name="campaign_village")
+    covered: Any = (
+        sa.select(col(grid.id).label("grid_id"), func.max(col(TestingCampaign.id)).label("campaign_id"))
+        .select_from(grid)
+        .join(village, col(village.id) == col(grid.parent_id))
+        .join(
+            TestingCampaign,
+            or_(
+                col(TestingCampaign.unit_id) == col(village.id), col(TestingCampaign.unit_id) == col(village.parent_id)
+            ),
         )
-        .group_by(col(CheckIn.household_id))
+        .where(col(TestingCampaign.start) <= day, col(TestingCampaign.until) >= day, col(grid.level) == "grid")
+        .group_by(col(grid.id))
     )
     if root_path is not None:
-        checkins = checkins.where(col(CheckIn.grid_id).in_(grids_in_subtree(root_path)))
-    checked = checkins.subquery("tested_checkins")
-    team = (
-        sa.select(col(CampaignTest.household_id), col(CampaignTest.persons).label("n"))
-        .where(col(CampaignTest.campaign_id) == campaign.id, col(CampaignTest.recorded_at) <= as_utc(as_of))
-        .subquery("tested_team")
+        covered = covered.where(in_subtree(col(grid.path), root_path))
+    covered = covered.subquery("covered")
+    last = sa.case((col(TestingCampaign.until) < day, col(TestingCampaign.until)), else_=sa.literal(day))
+    query = sa.select(
+        covered.c.grid_id, covered.c.campaign_id, col(TestingCampaign.start).label("start"), last.label("last")
+    ).join(TestingCampaign, col(TestingCampaign.id) == covered.c.campaign_id)
+    if campaign_id is not None:
+        query = query.where(covered.c.campaign_id == campaign_id)
+    return query.cte("grid_campaigns")
+
+
+def _tested(grids: Any, as_of: datetime) -> tuple[Any, Any, Any]:
+    """Per household of the grids in ``grids`` (``_grid_campaigns``): (persons tested, tested at home,
+    the joins to add). One pass over the check-ins and the team's counts, whatever the campaigns."""
+    checked = (
+        sa.select(col(CheckIn.household_id), func.max(func.coalesce(col(CheckIn.persons), 1)).label("n"))
+        .join(grids, grids.c.grid_id == col(CheckIn.grid_id))
+        .where(col(CheckIn.test_type).is_not(None), col(CheckIn.day) >= grids.c.start, col(CheckIn.day) <= grids.c.last)
+        .group_by(col(CheckIn.household_id))
+        .subquery("tested_checkins")
     )
-    said, counted, members = func.coalesce(checked.c.n, 0), func.coalesce(team.c.n, 0), col(Household.members)
+    said, counted, members = (
+        func.coalesce(checked.c.n, 0),
+        func.coalesce(col(CampaignTest.persons), 0),
+        col(Household.members),
+    )
     best = sa.case((said >= counted, said), else_=counted)
     tested = sa.case((best >= members, members), else_=best)
     at_home = or_(*(col(Household.tags).contains(tag) for tag in AT_HOME_TAGS))
-    joins = (
-        (checked, checked.c.household_id == col(Household.id)),
-        (team, team.c.household_id == col(Household.id)),
+    team = sa.and_(
+        col(CampaignTest.household_id) == col(Household.id),
+        col(CampaignTest.campaign_id) == grids.c.campaign_id,
+        col(CampaignTest.recorded_at) <= as_utc(as_of),
     )
+    joins = ((checked, checked.c.household_id == col(Household.id)), (CampaignTest, team))
     return tested, at_home, joins
 
 
-def _households(query: Any, campaign: Campaign, root_path: str | None, joins: Any) -> Any:
+def _households(query: Any, grids: Any, joins: Any) -> Any:
+    """``query`` over the active households of ``grids``, with the joins ``_tested`` asks for."""
+    query = query.join(grids, grids.c.grid_id == col(Household.grid_id))
     for table, on in joins:
         query = query.outerjoin(table, on)
-    query = query.where(
-        col(Household.active).is_(True), col(Household.grid_id).in_(grids_in_subtree(campaign.unit.path))
-    )
-    return query if root_path is None else query.where(col(Household.grid_id).in_(grids_in_subtree(root_path)))
+    return query.where(col(Household.active).is_(True))
 
 
 async def testing_counts(
     session: AsyncSession, *, root_path: str | None, day: date, as_of: datetime
 ) -> dict[int, TestingCounts]:
     """Per grid below ``root_path`` under a campaign on ``day``: 应检, 已检 and 需上门 still missing someone."""
-    counts: dict[int, TestingCounts] = {}
-    for campaign in await active_campaigns(session, day=day):
-        tested, at_home, joins = _tested(campaign, root_path, day, as_of)
-        missing_at_home = sa.case((sa.and_(at_home, tested < col(Household.members)), 1), else_=0)
-        query = sa.select(
-            col(Household.grid_id), func.sum(col(Household.members)), func.sum(tested), func.sum(missing_at_home)
-        ).select_from(Household)
-        query = _households(query, campaign, root_path, joins).group_by(col(Household.grid_id))
-        rows: Sequence[Any] = (await session.exec(query)).all()
-        counts.update({row[0]: TestingCounts(int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)) for row in rows})
-    return counts
+    grids = _grid_campaigns(day, root_path)
+    tested, at_home, joins = _tested(grids, as_of)
+    missing_at_home = sa.case((sa.and_(at_home, tested < col(Household.members)), 1), else_=0)
+    query = sa.select(
+        col(Household.grid_id), func.sum(col(Household.members)), func.sum(tested), func.sum(missing_at_home)
+    ).select_from(Household)
+    query = _households(query, grids, joins).group_by(col(Household.grid_id))
+    rows: Sequence[Any] = (await session.exec(query)).all()
+    return {row[0]: TestingCounts(int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)) for row in rows}
 
 
 async def untested(
     session: AsyncSession, *, campaign: Campaign, root: Unit, day: date, as_of: datetime
 ) -> list[Untested]:
-    """Households below ``root`` with persons still to test, by grid in roster order."""
-    tested, at_home, joins = _tested(campaign, root.path, day, as_of)
+    """Households below ``root`` counting for ``campaign`` with persons still to test, by grid in roster order."""
+    grids = _grid_campaigns(day, root.path, campaign.campaign.id)
+    tested, at_home, joins = _tested(grids, as_of)
     query = sa.select(Household, Unit, tested, at_home).select_from(Household)
-    query = query.join(Unit, col(Unit.id) == col(Household.grid_id))
-    query = _households(query, campaign, root.path, joins).where(tested < col(Household.members))
-    rows: Sequence[Any] = (await session.exec(query.order_by(col(Unit.path), col(Household.id)))).all()
+    query = _households(query, grids, joins).join(Unit, col(Unit.id) == col(Household.grid_id))
+    query = query.where(tested < col(Household.members)).order_by(col(Unit.path), col(Household.id))
+    rows: Sequence[Any] = (await session.exec(query)).all()
     return [Untested(row[0], row[1], int(row[2] or 0), bool(row[3])) for row in rows]
 
 
-def testing_ledger(campaign: Campaign, root_path: str | None, day: date, as_of: datetime) -> Any:
-    """The 核酸 sheet: every household of the campaign below ``root_path`` with its members and tested."""
-    tested, at_home, joins = _tested(campaign, root_path, day, as_of)
+def testing_ledger(root_path: str | None, day: date, as_of: datetime) -> Any:
+    """The 核酸 sheet of ``day``: every household below ``root_path`` under a campaign, with its members and tested."""
+    grids = _grid_campaigns(day, root_path)
+    tested, at_home, joins = _tested(grids, as_of)
     query = sa.select(
         col(Village.name),
         col(Unit.name),
@@ -175,7 +199,6 @@ def testing_ledger(campaign: Campaign, root_path: str | None, day: date, as_of: 
         at_home,
         col(Household.address_key),
     ).select_from(Household)
-    query = query.join(Unit, col(Unit.id) == col(Household.grid_id)).join(
-        Village, col(Village.id) == col(Unit.parent_id)
-    )
-    return _households(query, campaign, root_path, joins).order_by(col(Unit.path), col(Household.address))
+    query = _households(query, grids, joins).join(Unit, col(Unit.id) == col(Household.grid_id))
+    query = query.join(Village, col(Village.id) == col(Unit.parent_id))
+    return query.order_by(col(Unit.path), col(Household.address))
