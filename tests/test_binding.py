@@ -184,7 +184,7 @@ async def test_every_menu_command_has_a_handler_and_every_command_handler_a_menu
         for command in handler.commands
     }
     assert published == handled
-    assert len(published) == 19  # with /privacy
+    assert len(published) == 22  # with /privacy, /testing, /tested, /untested
 
 
 async def test_whoami_and_help_by_role(playground: Playground, group: int) -> None:
