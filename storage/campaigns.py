@@ -122,9 +122,17 @@ def _grid_campaigns(day: date, root_path: str | None, campaign_id: int | None = 
     return query.cte("grid_campaigns")
 
 
-def _tested(grids: Any, as_of: datetime) -> tuple[Any, Any, Any]:
-    """Per household of the grids in ``grids`` (``_grid_campaigns``): (persons tested, tested at home,
-    the joins to add). One pass over the check-ins and the team's counts, whatever the campaigns."""
+def _checked(grids: Any, first_day: date | None) -> tuple[Any, Any, Any]:
+    """The persons a household's check-ins of its campaign's days said were tested (``said``), and the
+    join that reads them. On a campaign's first day (``first_day``, every campaign's) that is the one
+    check-in of the day, found by the (household, day) key; later, the most of the days'."""
+    if first_day is not None:
+        day = aliased(CheckIn, name="tested_checkin")
+        said = sa.case((col(day.id).is_(None), 0), else_=func.coalesce(col(day.persons), 1))
+        on = sa.and_(
+            col(day.household_id) == col(Household.id), col(day.day) == first_day, col(day.test_type).is_not(None)
+        )
+        return said, day, on
     checked = (
         sa.select(col(CheckIn.household_id), func.max(func.coalesce(col(CheckIn.persons), 1)).label("n"))
         .join(grids, grids.c.grid_id == col(CheckIn.grid_id))
@@ -132,11 +140,14 @@ def _tested(grids: Any, as_of: datetime) -> tuple[Any, Any, Any]:
         .group_by(col(CheckIn.household_id))
         .subquery("tested_checkins")
     )
-    said, counted, members = (
-        func.coalesce(checked.c.n, 0),
-        func.coalesce(col(CampaignTest.persons), 0),
-        col(Household.members),
-    )
+    return func.coalesce(checked.c.n, 0), checked, checked.c.household_id == col(Household.id)
+
+
+def _tested(grids: Any, as_of: datetime, first_day: date | None = None) -> tuple[Any, Any, Any]:
+    """Per household of the grids in ``grids`` (``_grid_campaigns``): (persons tested, tested at home,
+    the joins to add). One pass over the check-ins and the team's counts, whatever the campaigns."""
+    said, checked, checked_on = _checked(grids, first_day)
+    counted, members = func.coalesce(col(CampaignTest.persons), 0), col(Household.members)
     best = sa.case((said >= counted, said), else_=counted)
     tested = sa.case((best >= members, members), else_=best)
     at_home = or_(*(col(Household.tags).contains(tag) for tag in AT_HOME_TAGS))
@@ -145,7 +156,7 @@ def _tested(grids: Any, as_of: datetime) -> tuple[Any, Any, Any]:
         col(CampaignTest.campaign_id) == grids.c.campaign_id,
         col(CampaignTest.recorded_at) <= as_utc(as_of),
     )
-    joins = ((checked, checked.c.household_id == col(Household.id)), (CampaignTest, team))
+    joins = ((checked, checked_on), (CampaignTest, team))
     return tested, at_home, joins
 
 
@@ -161,8 +172,12 @@ async def testing_counts(
     session: AsyncSession, *, root_path: str | None, day: date, as_of: datetime
 ) -> dict[int, TestingCounts]:
     """Per grid below ``root_path`` under a campaign on ``day``: 应检, 已检 and 需上门 still missing someone."""
+    running = await active_campaigns(session, day=day)
+    if not running:
+        return {}
     grids = _grid_campaigns(day, root_path)
-    tested, at_home, joins = _tested(grids, as_of)
+    first_day = day if all(c.campaign.start == day for c in running) else None
+    tested, at_home, joins = _tested(grids, as_of, first_day)
     missing_at_home = sa.case((sa.and_(at_home, tested < col(Household.members)), 1), else_=0)
     query = sa.select(
         col(Household.grid_id), func.sum(col(Household.members)), func.sum(tested), func.sum(missing_at_home)
