@@ -22,6 +22,7 @@ from telegram.error import InvalidToken, NetworkError
 from bot.app import build_application
 from bot.intake import Intake, processing, stored_then_answered
 from bot.metrics import Metrics
+from bot.ratelimit import PacingClock
 from bot.status import serving_status
 from bot.webhook import create_webhook_app
 from core import texts
@@ -99,10 +100,15 @@ async def _connect(application: GridApplication, backoff: Backoff) -> None:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    settings: Settings, *, poll_timeout: int = 30, clock: Callable[[], datetime] = utcnow
+    settings: Settings,
+    *,
+    poll_timeout: int = 30,
+    clock: Callable[[], datetime] = utcnow,
+    pacing_clock: PacingClock | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Everything the bot needs, started in order and stopped in reverse; ``clock`` is the time
-    that handlers and the schedule read (the demo plays its day on one of its own)."""
+    that handlers and the schedule read (the demo plays its day on one of its own), ``pacing_clock``
+    the paced sender's (a test of the flood limits moves its own)."""
     engine = create_engine(settings.database.url.get_secret_value(), busy_timeout=settings.database.busy_timeout)
     supervisor = Supervisor(backoff=Backoff(first=settings.retry.first_delay, cap=settings.retry.max_delay))
     try:
@@ -111,7 +117,7 @@ async def running_bot(
             settings=settings, sessions=session_factory(engine), stored_then_answered=stored_then_answered, clock=clock
         )
         metrics = Metrics(services.sessions, supervisor.health)
-        application = build_application(services, on_status=metrics.api_status)
+        application = build_application(services, on_status=metrics.api_status, pacing_clock=pacing_clock)
         intake = Intake(application, services.sessions, metrics=metrics)
         await intake.prune()
         await _connect(application, supervisor.backoff)

@@ -2,13 +2,15 @@
 
 The outbox (a service) marks its deliveries as bulk and reads Telegram's ``retry_after``; the rate
 limiter (the edge) orders requests by that mark. Both meet here, below them, so services never
-import ``bot``.
+import ``bot``. The intake lends its handlers' answers a few places on the wire
+(:func:`sharing_wire`); the limiter takes one only once the request may go (:func:`on_the_wire`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
 from enum import IntEnum
 from typing import TYPE_CHECKING
@@ -25,6 +27,7 @@ class Priority(IntEnum):
 
 
 _priority: ContextVar[Priority] = ContextVar("gridbot_send_priority", default=Priority.INTERACTIVE)
+_wire: ContextVar[asyncio.Semaphore | None] = ContextVar("gridbot_wire_places", default=None)
 
 
 @contextlib.contextmanager
@@ -35,6 +38,28 @@ def bulk_sending() -> Iterator[None]:
         yield
     finally:
         _priority.reset(token)
+
+
+@contextlib.contextmanager
+def sharing_wire(places: asyncio.Semaphore) -> Iterator[None]:
+    """Requests made inside this block hold one of ``places`` while Telegram answers them, and
+    none while they wait for their chat's window: one busy group never holds what others need."""
+    token = _wire.set(places)
+    try:
+        yield
+    finally:
+        _wire.reset(token)
+
+
+@contextlib.asynccontextmanager
+async def on_the_wire() -> AsyncIterator[None]:
+    """Hold a place of the surrounding :func:`sharing_wire` (if any) for one request's call."""
+    places = _wire.get()
+    if places is None:
+        yield
+        return
+    async with places:
+        yield
 
 
 def current_priority() -> Priority:
