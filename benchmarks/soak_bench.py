@@ -53,23 +53,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from village import StampedReactions, Stamps, World, grid_leader, resident_id, setup, write_config  # noqa: E402
+
 from sandbox.faults import FailureInjector, InjectedFailure  # noqa: E402
 
-ADMIN, VILLAGE_LEADER = 1, 10
 GRIDS = 4
-GRID_LEADERS = [11 + n for n in range(GRIDS)]
-HOUSEHOLDS = 300
+GRID_LEADERS = [grid_leader(g) for g in range(GRIDS)]
 RESIDENTS = 30  # per grid, each linked to one household
 #: A disruption's messages and those of the next minute are left out of "latency outside outages".
 RECOVERY_GRACE = 60.0
-
-
-def _addresses() -> list[str]:
-    return [f"{b}-{u}-{f}0{r}" for b in range(1, 11) for u in range(1, 4) for f in range(1, 6) for r in (1, 2)]
-
-
-def resident_id(grid: int, n: int) -> int:
-    return 1000 + 100 * grid + n
 
 
 CHECKINS = ("{a} 全家{p}口 体温36.{d} 无症状", "{a} 体温36.{d}", "{a} 今天都好 体温36.{d}")
@@ -110,108 +102,6 @@ class RandomFaults(FailureInjector):
         return failure
 
 
-# --- the world --------------------------------------------------------------------------------
-
-
-@dataclass
-class World:
-    grids: list[int]  # chat ids, by grid number
-    village: int
-    addresses: list[str]
-
-
-async def _setup(url: str, sandbox: Any) -> World:
-    from scratch_db import empty
-
-    from sandbox import actions
-    from services.binding import bind_chat
-    from services.roster import import_rows
-    from services.roster_files import RosterRows, Row
-    from storage.db import session_factory, transaction
-    from storage.links import set_household
-    from storage.people import remember_person
-
-    def rows(sheet: str, columns: list[str], values: list[tuple[str, ...]]) -> list[Row]:
-        headers = {column: column for column in columns}
-        return [
-            Row(sheet=sheet, line=n, cells=dict(zip(columns, v, strict=True)), headers=headers)
-            for n, v in enumerate(values, start=2)
-        ]
-
-    addresses = _addresses()
-    units = [("S", "浸泡镇", "town", "", ""), ("S-V", "浸泡村", "village", "S", str(VILLAGE_LEADER))]
-    units += [(f"S-V-G{g}", f"浸泡{g}网格", "grid", "S-V", str(GRID_LEADERS[g])) for g in range(GRIDS)]
-    households = [
-        (f"S-V-G{g}", address, f"户主{g}-{n}", f"1380000{g}{n:03d}", "3")
-        for g in range(GRIDS)
-        for n, address in enumerate(addresses)
-    ]
-    engine = await empty(url)
-    sessions = session_factory(engine)
-    async with transaction(sessions) as session:
-        await import_rows(
-            session,
-            rows=RosterRows(
-                units=rows("units", ["code", "name", "level", "parent", "leaders"], units),
-                households=rows("households", ["grid", "address", "head", "phone", "members"], households),
-            ),
-        )
-    state = sandbox.state
-    for user_id in (ADMIN, VILLAGE_LEADER, *GRID_LEADERS):
-        actions.create_user(state, first_name=f"干部{user_id}", user_id=user_id)
-    grids = []
-    for g in range(GRIDS):
-        members = [resident_id(g, n) for n in range(RESIDENTS)]
-        for user_id in members:
-            actions.create_user(state, first_name=f"居民{user_id}", user_id=user_id)
-        chat = actions.create_group(state, title=f"浸泡{g}网格群", members=members, admins=[GRID_LEADERS[g]])
-        actions.add_bot_to_group(state, chat.id, by=GRID_LEADERS[g], as_admin=True)
-        await bind_chat(sessions, chat_id=chat.id, title="g", code=f"S-V-G{g}", user_id=ADMIN, admin_ids=frozenset({ADMIN}))
-        grids.append(chat.id)
-        async with transaction(sessions) as session:
-            for n, user_id in enumerate(members):
-                person = await remember_person(session, telegram_user_id=user_id, display_name=f"居民{user_id}", username=None)
-                await set_household(session, person=person, household_id=await _household_id(session, g, addresses[n]))
-    village = actions.create_group(state, title="浸泡村群", members=GRID_LEADERS, admins=[VILLAGE_LEADER])
-    actions.add_bot_to_group(state, village.id, by=VILLAGE_LEADER, as_admin=True)
-    await bind_chat(sessions, chat_id=village.id, title="v", code="S-V", user_id=ADMIN, admin_ids=frozenset({ADMIN}))
-    await engine.dispose()
-    return World(grids=grids, village=village.id, addresses=addresses)
-
-
-async def _household_id(session: Any, grid: int, address: str) -> int:
-    from sqlmodel import select
-
-    from storage.models import Household, Unit
-
-    found = await session.exec(
-        select(Household.id)
-        .join(Unit, Unit.id == Household.grid_id)  # type: ignore[arg-type]
-        .where(Household.address == address, Unit.code == f"S-V-G{grid}")
-    )
-    household_id = found.first()
-    assert household_id is not None
-    return int(household_id)
-
-
-def write_config(path: Path, *, sandbox: Any, database_url: str, digest_at: datetime) -> Path:
-    at = digest_at.strftime("%H:%M:%S")
-    path.write_text(
-        'timezone = "UTC"\n'
-        "[telegram]\n"
-        f'token = "{sandbox.token}"\n'
-        f'base_url = "{sandbox.bot_base_url}"\n'
-        f'base_file_url = "{sandbox.file_base_url}"\n'
-        "[telegram.flood]\nenabled = false\n"
-        f'[database]\nurl = "{database_url}"\n'
-        f"[admins]\nuser_ids = [{ADMIN}]\n"
-        "[schedule]\nenabled = true\nreminders = []\n"
-        f'grid_report = "{at}"\nvillage_digest = "{at}"\ntown_digest = "{at}"\n',
-        encoding="utf-8",
-    )
-    return path
-
-
 # --- measuring ----------------------------------------------------------------------------------
 
 
@@ -219,24 +109,14 @@ def write_config(path: Path, *, sandbox: Any, database_url: str, digest_at: date
 class Log:
     """What the soak did and saw, on ``time.perf_counter``."""
 
-    injected: dict[tuple[int, int], float] = field(default_factory=dict)
-    reacted: dict[tuple[int, int], float] = field(default_factory=dict)
+    stamps: Stamps = field(default_factory=Stamps)
     commands: int = 0
     presses: list[str] = field(default_factory=list)
     disruptions: list[tuple[str, float, float]] = field(default_factory=list)
     rss: list[tuple[float, int]] = field(default_factory=list)  # (time, KiB)
     peak_kib: int = 0
     restarts: list[float] = field(default_factory=list)
-
-
-class _StampedReactions(list[Any]):
-    def __init__(self, log: Log) -> None:
-        super().__init__()
-        self._log = log
-
-    def append(self, reaction: Any) -> None:
-        self._log.reacted.setdefault((reaction.chat_id, reaction.message_id), time.perf_counter())
-        super().append(reaction)
+    exits: list[tuple[float, int]] = field(default_factory=list)  # (time, exit code) of unbidden ends
 
 
 @dataclass
@@ -249,9 +129,10 @@ class Soak:
     started: float = 0.0
     random: random.Random = field(default_factory=lambda: random.Random(7))
     unused_abnormal: list[tuple[int, int]] = field(default_factory=list)
+    killing: bool = False
 
     def at(self, fraction: float) -> float:
-        return self.started + fraction * self.args.minutes * 60
+        return self.started + fraction * float(self.args.minutes) * 60
 
     def say(self, user_id: int, chat_id: int, text: str) -> int:
         from sandbox import actions
@@ -272,7 +153,7 @@ class Soak:
         text = template.format(a=self.world.addresses[resident], p=n % 4 + 2, d=n % 9, n=n % 5 + 1)
         chat = self.world.grids[grid]
         message_id = self.say(resident_id(grid, resident), chat, text)
-        self.log.injected[(chat, message_id)] = time.perf_counter()
+        self.log.stamps.injected[(chat, message_id)] = time.perf_counter()
 
     def command(self) -> None:
         grid = self.random.randrange(GRIDS)
@@ -318,9 +199,15 @@ class Soak:
                     break
 
     async def memory(self, until: float) -> None:
+        """Sample the bot's RSS every 5 s; a bot that ended unbidden is reported and started again."""
         while time.perf_counter() < until:
             process = self.bot.process
-            if process is not None and process.returncode is None:
+            if process is not None and process.returncode is not None and not self.killing:
+                self.log.exits.append((time.perf_counter(), process.returncode))
+                print(f"  the bot ended by itself (exit code {process.returncode}); starting it again", flush=True)
+                await self.bot.stop()
+                await self.bot.start()
+            elif process is not None:
                 with _suppress():
                     status = Path(f"/proc/{process.pid}/status").read_text()
                     rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
@@ -331,9 +218,11 @@ class Soak:
 
     async def kill(self) -> None:
         started = time.perf_counter()
+        self.killing = True
         await self.bot.kill()
         await asyncio.sleep(2)
         await self.bot.start()
+        self.killing = False
         self.log.restarts.append(time.perf_counter())
         self.log.disruptions.append(("SIGKILL + restart", started, time.perf_counter()))
 
@@ -346,7 +235,7 @@ class Soak:
         self.log.disruptions.append((f"database outage {seconds:g} s", started, ended))
 
     def sqlite_path(self) -> str:
-        return self.args.database_url.split("///", 1)[1]
+        return str(self.args.database_url).split("///", 1)[1]
 
     async def disruptions(self) -> None:
         plan: list[tuple[float, Callable[[], Any]]] = [
@@ -380,7 +269,7 @@ def _sqlite_outage(path: str, seconds: float) -> tuple[float, float]:
 
 async def _postgres_outage(url: str, seconds: float) -> tuple[float, float]:
     """New connections refused and every backend of the database terminated, for ``seconds``."""
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
 
     base, database = url.replace("+asyncpg", "").rsplit("/", 1)
     admin = await asyncpg.connect(f"{base}/postgres")
@@ -423,7 +312,9 @@ async def _due(url: str, world: World) -> Due:
     async with session_factory(engine)() as session:
         due.stored = {(c, m) for c, m in await session.exec(select(MessageRecord.chat_id, MessageRecord.message_id))}
         orders = await session.exec(
-            select(Unit.code, SupplyOrder.number, SupplyOrder.urgent).join(Unit, col(Unit.id) == col(SupplyOrder.grid_id))
+            select(Unit.code, SupplyOrder.number, SupplyOrder.urgent).join(
+                Unit, col(Unit.id) == col(SupplyOrder.grid_id)
+            )
         )
         for code, number, urgent in orders:
             g = codes[code]
@@ -504,12 +395,14 @@ async def run(args: argparse.Namespace, scratch: Path) -> None:
     async with running_sandbox(rate_limits=RateLimits(enabled=False)) as sandbox:
         state = sandbox.state
         log = Log()
-        state.reactions = _StampedReactions(log)
+        state.reactions = StampedReactions(log.stamps)
         faults = RandomFaults(args.faults)
-        world = await _setup(args.database_url, sandbox)
+        world = await setup(args.database_url, sandbox, grids=GRIDS, linked=RESIDENTS)
         total = args.minutes * 60
         digest_at = datetime.now(UTC) + timedelta(seconds=0.45 * total + 5)
-        config = write_config(scratch / "bot.toml", sandbox=sandbox, database_url=args.database_url, digest_at=digest_at)
+        config = write_config(
+            scratch / "bot.toml", sandbox=sandbox, database_url=args.database_url, digests_at=digest_at.time()
+        )
         bot = BotProcess(config=config, log=scratch / "bot.log")
         soak = Soak(sandbox=sandbox, world=world, args=args, log=log, bot=bot)
         soak.unused_abnormal = [(g, n) for g in range(GRIDS) for n in range(RESIDENTS)]
@@ -545,9 +438,10 @@ async def _progress(soak: Soak, until: float) -> None:
     while time.perf_counter() < until:
         await asyncio.sleep(60)
         log = soak.log
+        stamps = log.stamps
         rss = log.rss[-1][1] // 1024 if log.rss else 0
-        print(f"  {(time.perf_counter() - soak.started) / 60:4.1f} min: {len(log.injected)} sent, "
-              f"{len(log.reacted)} reacted, RSS {rss} MiB, load {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
+        print(f"  {(time.perf_counter() - soak.started) / 60:4.1f} min: {len(stamps.injected)} sent, "
+              f"{len(stamps.reacted)} reacted, RSS {rss} MiB, load {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -555,15 +449,19 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
 
 
-def report(args: argparse.Namespace, soak: Soak, due: Due, got: Delivered, faults: RandomFaults, load: tuple[float, ...]) -> None:
+def report(
+    args: argparse.Namespace, soak: Soak, due: Due, got: Delivered, faults: RandomFaults, load: tuple[float, ...]
+) -> None:
     log = soak.log
-    sent = set(log.injected)
+    stamps = log.stamps
+    sent = set(stamps.injected)
     print(f"\n{datetime.now(UTC):%Y-%m-%d} · {os.cpu_count()} cores (load average {load[0]:.1f} before, "
           f"{os.getloadavg()[0]:.1f} after) · Python {platform.python_version()} · "
           f"{'PostgreSQL' if args.postgres else 'SQLite'} · {args.minutes:g} min at {args.rate:g} messages/s")  # fmt: skip
     print(f"faults injected: {sum(faults.injected.values())} ({dict(faults.injected)}), lost answers by method "
           f"{dict(faults.lost)}; disruptions: " + ", ".join(f"{name} at {(a - soak.started) / 60:.1f} min"
                                                            for name, a, _b in log.disruptions))  # fmt: skip
+    print(f"the bot ended unbidden {len(log.exits)} times (exit codes {[code for _t, code in log.exits]})")
     print(f"messages sent {len(sent)}, stored {len(sent & due.stored)} (lost {len(sent - due.stored)}); "
           f"orders stored twice for one message: {due.duplicate_orders}; commands {log.commands}; "
           f"接单 presses {len(log.presses)}")  # fmt: skip
@@ -574,25 +472,25 @@ def report(args: argparse.Namespace, soak: Soak, due: Due, got: Delivered, fault
         ("abnormal check-in alerts (village)", {0: due.abnormal_village}, {0: got.abnormal_village}),
     )
     for name, wanted, arrived in lines:
-        w, a, d = _compare(wanted, arrived)
-        print(f"{name}: due {w}, delivered {a} (lost {w - a}), duplicates {d}")
+        due_count, delivered, duplicates = _compare(wanted, arrived)
+        print(f"{name}: due {due_count}, delivered {delivered} (lost {due_count - delivered}), duplicates {duplicates}")
     print(f"grid reports delivered {got.reports}/{GRIDS}, village digests {got.digests}/1; "
           f"text fallbacks for a reaction: {got.fallbacks}")  # fmt: skip
     outside, everything = [], []
-    for key, injected in log.injected.items():
-        if key not in log.reacted:
+    for key, injected in stamps.injected.items():
+        if key not in stamps.reacted:
             continue
-        wait = log.reacted[key] - injected
+        wait = stamps.reacted[key] - injected
         everything.append(wait)
         if not any(a <= injected <= b + RECOVERY_GRACE for _n, a, b in log.disruptions):
             outside.append(wait)
-    print(f"reactions: {len(sent & log.reacted.keys())}"
+    print(f"reactions: {len(sent & stamps.reacted.keys())}"
           f" of {len(sent)} messages; latency outside disruptions ({len(outside)} messages) p50 "
           f"{statistics.median(outside):.2f} s, p99 {_percentile(outside, 0.99):.2f} s; all messages p99 "
           f"{_percentile(everything, 0.99):.2f} s")  # fmt: skip
     for name, a, b in log.disruptions:
-        backlog = [k for k, t in log.injected.items() if t <= b]
-        done = max((log.reacted.get(k, float("inf")) for k in backlog), default=b)
+        backlog = [k for k, t in stamps.injected.items() if t <= b]
+        done: float = max((stamps.reacted.get(k, float("inf")) for k in backlog), default=b)
         print(f"  {name} at {(a - soak.started) / 60:.1f} min: {b - a:.1f} s; every message sent before its end "
               f"reacted to {done - b:.1f} s after it")  # fmt: skip
     window = [(t, kib) for t, kib in log.rss if t >= soak.at(1 / 3)]
@@ -613,7 +511,7 @@ def main() -> None:
     parser.add_argument("--outage-seconds", type=float, default=30, help="length of each database outage")
     parser.add_argument("--postgres", metavar="URL", help="a scratch PostgreSQL database (its schema is dropped)")
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="gridbot-soak-"))  # kept: the bot's log is there
+    scratch = Path(tempfile.mkdtemp(prefix="soak-"))  # kept: the bot's log is there
     args.database_url = args.postgres or f"sqlite+aiosqlite:///{scratch}/soak.db"
     asyncio.run(run(args, scratch))
 
