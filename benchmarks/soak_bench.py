@@ -20,7 +20,8 @@ and the village group, with the four grid leaders' private alerts opened.
 * kills: three SIGKILLs of the bot, each restarted after 2 s.
 
 Disruptions fall in the first 30% of the run, so that the last two thirds show whether memory
-stays flat. Then faults stop, the bot is given time to deliver what is due, and stopped.
+stays flat (the digest run at 45% loads the chart and ledger libraries once: memory is also
+compared from 55% on). Then faults stop, the bot is given time to deliver what is due, and stopped.
 
 Prints messages sent vs stored, order notices and alerts due (from the stored records) vs
 delivered (distinct, in the sandbox), duplicates (and the lost answers and kills that may cause
@@ -493,14 +494,17 @@ def report(
         done: float = max((stamps.reacted.get(k, float("inf")) for k in backlog), default=b)
         print(f"  {name} at {(a - soak.started) / 60:.1f} min: {b - a:.1f} s; every message sent before its end "
               f"reacted to {done - b:.1f} s after it")  # fmt: skip
-    window = [(t, kib) for t, kib in log.rss if t >= soak.at(1 / 3)]
-    if window:
-        tenth = max(1, len(window) // 10)
-        first = statistics.median(kib for _t, kib in window[:tenth]) / 1024
-        last = statistics.median(kib for _t, kib in window[-tenth:]) / 1024
+    print(f"bot RSS: peak {log.peak_kib / 1024:.0f} MiB; by tenth of the run (MiB): "
+          + " ".join(f"{_rss(log, soak.at(n / 10), soak.at((n + 1) / 10)):.0f}" for n in range(10)))  # fmt: skip
+    for name, since in (("the last two thirds", 1 / 3), ("after the digest run", 0.55)):
+        first, last = _rss(log, soak.at(since), soak.at(since + 0.05)), _rss(log, soak.at(0.95), soak.at(1.0))
         verdict = "flat" if last <= first * 1.05 else "GROWING"
-        print(f"bot RSS: peak {log.peak_kib / 1024:.0f} MiB; last two thirds {first:.0f} → {last:.0f} MiB "
-              f"(first vs last tenth, medians): {verdict}")  # fmt: skip
+        print(f"  over {name}: {first:.0f} → {last:.0f} MiB (medians of its first and the run's last 5%): {verdict}")
+
+
+def _rss(log: Log, start: float, end: float) -> float:
+    """The median RSS sampled in [start, end), MiB."""
+    return statistics.median([kib for t, kib in log.rss if start <= t < end] or [0]) / 1024
 
 
 def main() -> None:
