@@ -16,6 +16,8 @@ from datetime import datetime
 
 from aiohttp import web
 from aiohttp.log import access_logger
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
@@ -86,6 +88,17 @@ async def _webhook(
         await runner.cleanup()
 
 
+async def _prepare_database(engine: AsyncEngine, intake: Intake, backoff: Backoff) -> None:
+    """Migrate and prune the inbox, retried while the database is unreachable or locked (one line
+    per attempt): a bot started during an outage waits for it to end instead of exiting."""
+
+    async def prepare() -> None:
+        await migrate.upgrade(engine)
+        await intake.prune()
+
+    await until_done("preparing the database", prepare, retry_on=(DBAPIError, OSError), backoff=backoff)
+
+
 async def _connect(application: GridApplication, backoff: Backoff) -> None:
     """Reach the Bot API first: retried while unreachable (one line per attempt); a rejected token
     (``InvalidToken``, whose message holds the token) is not."""
@@ -112,14 +125,13 @@ async def running_bot(
     engine = create_engine(settings.database.url.get_secret_value(), busy_timeout=settings.database.busy_timeout)
     supervisor = Supervisor(backoff=Backoff(first=settings.retry.first_delay, cap=settings.retry.max_delay))
     try:
-        await migrate.upgrade(engine)
         services = Services(
             settings=settings, sessions=session_factory(engine), stored_then_answered=stored_then_answered, clock=clock
         )
         metrics = Metrics(services.sessions, supervisor.health)
         application = build_application(services, on_status=metrics.api_status, pacing_clock=pacing_clock)
         intake = Intake(application, services.sessions, metrics=metrics)
-        await intake.prune()
+        await _prepare_database(engine, intake, supervisor.backoff)
         await _connect(application, supervisor.backoff)
         async with application:
             post_init = application.post_init
