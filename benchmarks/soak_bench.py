@@ -490,10 +490,10 @@ def report(
           f"{statistics.median(outside):.2f} s, p99 {_percentile(outside, 0.99):.2f} s; all messages p99 "
           f"{_percentile(everything, 0.99):.2f} s")  # fmt: skip
     for name, a, b in log.disruptions:
-        backlog = [k for k, t in stamps.injected.items() if t <= b]
-        done: float = max((stamps.reacted.get(k, float("inf")) for k in backlog), default=b)
+        backlog = [k for k, t in stamps.injected.items() if t <= b and k in stamps.reacted]
+        done: float = max((stamps.reacted[k] for k in backlog), default=b)
         print(f"  {name} at {(a - soak.started) / 60:.1f} min: {b - a:.1f} s; every message sent before its end "
-              f"reacted to {done - b:.1f} s after it")  # fmt: skip
+              f"reacted to (if at all) {done - b:.1f} s after it")  # fmt: skip
     print(f"bot RSS: peak {log.peak_kib / 1024:.0f} MiB; by tenth of the run (MiB): "
           + " ".join(f"{_rss(log, soak.at(n / 10), soak.at((n + 1) / 10)):.0f}" for n in range(10)))  # fmt: skip
     for name, since in (("the last two thirds", 1 / 3), ("after the digest run", 0.55)):
