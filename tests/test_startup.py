@@ -14,7 +14,7 @@ from sqlalchemy import make_url
 
 from core import texts
 from demo.process import BotProcess, write_config
-from sandbox import DEFAULT_TOKEN, RateLimits, running_sandbox
+from sandbox import DEFAULT_TOKEN, RateLimits, RunningSandbox, running_sandbox
 from sandbox import actions as sandbox_actions
 from tests.factories import ADMIN
 from tests.test_webhook import free_port
@@ -60,16 +60,26 @@ async def test_an_unreachable_bot_api_at_start_is_retried_until_it_answers(datab
     try:
         await _until_logged(log, r"reaching the Telegram Bot API failed \(.*\); attempt \d+, retrying", 3)
         async with running_sandbox(port=port, rate_limits=RateLimits(enabled=False)) as sandbox:
-            state = sandbox.state
-            sandbox_actions.create_user(state, first_name="管理员", user_id=ADMIN)
-            sandbox_actions.send_message(state, user_id=ADMIN, chat_id=ADMIN, text="/whoami")
-            assert await state.changes.wait_for(lambda: bool(state.bot_messages(ADMIN)), 60), "no answer"
+            await _answers(sandbox)
             await bot.stop()
     finally:
         await bot.stop()
+    _retried_quietly(log, "reaching the Telegram Bot API failed")
+
+
+async def _answers(sandbox: RunningSandbox) -> None:
+    """The bot answers a person's /whoami."""
+    state = sandbox.state
+    sandbox_actions.create_user(state, first_name="管理员", user_id=ADMIN)
+    sandbox_actions.send_message(state, user_id=ADMIN, chat_id=ADMIN, text="/whoami")
+    assert await state.changes.wait_for(lambda: bool(state.bot_messages(ADMIN)), 60), "no answer"
+
+
+def _retried_quietly(log: Path, failed: str) -> None:
+    """At least three attempts, each one WARNING line, and no traceback."""
     output = log.read_text(encoding="utf-8")
     assert "Traceback" not in output
-    attempts = [line for line in output.splitlines() if "reaching the Telegram Bot API failed" in line]
+    attempts = [line for line in output.splitlines() if failed in line]
     assert len(attempts) >= 3 and all(" WARNING core.supervise: " in line for line in attempts)
 
 
@@ -135,13 +145,7 @@ async def test_a_database_refused_at_start_is_retried_until_it_answers(database_
         try:
             await _until_logged(log, r"preparing the database failed \(.*\); attempt \d+, retrying", 3)
             await end_outage()
-            state = sandbox.state
-            sandbox_actions.create_user(state, first_name="管理员", user_id=ADMIN)
-            sandbox_actions.send_message(state, user_id=ADMIN, chat_id=ADMIN, text="/whoami")
-            assert await state.changes.wait_for(lambda: bool(state.bot_messages(ADMIN)), 60), "no answer"
+            await _answers(sandbox)
         finally:
             await bot.stop()
-    output = log.read_text(encoding="utf-8")
-    assert "Traceback" not in output
-    attempts = [line for line in output.splitlines() if "preparing the database failed" in line]
-    assert len(attempts) >= 3 and all(" WARNING core.supervise: " in line for line in attempts)
+    _retried_quietly(log, "preparing the database failed")
