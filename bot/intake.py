@@ -395,6 +395,8 @@ class Intake:
         for outcome in await asyncio.gather(*answers, return_exceptions=True):
             if isinstance(outcome, Exception):
                 await self._application.process_error(update, outcome)
+            elif isinstance(outcome, BaseException):  # cancelled: not done, a restart answers again
+                raise outcome
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
