@@ -180,6 +180,9 @@ async def run_bot(settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl SQLiteImpl." at every start
+    # PTB logs the body of an answer that is not JSON (nginx's 502 page) at ERROR, with a traceback,
+    # before raising the NetworkError that the bot logs once at WARNING and counts.
+    logging.getLogger("telegram.request.BaseRequest").setLevel(logging.CRITICAL)
     stop = asyncio.Event()
     started = asyncio.Event()
 

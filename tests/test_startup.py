@@ -149,3 +149,28 @@ async def test_a_database_refused_at_start_is_retried_until_it_answers(database_
         finally:
             await bot.stop()
     _retried_quietly(log, "preparing the database failed")
+
+
+async def test_a_502_page_from_telegrams_front_is_a_warning_not_an_error_with_the_page(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Telegram's nginx answers 502 with an HTML page: the bot logs the failure at WARNING (the
+    supervisor's lines) and goes on. Before, PTB also logged the page and a traceback at ERROR for
+    every one (378 in the 30-minute soak)."""
+    log = tmp_path / "bot.log"
+    async with running_sandbox(rate_limits=RateLimits(enabled=False)) as sandbox:
+        config = write_config(tmp_path / "bot.toml", sandbox=sandbox, database_url=database_url, admin_ids=(ADMIN,))
+        config.write_text(
+            config.read_text(encoding="utf-8") + "[retry]\nfirst_delay = 0.05\nmax_delay = 0.2\n", encoding="utf-8"
+        )
+        sandbox_actions.inject_failures(sandbox.state, "getUpdates", status=502, count=3)
+        bot = BotProcess(config=config, log=log)
+        await bot.start()
+        try:
+            await _answers(sandbox)
+        finally:
+            await bot.stop()
+    output = log.read_text(encoding="utf-8")
+    assert "Traceback" not in output and " ERROR " not in output
+    assert " WARNING core.supervise: polling failed (NetworkError: Bad Gateway (502)" in output
+    assert " WARNING core.supervise: polling recovered after 3 failed attempts" in output
