@@ -563,3 +563,26 @@ PRIVACY_TABLES = {
     "inbox": "收件箱",
     "audit_log": "访问记录",
 }
+
+# --- group robots: WeCom, DingTalk, Feishu (issue #15) --------------------------------------
+ROBOT_PLATFORM_LABELS = {"wecom": "企业微信", "dingtalk": "钉钉", "feishu": "飞书"}
+ROBOT_BROKEN_NOTE = (
+    "⚠️ 本单位的{platform}群机器人（编号 {target}）拒绝了网格助手的密钥或签名，日报、提醒已不再发到那个群。"
+    "请管理员核对机器人的 Webhook 地址和加签密钥，用 <code>gridbot robot add</code> 重新添加。"
+)
+ROBOT_TEST_MESSAGE = "✅ 网格助手测试消息：{unit}（{code}）的日报、零报告、异常提醒和通知会发到这个群。"
+CLI_ROBOT_ADDED = "已添加 {platform}机器人（编号 {id}）到 {unit}（{code}）：{url}"
+CLI_ROBOT_UNCHANGED = "{unit}（{code}）已有这个{platform}机器人（编号 {id}），没有改动。"
+CLI_ROBOT_BAD_URL = "“{url}” 不像{platform}机器人的 Webhook 地址（应为 {example}）"
+CLI_ROBOT_NEEDS_NO_SECRET = "企业微信机器人没有加签密钥，请去掉 --secret"
+CLI_ROBOT_NONE = "还没有群机器人。用 gridbot robot add 编码 wecom|dingtalk|feishu 地址 [--secret 密钥] 添加。"
+CLI_ROBOT_LINE = "{id:>4}  {code}  {unit}  {platform}  {status}  {url}  密钥 {secret}"
+CLI_ROBOT_STATUS = {"active": "正常", "broken": "已失效"}
+CLI_ROBOT_NO_SECRET = "无"
+CLI_ROBOT_NO_TARGETS = "{unit}（{code}）没有群机器人"
+CLI_ROBOT_ANSWER = "{id:>4}  {platform}  {url}  →  {outcome}：{answer}"
+CLI_ROBOT_OUTCOMES = {
+    "SENT": "已送达", "RATE_LIMITED": "太快，被限流", "BROKEN": "密钥/签名被拒", "RETRY": "暂时失败", "REJECTED": "消息被拒",
+}  # fmt: skip
+ROSTER_BAD_ROBOT_URL = "“{value}” 不是{platform}机器人的 Webhook 地址"
+ROSTER_SECRET_WITHOUT_URL = "填了加签密钥却没有填{platform}机器人地址"

@@ -36,8 +36,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import Enum, auto
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError, TimedOut
 
@@ -45,13 +46,18 @@ from core import texts
 from core.config import Settings
 from core.pacing import bulk_sending, retry_after_seconds
 from services.messages_out import MessageKind, OutgoingMessage
+from services.robots import render as robot_render
 from services.sender import edit, send
 from storage import audit, units
 from storage import outbox as store
+from storage import robots as robot_store
 from storage.bindings import active_binding_of_unit
 from storage.db import SessionFactory, transaction
 from storage.dialect import as_utc
 from storage.models import OutboxMessage, utcnow
+
+if TYPE_CHECKING:
+    from services.robots.channel import RobotChannel
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +69,12 @@ SEND_TIMEOUT = 60.0
 CONCURRENCY = 32
 #: Outbox kind (``broken:<unit id>``) of the message telling the unit above that a group is unreachable.
 BROKEN_KIND = "broken"
+#: What a unit's group robots mirror of its Telegram group (``services.robots``): digests (with their
+#: zero-report status), the village-group form of alerts, notices and unreachable-group notes; never
+#: reminders, follow-ups or receipts, which speak to residents.
+ROBOT_KINDS = frozenset({"village_digest", "town_digest", "alert", "notice", BROKEN_KIND})
+#: A robot row's part is the Telegram part times this plus its own index (one part may need several).
+ROBOT_PARTS = 100
 
 
 @dataclass(frozen=True)
@@ -108,10 +120,33 @@ def decode(payload: str) -> OutgoingMessage:
     )
 
 
+async def _robot_copies(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows for the group robots of the units whose Telegram groups ``rows`` go to."""
+    mirrored = [row for row in rows if row["chat_id"] < 0 and row["kind"].split(":")[0] in ROBOT_KINDS]
+    targets = await robot_store.active_targets_of_chats(session, chat_ids=[row["chat_id"] for row in mirrored])
+    copies: list[dict[str, Any]] = []
+    for row in mirrored:
+        message = decode(row["payload"])
+        for target in targets.get(row["chat_id"], []):
+            copies += [
+                {**row, "chat_id": 0, "channel": target.platform, "robot_id": target.id,
+                 "part": row["part"] * ROBOT_PARTS + index, "payload": json.dumps(payload, ensure_ascii=False)}
+                for index, payload in enumerate(robot_render.payloads(target.platform, message))
+            ]  # fmt: skip
+    return copies
+
+
+async def add_rows(session: AsyncSession, *, rows: Sequence[dict[str, Any]], now: datetime) -> int:
+    """Write outbox rows (and their group robots' copies) in the caller's transaction; returns how many are new."""
+    return await store.add_if_absent(session, rows=[*rows, *await _robot_copies(session, rows)], now=now)
+
+
 async def enqueue_all(
     factory: SessionFactory, *, day: date, envelopes: Sequence[Envelope], now: datetime | None = None
 ) -> int:
-    """Write the envelopes for ``day`` in one transaction, keeping any key already written; returns how many are new."""
+    """Write the envelopes for ``day`` in one transaction, keeping any key already written; returns how many are new.
+
+    The count includes the copies for group robots (``ROBOT_KINDS``)."""
     rows = [
         {
             "unit_id": envelope.unit_id,
@@ -124,7 +159,7 @@ async def enqueue_all(
         for envelope in envelopes
     ]
     async with transaction(factory) as session:
-        return await store.add_if_absent(session, rows=rows, now=now or utcnow())
+        return await add_rows(session, rows=rows, now=now or utcnow())
 
 
 async def enqueue(
@@ -153,6 +188,8 @@ class DeliveryReport:
     #: then posts them twice. The only duplicates the outbox makes, besides a kill in the instant
     #: between Telegram's ok and the row's mark.
     unconfirmed: int = 0
+    #: Group robots' "too fast" answers (the pacing should make this 0).
+    rate_limited: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -192,16 +229,18 @@ def _classify(exc: Exception, *, attempts: int, now: datetime) -> _Failure:
     return _Failure(_Fate.RETRY, error, retry_at=now + backoff(attempts + 1))
 
 
-def _due_chains(rows: Sequence[OutboxMessage], *, now: datetime, oldest_day: date) -> dict[int, list[OutboxMessage]]:
-    """Due rows grouped by chat, in order; a message's later parts only behind its first pending part."""
-    by_message: dict[tuple[int, date, str], list[OutboxMessage]] = defaultdict(list)
+def _due_chains(
+    rows: Sequence[OutboxMessage], *, now: datetime, oldest_day: date
+) -> dict[tuple[int, int], list[OutboxMessage]]:
+    """Due rows grouped by target (robot, chat), in order; a message's later parts only behind its first pending part."""
+    by_message: dict[tuple[int, date, str, int], list[OutboxMessage]] = defaultdict(list)
     for row in rows:
-        by_message[(row.unit_id, row.day, row.kind)].append(row)
-    chains: dict[int, list[OutboxMessage]] = defaultdict(list)
+        by_message[(row.unit_id, row.day, row.kind, row.robot_id)].append(row)
+    chains: dict[tuple[int, int], list[OutboxMessage]] = defaultdict(list)
     for parts in by_message.values():
         first = parts[0]
         if first.day >= oldest_day and as_utc(first.next_attempt_at) <= now:
-            chains[first.chat_id].extend(sorted(parts, key=lambda row: row.part))
+            chains[(first.robot_id, first.chat_id)].extend(sorted(parts, key=lambda row: row.part))
     return chains
 
 
@@ -213,8 +252,11 @@ async def deliver_due(
     now: datetime | None = None,
     timeout: float = SEND_TIMEOUT,
     concurrency: int = CONCURRENCY,
+    robots: RobotChannel | None = None,
 ) -> DeliveryReport:
-    """Send every pending row that is due at ``now``; chats in parallel, each chat's rows in order."""
+    """Send every pending row that is due at ``now``; chats in parallel, each chat's rows in order.
+
+    Group robots' rows go through ``robots`` (left pending without one: a process that cannot reach them)."""
     now = as_utc(now or utcnow())
     oldest_day = now.astimezone(settings.tz).date() - timedelta(days=1)
     report = DeliveryReport()
@@ -239,9 +281,15 @@ async def deliver_due(
                         await store.postpone(session, row_ids=waiting, at=failure.retry_at)
                 return
 
+    chains = _due_chains(rows, now=now, oldest_day=oldest_day)
     with bulk_sending():
         await asyncio.gather(
-            *(chat_chain(chain) for chain in _due_chains(rows, now=now, oldest_day=oldest_day).values())
+            *(chat_chain(chain) for (robot_id, _chat), chain in chains.items() if not robot_id),
+            *(
+                robots.deliver_chain(factory, chain, settings=settings, now=now, report=report)
+                for (robot_id, _chat), chain in chains.items()
+                if robot_id and robots is not None
+            ),
         )
     return report
 

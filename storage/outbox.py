@@ -14,13 +14,13 @@ from sqlmodel import col, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.dialect import as_utc, upsert
-from storage.models import BindingStatus, ChatBinding, OutboxMessage, OutboxStatus, Person
+from storage.models import TELEGRAM, BindingStatus, ChatBinding, OutboxMessage, OutboxStatus, Person
 
 _ERROR_LENGTH = 512
 
 
 async def add_if_absent(session: AsyncSession, *, rows: Sequence[dict[str, Any]], now: datetime) -> int:
-    """Insert rows (unit_id, day, kind, part, chat_id, payload); an existing key keeps its row.
+    """Insert rows (unit_id, day, kind, part, chat_id, payload[, channel, robot_id]); an existing key keeps its row.
 
     Returns how many were new. The first writer of a key wins, so a job re-run after a restart
     cannot replace, or add to, what was already due.
@@ -28,11 +28,21 @@ async def add_if_absent(session: AsyncSession, *, rows: Sequence[dict[str, Any]]
     if not rows:
         return 0
     at = as_utc(now)
-    values = [{**row, "status": OutboxStatus.PENDING, "next_attempt_at": at, "created_at": at} for row in rows]
+    values = [
+        {
+            "channel": TELEGRAM,
+            "robot_id": 0,
+            **row,
+            "status": OutboxStatus.PENDING,
+            "next_attempt_at": at,
+            "created_at": at,
+        }
+        for row in rows
+    ]
     statement = (
         upsert(session, OutboxMessage)
         .values(values)
-        .on_conflict_do_nothing(index_elements=["unit_id", "day", "kind", "part"])
+        .on_conflict_do_nothing(index_elements=["unit_id", "day", "kind", "part", "robot_id"])
     )
     result = await session.exec(statement)
     return int(result.rowcount or 0)
@@ -87,7 +97,7 @@ async def next_attempt_at(session: AsyncSession) -> datetime | None:
     return None if earliest is None else as_utc(earliest)
 
 
-async def mark_sent(session: AsyncSession, *, row_id: int, message_id: int, at: datetime) -> None:
+async def mark_sent(session: AsyncSession, *, row_id: int, message_id: int | None, at: datetime) -> None:
     statement = (
         update(OutboxMessage)
         .where(col(OutboxMessage.id) == row_id)
@@ -152,6 +162,13 @@ async def resend_to_rebound_group(session: AsyncSession, *, unit_id: int, day: d
     )
     result = await session.exec(statement)
     return int(result.rowcount or 0)
+
+
+async def pending_ids_for_robot(session: AsyncSession, *, robot_id: int) -> list[int]:
+    query = select(OutboxMessage.id).where(
+        OutboxMessage.robot_id == robot_id, OutboxMessage.status == OutboxStatus.PENDING
+    )
+    return [row_id for row_id in await session.exec(query) if row_id is not None]
 
 
 async def pending_ids_for_chat(session: AsyncSession, *, chat_id: int) -> list[int]:
