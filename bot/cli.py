@@ -156,6 +156,27 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return _run_async(lambda: audit(_settings(args), unit=args.unit, start=args.start, end=args.end))
 
 
+def cmd_robot_add(args: argparse.Namespace) -> int:
+    from bot.robot_cli import add
+
+    settings = _settings(args)
+    return _run_async(lambda: add(settings, code=args.code, platform=args.platform, url=args.url, secret=args.secret))
+
+
+def cmd_robot_list(args: argparse.Namespace) -> int:
+    from bot.robot_cli import list_robots
+
+    settings = _existing_database(args)
+    return _run_async(lambda: list_robots(settings))
+
+
+def cmd_robot_test(args: argparse.Namespace) -> int:
+    from bot.robot_cli import test
+
+    settings = _existing_database(args)
+    return _run_async(lambda: test(settings, code=args.code))
+
+
 def _day(value: str) -> Any:
     from bot.report_cli import parse_day
 
@@ -238,6 +259,21 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--from", dest="start", type=_day, metavar="YYYY-MM-DD")
     audit.add_argument("--to", dest="end", type=_day, metavar="YYYY-MM-DD")
     audit.set_defaults(handler=cmd_audit)
+
+    robot = commands.add_parser("robot", help="WeCom, DingTalk and Feishu group robots of units").add_subparsers(
+        dest="robot_command", required=True
+    )
+    robot_add = robot.add_parser("add", parents=[common], help="add (or mend) a unit's group robot")
+    robot_add.add_argument("code", metavar="CODE", help="the unit")
+    robot_add.add_argument("platform", choices=["wecom", "dingtalk", "feishu"])
+    robot_add.add_argument("url", metavar="URL", help="the robot's webhook URL")
+    robot_add.add_argument("--secret", metavar="S", help="the signing secret (加签; DingTalk and Feishu)")
+    robot_add.set_defaults(handler=cmd_robot_add)
+    robot_list = robot.add_parser("list", parents=[common], help="every unit's robots, keys and secrets masked")
+    robot_list.set_defaults(handler=cmd_robot_list)
+    robot_test = robot.add_parser("test", parents=[common], help="send a unit's robots a test message")
+    robot_test.add_argument("code", metavar="CODE", help="the unit")
+    robot_test.set_defaults(handler=cmd_robot_test)
 
     generate = commands.add_parser("generate", help="synthetic data for benchmarks").add_subparsers(
         dest="generate_command", required=True

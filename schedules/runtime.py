@@ -32,6 +32,7 @@ from core.config import Settings
 from core.supervise import Pulse, Supervisor
 from schedules.jobs import DailyJob, JobRun, daily_jobs
 from services.outbox import DeliveryReport, deliver_due
+from services.robots.channel import RobotChannel
 from storage import outbox as outbox_store
 from storage.db import SessionFactory
 from storage.models import utcnow
@@ -68,11 +69,13 @@ class Schedule:
         jobs: Sequence[DailyJob] | None = None,
         clock: Clock = utcnow,
         wake: asyncio.Event | None = None,
+        robots: RobotChannel | None = None,
     ) -> None:
         self.jobs = list(jobs) if jobs is not None else daily_jobs(settings)
         self._sessions = sessions
         self._settings = settings
         self._bot = bot
+        self._robots = robots
         self._clock = clock
         self._done: set[tuple[date, str]] = set()
         #: Jobs that failed, by id, and when to try them again.
@@ -132,7 +135,9 @@ class Schedule:
     async def deliver(self, now: datetime | None = None) -> DeliveryReport:
         """Send the outbox rows due at ``now`` (one delivery at a time)."""
         async with self._delivery_lock:
-            return await deliver_due(self._sessions, self._bot, settings=self._settings, now=now or self._clock())
+            return await deliver_due(
+                self._sessions, self._bot, settings=self._settings, now=now or self._clock(), robots=self._robots
+            )
 
     def wake(self) -> None:
         """Look at the outbox now rather than at the next poll."""

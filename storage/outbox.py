@@ -17,6 +17,9 @@ from storage.dialect import as_utc, upsert
 from storage.models import TELEGRAM, BindingStatus, ChatBinding, OutboxMessage, OutboxStatus, Person
 
 _ERROR_LENGTH = 512
+#: PostgreSQL binds at most 32,767 values in one statement: a county's reports (and their robots'
+#: copies) are written in slices well under it.
+_ROWS_PER_INSERT = 2000
 
 
 async def add_if_absent(session: AsyncSession, *, rows: Sequence[dict[str, Any]], now: datetime) -> int:
@@ -39,13 +42,15 @@ async def add_if_absent(session: AsyncSession, *, rows: Sequence[dict[str, Any]]
         }
         for row in rows
     ]
-    statement = (
-        upsert(session, OutboxMessage)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["unit_id", "day", "kind", "part", "robot_id"])
-    )
-    result = await session.exec(statement)
-    return int(result.rowcount or 0)
+    added = 0
+    for start in range(0, len(values), _ROWS_PER_INSERT):
+        statement = (
+            upsert(session, OutboxMessage)
+            .values(values[start : start + _ROWS_PER_INSERT])
+            .on_conflict_do_nothing(index_elements=["unit_id", "day", "kind", "part", "robot_id"])
+        )
+        added += int((await session.exec(statement)).rowcount or 0)
+    return added
 
 
 async def pending(session: AsyncSession) -> Sequence[OutboxMessage]:
