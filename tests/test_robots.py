@@ -7,13 +7,17 @@ enforce each platform's limits and error codes; Telegram is the sandbox, the bot
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
+import io
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlmodel import col, select, update
 
+from bot import robot_cli
 from core.config import Settings
 from demo.playground import Playground
 from sandbox.robots import DINGTALK, FEISHU, WECOM, running_robots
@@ -24,6 +28,7 @@ from services.robots.channel import RobotChannel
 from services.robots.client import RobotClient
 from services.robots.render import payloads
 from services.robots.targets import add_robot
+from services.roster import RosterError, import_roster
 from storage.db import SessionFactory, transaction
 from storage.models import (
     ChatBinding,
@@ -34,7 +39,7 @@ from storage.models import (
     UnitLevel,
 )
 from storage.outbox import next_attempt_at
-from tests.factories import RESIDENT, bind_every_unit, confirm_links
+from tests.factories import RESIDENT, bind_every_unit, confirm_links, seed_roster
 
 ABNORMAL = "3-2-501 张三 体温37.8 咳嗽"
 
@@ -236,3 +241,74 @@ async def test_a_day_of_400_villages_never_trips_dingtalks_limit(sessions: Sessi
         assert len(fake.received()) == len(envelopes)
         # The busiest robots needed ceil(46 / 20) windows: 2 full minutes of waiting, and not much more.
         assert 120 <= clock.t - started <= 1.10 * 120
+
+
+WECOM_URL = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"
+DINGTALK_URL = "https://oapi.dingtalk.com/robot/send?access_token=1a2b3c4d5e6f7a8b9c0d"
+DINGTALK_SECRET = "SEC0123456789abcdef0123456789abcdef"
+
+
+def robot_roster(folder: Path, extra: list[str]) -> Path:
+    """A roster folder whose units sheet has the optional robot columns (Chinese headers)."""
+    folder.mkdir()
+    units = [
+        ["编码", "名称", "层级", "上级编码", "企业微信机器人", "钉钉机器人", "钉钉加签密钥"],
+        ["XQ01", "杨柳青镇", "town", "", "", "", ""],
+        ["XQ01-03", "西头岭村", "village", "XQ01", WECOM_URL, DINGTALK_URL, DINGTALK_SECRET],
+        ["XQ01-03-01", "第一网格", "grid", "XQ01-03", *extra],
+    ]
+    households = [["网格编码", "地址"], ["XQ01-03-01", "3-2-501"]]
+    for name, rows in (("units.csv", units), ("households.csv", households)):
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(rows)
+        (folder / name).write_text(buffer.getvalue(), encoding="utf-8")
+    return folder
+
+
+async def test_the_roster_units_sheet_adds_robots_and_the_cli_never_shows_their_keys(
+    sessions: SessionFactory, tmp_path: Path, cli_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(RosterError) as refused:
+        await import_roster(sessions, path=robot_roster(tmp_path / "bad", ["https://example.com/x", "", "SECx"]))
+    assert refused.value.problems[:2] == [
+        "units.csv:4: 企业微信机器人: “https://example.com/x” 不是企业微信机器人的 Webhook 地址",
+        "units.csv:4: 钉钉加签密钥: 填了加签密钥却没有填钉钉机器人地址",
+    ]
+    first = await import_roster(sessions, path=robot_roster(tmp_path / "good", ["", "", ""]))
+    again = await import_roster(sessions, path=robot_roster(tmp_path / "same", ["", "", ""]))
+    assert (first.units_created, again.units_updated) == (3, 0)
+    async with sessions() as session:
+        targets = {t.platform: t for t in (await session.exec(select(RobotTarget))).all()}
+    assert targets[DINGTALK].secret == DINGTALK_SECRET and targets[WECOM].secret is None
+
+    settings = Settings.model_validate({"database": {"url": f"{_database_url(cli_config)}"}})
+    assert await robot_cli.add(settings, code="XQ01", platform="feishu", url=WECOM_URL, secret=None) == 1
+    assert await robot_cli.list_robots(settings) == 0
+    out = capsys.readouterr()
+    assert "不像飞书机器人的 Webhook 地址" in out.err and "693a91f6-7xxx" not in out.err
+    assert "key=693a****" in out.out and "access_token=1a2b****" in out.out and "密钥 SEC0****" in out.out
+    assert DINGTALK_SECRET not in out.out + out.err and "1a2b3c4d5e6f" not in out.out
+
+
+async def test_robot_test_prints_each_platforms_answer(
+    sessions: SessionFactory, cli_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await seed_roster(sessions)
+    settings = Settings.model_validate({"database": {"url": f"{_database_url(cli_config)}"}})
+    async with running_robots() as fake:
+        good = fake.add(FEISHU, secret="feishu-secret-1")
+        wrong = fake.add(DINGTALK, secret="SECright")
+        await robot_cli.add(settings, code="T1-V1", platform="feishu", url=good, secret="feishu-secret-1")
+        await robot_cli.add(settings, code="T1-V1", platform="dingtalk", url=wrong, secret="SECwrong")
+        capsys.readouterr()
+        assert await robot_cli.test(settings, code="T1-V1") == 1
+        lines = capsys.readouterr().out.splitlines()
+        assert "飞书" in lines[0] and "已送达" in lines[0] and '"code": 0' in lines[0]
+        assert "钉钉" in lines[1] and "密钥/签名被拒" in lines[1] and "310000" in lines[1]
+        assert token(good) not in "\n".join(lines) and token(wrong) not in "\n".join(lines)
+        (arrived,) = fake.received()
+        assert "西头岭村（T1-V1）" in json.dumps(arrived.body, ensure_ascii=False)
+
+
+def _database_url(cli_config: Path) -> str:
+    return cli_config.read_text(encoding="utf-8").split('"')[1]
