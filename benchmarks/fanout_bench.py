@@ -1,6 +1,7 @@
-"""Fan-out at Telegram's limits: every digest of 500 grid, 50 village and 5 town groups, once.
+"""Fan-out at Telegram's limits: every digest of 500 grid, 50 village and 5 town groups, once,
+and to a WeCom and a DingTalk group robot beside each village and town group.
 
-    python benchmarks/fanout_bench.py [--scale 1.0] [--limiter paced|aio|both] [--postgres URL]
+    python benchmarks/fanout_bench.py [--scale 1.0] [--limiter paced|aio|both] [--postgres URL] [--no-robots]
 
 The sandbox enforces Telegram's flood limits (30 messages/s per bot, 20/min per group, about
 1/s per private chat) at ``--scale`` (window lengths multiplied; 1.0 = real time). The bot is PTB
@@ -12,37 +13,46 @@ village and town — 665 messages. Reported for each limiter:
   (the bot window alone binds here: N messages need at least floor((N - 1) / 30) windows);
 * sends answered 429, messages lost (never delivered) and duplicated (delivered twice);
 * with people writing meanwhile (a reply every 0.5 s, to different people): how long a reply
-  waits behind the digest run.
+  waits behind the digest run;
+* the group robots (the local fakes, ``sandbox.robots``, at the same ``--scale``: 20 messages a
+  minute each): their messages (WeCom: text, chart image, ledger file; DingTalk: text), "too fast"
+  answers, lost and duplicated. The least time counts them too (a robot's N messages need
+  floor((N - 1) / 20) minutes), though the Telegram bot window binds here.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import struct
 import tempfile
 import time
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from scratch_db import empty
+from sqlmodel import select
 from telegram.ext import AIORateLimiter, BaseRateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.ratelimit import PacedRateLimiter
 from core.config import FloodSettings, Settings
 from sandbox import RateLimits, RunningSandbox, SandboxClient, running_sandbox
+from sandbox.robots import DINGTALK, WECOM, FakeRobots, running_robots
 from services.messages_out import MessageKind, OutgoingMessage
 from services.outbox import Envelope, deliver_due, enqueue_all
+from services.robots.channel import RobotChannel
+from services.robots.client import RobotClient
 from storage import outbox as outbox_store
 from storage.db import SessionFactory, session_factory, transaction
-from storage.models import ChatBinding, Unit, UnitLevel
+from storage.models import ChatBinding, OutboxMessage, RobotTarget, Unit, UnitLevel
 
-DAY = date(2026, 12, 1)
 TOWNS, VILLAGES_PER_TOWN, GRIDS_PER_VILLAGE = 5, 10, 10
 PEOPLE = 40
 REPLY_EVERY = 0.5
@@ -66,10 +76,14 @@ class World:
     chats: dict[int, int]  # unit id -> chat id
     levels: dict[int, UnitLevel]
     people: list[int]
+    robots: FakeRobots | None
 
 
-async def build_world(sandbox: RunningSandbox, client: SandboxClient, sessions: SessionFactory) -> World:
-    """The units in the database, a sandbox group per unit with the bot in it, bound; some people."""
+async def build_world(
+    sandbox: RunningSandbox, client: SandboxClient, sessions: SessionFactory, robots: FakeRobots | None
+) -> World:
+    """The units in the database, a sandbox group per unit with the bot in it, bound; some people;
+    a WeCom and a (signed) DingTalk robot beside each village's and town's group."""
     leader = await client.create_user(first_name="书记")
     people = [(await client.create_user(first_name=f"居民{n}")).id for n in range(PEOPLE)]
     for person in people:
@@ -93,6 +107,11 @@ async def build_world(sandbox: RunningSandbox, client: SandboxClient, sessions: 
             await client.add_bot_to_group(group.id, by=leader.id)
             session.add(ChatBinding(chat_id=group.id, unit_id=row.id, title=code))
             chats[row.id], levels[row.id] = group.id, level
+            if robots is not None and level != UnitLevel.GRID:
+                secret = f"SEC{code}"
+                for platform, key in ((WECOM, None), (DINGTALK, secret)):
+                    url = robots.add(platform, secret=key)
+                    session.add(RobotTarget(unit_id=row.id, platform=platform, url=url, secret=key))
             return row
 
         for t in range(TOWNS):
@@ -101,7 +120,7 @@ async def build_world(sandbox: RunningSandbox, client: SandboxClient, sessions: 
                 village = await unit(f"T{t}-V{v}", UnitLevel.VILLAGE, town)
                 for g in range(GRIDS_PER_VILLAGE):
                     await unit(f"T{t}-V{v}-G{g}", UnitLevel.GRID, village)
-    return World(sandbox=sandbox, client=client, chats=chats, levels=levels, people=people)
+    return World(sandbox=sandbox, client=client, chats=chats, levels=levels, people=people, robots=robots)
 
 
 def digest_envelopes(world: World) -> list[Envelope]:
@@ -140,6 +159,11 @@ class Result:
     lost: int
     duplicated: int
     replies: list[float]
+    robot_messages: int = 0
+    robot_refused: int = 0
+    robot_lost: int = 0
+    robot_duplicated: int = 0
+    robot_seconds: float = 0.0
 
 
 async def run(
@@ -159,16 +183,19 @@ async def run(
     seq_before = transcript[-1].seq if transcript else 0
     envelopes = digest_envelopes(world)
     await enqueue_all(sessions, day=day, envelopes=envelopes, now=datetime.now(UTC))
+    robot_rows = await _robot_rows(sessions, day)
+    arrivals_before = len(world.robots.arrivals) if world.robots else 0
     request = HTTPXRequest(connection_pool_size=256)
     bot: ExtBot[Any] = ExtBot(
         world.sandbox.token, base_url=world.sandbox.bot_base_url, rate_limiter=limiter, request=request
     )
     latencies: list[float] = []
-    async with bot:
-        started = time.monotonic()
+    async with bot, RobotClient(scale=limits.scale) as robot_client:
+        channel = RobotChannel(robot_client)
+        started, wall_started = time.monotonic(), time.time()
         prober = asyncio.create_task(_reply_forever(bot, world.people, latencies)) if replies else None
         while True:
-            await deliver_due(sessions, bot, settings=settings, now=datetime.now(UTC))
+            await deliver_due(sessions, bot, settings=settings, now=datetime.now(UTC), robots=channel)
             async with sessions() as session:
                 due = await outbox_store.next_attempt_at(session)
             if due is None:
@@ -188,17 +215,32 @@ async def run(
             key = (event.chat_id, event.text or "")
             delivered[key] = delivered.get(key, 0) + 1
     windows = (len(envelopes) + (len(latencies) if replies else 0) - 1) // limits.per_bot_per_second
+    arrivals = world.robots.arrivals[arrivals_before:] if world.robots else []
+    got = Counter((a.token, json.dumps(a.body, sort_keys=True)) for a in arrivals if a.accepted)
+    per_robot = Counter(row.robot_id for row in robot_rows)
+    robot_minutes = max(((n - 1) // 20 for n in per_robot.values()), default=0)
     return Result(
         limiter=limiter_name,
         messages=len(envelopes),
         seconds=elapsed,
-        minimum=windows * limits.scale,
+        minimum=max(windows * limits.scale, robot_minutes * 60 * limits.scale),
         refused=sum(1 for c in calls if c.status == 429),
         sends=len(calls),
         lost=len(envelopes) - len(delivered),
         duplicated=sum(count - 1 for count in delivered.values()),
         replies=latencies,
+        robot_messages=len(robot_rows),
+        robot_refused=sum(1 for a in arrivals if not a.accepted),
+        robot_lost=len(robot_rows) - len(got),
+        robot_duplicated=sum(count - 1 for count in got.values()),
+        robot_seconds=max((a.at for a in arrivals), default=wall_started) - wall_started,
     )
+
+
+async def _robot_rows(sessions: SessionFactory, day: date) -> list[OutboxMessage]:
+    async with sessions() as session:
+        query = select(OutboxMessage).where(OutboxMessage.day == day, OutboxMessage.robot_id != 0)
+        return list((await session.exec(query)).all())
 
 
 async def _reply_forever(bot: ExtBot[Any], people: list[int], latencies: list[float]) -> None:
@@ -230,10 +272,16 @@ def report(result: Result) -> None:
             f"\n        replies during the run: {len(waits)}, wait median {statistics.median(waits):.2f} s, "
             f"p95 {waits[int(0.95 * (len(waits) - 1))]:.2f} s, max {waits[-1]:.2f} s"
         )
+    if result.robot_messages:
+        line += (
+            f"\n        group robots: {result.robot_messages} messages, the last after {result.robot_seconds:.1f} s; "
+            f"too-fast answers {result.robot_refused}; "
+            f"lost {result.robot_lost}; duplicated {result.robot_duplicated}"
+        )
     print(line, flush=True)
 
 
-async def main(scale: float, limiters: list[str], url: str | None) -> None:
+async def main(scale: float, limiters: list[str], url: str | None, robots_on: bool) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         database = url or f"sqlite+aiosqlite:///{Path(scratch) / 'fanout.db'}"
         engine = await empty(database)
@@ -242,8 +290,9 @@ async def main(scale: float, limiters: list[str], url: str | None) -> None:
         async with (
             running_sandbox(rate_limits=RateLimits(scale=scale)) as sandbox,
             SandboxClient(sandbox.url) as client,
+            running_robots(scale=scale) as robots,
         ):
-            world = await build_world(sandbox, client, sessions)
+            world = await build_world(sandbox, client, sessions, robots if robots_on else None)
             print(
                 f"{len(world.chats)} groups, scale {scale} (a group's minute lasts {60 * scale:g} s), "
                 f"database {database.split(':')[0]}",
@@ -251,7 +300,9 @@ async def main(scale: float, limiters: list[str], url: str | None) -> None:
             )
             runs = [(name, replies) for name in limiters for replies in (False, True)]
             for n, (name, replies) in enumerate(runs):
-                report(await run(world, sessions, settings, name, replies, DAY + timedelta(days=n)))
+                # Today and on: the outbox lets a day's rows expire once the day after it is over.
+                day = datetime.now(settings.tz).date() + timedelta(days=n)
+                report(await run(world, sessions, settings, name, replies, day))
         await engine.dispose()
 
 
@@ -260,6 +311,7 @@ if __name__ == "__main__":
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--limiter", choices=["paced", "aio", "both"], default="both")
     parser.add_argument("--postgres", default=None, help="a PostgreSQL URL instead of a temporary SQLite file")
+    parser.add_argument("--no-robots", action="store_true", help="Telegram groups only, as before issue #15")
     arguments = parser.parse_args()
     chosen = ["paced", "aio"] if arguments.limiter == "both" else [arguments.limiter]
-    asyncio.run(main(arguments.scale, chosen, arguments.postgres))
+    asyncio.run(main(arguments.scale, chosen, arguments.postgres, not arguments.no_robots))

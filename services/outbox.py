@@ -282,13 +282,14 @@ async def deliver_due(
                 return
 
     chains = _due_chains(rows, now=now, oldest_day=oldest_day)
+    robot_chains = [chain for (robot_id, _chat), chain in chains.items() if robot_id]
     with bulk_sending():
         await asyncio.gather(
             *(chat_chain(chain) for (robot_id, _chat), chain in chains.items() if not robot_id),
             *(
-                robots.deliver_chain(factory, chain, settings=settings, now=now, report=report)
-                for (robot_id, _chat), chain in chains.items()
-                if robot_id and robots is not None
+                [robots.deliver(factory, robot_chains, settings=settings, now=now, report=report)]
+                if robots is not None
+                else []
             ),
         )
     return report

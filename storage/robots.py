@@ -32,8 +32,11 @@ async def upsert_target(
     return target, True
 
 
-async def get_target(session: AsyncSession, *, target_id: int) -> RobotTarget | None:
-    return await session.get(RobotTarget, target_id)
+async def targets_by_id(session: AsyncSession, *, target_ids: Sequence[int]) -> dict[int, RobotTarget]:
+    if not target_ids:
+        return {}
+    query = select(RobotTarget).where(col(RobotTarget.id).in_(set(target_ids)))
+    return {target.id: target for target in await session.exec(query) if target.id is not None}
 
 
 async def targets_with_units(session: AsyncSession, *, unit_id: int | None = None) -> list[tuple[RobotTarget, Unit]]:

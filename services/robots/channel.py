@@ -48,22 +48,42 @@ class RobotChannel:
         self.client = client
         self._limit = asyncio.Semaphore(concurrency)
 
-    async def deliver_chain(
+    async def deliver(
         self,
         factory: SessionFactory,
+        chains: list[list[OutboxMessage]],
+        *,
+        settings: Settings,
+        now: datetime,
+        report: DeliveryReport,
+    ) -> None:
+        """Send each robot's due rows (one chain per robot), robots in parallel."""
+        if not chains:
+            return
+        async with factory() as session:
+            targets = await robot_store.targets_by_id(session, target_ids=[chain[0].robot_id for chain in chains])
+        await asyncio.gather(
+            *(
+                self._chain(factory, targets.get(chain[0].robot_id), chain, settings=settings, now=now, report=report)
+                for chain in chains
+            )
+        )
+
+    async def _chain(
+        self,
+        factory: SessionFactory,
+        target: RobotTarget | None,
         chain: list[OutboxMessage],
         *,
         settings: Settings,
         now: datetime,
         report: DeliveryReport,
     ) -> None:
-        """Send one robot's due rows in order, until one fails or the robot must wait."""
+        """One robot's rows in order, until one fails or the robot must wait."""
+        if target is None or target.status != robot_store.ACTIVE:
+            await self._give_up(factory, chain, error="robot target removed or broken", report=report)
+            return
         async with self._limit:
-            async with factory() as session:
-                target = await robot_store.get_target(session, target_id=chain[0].robot_id)
-            if target is None or target.status != robot_store.ACTIVE:
-                await self._give_up(factory, chain, error="robot target removed or broken", report=report)
-                return
             for index, row in enumerate(chain):
                 wait = self.client.wait(target)
                 if wait > 0:
