@@ -14,8 +14,8 @@ village and town — 665 messages. Reported for each limiter:
 * sends answered 429, messages lost (never delivered) and duplicated (delivered twice);
 * with people writing meanwhile (a reply every 0.5 s, to different people): how long a reply
   waits behind the digest run;
-* the group robots (the local fakes, ``sandbox.robots``, at the same ``--scale``: 20 messages a
-  minute each): their messages (WeCom: text, chart image, ledger file; DingTalk: text), "too fast"
+* the group robots (the local fakes, ``python -m sandbox.robots`` in a process of their own, as the
+  platforms are remote; at the same ``--scale``: 20 messages a minute each): their messages (WeCom: text, chart image, ledger file; DingTalk: text), "too fast"
   answers, lost and duplicated. The least time counts them too (a robot's N messages need
   floor((N - 1) / 20) minutes), though the Telegram bot window binds here.
 """
@@ -24,18 +24,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
+import contextlib
 import statistics
 import struct
+import sys
 import tempfile
 import time
 import zlib
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from scratch_db import empty
 from sqlmodel import select
 from telegram.ext import AIORateLimiter, BaseRateLimiter, ExtBot
@@ -44,7 +47,7 @@ from telegram.request import HTTPXRequest
 from bot.ratelimit import PacedRateLimiter
 from core.config import FloodSettings, Settings
 from sandbox import RateLimits, RunningSandbox, SandboxClient, running_sandbox
-from sandbox.robots import DINGTALK, WECOM, FakeRobots, running_robots
+from sandbox.robots import DINGTALK, WECOM
 from services.messages_out import MessageKind, OutgoingMessage
 from services.outbox import Envelope, deliver_due, enqueue_all
 from services.robots.channel import RobotChannel
@@ -76,11 +79,43 @@ class World:
     chats: dict[int, int]  # unit id -> chat id
     levels: dict[int, UnitLevel]
     people: list[int]
-    robots: FakeRobots | None
+    robots: RemoteRobots | None
+
+
+class RemoteRobots:
+    """The robot fakes served by their own process, through their control routes."""
+
+    def __init__(self, base_url: str, http: aiohttp.ClientSession) -> None:
+        self.base_url, self.http = base_url, http
+
+    async def add(self, platform: str, secret: str | None) -> str:
+        async with self.http.post(
+            f"{self.base_url}/control/robots", json={"platform": platform, "secret": secret}
+        ) as r:
+            return str((await r.json())["url"])
+
+    async def arrivals(self) -> list[dict[str, Any]]:
+        async with self.http.get(f"{self.base_url}/control/arrivals") as response:
+            return list(await response.json())
+
+
+@contextlib.asynccontextmanager
+async def robots_process(scale: float) -> AsyncIterator[RemoteRobots]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "sandbox.robots", "--scale", str(scale), stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert process.stdout is not None
+        base_url = (await process.stdout.readline()).decode().strip()
+        async with aiohttp.ClientSession() as http:
+            yield RemoteRobots(base_url, http)
+    finally:
+        process.terminate()
+        await process.wait()
 
 
 async def build_world(
-    sandbox: RunningSandbox, client: SandboxClient, sessions: SessionFactory, robots: FakeRobots | None
+    sandbox: RunningSandbox, client: SandboxClient, sessions: SessionFactory, robots: RemoteRobots | None
 ) -> World:
     """The units in the database, a sandbox group per unit with the bot in it, bound; some people;
     a WeCom and a (signed) DingTalk robot beside each village's and town's group."""
@@ -110,7 +145,7 @@ async def build_world(
             if robots is not None and level != UnitLevel.GRID:
                 secret = f"SEC{code}"
                 for platform, key in ((WECOM, None), (DINGTALK, secret)):
-                    url = robots.add(platform, secret=key)
+                    url = await robots.add(platform, secret=key)
                     session.add(RobotTarget(unit_id=row.id, platform=platform, url=url, secret=key))
             return row
 
@@ -184,7 +219,7 @@ async def run(
     envelopes = digest_envelopes(world)
     await enqueue_all(sessions, day=day, envelopes=envelopes, now=datetime.now(UTC))
     robot_rows = await _robot_rows(sessions, day)
-    arrivals_before = len(world.robots.arrivals) if world.robots else 0
+    arrivals_before = len(await world.robots.arrivals()) if world.robots else 0
     request = HTTPXRequest(connection_pool_size=256)
     bot: ExtBot[Any] = ExtBot(
         world.sandbox.token, base_url=world.sandbox.bot_base_url, rate_limiter=limiter, request=request
@@ -215,8 +250,8 @@ async def run(
             key = (event.chat_id, event.text or "")
             delivered[key] = delivered.get(key, 0) + 1
     windows = (len(envelopes) + (len(latencies) if replies else 0) - 1) // limits.per_bot_per_second
-    arrivals = world.robots.arrivals[arrivals_before:] if world.robots else []
-    got = Counter((a.token, json.dumps(a.body, sort_keys=True)) for a in arrivals if a.accepted)
+    arrivals = (await world.robots.arrivals())[arrivals_before:] if world.robots else []
+    got = Counter((a["token"], a["body"]) for a in arrivals if a["code"] == 0)
     per_robot = Counter(row.robot_id for row in robot_rows)
     robot_minutes = max(((n - 1) // 20 for n in per_robot.values()), default=0)
     return Result(
@@ -230,10 +265,10 @@ async def run(
         duplicated=sum(count - 1 for count in delivered.values()),
         replies=latencies,
         robot_messages=len(robot_rows),
-        robot_refused=sum(1 for a in arrivals if not a.accepted),
+        robot_refused=sum(1 for a in arrivals if a["code"] != 0),
         robot_lost=len(robot_rows) - len(got),
         robot_duplicated=sum(count - 1 for count in got.values()),
-        robot_seconds=max((a.at for a in arrivals), default=wall_started) - wall_started,
+        robot_seconds=max((a["at"] for a in arrivals), default=wall_started) - wall_started,
     )
 
 
@@ -290,7 +325,7 @@ async def main(scale: float, limiters: list[str], url: str | None, robots_on: bo
         async with (
             running_sandbox(rate_limits=RateLimits(scale=scale)) as sandbox,
             SandboxClient(sandbox.url) as client,
-            running_robots(scale=scale) as robots,
+            robots_process(scale) as robots,
         ):
             world = await build_world(sandbox, client, sessions, robots if robots_on else None)
             print(

@@ -293,6 +293,25 @@ async def feishu_send(request: web.Request) -> web.Response:
     return _answer(FEISHU, code, message)
 
 
+async def control_add(request: web.Request) -> web.Response:
+    """``POST /control/robots {"platform", "secret"?}`` → ``{"url"}``: a robot, when the fake runs as a process."""
+    data = await request.json()
+    return web.json_response({"url": request.app[KEY].add(str(data["platform"]), secret=data.get("secret"))})
+
+
+async def control_arrivals(request: web.Request) -> web.Response:
+    """``GET /control/arrivals``: everything that arrived, each body as its SHA-256 (bodies can be large)."""
+    return web.json_response(
+        [
+            {
+                "platform": a.platform, "token": a.token, "at": a.at, "code": a.code, "msgtype": a.msgtype,
+                "body": hashlib.sha256(json.dumps(a.body, sort_keys=True).encode()).hexdigest(),
+            }
+            for a in request.app[KEY].arrivals
+        ]
+    )  # fmt: skip
+
+
 def create_robots_app(robots: FakeRobots) -> web.Application:
     app = web.Application(client_max_size=FILE_LIMIT + 1024 * 1024)
     app[KEY] = robots
@@ -300,6 +319,8 @@ def create_robots_app(robots: FakeRobots) -> web.Application:
     app.router.add_post("/cgi-bin/webhook/upload_media", wecom_upload)
     app.router.add_post("/robot/send", dingtalk_send)
     app.router.add_post("/open-apis/bot/v2/hook/{token}", feishu_send)
+    app.router.add_post("/control/robots", control_add)
+    app.router.add_get("/control/arrivals", control_arrivals)
     return app
 
 
@@ -319,3 +340,30 @@ async def running_robots(
     finally:
         robots.hang.set()
         await runner.cleanup()
+
+
+async def _serve(scale: float, port: int) -> None:
+    robots = FakeRobots(scale=scale)
+    runner = web.AppRunner(create_robots_app(robots), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    host, bound = runner.addresses[0][:2]
+    robots.base_url = f"http://{host}:{bound}"
+    print(robots.base_url, flush=True)
+    await asyncio.Event().wait()
+
+
+def main() -> None:
+    """``python -m sandbox.robots [--scale S] [--port P]``: serve the fakes as their own process
+    (as the platforms are remote); prints the base URL, then serves until killed."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--scale", type=float, default=1.0, help="rate windows multiplied by this")
+    parser.add_argument("--port", type=int, default=0)
+    arguments = parser.parse_args()
+    asyncio.run(_serve(arguments.scale, arguments.port))
+
+
+if __name__ == "__main__":
+    main()
