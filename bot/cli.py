@@ -160,7 +160,9 @@ def cmd_robot_add(args: argparse.Namespace) -> int:
     from bot.robot_cli import add
 
     settings = _settings(args)
-    return _run_async(lambda: add(settings, code=args.code, platform=args.platform, url=args.url, secret=args.secret))
+    # "--secret -" reads it from stdin, so it stays out of the shell's history and the process list.
+    secret = sys.stdin.readline().strip() if args.secret == "-" else args.secret
+    return _run_async(lambda: add(settings, code=args.code, platform=args.platform, url=args.url, secret=secret))
 
 
 def cmd_robot_list(args: argparse.Namespace) -> int:
@@ -267,7 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     robot_add.add_argument("code", metavar="CODE", help="the unit")
     robot_add.add_argument("platform", choices=["wecom", "dingtalk", "feishu"])
     robot_add.add_argument("url", metavar="URL", help="the robot's webhook URL")
-    robot_add.add_argument("--secret", metavar="S", help="the signing secret (加签; DingTalk and Feishu)")
+    robot_add.add_argument(
+        "--secret", metavar="S", help="the signing secret (加签; DingTalk and Feishu); - reads it from stdin"
+    )
     robot_add.set_defaults(handler=cmd_robot_add)
     robot_list = robot.add_parser("list", parents=[common], help="every unit's robots, keys and secrets masked")
     robot_list.set_defaults(handler=cmd_robot_list)
