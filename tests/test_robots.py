@@ -31,6 +31,7 @@ from services.robots.targets import add_robot
 from services.roster import RosterError, import_roster
 from storage.db import SessionFactory, transaction
 from storage.models import (
+    AuditEntry,
     ChatBinding,
     OutboxMessage,
     OutboxStatus,
@@ -108,6 +109,9 @@ async def test_a_days_digests_and_alerts_reach_the_groups_and_every_robot_once(
         (uploaded,) = fake.media.values()
         assert uploaded[0].endswith(".xlsx") and uploaded[1].startswith(b"PK")
         assert file["file"]["media_id"] in fake.media
+        async with sessions() as session:
+            ledgers = (await session.exec(select(AuditEntry).where(AuditEntry.action == "ledger"))).all()
+        assert sorted(entry.actor.split(":")[0] for entry in ledgers) == ["chat", "chat", "robot"]
         for url, kind in ((dingtalk, "markdown"), (feishu, "post")):
             assert [a.msgtype for a in fake.received(token=token(url))] == [kind, kind]
         assert "张*" in json.dumps(fake.received(token=token(feishu))[0].body, ensure_ascii=False)

@@ -28,6 +28,7 @@ from core.redact import without_tokens
 from services.messages_out import OutgoingMessage
 from services.outbox import DeliveryReport, Envelope, backoff, enqueue_all
 from services.robots.client import Answer, Outcome, RobotClient
+from storage import audit
 from storage import outbox as store
 from storage import robots as robot_store
 from storage.bindings import active_binding_of_unit
@@ -90,10 +91,16 @@ class RobotChannel:
                     await _postpone(factory, chain[index:], at=now + timedelta(seconds=wait))
                     return
                 assert row.id is not None
-                answer = await self.client.send(target, json.loads(row.payload))
+                payload = json.loads(row.payload)
+                answer = await self.client.send(target, payload)
                 if answer.outcome is Outcome.SENT:
                     async with transaction(factory) as session:
                         await store.mark_sent(session, row_id=row.id, message_id=None, at=utcnow())
+                        if "upload" in payload:  # a digest's ledger: a unit's households, masked
+                            await audit.record(
+                                session, actor=f"robot:{target.id}", action=audit.AuditAction.LEDGER,
+                                unit_id=row.unit_id, detail=payload["upload"]["filename"],
+                            )  # fmt: skip
                     report.sent += 1
                     continue
                 if not await self._failed(factory, target, chain[index:], answer, settings=settings, now=now,
