@@ -19,6 +19,12 @@ Failures, and what becomes of the row:
 * 400 "chat not found" as 403; a group upgraded to a supergroup moves binding and rows along;
   any other 400 is a fault in the message itself: it fails at once and is logged.
 
+A row's target is a channel and an address: a Telegram chat, or a unit's group robot (WeCom,
+DingTalk, Feishu; ``robot_id``). ``add_rows`` writes, beside every row for a unit's Telegram group
+of a kind in ``ROBOT_KINDS``, its copies for that unit's robots, rendered for each platform
+(``services.robots.render``), in the same transaction; ``deliver_due`` hands the robots' rows to a
+``services.robots.channel.RobotChannel``, which keeps the same guarantees under each platform's limits.
+
 The parts of one message (a digest's text, chart, ledger) go in order: a part waits until the
 part before it was sent. Only one delivery runs at a time in a process (the caller's lock), and
 one bot process serves a database, as Telegram allows one poller or webhook per bot anyway.

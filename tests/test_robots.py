@@ -111,7 +111,12 @@ async def test_a_days_digests_and_alerts_reach_the_groups_and_every_robot_once(
         assert file["file"]["media_id"] in fake.media
         async with sessions() as session:
             ledgers = (await session.exec(select(AuditEntry).where(AuditEntry.action == "ledger"))).all()
-        assert sorted(entry.actor.split(":")[0] for entry in ledgers) == ["chat", "chat", "robot"]
+        assert sorted(entry.actor.split(":")[0] for entry in ledgers) == [
+            "chat",
+            "chat",
+            "chat",
+            "robot",
+        ]  # 2 villages, the town
         for url, kind in ((dingtalk, "markdown"), (feishu, "post")):
             assert [a.msgtype for a in fake.received(token=token(url))] == [kind, kind]
         assert "张*" in json.dumps(fake.received(token=token(feishu))[0].body, ensure_ascii=False)
