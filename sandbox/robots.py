@@ -172,6 +172,15 @@ def _answer(platform: str, code: int, message: str, **extra: Any) -> web.Respons
     return web.json_response({"errcode": code, "errmsg": message, **extra})
 
 
+async def _robot_of(
+    request: web.Request, platform: str, token: str
+) -> tuple[FakeRobots, Robot | None, web.Response | None]:
+    """The fakes, the robot a request names (None: no such robot), and an injected fault's answer, if one is due."""
+    robots = request.app[KEY]
+    robot = robots.robots.get((platform, token))
+    return robots, robot, await _fault(robots, robot)
+
+
 async def _fault(robots: FakeRobots, robot: Robot | None) -> web.Response | None:
     if robot is None or not robot.faults:
         return None
@@ -206,10 +215,8 @@ def _wecom_problem(robots: FakeRobots, body: dict[str, Any]) -> tuple[int, str]:
 
 
 async def wecom_send(request: web.Request) -> web.Response:
-    robots = request.app[KEY]
     token = request.query.get("key", "")
-    robot = robots.robots.get((WECOM, token))
-    fault = await _fault(robots, robot)
+    robots, robot, fault = await _robot_of(request, WECOM, token)
     if fault is not None:
         return fault
     body = await request.json()
@@ -224,10 +231,8 @@ async def wecom_send(request: web.Request) -> web.Response:
 
 
 async def wecom_upload(request: web.Request) -> web.Response:
-    robots = request.app[KEY]
     token = request.query.get("key", "")
-    robot = robots.robots.get((WECOM, token))
-    fault = await _fault(robots, robot)
+    robots, robot, fault = await _robot_of(request, WECOM, token)
     if fault is not None:
         return fault
     if robot is None:
@@ -246,49 +251,72 @@ async def wecom_upload(request: web.Request) -> web.Response:
     return _answer(WECOM, 0, "ok", type="file", media_id=media_id, created_at=str(int(robots.clock())))
 
 
+@dataclass(frozen=True)
+class _Answers:
+    """A signing platform's answers, in the order it checks: the token, the signature, the rate, the type."""
+
+    no_robot: tuple[int, str]
+    bad_sign: tuple[int, str]
+    too_fast: str
+    bad_type: tuple[int, str]
+    types: tuple[str, ...]
+    ok: str
+
+
+_SIGNING = {
+    DINGTALK: _Answers(
+        (300001, "token is not exist"), (310000, "sign not match"), "send too fast, exceed 20 times per minute",
+        (40035, "invalid msgtype"), ("text", "markdown", "link", "actionCard", "feedCard"), "ok",
+    ),
+    FEISHU: _Answers(
+        (19001, "param invalid: incoming webhook access token invalid"),
+        (19021, "sign match fail or timestamp is not within one hour from current time"), "frequency limited",
+        (19002, "params error, msg_type need"), ("text", "post", "interactive", "share_chat", "image"), "success",
+    ),
+}  # fmt: skip
+
+
+def _signed_verdict(
+    robots: FakeRobots, robot: Robot | None, platform: str, msgtype: object, stamp: str, sign: str
+) -> tuple[int, str]:
+    answers = _SIGNING[platform]
+    if robot is None:
+        return answers.no_robot
+    if not robots.signed(robot, stamp, sign, milliseconds=platform == DINGTALK):
+        return answers.bad_sign
+    if robots.over_limit(robot, robots.clock()):
+        return RATE_CODES[platform], answers.too_fast
+    if msgtype not in answers.types:
+        return answers.bad_type
+    return 0, answers.ok
+
+
 async def dingtalk_send(request: web.Request) -> web.Response:
-    robots = request.app[KEY]
     token = request.query.get("access_token", "")
-    robot = robots.robots.get((DINGTALK, token))
-    fault = await _fault(robots, robot)
+    robots, robot, fault = await _robot_of(request, DINGTALK, token)
     if fault is not None:
         return fault
     body = await request.json()
-    if robot is None:
-        code, message = 300001, "token is not exist"
-    elif not robots.signed(robot, request.query.get("timestamp", ""), request.query.get("sign", ""), milliseconds=True):
-        code, message = 310000, "sign not match"
-    elif robots.over_limit(robot, robots.clock()):
-        code, message = RATE_CODES[DINGTALK], "send too fast, exceed 20 times per minute"
-    elif body.get("msgtype") not in ("text", "markdown", "link", "actionCard", "feedCard"):
-        code, message = 40035, "invalid msgtype"
-    else:
-        code, message = 0, "ok"
+    query = request.query
+    code, message = _signed_verdict(
+        robots, robot, DINGTALK, body.get("msgtype"), query.get("timestamp", ""), query.get("sign", "")
+    )
     robots.record(robot, DINGTALK, token, body, code)
     return _answer(DINGTALK, code, message)
 
 
 async def feishu_send(request: web.Request) -> web.Response:
-    robots = request.app[KEY]
     token = request.match_info["token"]
-    robot = robots.robots.get((FEISHU, token))
-    fault = await _fault(robots, robot)
+    robots, robot, fault = await _robot_of(request, FEISHU, token)
     if fault is not None:
         return fault
     raw = await request.read()
     body = json.loads(raw)
     if len(raw) > FEISHU_BODY_LIMIT:
         code, message = 9499, "request body too large (max 20 KB)"
-    elif robot is None:
-        code, message = 19001, "param invalid: incoming webhook access token invalid"
-    elif not robots.signed(robot, str(body.get("timestamp", "")), str(body.get("sign", "")), milliseconds=False):
-        code, message = 19021, "sign match fail or timestamp is not within one hour from current time"
-    elif robots.over_limit(robot, robots.clock()):
-        code, message = RATE_CODES[FEISHU], "frequency limited"
-    elif body.get("msg_type") not in ("text", "post", "interactive", "share_chat", "image"):
-        code, message = 19002, "params error, msg_type need"
     else:
-        code, message = 0, "success"
+        stamp, sign = str(body.get("timestamp", "")), str(body.get("sign", ""))
+        code, message = _signed_verdict(robots, robot, FEISHU, body.get("msg_type"), stamp, sign)
     robots.record(robot, FEISHU, token, body, code)
     return _answer(FEISHU, code, message)
 
