@@ -76,9 +76,10 @@ CONCURRENCY = 32
 #: Outbox kind (``broken:<unit id>``) of the message telling the unit above that a group is unreachable.
 BROKEN_KIND = "broken"
 #: What a unit's group robots mirror of its Telegram group (``services.robots``): digests (with their
-#: zero-report status), the village-group form of alerts, notices and unreachable-group notes; never
-#: reminders, follow-ups or receipts, which speak to residents.
-ROBOT_KINDS = frozenset({"village_digest", "town_digest", "alert", "notice", BROKEN_KIND})
+#: zero-report status), the village-group form of alerts and of their corrections (更正), notices and
+#: unreachable-group notes; never reminders, follow-ups or receipts, which speak to residents, nor
+#: edits (a robot cannot edit what it posted).
+ROBOT_KINDS = frozenset({"village_digest", "town_digest", "alert", "correct", "notice", BROKEN_KIND})
 #: A robot row's part is the Telegram part times this plus its own index (one part may need several).
 ROBOT_PARTS = 100
 
@@ -133,6 +134,8 @@ async def _robot_copies(session: AsyncSession, rows: Sequence[dict[str, Any]]) -
     copies: list[dict[str, Any]] = []
     for row in mirrored:
         message = decode(row["payload"])
+        if message.edit_of is not None:
+            continue
         for target in targets.get(row["chat_id"], []):
             copies += [
                 {**row, "chat_id": 0, "channel": target.platform, "robot_id": target.id,

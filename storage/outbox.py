@@ -71,6 +71,7 @@ async def chats_of_kinds(session: AsyncSession, *, unit_id: int, day: date, like
         OutboxMessage.day == day,
         col(OutboxMessage.kind).like(like),
         OutboxMessage.status != OutboxStatus.FAILED,
+        OutboxMessage.robot_id == 0,  # a group robot's copy follows its Telegram row (``ROBOT_KINDS``)
     )
     return [(kind, chat_id) for kind, chat_id in await session.exec(query)]
 

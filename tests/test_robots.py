@@ -89,7 +89,10 @@ async def test_a_days_digests_and_alerts_reach_the_groups_and_every_robot_once(
         ):
             await add_robot(sessions, code=code, platform=platform, url=url, secret=secret)
 
-        await playground.say(RESIDENT, chats["T1-V1-G1"], ABNORMAL)  # the village alert, masked
+        sent = await playground.say(RESIDENT, chats["T1-V1-G1"], ABNORMAL)  # the village alert, masked
+        # An edit that makes the day normal sends 更正 wherever the alert went: the robots too.
+        await playground.client.edit_message(chat_id=chats["T1-V1-G1"], message_id=sent, text="3-2-501 张三 体温36.6")
+        await playground.settle()
         day = datetime.now(playground.settings.tz).date()
         levels = {UnitLevel.VILLAGE, UnitLevel.TOWN}
         for _ in range(2):  # a re-run (a restart) queues nothing twice
@@ -99,8 +102,9 @@ async def test_a_days_digests_and_alerts_reach_the_groups_and_every_robot_once(
         village = [m.method for m in await playground.client.bot_messages(chats["T1-V1"])]
         assert village[-3:] == ["sendMessage", "sendPhoto", "sendDocument"]
         wecom_got = fake.received(WECOM, token(wecom))
-        assert [a.msgtype for a in wecom_got] == ["markdown", "markdown", "image", "file"]
-        alert, digest, image, file = (a.body for a in wecom_got)
+        assert [a.msgtype for a in wecom_got] == ["markdown", "markdown", "markdown", "image", "file"]
+        alert, correction, digest, image, file = (a.body for a in wecom_got)
+        assert correction["markdown"]["content"].startswith("✅ **更正**\u3000第一网格 3-2-501 张*：")
         assert alert["markdown"]["content"].startswith("⚠️ **异常打卡**\u3000第一网格 3-2-501 张*：体温37.8℃")
         assert "13812345678" not in json.dumps([a.body for a in fake.arrivals], ensure_ascii=False)
         assert digest["markdown"]["content"].startswith("📊 **西头岭村 日报**")
@@ -118,7 +122,7 @@ async def test_a_days_digests_and_alerts_reach_the_groups_and_every_robot_once(
             "robot",
         ]  # 2 villages, the town
         for url, kind in ((dingtalk, "markdown"), (feishu, "post")):
-            assert [a.msgtype for a in fake.received(token=token(url))] == [kind, kind]
+            assert [a.msgtype for a in fake.received(token=token(url))] == [kind, kind, kind]
         assert "张*" in json.dumps(fake.received(token=token(feishu))[0].body, ensure_ascii=False)
         (town_digest,) = fake.received(token=token(town))
         assert town_digest.body["markdown"]["text"].startswith("📊 **杨柳青镇 日报**")
