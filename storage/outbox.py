@@ -171,6 +171,14 @@ async def sent_kinds(session: AsyncSession, *, day: date) -> dict[str, int]:
     return {kind: int(count) for kind, count in await session.exec(query)}
 
 
+async def count_kinds(session: AsyncSession, *, unit_id: int, day: date, prefix: str) -> int:
+    """How many different kinds starting with ``prefix`` the unit has for ``day`` (numbered kinds: corrections)."""
+    query = select(func.count(func.distinct(OutboxMessage.kind))).where(
+        OutboxMessage.unit_id == unit_id, OutboxMessage.day == day, col(OutboxMessage.kind).startswith(prefix)
+    )
+    return int((await session.exec(query)).one())
+
+
 async def counts_by_kind(session: AsyncSession) -> dict[tuple[str, str], int]:
     """Rows by (kind, status) over the whole outbox; a kind's ``:<id>`` suffix is left out."""
     query = select(OutboxMessage.kind, OutboxMessage.status, func.count()).group_by(
