@@ -380,6 +380,7 @@ REPORT_MONITOR_UNTIL = "监测至{day}"
 NO_RATE = "—"
 REPORT_CHART_CAPTION = "📈 {unit} {day}：各单位打卡完成率与异常户数"
 LEDGER_FILENAME = "台账-{unit}-{span}{suffix}"
+REPORT_LEDGER_CLOSE_CAPTION = "📎 {unit} {day} 台账（日终 {time}；汇总发出后有更新，以此为准）"
 REPORT_LEDGER_CAPTION = "📎 {unit} {day} 台账（打卡/物资/返乡/异常；姓名、电话已脱敏）"
 REPORT_LEVEL_UNITS = {"town": "村/社区", "village": "网格"}
 CHART_RATE_TITLE = "打卡完成率"

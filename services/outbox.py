@@ -32,7 +32,7 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import Enum, auto
 from html import escape
@@ -63,6 +63,10 @@ SEND_TIMEOUT = 60.0
 CONCURRENCY = 32
 #: Outbox kind (``broken:<unit id>``) of the message telling the unit above that a group is unreachable.
 BROKEN_KIND = "broken"
+#: Outbox kind of an edit of a sent message: ``edit:<the kind edited>``, with its unit, day and part.
+EDIT_KIND = "edit"
+#: A sent message is edited at most once per this long (coalesced: the newest text wins).
+EDIT_SPACING = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,32 @@ async def enqueue(
     return await enqueue_all(factory, day=day, envelopes=[envelope], now=now) == 1
 
 
+def edit_kind(kind: str) -> str:
+    return f"{EDIT_KIND}:{kind}"
+
+
+async def enqueue_edits(
+    factory: SessionFactory, *, edits: Sequence[tuple[OutboxMessage, OutgoingMessage]], now: datetime
+) -> None:
+    """Queue each message as the new text of the message sent for its outbox row (which must be sent).
+
+    Any sent text can be edited so, durably and paced like every send: one edit row per message
+    (kind ``edit:<kind>``, same unit, day and part), coalesced (``storage.outbox.put_edit``).
+    """
+    async with transaction(factory) as session:
+        for target, message in edits:
+            assert target.telegram_message_id is not None
+            row = {
+                "unit_id": target.unit_id,
+                "day": target.day,
+                "kind": edit_kind(target.kind),
+                "part": target.part,
+                "chat_id": target.chat_id,
+                "payload": encode(replace(message, edit_of=target.telegram_message_id)),
+            }
+            await store.put_edit(session, row=row, now=now, spacing=EDIT_SPACING)
+
+
 @dataclass
 class DeliveryReport:
     sent: int = 0
@@ -215,7 +245,8 @@ async def deliver_due(
     concurrency: int = CONCURRENCY,
 ) -> DeliveryReport:
     """Send every pending row that is due at ``now``; chats in parallel, each chat's rows in order."""
-    now = as_utc(now or utcnow())
+    started = utcnow()
+    now = as_utc(now or started)
     oldest_day = now.astimezone(settings.tz).date() - timedelta(days=1)
     report = DeliveryReport()
     async with factory() as session:
@@ -230,7 +261,9 @@ async def deliver_due(
     async def chat_chain(chain: list[OutboxMessage]) -> None:
         async with limit:
             for index, row in enumerate(chain):
-                failure = await _attempt(factory, bot, row, settings=settings, now=now, timeout=timeout, report=report)
+                failure = await _attempt(
+                    factory, bot, row, settings=settings, now=now, started=started, timeout=timeout, report=report
+                )
                 if failure is None or failure.fate is _Fate.REJECTED:
                     continue
                 if failure.retry_at is not None:  # the chat's other rows wait with it, in order
@@ -253,10 +286,12 @@ async def _attempt(
     *,
     settings: Settings,
     now: datetime,
+    started: datetime,
     timeout: float,
     report: DeliveryReport,
 ) -> _Failure | None:
-    """Send one row and record the outcome; the failure, if it failed."""
+    """Send one row and record the outcome; the failure, if it failed. It is marked sent at ``now``
+    plus the time this delivery has taken (``started`` on the wall clock): the clock the caller runs on."""
     assert row.id is not None
     message = decode(row.payload)
     try:
@@ -274,7 +309,7 @@ async def _attempt(
     # Marked the moment the ok arrives, before anything else: a kill before this line is the one
     # window in which a delivered row is sent again.
     async with transaction(factory) as session:
-        await store.mark_sent(session, row_id=row.id, message_id=message_id, at=utcnow())
+        await store.mark_sent(session, row_id=row.id, message_id=message_id, at=now + (utcnow() - started))
         if message.kind == MessageKind.DOCUMENT:  # a digest's ledger: a unit's households, masked
             await audit.record(
                 session, actor=audit.chat_actor(row.chat_id), action=audit.AuditAction.LEDGER,
