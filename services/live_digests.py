@@ -87,7 +87,7 @@ async def _changed(
     shown = [decode((edits.get((unit_id, row.part)) or row).payload).text for row in rows[: len(fresh)]]
     if _body([message.text for message in fresh]) == _body(shown):
         return []
-    return list(zip(rows, fresh, strict=False))
+    return [(row, message) for row, message, now in zip(rows, fresh, shown, strict=False) if message.text != now]
 
 
 async def refresh_digests(factory: SessionFactory, *, settings: Settings, now: datetime) -> int:
