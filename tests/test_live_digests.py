@@ -11,13 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.report_cli import report_run
-from demo.playground import Playground, running_playground
-from sandbox import BotMessage, RateLimits
+from demo.playground import Playground
+from sandbox import BotMessage
 from services.live_digests import refresh_digests
 from storage.db import SessionFactory
-from tests.conftest import midday_zone
+from tests.conftest import running_at_midday
 from tests.factories import (
-    ADMIN,
     GRID_LEADER,
     OTHER_GRID_LEADER,
     add_checkin,
@@ -78,16 +77,8 @@ async def test_a_manual_send_before_the_schedule_does_not_consume_the_scheduled_
 async def late_day(database_url: str) -> AsyncIterator[Playground]:
     """The real bot whose digests went out before the wall clock's now (it reads 12:xx here):
     grid reports at 11:00, village digests 11:10, town 11:20, so a press now is a late confirmation."""
-    overrides = {
-        "timezone": midday_zone(datetime.now(UTC)),
-        "schedule": {"grid_report": "11:00", "village_digest": "11:10", "town_digest": "11:20"},
-    }
-    async with running_playground(
-        database_url=database_url,
-        admin_ids=[ADMIN],
-        rate_limits=RateLimits(enabled=False),
-        settings_overrides=overrides,
-    ) as running:
+    schedule = {"grid_report": "11:00", "village_digest": "11:10", "town_digest": "11:20"}
+    async with running_at_midday(database_url, schedule) as running:
         yield running
 
 
