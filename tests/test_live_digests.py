@@ -14,6 +14,8 @@ from bot.report_cli import report_run
 from demo.playground import Playground
 from sandbox import BotMessage
 from services.live_digests import refresh_digests
+from services.outbox import decode, enqueue_edits
+from storage import outbox as outbox_store
 from storage.db import SessionFactory
 from tests.conftest import running_at_midday
 from tests.factories import (
@@ -157,3 +159,12 @@ async def test_a_late_confirmation_edits_the_sent_digests_in_place_once_a_minute
     assert len(await documents(playground, chats["T1-V2"])) == 1
     await add_returnee(sessions, "T1-V1-G1", "3-2-501", today, arrival=today, name="张小三")
     assert (await schedule.tick(close + timedelta(minutes=5))).edits == 0
+
+    # An edit that changes nothing (a retry after a lost answer): Telegram says "not modified"; that is done.
+    async with sessions() as session:
+        (shown,) = await outbox_store.rows_of_kinds(session, day=today, kinds=["edit:village_digest"])
+        sent = await outbox_store.rows_of_kinds(session, day=today, kinds=["village_digest"])
+    again = [(row, decode(shown.payload)) for row in sent if row.chat_id == village and row.part == 0]
+    await enqueue_edits(sessions, edits=again, now=close + timedelta(minutes=6))
+    delivered = await schedule.deliver(close + timedelta(minutes=8))
+    assert (delivered.sent, delivered.failed, await edits(playground, village)) == (1, 0, 3)
