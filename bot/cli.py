@@ -104,7 +104,7 @@ def cmd_report_run(args: argparse.Namespace) -> int:
 
     return _run_async(
         lambda: report_run(
-            _settings(args), day=args.date, unit=args.unit, dry_run=args.dry_run, out=Path(args.out or "report-output")
+            _settings(args), day=args.date, unit=args.unit, mode=args.mode, out=Path(args.out or "report-output")
         )
     )
 
@@ -224,10 +224,19 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="daily reports up the chain").add_subparsers(
         dest="report_command", required=True
     )
-    report_run = report.add_parser("run", parents=[common], help="compile and send the day's reports (as scheduled)")
+    report_run = report.add_parser(
+        "run", parents=[common], help="show the day's reports and when they are sent; --send or --resend sends"
+    )
     report_run.add_argument("--date", type=_day, metavar="YYYY-MM-DD", help="the day (default: today)")
     report_run.add_argument("--unit", metavar="CODE", help="only this unit and those below it")
-    report_run.add_argument("--dry-run", action="store_true", help="print the messages instead of sending them")
+    how = report_run.add_mutually_exclusive_group()
+    how.add_argument("--dry-run", dest="mode", action="store_const", const="show",
+                     help="print what would be sent, and when the schedule sends it (the default)")  # fmt: skip
+    how.add_argument("--send", dest="mode", action="store_const", const="send",
+                     help="send now; before the scheduled time marked 预报, and the schedule still sends")  # fmt: skip
+    how.add_argument("--resend", dest="mode", action="store_const", const="resend",
+                     help="send the --unit's report of the day again, marked 更正")  # fmt: skip
+    report_run.set_defaults(mode="show")
     report_run.add_argument("--out", metavar="DIR", help="folder for charts and ledgers (default: ./report-output)")
     report_run.set_defaults(handler=cmd_report_run)
 

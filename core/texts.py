@@ -334,6 +334,11 @@ BUTTON_CONFIRM = "✅ 确认上报"
 BUTTON_CONFIRM_ZERO = "✅ 确认零报告"
 REPORT_DIGEST_TITLE = "📊 <b>{unit} 日报</b>　{day}（{as_of}）"
 REPORT_AS_OF = "截至 {time}"
+#: A digest edited in place after a unit below confirmed or changed (live until the day closes).
+REPORT_UPDATED_AT = "更新于 {time}"
+#: Before the title of a report sent by hand before its scheduled time, and of one sent again.
+REPORT_MARK_PRELIMINARY = "【预报】"
+REPORT_MARK_CORRECTION = "【更正】"
 REPORT_AS_OF_DAY_END = "全天"
 REPORT_DIGEST_STATUS = "下属{level} {total} 个：已报 {reported}（零报告 {zero}），<b>未报 {missing}</b>"
 REPORT_SECTION_MISSING = "<b>⚠️ 未报（{count}）</b>"
@@ -375,6 +380,7 @@ REPORT_MONITOR_UNTIL = "监测至{day}"
 NO_RATE = "—"
 REPORT_CHART_CAPTION = "📈 {unit} {day}：各单位打卡完成率与异常户数"
 LEDGER_FILENAME = "台账-{unit}-{span}{suffix}"
+REPORT_LEDGER_CLOSE_CAPTION = "📎 {unit} {day} 台账（日终 {time}；汇总发出后有更新，以此为准）"
 REPORT_LEDGER_CAPTION = "📎 {unit} {day} 台账（打卡/物资/返乡/异常；姓名、电话已脱敏）"
 REPORT_LEVEL_UNITS = {"town": "村/社区", "village": "网格"}
 CHART_RATE_TITLE = "打卡完成率"
@@ -430,6 +436,12 @@ CLI_REPORT_FILE = "[{kind}] {path}"
 CLI_REPORT_UNBOUND = "未绑定群"
 CLI_REPORT_QUEUED = "已写入发送队列：新增 {count} 条消息（{units} 个单位），运行中的机器人会按限速发出"
 CLI_REPORT_SKIPPED = "未绑定群、没有发送：{units}"
+CLI_REPORT_SCHEDULE = (
+    "以上是现在会发出的内容（没有发送）。定时发送（{zone}）：网格日报 {grid}，村社区汇总 {village}，镇街汇总 {town}。"
+    "现在就发请加 --send（早于定时的标为「预报」，不影响定时发送）；重发某单位的汇总请用 --resend --unit 编码（标为「更正」）。"
+)
+CLI_REPORT_PRELIMINARY = "早于定时发送，已标为「预报」：{units}；定时发送照常进行"
+CLI_REPORT_RESEND_NEEDS_UNIT = "--resend 需要 --unit 编码：重发哪个单位的日报或汇总"
 CLI_EXPORT_DONE = "台账已写入 {path}"
 CLI_COUNTY_DONE = (
     "示例县已生成（{seconds:.1f} 秒）：{towns} 个镇街、{villages} 个村社区、{grids} 个网格、"
@@ -447,6 +459,10 @@ OUTBOX_KIND_LABELS = {
     "grid_report": "网格日报",
     "village_digest": "村社区汇总",
     "town_digest": "镇街汇总",
+    "preliminary": "预报",
+    "correction": "更正",
+    "edit": "汇总更新",
+    "ledger_close": "当日台账（日终）",
     "followup": "返乡随访提醒",
     "notice": "上级通知",
     "broken": "群失联提醒",

@@ -38,7 +38,7 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import Enum, auto
 from html import escape
@@ -77,11 +77,27 @@ CONCURRENCY = 32
 BROKEN_KIND = "broken"
 #: What a unit's group robots mirror of its Telegram group (``services.robots``): digests (with their
 #: zero-report status), the village-group form of alerts and of their corrections (更正), notices and
-#: unreachable-group notes; never reminders, follow-ups or receipts, which speak to residents, nor
+#: unreachable-group notes, a digest sent by hand (预报, 更正) and the ledger sent again at day close; never reminders, follow-ups or receipts, which speak to residents, nor
 #: edits (a robot cannot edit what it posted).
-ROBOT_KINDS = frozenset({"village_digest", "town_digest", "alert", "correct", "notice", BROKEN_KIND})
+ROBOT_KINDS = frozenset(
+    {
+        "village_digest",
+        "town_digest",
+        "preliminary",
+        "correction",
+        "ledger_close",
+        "alert",
+        "correct",
+        "notice",
+        BROKEN_KIND,
+    }
+)
 #: A robot row's part is the Telegram part times this plus its own index (one part may need several).
 ROBOT_PARTS = 100
+#: Outbox kind of an edit of a sent message: ``edit:<the kind edited>``, with its unit, day and part.
+EDIT_KIND = "edit"
+#: A sent message is edited at most once per this long (coalesced: the newest text wins).
+EDIT_SPACING = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -187,6 +203,32 @@ async def enqueue(
     return await enqueue_all(factory, day=day, envelopes=[envelope], now=now) == 1
 
 
+def edit_kind(kind: str) -> str:
+    return f"{EDIT_KIND}:{kind}"
+
+
+async def enqueue_edits(
+    factory: SessionFactory, *, edits: Sequence[tuple[OutboxMessage, OutgoingMessage]], now: datetime
+) -> None:
+    """Queue each message as the new text of the message sent for its outbox row (which must be sent).
+
+    Any sent text can be edited so, durably and paced like every send: one edit row per message
+    (kind ``edit:<kind>``, same unit, day and part), coalesced (``storage.outbox.put_edit``).
+    """
+    async with transaction(factory) as session:
+        for target, message in edits:
+            assert target.telegram_message_id is not None
+            row = {
+                "unit_id": target.unit_id,
+                "day": target.day,
+                "kind": edit_kind(target.kind),
+                "part": target.part,
+                "chat_id": target.chat_id,
+                "payload": encode(replace(message, edit_of=target.telegram_message_id)),
+            }
+            await store.put_edit(session, row=row, now=now, spacing=EDIT_SPACING)
+
+
 @dataclass
 class DeliveryReport:
     sent: int = 0
@@ -266,7 +308,8 @@ async def deliver_due(
     """Send every pending row that is due at ``now``; chats in parallel, each chat's rows in order.
 
     Group robots' rows go through ``robots`` (left pending without one: a process that cannot reach them)."""
-    now = as_utc(now or utcnow())
+    started = utcnow()
+    now = as_utc(now or started)
     oldest_day = now.astimezone(settings.tz).date() - timedelta(days=1)
     report = DeliveryReport()
     async with factory() as session:
@@ -281,7 +324,9 @@ async def deliver_due(
     async def chat_chain(chain: list[OutboxMessage]) -> None:
         async with limit:
             for index, row in enumerate(chain):
-                failure = await _attempt(factory, bot, row, settings=settings, now=now, timeout=timeout, report=report)
+                failure = await _attempt(
+                    factory, bot, row, settings=settings, now=now, started=started, timeout=timeout, report=report
+                )
                 if failure is None or failure.fate is _Fate.REJECTED:
                     continue
                 if failure.retry_at is not None:  # the chat's other rows wait with it, in order
@@ -311,10 +356,12 @@ async def _attempt(
     *,
     settings: Settings,
     now: datetime,
+    started: datetime,
     timeout: float,
     report: DeliveryReport,
 ) -> _Failure | None:
-    """Send one row and record the outcome; the failure, if it failed."""
+    """Send one row and record the outcome; the failure, if it failed. It is marked sent at ``now``
+    plus the time this delivery has taken (``started`` on the wall clock): the clock the caller runs on."""
     assert row.id is not None
     message = decode(row.payload)
     try:
@@ -332,7 +379,7 @@ async def _attempt(
     # Marked the moment the ok arrives, before anything else: a kill before this line is the one
     # window in which a delivered row is sent again.
     async with transaction(factory) as session:
-        await store.mark_sent(session, row_id=row.id, message_id=message_id, at=utcnow())
+        await store.mark_sent(session, row_id=row.id, message_id=message_id, at=now + (utcnow() - started))
         if message.kind == MessageKind.DOCUMENT:  # a digest's ledger: a unit's households, masked
             await audit.record(
                 session, actor=audit.chat_actor(row.chat_id), action=audit.AuditAction.LEDGER,

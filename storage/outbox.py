@@ -6,8 +6,8 @@ wrongly with the UTC times beside it; values read back from SQLite get their UTC
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Collection, Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, func, select, update
@@ -51,6 +51,41 @@ async def add_if_absent(session: AsyncSession, *, rows: Sequence[dict[str, Any]]
         )
         added += int((await session.exec(statement)).rowcount or 0)
     return added
+
+
+async def put_edit(session: AsyncSession, *, row: dict[str, Any], now: datetime, spacing: timedelta) -> None:
+    """Write the edit row keyed like ``row`` (one per edited message), or give the one there the new payload.
+
+    Coalesced: a pending edit just takes the newer text; one already sent is due again ``spacing``
+    after it was sent (or now, if that is later), so a message is edited at most once per ``spacing``.
+    """
+    key = (
+        col(OutboxMessage.unit_id) == row["unit_id"],
+        col(OutboxMessage.day) == row["day"],
+        col(OutboxMessage.kind) == row["kind"],
+        col(OutboxMessage.part) == row["part"],
+        col(OutboxMessage.robot_id) == 0,  # edits are Telegram's only: a robot cannot edit what it posted
+    )
+    existing = (await session.exec(select(OutboxMessage.status, OutboxMessage.sent_at).where(*key))).first()
+    if existing is None:
+        await add_if_absent(session, rows=[row], now=now)
+        return
+    status, sent_at = existing
+    values: dict[str, Any] = {"payload": row["payload"], "chat_id": row["chat_id"]}
+    if status != OutboxStatus.PENDING:
+        due = as_utc(now) if sent_at is None else max(as_utc(now), as_utc(sent_at) + spacing)
+        values.update(status=OutboxStatus.PENDING, next_attempt_at=due, last_error=None)
+    await session.exec(update(OutboxMessage).where(*key).values(**values))
+
+
+async def rows_of_kinds(session: AsyncSession, *, day: date, kinds: Collection[str]) -> Sequence[OutboxMessage]:
+    """Every Telegram row of ``day`` of these kinds, whatever its status, by unit and part (robots' copies left out)."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.day == day, col(OutboxMessage.kind).in_(kinds), OutboxMessage.robot_id == 0)
+        .order_by(col(OutboxMessage.unit_id), col(OutboxMessage.part))
+    )
+    return (await session.exec(query)).all()
 
 
 async def pending(session: AsyncSession) -> Sequence[OutboxMessage]:
@@ -192,6 +227,14 @@ async def sent_kinds(session: AsyncSession, *, day: date) -> dict[str, int]:
         .group_by(col(OutboxMessage.kind))
     )
     return {kind: int(count) for kind, count in await session.exec(query)}
+
+
+async def count_kinds(session: AsyncSession, *, unit_id: int, day: date, prefix: str) -> int:
+    """How many different kinds starting with ``prefix`` the unit has for ``day`` (numbered kinds: corrections)."""
+    query = select(func.count(func.distinct(OutboxMessage.kind))).where(
+        OutboxMessage.unit_id == unit_id, OutboxMessage.day == day, col(OutboxMessage.kind).startswith(prefix)
+    )
+    return int((await session.exec(query)).one())
 
 
 async def counts_by_kind(session: AsyncSession) -> dict[tuple[str, str], int]:
