@@ -33,6 +33,8 @@ from core.domain import utcnow
 from core.supervise import Backoff, Health, Pulse, Supervisor, until_done
 from handlers.context import GridApplication, Services
 from schedules.runtime import Schedule
+from services.robots.channel import RobotChannel
+from services.robots.client import RobotClient
 from storage import migrate
 from storage.db import create_engine, session_factory
 
@@ -148,15 +150,18 @@ async def running_bot(
                 if settings.telegram.mode == "webhook"
                 else _polling(intake, application, supervisor, timeout=poll_timeout)
             )
+            robots = RobotClient(clock=lambda: clock().timestamp())
             schedule = Schedule(
                 sessions=services.sessions,
                 settings=settings,
                 bot=application.bot,
                 clock=clock,
                 wake=services.outbox_due,
+                robots=RobotChannel(robots),
             )
             try:
                 async with (
+                    robots,
                     serving_status(settings.metrics, supervisor.health, metrics),
                     processing(intake, supervisor),
                     receiving,

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections import deque
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
@@ -70,3 +72,35 @@ def current_priority() -> Priority:
 def retry_after_seconds(error: RetryAfter) -> float:
     """``retry_after`` as seconds; the public property warns unless $PTB_TIMEDELTA is set (PTB 22)."""
     return error._retry_after.total_seconds()
+
+
+@dataclass(frozen=True)
+class Window:
+    """At most ``count`` requests in any ``seconds``."""
+
+    count: int
+    seconds: float
+
+
+class SlidingPacer:
+    """Keeps one destination under its windows (a group robot's 20/min, Feishu's 100/min and 5/s).
+
+    ``free_at`` says when the next request may go; ``took`` records one as its answer arrives: the
+    server counted it on arrival, which was before the answer, so no window is ever over-full by the
+    server's count, whatever the latency. Times are plain seconds on the caller's clock.
+    """
+
+    def __init__(self, windows: Sequence[Window]) -> None:
+        self._windows = tuple(windows)
+        self._sent: deque[float] = deque(maxlen=max(window.count for window in windows))
+
+    def free_at(self, now: float) -> float:
+        """The earliest instant, ``now`` or later, at which one more request keeps every window."""
+        at = now
+        for window in self._windows:
+            if len(self._sent) >= window.count:
+                at = max(at, self._sent[-window.count] + window.seconds)
+        return at
+
+    def took(self, at: float) -> None:
+        self._sent.append(at)
