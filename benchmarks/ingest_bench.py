@@ -41,17 +41,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-ADMIN, LEADER = 1, 2
-SENDERS = range(100, 160)
-HOUSEHOLDS = 300
+from village import ADMIN, addresses, resident_id, setup  # noqa: E402
+
+SENDERS = [resident_id(0, n) for n in range(60)]  # none linked to a household: writing one claims it
 PLAIN, PLAIN_AIOHTTP = "do-nothing PTB bot", "do-nothing PTB bot, aiohttp"
-
-
-def _addresses() -> list[str]:
-    """300 flats: buildings 1-10, units 1-3, floors 1-5, rooms 01-02."""
-    return [
-        f"{b}-{u}-{floor}0{room}" for b in range(1, 11) for u in range(1, 4) for floor in range(1, 6) for room in (1, 2)
-    ][:HOUSEHOLDS]
 
 
 CHECKINS = ("{a} 全家{p}口 体温36.{d} 无症状", "{a} 体温36.{d}", "{a} 王秀英 36.{d} 正常", "{a} 今天都好 体温36.{d}",
@@ -61,11 +54,11 @@ ORDERS = ("{a} 大米{n}袋", "{a} 买酱油一瓶 鸡蛋十个")
 
 def _messages(count: int, offset: int) -> list[tuple[int, str]]:
     """(sender, text): check-ins as residents word them, every tenth an order."""
-    addresses = _addresses()
+    flats = addresses()
     messages = []
     for n in range(offset, offset + count):
         template = ORDERS[n // 10 % 2] if n % 10 == 9 else CHECKINS[n % len(CHECKINS)]
-        text = template.format(a=addresses[n % len(addresses)], p=n % 4 + 2, d=n % 9, n=n % 5 + 1)
+        text = template.format(a=flats[n % len(flats)], p=n % 4 + 2, d=n % 9, n=n % 5 + 1)
         messages.append((SENDERS[n % len(SENDERS)], text))
     return messages
 
@@ -194,48 +187,6 @@ async def _round(name: str, start: Start, bench: Bench, args: argparse.Namespace
         await process.wait()
 
 
-async def _setup(url: str, sandbox: Any) -> int:
-    from scratch_db import empty
-
-    from sandbox import actions
-    from services.binding import bind_chat
-    from services.roster import import_rows
-    from services.roster_files import RosterRows, Row
-    from storage.db import session_factory, transaction
-
-    def rows(sheet: str, columns: list[str], values: list[tuple[str, ...]]) -> list[Row]:
-        headers = {column: column for column in columns}
-        return [
-            Row(sheet=sheet, line=n, cells=dict(zip(columns, v, strict=True)), headers=headers)
-            for n, v in enumerate(values, start=2)
-        ]
-
-    engine = await empty(url)
-    sessions = session_factory(engine)
-    units = [
-        ("B", "基准镇", "town", "", ""),
-        ("B-V", "基准村", "village", "B", ""),
-        ("B-V-G", "基准网格", "grid", "B-V", str(LEADER)),
-    ]
-    households = [("B-V-G", address, f"户主{n}", "", "3") for n, address in enumerate(_addresses())]
-    async with transaction(sessions) as session:
-        await import_rows(
-            session,
-            rows=RosterRows(
-                units=rows("units", ["code", "name", "level", "parent", "leaders"], units),
-                households=rows("households", ["grid", "address", "head", "phone", "members"], households),
-            ),
-        )
-    state = sandbox.state
-    for user_id in (LEADER, *SENDERS):
-        actions.create_user(state, first_name=f"居民{user_id}", user_id=user_id)
-    chat = actions.create_group(state, title="基准网格群", members=list(SENDERS), admins=[LEADER])
-    actions.add_bot_to_group(state, chat.id, by=LEADER, as_admin=True)
-    await bind_chat(sessions, chat_id=chat.id, title="g", code="B-V-G", user_id=ADMIN, admin_ids=frozenset({ADMIN}))
-    await engine.dispose()
-    return chat.id
-
-
 async def _stored(url: str) -> int:
     from sqlmodel import func, select
 
@@ -258,7 +209,8 @@ async def main(args: argparse.Namespace) -> None:
         async with running_sandbox(rate_limits=RateLimits(enabled=False)) as sandbox:
             stamps = Stamps()
             sandbox.state.reactions = _StampedReactions(stamps)
-            bench = Bench(sandbox=sandbox, chat_id=await _setup(url, sandbox), stamps=stamps)
+            world = await setup(url, sandbox, grids=1, linked=0, unlinked=len(SENDERS))
+            bench = Bench(sandbox=sandbox, chat_id=world.grids[0], stamps=stamps)
             config = write_config(Path(scratch) / "bot.toml", sandbox=sandbox, database_url=url, admin_ids=(ADMIN,))
             env = {key: value for key, value in os.environ.items() if not key.startswith("GRIDBOT_")}
 

@@ -24,7 +24,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.ratelimit import PacedRateLimiter
+from bot.ratelimit import PacedRateLimiter, PacingClock
 from bot.transport import AiohttpRequest
 from handlers import binding, buttons, claims, errors, leader, messages
 from handlers.commands import COMMANDS, Menu, menu
@@ -66,8 +66,11 @@ def _handlers() -> list[BaseHandler[Any, GridContext, Any]]:
     ]
 
 
-def build_application(services: Services, *, on_status: Callable[[int], None] | None = None) -> GridApplication:
-    """A PTB application with no Updater: updates come in through ``bot.intake``'s durable inbox."""
+def build_application(
+    services: Services, *, on_status: Callable[[int], None] | None = None, pacing_clock: PacingClock | None = None
+) -> GridApplication:
+    """A PTB application with no Updater: updates come in through ``bot.intake``'s durable inbox;
+    its paced sender on ``pacing_clock`` (the loop's monotonic time unless a test moves one)."""
     telegram = services.settings.telegram
     application: GridApplication = (
         ApplicationBuilder()
@@ -78,7 +81,7 @@ def build_application(services: Services, *, on_status: Callable[[int], None] | 
         .context_types(ContextTypes(context=GridContext, bot_data=BotData))
         .request(AiohttpRequest(on_status=on_status))
         .get_updates_request(AiohttpRequest(connection_pool_size=1, on_status=on_status))
-        .rate_limiter(PacedRateLimiter(telegram.flood))
+        .rate_limiter(PacedRateLimiter(telegram.flood, clock=pacing_clock))
         .updater(None)
         .post_init(register_commands)
         .build()

@@ -104,7 +104,7 @@ def cmd_report_run(args: argparse.Namespace) -> int:
 
     return _run_async(
         lambda: report_run(
-            _settings(args), day=args.date, unit=args.unit, dry_run=args.dry_run, out=Path(args.out or "report-output")
+            _settings(args), day=args.date, unit=args.unit, mode=args.mode, out=Path(args.out or "report-output")
         )
     )
 
@@ -156,6 +156,29 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return _run_async(lambda: audit(_settings(args), unit=args.unit, start=args.start, end=args.end))
 
 
+def cmd_robot_add(args: argparse.Namespace) -> int:
+    from bot.robot_cli import add
+
+    settings = _settings(args)
+    # "--secret -" reads it from stdin, so it stays out of the shell's history and the process list.
+    secret = sys.stdin.readline().strip() if args.secret == "-" else args.secret
+    return _run_async(lambda: add(settings, code=args.code, platform=args.platform, url=args.url, secret=secret))
+
+
+def cmd_robot_list(args: argparse.Namespace) -> int:
+    from bot.robot_cli import list_robots
+
+    settings = _existing_database(args)
+    return _run_async(lambda: list_robots(settings))
+
+
+def cmd_robot_test(args: argparse.Namespace) -> int:
+    from bot.robot_cli import test
+
+    settings = _existing_database(args)
+    return _run_async(lambda: test(settings, code=args.code))
+
+
 def _day(value: str) -> Any:
     from bot.report_cli import parse_day
 
@@ -201,10 +224,19 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="daily reports up the chain").add_subparsers(
         dest="report_command", required=True
     )
-    report_run = report.add_parser("run", parents=[common], help="compile and send the day's reports (as scheduled)")
+    report_run = report.add_parser(
+        "run", parents=[common], help="show the day's reports and when they are sent; --send or --resend sends"
+    )
     report_run.add_argument("--date", type=_day, metavar="YYYY-MM-DD", help="the day (default: today)")
     report_run.add_argument("--unit", metavar="CODE", help="only this unit and those below it")
-    report_run.add_argument("--dry-run", action="store_true", help="print the messages instead of sending them")
+    how = report_run.add_mutually_exclusive_group()
+    how.add_argument("--dry-run", dest="mode", action="store_const", const="show",
+                     help="print what would be sent, and when the schedule sends it (the default)")  # fmt: skip
+    how.add_argument("--send", dest="mode", action="store_const", const="send",
+                     help="send now; before the scheduled time marked 预报, and the schedule still sends")  # fmt: skip
+    how.add_argument("--resend", dest="mode", action="store_const", const="resend",
+                     help="send the --unit's report of the day again, marked 更正")  # fmt: skip
+    report_run.set_defaults(mode="show")
     report_run.add_argument("--out", metavar="DIR", help="folder for charts and ledgers (default: ./report-output)")
     report_run.set_defaults(handler=cmd_report_run)
 
@@ -238,6 +270,23 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--from", dest="start", type=_day, metavar="YYYY-MM-DD")
     audit.add_argument("--to", dest="end", type=_day, metavar="YYYY-MM-DD")
     audit.set_defaults(handler=cmd_audit)
+
+    robot = commands.add_parser("robot", help="WeCom, DingTalk and Feishu group robots of units").add_subparsers(
+        dest="robot_command", required=True
+    )
+    robot_add = robot.add_parser("add", parents=[common], help="add (or mend) a unit's group robot")
+    robot_add.add_argument("code", metavar="CODE", help="the unit")
+    robot_add.add_argument("platform", choices=["wecom", "dingtalk", "feishu"])
+    robot_add.add_argument("url", metavar="URL", help="the robot's webhook URL")
+    robot_add.add_argument(
+        "--secret", metavar="S", help="the signing secret (加签; DingTalk and Feishu); - reads it from stdin"
+    )
+    robot_add.set_defaults(handler=cmd_robot_add)
+    robot_list = robot.add_parser("list", parents=[common], help="every unit's robots, keys and secrets masked")
+    robot_list.set_defaults(handler=cmd_robot_list)
+    robot_test = robot.add_parser("test", parents=[common], help="send a unit's robots a test message")
+    robot_test.add_argument("code", metavar="CODE", help="the unit")
+    robot_test.set_defaults(handler=cmd_robot_test)
 
     generate = commands.add_parser("generate", help="synthetic data for benchmarks").add_subparsers(
         dest="generate_command", required=True

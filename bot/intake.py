@@ -14,9 +14,10 @@ message of the same chat is stored while this one is still waiting for Telegram 
 reaction or reply. ``batched()`` goes further (group commit): the handler queues its work and
 ends its turn at once; work queued by many updates while a batch is running is done together,
 in queue order, in the next one, so a burst costs one transaction per batch, not per message.
-``answering()`` then lets handlers talk to Telegram a few at a time; ``stored_then_answered()``
-is the two in one call, as handlers use them. Done updates are marked in
-batches too: one write per burst, not per update.
+``stored_then_answered()`` stores that way and then answers without keeping the handler:
+the answer's requests wait at the paced sender, each behind its own chat only, and talk to
+Telegram a few at a time. Done updates are marked in batches too: one write per burst, not per
+update.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from telegram.error import RetryAfter
 
 from bot.arrivals import Arrivals
 from bot.metrics import Metrics
+from core.pacing import sharing_wire
 from core.supervise import Pulse, Supervisor
 from handlers.context import GridApplication
 from storage import inbox
@@ -50,10 +52,13 @@ log = logging.getLogger(__name__)
 #: batches, which is where a burst's throughput comes from.
 BATCH = 200
 MAX_IN_FLIGHT = 256
+#: Updates whose handler returned and whose answer still waits (for its group's flood window, say):
+#: beyond this many, no new update starts until some are answered (a bound on memory only).
+MAX_ANSWERS_WAITING = 5000
 #: The most work items one group-commit batch takes.
 MAX_BATCH = 100
-#: Handlers talking to Telegram at the same moment after their ordered work (see ``answering``):
-#: four measured fastest (benchmarks/ingest_bench.py: 1 → 55 %, 4 → 69 %, 8 → 67 %, 16 → 69 % of
+#: Answers on the wire to Telegram at the same moment (see ``stored_then_answered``): four measured
+#: fastest (benchmarks/ingest_bench.py: 1 → 55 %, 4 → 69 %, 8 → 67 %, 16 → 69 % of
 #: the do-nothing bot, p99 at 200/s lowest with 4).
 ANSWERING = 4
 #: Stored updates kept in memory for handing out; beyond this the inbox table is read instead.
@@ -121,6 +126,8 @@ class _Turn:
     done: asyncio.Future[None]
     batches: _Batches
     answering: asyncio.Semaphore
+    #: This update's answers, running on once its handler has returned (see ``stored_then_answered``).
+    answers: list[asyncio.Task[None]]
 
 
 #: The turn of the update whose handler is running in this task (see ``release_chat``).
@@ -159,27 +166,29 @@ async def stored_then_answered(
     answer: Callable[[R], Awaitable[None]],
 ) -> None:
     """The whole life of a handler's ordered work: ``store`` ``item`` with the batch it joins
-    (``batched``: this update's chat turn ends at once), then ``answer`` its result in one of the
-    ``ANSWERING`` places (``answering``). Handlers reach it as ``Services.stored_then_answered``
-    (the runner passes it; handlers do not import the edge) and never drive the two parts."""
-    result = await batched(key, store, item)
-    async with answering():
-        await answer(result)
+    (``batched``: this update's chat turn ends at once), then ``answer`` its result. Handlers reach
+    it as ``Services.stored_then_answered`` (the runner passes it; handlers do not import the edge)
+    and never drive the two parts.
 
-
-@contextlib.asynccontextmanager
-async def answering() -> AsyncIterator[None]:
-    """Hold one of ``ANSWERING`` places for talking to Telegram once the ordered work is done.
-
-    Many handlers answering at once are slower than a few: hundreds of requests in flight each
-    hold a connection and a turn of the event loop, only to queue at Telegram's end.
+    The answer does not keep the handler waiting: it runs on by itself, its requests queued at
+    the paced sender behind their own chat only, and holding one of ``ANSWERING`` places on the
+    wire only while Telegram answers them (``core.pacing.sharing_wire``). A reply held back by one
+    group's flood window thus holds nothing another chat needs. Its update is marked done once
+    the answer is over, so a restart answers again what a killed process had not.
     """
+    result = await batched(key, store, item)
     turn = _TURN.get()
     if turn is None:
-        yield
+        await answer(result)
         return
-    async with turn.answering:
-        yield
+    turn.answers.append(asyncio.create_task(_answering(turn, answer, result), name="gridbot-answer"))
+
+
+async def _answering(turn: _Turn, answer: Callable[[R], Awaitable[None]], result: R) -> None:
+    """Many handlers answering at once are slower than a few: hundreds of requests in flight each
+    hold a connection and a turn of the event loop, only to queue at Telegram's end."""
+    with sharing_wire(turn.answering):
+        await answer(result)
 
 
 #: Strings Telegram or the bot made, never a person: ids (a callback query's is a long digit run)
@@ -259,6 +268,8 @@ class Intake:
         self._done: list[int] = []
         self._batches = _Batches()
         self._answering = asyncio.Semaphore(ANSWERING)
+        #: Handler tasks whose handler returned and whose answers are still under way.
+        self._answering_tasks: set[asyncio.Task[None]] = set()
         #: The getUpdates offset: confirms to Telegram what the inbox holds (polling only).
         self._offset: int | None = None
 
@@ -321,7 +332,7 @@ class Intake:
     async def _dispatch(self) -> int:
         """Start a handler task for stored updates not yet handed out; returns how many started."""
         room = MAX_IN_FLIGHT - len(self._running)
-        if room <= 0:
+        if room <= 0 or len(self._answering_tasks) >= MAX_ANSWERS_WAITING:
             return 0
         await self._read_table()
         taken = self._arrivals.take(room)
@@ -358,9 +369,12 @@ class Intake:
             # after ``release_chat`` (a reply held back by the flood limit) blocks no other chat.
             turn.add_done_callback(lambda _turn: self._slots.release())
             update = payload if isinstance(payload, Update) else Update.de_json(payload, self._application.bot)
-            _TURN.set(_Turn(turn, self._batches, self._answering))  # this task's own context: nothing leaks to others
+            answers: list[asyncio.Task[None]] = []
+            _TURN.set(_Turn(turn, self._batches, self._answering, answers))  # this task's own context
             with self.metrics.handler_seconds.time():
                 await self._application.process_update(update)
+            if answers:
+                await self._answered(update, answers, turn=turn)
             self._done.append(update_id)
         finally:
             if not turn.done():
@@ -368,8 +382,25 @@ class Intake:
             if self._lanes.get(lane) is turn:
                 del self._lanes[lane]
 
+    async def _answered(self, update: Update, answers: list[asyncio.Task[None]], *, turn: asyncio.Future[None]) -> None:
+        """Wait for the update's answers as one of the answering, not of the running, handlers: a
+        reply waiting for its group's window holds none of the intake's room for other chats."""
+        if not turn.done():
+            turn.set_result(None)
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.discard(task)
+        self._answering_tasks.add(task)
+        self._wake.set()  # room for another update
+        for outcome in await asyncio.gather(*answers, return_exceptions=True):
+            if isinstance(outcome, Exception):
+                await self._application.process_error(update, outcome)
+            elif isinstance(outcome, BaseException):  # cancelled: not done, a restart answers again
+                raise outcome
+
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
+        self._answering_tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("update handling failed outside PTB", exc_info=task.exception())
         self._wake.set()
@@ -400,13 +431,13 @@ class Intake:
             if len(self._done) >= FLUSH_BATCH or not self._running:
                 await self._flush_done()
             pulse.ok()
-            if not (self._wake.is_set() or self._running or self._done or self._arrivals):
+            if not (self._wake.is_set() or self._running or self._answering_tasks or self._done or self._arrivals):
                 self._idle.set()
 
     async def stop_handlers(self) -> None:
         """On shutdown, let running handlers finish and record them, so a clean stop replays nothing."""
-        if self._running:
-            _finished, stuck = await asyncio.wait(set(self._running), timeout=SHUTDOWN_GRACE)
+        if self._running or self._answering_tasks:
+            _finished, stuck = await asyncio.wait(self._running | self._answering_tasks, timeout=SHUTDOWN_GRACE)
             for task in stuck:
                 task.cancel()
         self._batches.stop()

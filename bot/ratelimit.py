@@ -26,23 +26,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import itertools
 import logging
 import time
 from bisect import bisect_right, insort
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from core.config import FloodSettings
-from core.pacing import Priority, current_priority, retry_after_seconds
+from core.pacing import Priority, current_priority, on_the_wire, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], float]
 ChatKey = int | str | None
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 
@@ -115,9 +115,17 @@ class Ticket:
     seq: int
     windows: tuple[Window, ...] = field(default=(), repr=False)
 
+    @property
+    def order(self) -> tuple[Priority, int]:
+        """Better priority first, then first come."""
+        return self.priority, self.seq
+
 
 class Pacer:
     """Which waiting requests may go now; pure bookkeeping on an explicit clock.
+
+    Requests wait in one queue per chat, best first; only the head of each queue is looked at, so
+    a chat whose window is full costs the others nothing however long its queue.
 
     Bulk sends are spread evenly, one per ``1 / per_bot_per_second`` of the bot window, instead of
     a full window's worth at once: the window then frees a slot every few hundredths of a second,
@@ -131,11 +139,11 @@ class Pacer:
         self._bulk_next = float("-inf")
         self._chats: dict[ChatKey, Window] = {}
         self._holds: dict[ChatKey, float] = {}
-        self._waiting: list[Ticket] = []
+        self._queues: dict[ChatKey, list[Ticket]] = {}
 
     @property
     def waiting(self) -> int:
-        return len(self._waiting)
+        return sum(len(queue) for queue in self._queues.values())
 
     def _chat_window(self, chat: ChatKey, now: float) -> Window | None:
         if chat is None:
@@ -159,13 +167,15 @@ class Pacer:
             del self._holds[chat]
 
     def enqueue(self, ticket: Ticket) -> None:
-        self._waiting.append(ticket)
-        self._waiting.sort(key=lambda t: (t.priority, t.seq))
+        insort(self._queues.setdefault(ticket.chat, []), ticket, key=lambda t: t.order)
 
     def discard(self, ticket: Ticket) -> None:
         """A waiting request was cancelled."""
+        queue = self._queues.get(ticket.chat, [])
         with contextlib.suppress(ValueError):
-            self._waiting.remove(ticket)
+            queue.remove(ticket)
+        if not queue:
+            self._queues.pop(ticket.chat, None)
 
     def _ready_at(self, ticket: Ticket, now: float) -> float | None:
         """When ``ticket`` could go, from its chat's hold and window and the bot window."""
@@ -178,25 +188,35 @@ class Pacer:
         return max(chat_free, bot_free, spaced, self._holds.get(ticket.chat, now))
 
     def grant(self, now: float) -> list[Ticket]:
-        """Take slots for every waiting request that may go now, best priority first."""
+        """Take slots for every waiting request that may go now, best first across the chats."""
         granted: list[Ticket] = []
-        for ticket in list(self._waiting):
+        tie = itertools.count()  # chat keys of different types never compare
+        heads = [(queue[0].order, next(tie), chat) for chat, queue in self._queues.items()]
+        heapq.heapify(heads)
+        while heads:
+            *_order, chat = heapq.heappop(heads)
+            queue = self._queues[chat]
+            ticket = queue[0]
             ready = self._ready_at(ticket, now)
             if ready is None or ready > now:
-                continue
+                continue  # the rest of this chat's queue waits behind its head
             chat_window = self._chat_window(ticket.chat, now)
             ticket.windows = (self._bot,) if chat_window is None else (self._bot, chat_window)
             for window in ticket.windows:
                 window.take()
-            self._waiting.remove(ticket)
-            granted.append(ticket)
+            granted.append(queue.pop(0))
             if ticket.priority is Priority.BULK:
                 self._bulk_next = now + self._bulk_spacing
+            if queue:
+                heapq.heappush(heads, (queue[0].order, next(tie), chat))
+            else:
+                del self._queues[chat]
         return granted
 
     def next_change(self, now: float) -> float | None:
         """The earliest time a waiting request may become ready without any request completing."""
-        times = [ready for ticket in self._waiting if (ready := self._ready_at(ticket, now)) is not None]
+        heads = (queue[0] for queue in self._queues.values())
+        times = [ready for ticket in heads if (ready := self._ready_at(ticket, now)) is not None]
         return min(times, default=None)
 
     def release(self, ticket: Ticket, now: float, *, retry_after: float | None = None) -> None:
@@ -208,21 +228,46 @@ class Pacer:
             self._holds[ticket.chat] = max(self._holds.get(ticket.chat, now), now + retry_after)
 
 
+class Timer(Protocol):
+    def cancel(self) -> None: ...
+
+
+class PacingClock(Protocol):
+    """The limiter's time: monotonic seconds, and a callback once some of them have passed."""
+
+    def __call__(self) -> float: ...
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Timer: ...
+
+
+class MonotonicClock:
+    """:class:`PacingClock` on the event loop: what the bot runs on (tests move a fake one)."""
+
+    def __call__(self) -> float:
+        return time.monotonic()
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
+        return asyncio.get_running_loop().call_later(delay, callback)
+
+
 class PacedRateLimiter(BaseRateLimiter[None]):
     """PTB's hook for :class:`Pacer`: ``ApplicationBuilder().rate_limiter(PacedRateLimiter(...))``.
 
     ``max_retries`` 429s are retried here, after the chat's hold; after that the caller sees
     ``RetryAfter`` (the outbox then retries on its own schedule).
+
+    A request waits for its slot holding nothing: only once it may go does it take a place on the
+    wire where its sender shares a few (``core.pacing.sharing_wire``: the intake's answers).
     """
 
-    def __init__(self, limits: FloodSettings, *, max_retries: int = 3, clock: Clock = time.monotonic) -> None:
+    def __init__(self, limits: FloodSettings, *, max_retries: int = 3, clock: PacingClock | None = None) -> None:
         self._enabled = limits.enabled
         self._pacer = Pacer(limits)
         self._max_retries = max_retries
-        self._clock = clock
+        self._clock: PacingClock = clock or MonotonicClock()
         self._seq = itertools.count()
         self._futures: dict[Ticket, asyncio.Future[None]] = {}
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: Timer | None = None
 
     async def initialize(self) -> None:
         """Nothing to start: slots are granted on arrival, completion and timer."""
@@ -246,13 +291,15 @@ class PacedRateLimiter(BaseRateLimiter[None]):
         With the limits disabled every request goes straight through and a 429 reaches the caller.
         """
         if not self._enabled:
-            return await callback(*args, **kwargs)
+            async with on_the_wire():
+                return await callback(*args, **kwargs)
         chat = chat_key(data.get("chat_id"))
         counted = counts_as_message(endpoint)
         for attempt in itertools.count():
             ticket = await self._acquire(chat) if counted else None
             try:
-                return await callback(*args, **kwargs)
+                async with on_the_wire():
+                    return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 wait = retry_after_seconds(exc)
                 self._finish(ticket, retry_after=wait, chat=chat)
@@ -305,4 +352,4 @@ class PacedRateLimiter(BaseRateLimiter[None]):
             self._timer = None
         wake = self._pacer.next_change(now)
         if wake is not None:
-            self._timer = asyncio.get_running_loop().call_later(max(wake - now, 0.0), self._pump)
+            self._timer = self._clock.call_later(max(wake - now, 0.0), self._pump)

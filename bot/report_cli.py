@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime
 from pathlib import Path
+from typing import Literal
 
 from bot.operations import open_database
 from core import texts
@@ -16,7 +17,7 @@ from core.files import open_private
 from services.ledger import LedgerFormat
 from services.messages_out import MessageKind
 from services.report_render import ledger_filename
-from services.report_run import Delivery, build_deliveries, run_reports
+from services.report_run import REPORT_KINDS, Delivery, Send, build_deliveries, resend, send_now
 from services.reports import UnknownUnitError
 from storage.models import utcnow
 
@@ -61,29 +62,61 @@ def print_deliveries(deliveries: list[Delivery], out: Path) -> list[Path]:
     return written
 
 
+#: What ``gridbot report run`` does: show what would be sent (no flag, ``--dry-run``), ``--send``, ``--resend``.
+RunMode = Literal["show", "send", "resend"]
+
+
 async def report_run(
-    settings: Settings, *, day: date | None, unit: str | None, dry_run: bool, out: Path, now: datetime | None = None
+    settings: Settings,
+    *,
+    day: date | None,
+    unit: str | None,
+    mode: RunMode = "show",
+    out: Path,
+    now: datetime | None = None,
 ) -> int:
-    """Run the reports for ``day`` (default today) below ``unit`` (default all): print them, or queue them for the bot."""
+    """Reports for ``day`` (default today) below ``unit`` (default all): show them, send them now, or
+    send the unit's once more as a correction; the bot's outbox delivers what is queued."""
+    now = now or utcnow()
+    day = day or now.astimezone(settings.tz).date()
+    if mode == "resend" and unit is None:
+        print(texts.CLI_REPORT_RESEND_NEEDS_UNIT, file=sys.stderr)
+        return 1
     async with open_database(settings) as factory:
         try:
-            if dry_run:
-                deliveries = await build_deliveries(
-                    factory, settings=settings, day=day or _today(settings), root_code=unit, now=now
+            if mode == "show":
+                print_deliveries(
+                    await build_deliveries(factory, settings=settings, day=day, root_code=unit, now=now), out
                 )
-                print_deliveries(deliveries, out)
+                print(_schedule_line(settings))
                 return 0
-            deliveries, queued = await run_reports(
-                factory, settings=settings, day=day or _today(settings), root_code=unit, now=now
-            )
+            if mode == "resend":
+                assert unit is not None
+                deliveries, queued = await resend(factory, settings=settings, day=day, unit_code=unit, now=now)
+            else:
+                deliveries, queued = await send_now(factory, settings=settings, day=day, root_code=unit, now=now)
         except UnknownUnitError:
             print(texts.CLI_UNKNOWN_UNIT.format(code=unit), file=sys.stderr)
             return 1
+    _print_queued(deliveries, queued)
+    return 0
+
+
+def _schedule_line(settings: Settings) -> str:
+    times = {kind: f"{getattr(settings.schedule, kind):%H:%M}" for kind in REPORT_KINDS.values()}
+    return texts.CLI_REPORT_SCHEDULE.format(
+        zone=settings.timezone, grid=times["grid_report"], village=times["village_digest"], town=times["town_digest"]
+    )
+
+
+def _print_queued(deliveries: list[Delivery], queued: int) -> None:
     unbound = [d.unit_code for d in deliveries if d.chat_id is None]
     print(texts.CLI_REPORT_QUEUED.format(count=queued, units=len(deliveries) - len(unbound)))
+    early = [d.unit_code for d in deliveries if d.kind.startswith(Send.PRELIMINARY.value + ":") and d.chat_id]
+    if early:
+        print(texts.CLI_REPORT_PRELIMINARY.format(units=texts.REPORT_LIST_SEPARATOR.join(early)))
     if unbound:
         print(texts.CLI_REPORT_SKIPPED.format(units=texts.REPORT_LIST_SEPARATOR.join(unbound)))
-    return 0
 
 
 async def export(

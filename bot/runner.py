@@ -16,12 +16,15 @@ from datetime import datetime
 
 from aiohttp import web
 from aiohttp.log import access_logger
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application
 from bot.intake import Intake, processing, stored_then_answered
 from bot.metrics import Metrics
+from bot.ratelimit import PacingClock
 from bot.status import serving_status
 from bot.webhook import create_webhook_app
 from core import texts
@@ -30,6 +33,8 @@ from core.domain import utcnow
 from core.supervise import Backoff, Health, Pulse, Supervisor, until_done
 from handlers.context import GridApplication, Services
 from schedules.runtime import Schedule
+from services.robots.channel import RobotChannel
+from services.robots.client import RobotClient
 from storage import migrate
 from storage.db import create_engine, session_factory
 
@@ -85,6 +90,17 @@ async def _webhook(
         await runner.cleanup()
 
 
+async def _prepare_database(engine: AsyncEngine, intake: Intake, backoff: Backoff) -> None:
+    """Migrate and prune the inbox, retried while the database is unreachable or locked (one line
+    per attempt): a bot started during an outage waits for it to end instead of exiting."""
+
+    async def prepare() -> None:
+        await migrate.upgrade(engine)
+        await intake.prune()
+
+    await until_done("preparing the database", prepare, retry_on=(DBAPIError, OSError), backoff=backoff)
+
+
 async def _connect(application: GridApplication, backoff: Backoff) -> None:
     """Reach the Bot API first: retried while unreachable (one line per attempt); a rejected token
     (``InvalidToken``, whose message holds the token) is not."""
@@ -99,21 +115,25 @@ async def _connect(application: GridApplication, backoff: Backoff) -> None:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    settings: Settings, *, poll_timeout: int = 30, clock: Callable[[], datetime] = utcnow
+    settings: Settings,
+    *,
+    poll_timeout: int = 30,
+    clock: Callable[[], datetime] = utcnow,
+    pacing_clock: PacingClock | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Everything the bot needs, started in order and stopped in reverse; ``clock`` is the time
-    that handlers and the schedule read (the demo plays its day on one of its own)."""
+    that handlers and the schedule read (the demo plays its day on one of its own), ``pacing_clock``
+    the paced sender's (a test of the flood limits moves its own)."""
     engine = create_engine(settings.database.url.get_secret_value(), busy_timeout=settings.database.busy_timeout)
     supervisor = Supervisor(backoff=Backoff(first=settings.retry.first_delay, cap=settings.retry.max_delay))
     try:
-        await migrate.upgrade(engine)
         services = Services(
             settings=settings, sessions=session_factory(engine), stored_then_answered=stored_then_answered, clock=clock
         )
         metrics = Metrics(services.sessions, supervisor.health)
-        application = build_application(services, on_status=metrics.api_status)
+        application = build_application(services, on_status=metrics.api_status, pacing_clock=pacing_clock)
         intake = Intake(application, services.sessions, metrics=metrics)
-        await intake.prune()
+        await _prepare_database(engine, intake, supervisor.backoff)
         await _connect(application, supervisor.backoff)
         async with application:
             post_init = application.post_init
@@ -130,15 +150,18 @@ async def running_bot(
                 if settings.telegram.mode == "webhook"
                 else _polling(intake, application, supervisor, timeout=poll_timeout)
             )
+            robots = RobotClient(clock=lambda: clock().timestamp())
             schedule = Schedule(
                 sessions=services.sessions,
                 settings=settings,
                 bot=application.bot,
                 clock=clock,
                 wake=services.outbox_due,
+                robots=RobotChannel(robots),
             )
             try:
                 async with (
+                    robots,
                     serving_status(settings.metrics, supervisor.health, metrics),
                     processing(intake, supervisor),
                     receiving,
@@ -162,6 +185,9 @@ async def run_bot(settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl SQLiteImpl." at every start
+    # PTB logs the body of an answer that is not JSON (nginx's 502 page) at ERROR, with a traceback,
+    # before raising the NetworkError that the bot logs once at WARNING and counts.
+    logging.getLogger("telegram.request.BaseRequest").setLevel(logging.CRITICAL)
     stop = asyncio.Event()
     started = asyncio.Event()
 

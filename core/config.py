@@ -175,6 +175,9 @@ class ScheduleSettings(_Section):
     grid_report: time = time(16, 0)
     village_digest: time = time(16, 30)
     town_digest: time = time(17, 0)
+    #: Sent digests stay live (edited in place when a unit below confirms or changes) until this
+    #: local time; then the day's ledger is sent once more where the digest changed after it went out.
+    day_close: time = time(23, 30)
     returnee_followup: time = time(9, 0)
     days_off: list[date] = []
 

@@ -7,7 +7,7 @@ mask a name or a phone, one way to @mention someone who may have no username.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import escape, unescape
 
 from core import texts
@@ -25,34 +25,40 @@ def _size(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _hard_wrap(line: str, limit: int) -> list[str]:
+def utf8_size(text: str) -> int:
+    """The size group robots count (WeCom's markdown limit is 4096 bytes of UTF-8)."""
+    return len(text.encode())
+
+
+def _hard_wrap(line: str, limit: int, size: Callable[[str], int]) -> list[str]:
     """A single line too long for one message, cut into pieces that fit (rare: very long names)."""
     pieces: list[str] = []
     piece = ""
     for char in line:
-        if _size(piece + char) > limit:
+        if size(piece + char) > limit:
             pieces.append(piece)
             piece = ""
         piece += char
     return [*pieces, piece] if piece else pieces
 
 
-def split_message(lines: Iterable[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+def split_message(lines: Iterable[str], limit: int = MESSAGE_LIMIT, size_of: Callable[[str], int] = _size) -> list[str]:
     """Join ``lines`` with newlines into as few messages as possible, each at most ``limit`` long.
 
     Messages break at line boundaries, so a mention or an HTML tag is never cut in half. The size
-    is that of the raw text (tags included): a safe upper bound of what Telegram counts.
+    is that of the raw text (tags included): a safe upper bound of what Telegram counts (``size_of``
+    measures otherwise, for group robots that count bytes).
     """
     messages: list[str] = []
     current: list[str] = []
     size = 0
     for line in lines:
-        pieces = _hard_wrap(line, limit) if _size(line) > limit else [line]
+        pieces = _hard_wrap(line, limit, size_of) if size_of(line) > limit else [line]
         for piece in pieces:
-            added = _size(piece) + (1 if current else 0)
+            added = size_of(piece) + (1 if current else 0)
             if current and size + added > limit:
                 messages.append("\n".join(current))
-                current, size, added = [], 0, _size(piece)
+                current, size, added = [], 0, size_of(piece)
             current.append(piece)
             size += added
     if current:

@@ -345,6 +345,11 @@ BUTTON_CONFIRM = "✅ 确认上报"
 BUTTON_CONFIRM_ZERO = "✅ 确认零报告"
 REPORT_DIGEST_TITLE = "📊 <b>{unit} 日报</b>　{day}（{as_of}）"
 REPORT_AS_OF = "截至 {time}"
+#: A digest edited in place after a unit below confirmed or changed (live until the day closes).
+REPORT_UPDATED_AT = "更新于 {time}"
+#: Before the title of a report sent by hand before its scheduled time, and of one sent again.
+REPORT_MARK_PRELIMINARY = "【预报】"
+REPORT_MARK_CORRECTION = "【更正】"
 REPORT_AS_OF_DAY_END = "全天"
 REPORT_DIGEST_STATUS = "下属{level} {total} 个：已报 {reported}（零报告 {zero}），<b>未报 {missing}</b>"
 REPORT_SECTION_MISSING = "<b>⚠️ 未报（{count}）</b>"
@@ -388,6 +393,7 @@ REPORT_MONITOR_UNTIL = "监测至{day}"
 NO_RATE = "—"
 REPORT_CHART_CAPTION = "📈 {unit} {day}：各单位打卡完成率与异常户数"
 LEDGER_FILENAME = "台账-{unit}-{span}{suffix}"
+REPORT_LEDGER_CLOSE_CAPTION = "📎 {unit} {day} 台账（日终 {time}；汇总发出后有更新，以此为准）"
 REPORT_LEDGER_CAPTION = "📎 {unit} {day} 台账（打卡/物资/返乡/异常；姓名、电话已脱敏）"
 REPORT_LEVEL_UNITS = {"town": "村/社区", "village": "网格"}
 CHART_RATE_TITLE = "打卡完成率"
@@ -445,6 +451,12 @@ CLI_REPORT_FILE = "[{kind}] {path}"
 CLI_REPORT_UNBOUND = "未绑定群"
 CLI_REPORT_QUEUED = "已写入发送队列：新增 {count} 条消息（{units} 个单位），运行中的机器人会按限速发出"
 CLI_REPORT_SKIPPED = "未绑定群、没有发送：{units}"
+CLI_REPORT_SCHEDULE = (
+    "以上是现在会发出的内容（没有发送）。定时发送（{zone}）：网格日报 {grid}，村社区汇总 {village}，镇街汇总 {town}。"
+    "现在就发请加 --send（早于定时的标为「预报」，不影响定时发送）；重发某单位的汇总请用 --resend --unit 编码（标为「更正」）。"
+)
+CLI_REPORT_PRELIMINARY = "早于定时发送，已标为「预报」：{units}；定时发送照常进行"
+CLI_REPORT_RESEND_NEEDS_UNIT = "--resend 需要 --unit 编码：重发哪个单位的日报或汇总"
 CLI_EXPORT_DONE = "台账已写入 {path}"
 CLI_COUNTY_DONE = (
     "示例县已生成（{seconds:.1f} 秒）：{towns} 个镇街、{villages} 个村社区、{grids} 个网格、"
@@ -483,6 +495,10 @@ OUTBOX_KIND_LABELS = {
     "grid_report": "网格日报",
     "village_digest": "村社区汇总",
     "town_digest": "镇街汇总",
+    "preliminary": "预报",
+    "correction": "更正",
+    "edit": "汇总更新",
+    "ledger_close": "当日台账（日终）",
     "followup": "返乡随访提醒",
     "notice": "上级通知",
     "broken": "群失联提醒",
@@ -603,3 +619,26 @@ PRIVACY_TABLES = {
     "inbox": "收件箱",
     "audit_log": "访问记录",
 }
+
+# --- group robots: WeCom, DingTalk, Feishu (issue #15) --------------------------------------
+ROBOT_PLATFORM_LABELS = {"wecom": "企业微信", "dingtalk": "钉钉", "feishu": "飞书"}
+ROBOT_BROKEN_NOTE = (
+    "⚠️ 本单位的{platform}群机器人（编号 {target}）拒绝了网格助手的密钥或签名，日报、提醒已不再发到那个群。"
+    "请管理员核对机器人的 Webhook 地址和加签密钥，用 <code>gridbot robot add</code> 重新添加。"
+)
+ROBOT_TEST_MESSAGE = "✅ 网格助手测试消息：{unit}（{code}）的日报、零报告、异常提醒和通知会发到这个群。"
+CLI_ROBOT_ADDED = "已添加 {platform}机器人（编号 {id}）到 {unit}（{code}）：{url}"
+CLI_ROBOT_UNCHANGED = "{unit}（{code}）已有这个{platform}机器人（编号 {id}），没有改动。"
+CLI_ROBOT_BAD_URL = "“{url}” 不像{platform}机器人的 Webhook 地址（应为 {example}）"
+CLI_ROBOT_NEEDS_NO_SECRET = "企业微信机器人没有加签密钥，请去掉 --secret"
+CLI_ROBOT_NONE = "还没有群机器人。用 gridbot robot add 编码 wecom|dingtalk|feishu 地址 [--secret 密钥] 添加。"
+CLI_ROBOT_LINE = "{id:>4}  {code}  {unit}  {platform}  {status}  {url}  密钥 {secret}"
+CLI_ROBOT_STATUS = {"active": "正常", "broken": "已失效"}
+CLI_ROBOT_NO_SECRET = "无"
+CLI_ROBOT_NO_TARGETS = "{unit}（{code}）没有群机器人"
+CLI_ROBOT_ANSWER = "{id:>4}  {platform}  {url}  →  {outcome}：{answer}"
+CLI_ROBOT_OUTCOMES = {
+    "SENT": "已送达", "RATE_LIMITED": "太快，被限流", "BROKEN": "密钥/签名被拒", "RETRY": "暂时失败", "REJECTED": "消息被拒",
+}  # fmt: skip
+ROSTER_BAD_ROBOT_URL = "“{value}” 不是{platform}机器人的 Webhook 地址"
+ROSTER_SECRET_WITHOUT_URL = "填了加签密钥却没有填{platform}机器人地址"

@@ -13,11 +13,14 @@ from pathlib import Path
 from bot.operations import open_database
 from core import texts
 from core.config import Settings
+from core.redact import without_tokens
 from demo.playground import running_playground
 from demo.scenes import SCENES
 from demo.stage import DemoClock, Stage, Terminal, cast
 from demo.town import ADMIN_ID, generate_town, write_roster
 from sandbox import RateLimits
+from sandbox.robots import FakeRobots, running_robots
+from services.robots.targets import add_robot
 from services.roster import import_roster
 
 #: When the demo's day begins: leaders add the bot to their groups before the first check-ins.
@@ -46,10 +49,14 @@ async def run_demo(*, db_path: str | None, interactive: bool, out_dir: str | Non
         )
         tz = Settings().tz
         clock = DemoClock(datetime.now(tz).date(), tz, *DAY_STARTS)
-        async with running_playground(
-            database_url=url, admin_ids=[ADMIN_ID], rate_limits=RateLimits(enabled=False), clock=clock
-        ) as playground:
+        async with (
+            running_playground(
+                database_url=url, admin_ids=[ADMIN_ID], rate_limits=RateLimits(enabled=False), clock=clock
+            ) as playground,
+            running_robots(clock=lambda: clock().timestamp()) as robots,
+        ):
             stage = await cast(playground, town, terminal, clock, out)
+            await _wecom_robot(stage, robots)
             for step, scene in enumerate(SCENES, start=2):
                 terminal.heading(step, total, scene.title)
                 await scene.play(stage)
@@ -57,6 +64,17 @@ async def run_demo(*, db_path: str | None, interactive: bool, out_dir: str | Non
             if interactive:
                 await _interactive(stage)
     return 0
+
+
+async def _wecom_robot(stage: Stage, robots: FakeRobots) -> None:
+    """The first village's officials also work in a WeCom group with a custom robot (the local fake):
+    its digest, alerts and notices arrive there too."""
+    village = next(unit for unit in stage.town.units if unit.level == "village")
+    url = robots.add("wecom")
+    await add_robot(stage.playground.bot.services.sessions, code=village.code, platform="wecom", url=url, secret=None)
+    stage.robots = robots
+    stage.robot_groups[url.rsplit("=", 1)[-1]] = f"{village.name}·企业微信群"
+    stage.terminal.note(f"{village.name}的干部也在企业微信群里：群机器人 {without_tokens(url)}")
 
 
 async def _interactive(stage: Stage) -> None:

@@ -7,11 +7,13 @@ Telegram's servers are replaced by ``sandbox`` at the HTTP boundary.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.ratelimit import PacingClock
 from bot.runner import RunningBot, running_bot
 from core.config import Settings
 from core.domain import utcnow
@@ -73,16 +75,21 @@ async def running_playground(
     settings_overrides: dict[str, Any] | None = None,
     webhook_policy: WebhookPolicy | None = None,
     clock: Callable[[], datetime] = utcnow,
+    pacing_clock: PacingClock | None = None,
 ) -> AsyncIterator[Playground]:
     """Start the sandbox and the real bot polling it; stop both on exit.
 
     The bot paces itself by the same flood limits the sandbox enforces (none when they are off),
     and its daily schedule does not follow the wall clock: tests and the demo drive it. ``clock``
-    is the one time both sides read: the dates of messages, the bot's stamps and its schedule.
+    is the one time both sides read: the dates of messages, the bot's stamps and its schedule;
+    ``pacing_clock`` the one both sides' flood limits read (the loop's monotonic time by default).
     """
     limits = rate_limits or RateLimits()
     async with running_sandbox(
-        rate_limits=limits, webhook_policy=webhook_policy, wall_clock=lambda: clock().timestamp()
+        rate_limits=limits,
+        webhook_policy=webhook_policy,
+        wall_clock=lambda: clock().timestamp(),
+        clock=pacing_clock or time.monotonic,
     ) as sandbox:
         raw: dict[str, Any] = {
             "telegram": {
@@ -108,5 +115,8 @@ async def running_playground(
             else:
                 raw[section] = values
         settings = Settings.model_validate(raw)
-        async with SandboxClient(sandbox.url) as client, running_bot(settings, poll_timeout=10, clock=clock) as bot:
+        async with (
+            SandboxClient(sandbox.url) as client,
+            running_bot(settings, poll_timeout=10, clock=clock, pacing_clock=pacing_clock) as bot,
+        ):
             yield Playground(client=client, bot=bot, settings=settings, bot_username=sandbox.state.bot.username or "")

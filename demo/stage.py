@@ -13,6 +13,7 @@ from core.formatting import plain
 from demo.playground import Playground
 from demo.town import ADMIN_ID, DemoTown, DemoUnit
 from sandbox import TranscriptEvent
+from sandbox.robots import Arrival, FakeRobots
 from services.identity import ANONYMOUS_ADMIN_ID
 
 BOT_NAME = "🤖 网格助手"
@@ -62,6 +63,21 @@ class Terminal:
                 return f"  {where} · {_MEMBERSHIP[event.kind].format(name=event.sender_name or '')}"
         return None
 
+    def robot(self, group: str, arrival: Arrival) -> None:
+        """A message a group robot posted (WeCom-style): markdown as text, an image or a file as a note."""
+        where = f"[{group}]"
+        body = arrival.body.get(arrival.msgtype, {})
+        match arrival.msgtype:
+            case "markdown":
+                text = str(body.get("content") or body.get("text") or "")
+            case "image":
+                text = f"[图片 {len(body.get('base64', '')) * 3 // 4} 字节，md5 {str(body.get('md5', ''))[:8]}…]"
+            case "file":
+                text = "[文件]"
+            case _:
+                text = f"[{arrival.msgtype}]"
+        print(f"  {where} {BOT_NAME}（群机器人）: " + text.replace("\n", "\n" + " " * (len(where) + 4)), file=self.out)
+
 
 class DemoClock:
     """The demo's day on one clock: the sandbox dates messages by it, the bot stamps confirmations,
@@ -99,6 +115,10 @@ class Stage:
     names: dict[int, str] = field(default_factory=dict)
     #: Resident user ids by grid code, in roster order: the n-th is the head of the n-th household.
     residents: dict[str, list[int]] = field(default_factory=dict)
+    #: The group robots (the fakes), each group's name by robot token, and how many arrivals were shown.
+    robots: FakeRobots | None = None
+    robot_groups: dict[str, str] = field(default_factory=dict)
+    robots_shown: int = 0
 
     def unit(self, code: str) -> DemoUnit:
         return next(unit for unit in self.town.units if unit.code == code)
@@ -115,6 +135,12 @@ class Stage:
 
     async def show(self) -> None:
         self.terminal.show(await self.playground.client.transcript(after_seq=self.terminal.position))
+        if self.robots is None:
+            return
+        arrivals = self.robots.received()
+        for arrival in arrivals[self.robots_shown :]:
+            self.terminal.robot(self.robot_groups.get(arrival.token, arrival.platform), arrival)
+        self.robots_shown = len(arrivals)
 
 
 async def cast(playground: Playground, town: DemoTown, terminal: Terminal, clock: DemoClock, out_dir: Path) -> Stage:

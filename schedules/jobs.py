@@ -20,6 +20,7 @@ from datetime import date, datetime, time
 
 from core.config import Settings
 from services.followups import plan_followups
+from services.live_digests import ledgers_at_close
 from services.outbox import Envelope, enqueue_all
 from services.privacy import purge
 from services.reminders import plan_reminders
@@ -91,6 +92,11 @@ def _reports(level: UnitLevel) -> JobFn:
     return run_level
 
 
+async def _day_close(run: JobRun) -> int:
+    """The digests stop being edited; where one changed after it went out, the day's ledger goes once more."""
+    return await ledgers_at_close(run.sessions, settings=run.settings, day=run.day, now=run.now)
+
+
 async def _privacy_purge(run: JobRun) -> int:
     """Retention (``[privacy] retain_days``): the same purge ``gridbot privacy purge`` runs. Sends nothing."""
     await purge(run.sessions, settings=run.settings, now=run.now)
@@ -104,6 +110,7 @@ JOB_FUNCTIONS: Mapping[str, JobFn] = {
     "grid_report": _reports(UnitLevel.GRID),
     "village_digest": _reports(UnitLevel.VILLAGE),
     "town_digest": _reports(UnitLevel.TOWN),
+    "day_close": _day_close,
     "privacy_purge": _privacy_purge,
 }
 
@@ -134,7 +141,7 @@ def daily_jobs(settings: Settings, functions: Mapping[str, JobFn] = JOB_FUNCTION
             run=functions["returnee_followup"],
         )
     )
-    for kind in ("grid_report", "village_digest", "town_digest"):
+    for kind in ("grid_report", "village_digest", "town_digest", "day_close"):
         jobs.append(DailyJob(id=kind, at=getattr(schedule, kind), until=None, run=functions[kind]))
     jobs.append(DailyJob(id="privacy_purge", at=settings.privacy.purge_at, until=None, run=functions["privacy_purge"]))
     return sorted(jobs, key=lambda job: job.at)

@@ -31,7 +31,9 @@ from telegram import Bot
 from core.config import Settings
 from core.supervise import Pulse, Supervisor
 from schedules.jobs import DailyJob, JobRun, daily_jobs
-from services.outbox import DeliveryReport, deliver_due
+from services.live_digests import refresh_digests
+from services.outbox import EDIT_SPACING, DeliveryReport, deliver_due
+from services.robots.channel import RobotChannel
 from storage import outbox as outbox_store
 from storage.db import SessionFactory
 from storage.models import utcnow
@@ -53,6 +55,8 @@ class TickReport:
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     queued: int = 0
+    #: Digest messages queued for an edit in place (live digests).
+    edits: int = 0
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
 
@@ -68,15 +72,19 @@ class Schedule:
         jobs: Sequence[DailyJob] | None = None,
         clock: Clock = utcnow,
         wake: asyncio.Event | None = None,
+        robots: RobotChannel | None = None,
     ) -> None:
         self.jobs = list(jobs) if jobs is not None else daily_jobs(settings)
         self._sessions = sessions
         self._settings = settings
         self._bot = bot
+        self._robots = robots
         self._clock = clock
         self._done: set[tuple[date, str]] = set()
         #: Jobs that failed, by id, and when to try them again.
         self._retry_at: dict[str, datetime] = {}
+        #: When the live digests were last compared with the day's figures.
+        self._refreshed: datetime | None = None
         self._jobs_lock = asyncio.Lock()
         self._delivery_lock = asyncio.Lock()
         #: Set to look at the outbox now (an alarm, or a handler that wrote an alert).
@@ -93,8 +101,21 @@ class Schedule:
         async with self._jobs_lock:
             for job in self.jobs:
                 await self._run_if_due(job, now, report)
+            await self._refresh_digests(now, report)
         report.delivery = await self.deliver(now)
         return report
+
+    async def _refresh_digests(self, now: datetime, report: TickReport) -> None:
+        """Edit the day's sent digests whose figures changed: once a minute, until the day closes."""
+        if now.astimezone(self._settings.tz).time() >= self._settings.schedule.day_close:
+            return
+        if self._refreshed is not None and self._refreshed <= now < self._refreshed + EDIT_SPACING:
+            return
+        try:
+            report.edits = await refresh_digests(self._sessions, settings=self._settings, now=now)
+        except Exception:
+            log.exception("updating the sent digests failed; tried again in a minute")
+        self._refreshed = now
 
     async def _run_if_due(self, job: DailyJob, now: datetime, report: TickReport) -> None:
         tz = self._settings.tz
@@ -132,7 +153,9 @@ class Schedule:
     async def deliver(self, now: datetime | None = None) -> DeliveryReport:
         """Send the outbox rows due at ``now`` (one delivery at a time)."""
         async with self._delivery_lock:
-            return await deliver_due(self._sessions, self._bot, settings=self._settings, now=now or self._clock())
+            return await deliver_due(
+                self._sessions, self._bot, settings=self._settings, now=now or self._clock(), robots=self._robots
+            )
 
     def wake(self) -> None:
         """Look at the outbox now rather than at the next poll."""

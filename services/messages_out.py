@@ -33,7 +33,8 @@ class OutgoingMessage:
     #: The message this one answers, in the same chat; sent anyway if it was deleted meanwhile.
     reply_to: int | None = None
     #: The bot's own message, in the same chat, whose text and buttons this one replaces (an
-    #: order's notice once the order is taken, delivered or cancelled): edited, not posted.
+    #: order's notice once the order is taken, delivered or cancelled; a live digest, see
+    #: ``services.outbox.enqueue_edits``): edited, not posted.
     edit_of: int | None = None
 
     @classmethod

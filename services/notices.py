@@ -22,10 +22,9 @@ from core.config import Settings
 from core.formatting import MESSAGE_LIMIT
 from services.identity import may_manage
 from services.messages_out import OutgoingMessage
-from services.outbox import encode
+from services.outbox import add_rows, encode
 from storage import bindings
 from storage import notices as store
-from storage import outbox as outbox_store
 from storage.db import SessionFactory, transaction
 from storage.models import Notice, Unit, UnitLevel, utcnow
 from storage.notices import Receipt, UnitAck
@@ -138,7 +137,7 @@ async def queue_notice(
         }
         for target in below
     ]
-    await outbox_store.add_if_absent(session, rows=rows, now=now)
+    await add_rows(session, rows=rows, now=now)
     return notice, len(rows)
 
 

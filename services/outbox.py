@@ -19,6 +19,12 @@ Failures, and what becomes of the row:
 * 400 "chat not found" as 403; a group upgraded to a supergroup moves binding and rows along;
   any other 400 is a fault in the message itself: it fails at once and is logged.
 
+A row's target is a channel and an address: a Telegram chat, or a unit's group robot (WeCom,
+DingTalk, Feishu; ``robot_id``). ``add_rows`` writes, beside every row for a unit's Telegram group
+of a kind in ``ROBOT_KINDS``, its copies for that unit's robots, rendered for each platform
+(``services.robots.render``), in the same transaction; ``deliver_due`` hands the robots' rows to a
+``services.robots.channel.RobotChannel``, which keeps the same guarantees under each platform's limits.
+
 The parts of one message (a digest's text, chart, ledger) go in order: a part waits until the
 part before it was sent. Only one delivery runs at a time in a process (the caller's lock), and
 one bot process serves a database, as Telegram allows one poller or webhook per bot anyway.
@@ -32,12 +38,13 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import Enum, auto
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError, TimedOut
 
@@ -45,13 +52,18 @@ from core import texts
 from core.config import Settings
 from core.pacing import bulk_sending, retry_after_seconds
 from services.messages_out import MessageKind, OutgoingMessage
+from services.robots import render as robot_render
 from services.sender import edit, send
 from storage import audit, units
 from storage import outbox as store
+from storage import robots as robot_store
 from storage.bindings import active_binding_of_unit
 from storage.db import SessionFactory, transaction
 from storage.dialect import as_utc
 from storage.models import OutboxMessage, utcnow
+
+if TYPE_CHECKING:
+    from services.robots.channel import RobotChannel
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +75,29 @@ SEND_TIMEOUT = 60.0
 CONCURRENCY = 32
 #: Outbox kind (``broken:<unit id>``) of the message telling the unit above that a group is unreachable.
 BROKEN_KIND = "broken"
+#: What a unit's group robots mirror of its Telegram group (``services.robots``): digests (with their
+#: zero-report status), the village-group form of alerts and of their corrections (更正), notices and
+#: unreachable-group notes, a digest sent by hand (预报, 更正) and the ledger sent again at day close; never reminders, follow-ups or receipts, which speak to residents, nor
+#: edits (a robot cannot edit what it posted).
+ROBOT_KINDS = frozenset(
+    {
+        "village_digest",
+        "town_digest",
+        "preliminary",
+        "correction",
+        "ledger_close",
+        "alert",
+        "correct",
+        "notice",
+        BROKEN_KIND,
+    }
+)
+#: A robot row's part is the Telegram part times this plus its own index (one part may need several).
+ROBOT_PARTS = 100
+#: Outbox kind of an edit of a sent message: ``edit:<the kind edited>``, with its unit, day and part.
+EDIT_KIND = "edit"
+#: A sent message is edited at most once per this long (coalesced: the newest text wins).
+EDIT_SPACING = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -108,10 +143,35 @@ def decode(payload: str) -> OutgoingMessage:
     )
 
 
+async def _robot_copies(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows for the group robots of the units whose Telegram groups ``rows`` go to."""
+    mirrored = [row for row in rows if row["chat_id"] < 0 and row["kind"].split(":")[0] in ROBOT_KINDS]
+    targets = await robot_store.active_targets_of_chats(session, chat_ids=[row["chat_id"] for row in mirrored])
+    copies: list[dict[str, Any]] = []
+    for row in mirrored:
+        message = decode(row["payload"])
+        if message.edit_of is not None:
+            continue
+        for target in targets.get(row["chat_id"], []):
+            copies += [
+                {**row, "chat_id": 0, "channel": target.platform, "robot_id": target.id,
+                 "part": row["part"] * ROBOT_PARTS + index, "payload": json.dumps(payload, ensure_ascii=False)}
+                for index, payload in enumerate(robot_render.payloads(target.platform, message))
+            ]  # fmt: skip
+    return copies
+
+
+async def add_rows(session: AsyncSession, *, rows: Sequence[dict[str, Any]], now: datetime) -> int:
+    """Write outbox rows (and their group robots' copies) in the caller's transaction; returns how many are new."""
+    return await store.add_if_absent(session, rows=[*rows, *await _robot_copies(session, rows)], now=now)
+
+
 async def enqueue_all(
     factory: SessionFactory, *, day: date, envelopes: Sequence[Envelope], now: datetime | None = None
 ) -> int:
-    """Write the envelopes for ``day`` in one transaction, keeping any key already written; returns how many are new."""
+    """Write the envelopes for ``day`` in one transaction, keeping any key already written; returns how many are new.
+
+    The count includes the copies for group robots (``ROBOT_KINDS``)."""
     rows = [
         {
             "unit_id": envelope.unit_id,
@@ -124,7 +184,7 @@ async def enqueue_all(
         for envelope in envelopes
     ]
     async with transaction(factory) as session:
-        return await store.add_if_absent(session, rows=rows, now=now or utcnow())
+        return await add_rows(session, rows=rows, now=now or utcnow())
 
 
 async def enqueue(
@@ -143,6 +203,32 @@ async def enqueue(
     return await enqueue_all(factory, day=day, envelopes=[envelope], now=now) == 1
 
 
+def edit_kind(kind: str) -> str:
+    return f"{EDIT_KIND}:{kind}"
+
+
+async def enqueue_edits(
+    factory: SessionFactory, *, edits: Sequence[tuple[OutboxMessage, OutgoingMessage]], now: datetime
+) -> None:
+    """Queue each message as the new text of the message sent for its outbox row (which must be sent).
+
+    Any sent text can be edited so, durably and paced like every send: one edit row per message
+    (kind ``edit:<kind>``, same unit, day and part), coalesced (``storage.outbox.put_edit``).
+    """
+    async with transaction(factory) as session:
+        for target, message in edits:
+            assert target.telegram_message_id is not None
+            row = {
+                "unit_id": target.unit_id,
+                "day": target.day,
+                "kind": edit_kind(target.kind),
+                "part": target.part,
+                "chat_id": target.chat_id,
+                "payload": encode(replace(message, edit_of=target.telegram_message_id)),
+            }
+            await store.put_edit(session, row=row, now=now, spacing=EDIT_SPACING)
+
+
 @dataclass
 class DeliveryReport:
     sent: int = 0
@@ -153,6 +239,8 @@ class DeliveryReport:
     #: then posts them twice. The only duplicates the outbox makes, besides a kill in the instant
     #: between Telegram's ok and the row's mark.
     unconfirmed: int = 0
+    #: Group robots' "too fast" answers (the pacing should make this 0).
+    rate_limited: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -192,16 +280,18 @@ def _classify(exc: Exception, *, attempts: int, now: datetime) -> _Failure:
     return _Failure(_Fate.RETRY, error, retry_at=now + backoff(attempts + 1))
 
 
-def _due_chains(rows: Sequence[OutboxMessage], *, now: datetime, oldest_day: date) -> dict[int, list[OutboxMessage]]:
-    """Due rows grouped by chat, in order; a message's later parts only behind its first pending part."""
-    by_message: dict[tuple[int, date, str], list[OutboxMessage]] = defaultdict(list)
+def _due_chains(
+    rows: Sequence[OutboxMessage], *, now: datetime, oldest_day: date
+) -> dict[tuple[int, int], list[OutboxMessage]]:
+    """Due rows grouped by target (robot, chat), in order; a message's later parts only behind its first pending part."""
+    by_message: dict[tuple[int, date, str, int], list[OutboxMessage]] = defaultdict(list)
     for row in rows:
-        by_message[(row.unit_id, row.day, row.kind)].append(row)
-    chains: dict[int, list[OutboxMessage]] = defaultdict(list)
+        by_message[(row.unit_id, row.day, row.kind, row.robot_id)].append(row)
+    chains: dict[tuple[int, int], list[OutboxMessage]] = defaultdict(list)
     for parts in by_message.values():
         first = parts[0]
         if first.day >= oldest_day and as_utc(first.next_attempt_at) <= now:
-            chains[first.chat_id].extend(sorted(parts, key=lambda row: row.part))
+            chains[(first.robot_id, first.chat_id)].extend(sorted(parts, key=lambda row: row.part))
     return chains
 
 
@@ -213,9 +303,13 @@ async def deliver_due(
     now: datetime | None = None,
     timeout: float = SEND_TIMEOUT,
     concurrency: int = CONCURRENCY,
+    robots: RobotChannel | None = None,
 ) -> DeliveryReport:
-    """Send every pending row that is due at ``now``; chats in parallel, each chat's rows in order."""
-    now = as_utc(now or utcnow())
+    """Send every pending row that is due at ``now``; chats in parallel, each chat's rows in order.
+
+    Group robots' rows go through ``robots`` (left pending without one: a process that cannot reach them)."""
+    started = utcnow()
+    now = as_utc(now or started)
     oldest_day = now.astimezone(settings.tz).date() - timedelta(days=1)
     report = DeliveryReport()
     async with factory() as session:
@@ -230,7 +324,9 @@ async def deliver_due(
     async def chat_chain(chain: list[OutboxMessage]) -> None:
         async with limit:
             for index, row in enumerate(chain):
-                failure = await _attempt(factory, bot, row, settings=settings, now=now, timeout=timeout, report=report)
+                failure = await _attempt(
+                    factory, bot, row, settings=settings, now=now, started=started, timeout=timeout, report=report
+                )
                 if failure is None or failure.fate is _Fate.REJECTED:
                     continue
                 if failure.retry_at is not None:  # the chat's other rows wait with it, in order
@@ -239,9 +335,16 @@ async def deliver_due(
                         await store.postpone(session, row_ids=waiting, at=failure.retry_at)
                 return
 
+    chains = _due_chains(rows, now=now, oldest_day=oldest_day)
+    robot_chains = [chain for (robot_id, _chat), chain in chains.items() if robot_id]
     with bulk_sending():
         await asyncio.gather(
-            *(chat_chain(chain) for chain in _due_chains(rows, now=now, oldest_day=oldest_day).values())
+            *(chat_chain(chain) for (robot_id, _chat), chain in chains.items() if not robot_id),
+            *(
+                [robots.deliver(factory, robot_chains, settings=settings, now=now, report=report)]
+                if robots is not None
+                else []
+            ),
         )
     return report
 
@@ -253,10 +356,12 @@ async def _attempt(
     *,
     settings: Settings,
     now: datetime,
+    started: datetime,
     timeout: float,
     report: DeliveryReport,
 ) -> _Failure | None:
-    """Send one row and record the outcome; the failure, if it failed."""
+    """Send one row and record the outcome; the failure, if it failed. It is marked sent at ``now``
+    plus the time this delivery has taken (``started`` on the wall clock): the clock the caller runs on."""
     assert row.id is not None
     message = decode(row.payload)
     try:
@@ -274,7 +379,7 @@ async def _attempt(
     # Marked the moment the ok arrives, before anything else: a kill before this line is the one
     # window in which a delivered row is sent again.
     async with transaction(factory) as session:
-        await store.mark_sent(session, row_id=row.id, message_id=message_id, at=utcnow())
+        await store.mark_sent(session, row_id=row.id, message_id=message_id, at=now + (utcnow() - started))
         if message.kind == MessageKind.DOCUMENT:  # a digest's ledger: a unit's households, masked
             await audit.record(
                 session, actor=audit.chat_actor(row.chat_id), action=audit.AuditAction.LEDGER,

@@ -128,10 +128,11 @@ def _as_reported(figures: UnitDayFigures, wording: _Wording) -> list[str]:
     ]
 
 
-def grid_report_text(figures: UnitDayFigures, day: date, *, confirmed: str = "") -> str:
-    """The grid's counts for its residents' group; ``confirmed`` is the line saying who confirmed."""
+def grid_report_text(figures: UnitDayFigures, day: date, *, confirmed: str = "", mark: str = "") -> str:
+    """The grid's counts for its residents' group; ``confirmed`` is the line saying who confirmed,
+    ``mark`` what comes before the title (【预报】, 【更正】)."""
     lines = [
-        texts.REPORT_GRID_TITLE.format(unit=escape(figures.unit.name), day=day.isoformat()),
+        mark + texts.REPORT_GRID_TITLE.format(unit=escape(figures.unit.name), day=day.isoformat()),
         *_as_reported(figures, GRID_WORDING),
         *cluster_lines(figures.clusters, day_off=figures.day_off),
     ]
@@ -166,7 +167,7 @@ def confirmed_line(*, who: str, at: datetime, zero: bool, tz: ZoneInfo, missing:
     return texts.REPORT_CONFIRMED.format(who=escape(who), time=f"{at.astimezone(tz):%H:%M}", what=what)
 
 
-def grid_report(figures: UnitDayFigures, day: date, *, tz: ZoneInfo) -> OutgoingMessage:
+def grid_report(figures: UnitDayFigures, day: date, *, tz: ZoneInfo, mark: str = "") -> OutgoingMessage:
     """The cutoff message with its one-tap button; already confirmed grids get no button."""
     confirmation = figures.confirmation
     if confirmation is not None:
@@ -177,10 +178,10 @@ def grid_report(figures: UnitDayFigures, day: date, *, tz: ZoneInfo) -> Outgoing
             tz=tz,
             missing=figures.reported_missing,
         )
-        return OutgoingMessage.of_text(grid_report_text(figures, day, confirmed=line))
+        return OutgoingMessage.of_text(grid_report_text(figures, day, confirmed=line, mark=mark))
     label = texts.BUTTON_CONFIRM_ZERO if figures.is_zero else texts.BUTTON_CONFIRM
     keyboard: Keyboard = (((label, ReportConfirm(figures.unit.id or 0, day).data()),),)
-    return OutgoingMessage.of_text(grid_report_text(figures, day), keyboard)
+    return OutgoingMessage.of_text(grid_report_text(figures, day, mark=mark), keyboard)
 
 
 # --- village and town digests ---------------------------------------------------------------
@@ -230,7 +231,9 @@ def _trip(row: ReturneeDetail) -> str:
     return " ".join(parts) or texts.REPORT_NO_DETAIL
 
 
-def _as_of(reports: ReportSet, tz: ZoneInfo) -> str:
+def _as_of(reports: ReportSet, tz: ZoneInfo, *, updated: bool) -> str:
+    if updated:  # a live digest edited in place: its figures are as of the edit
+        return texts.REPORT_UPDATED_AT.format(time=f"{reports.as_of.astimezone(tz):%H:%M}")
     if reports.as_of >= day_bounds(reports.day, tz)[1]:
         return texts.REPORT_AS_OF_DAY_END
     return texts.REPORT_AS_OF.format(time=f"{reports.as_of.astimezone(tz):%H:%M}")
@@ -244,7 +247,17 @@ def _grid_label(reports: ReportSet, grid: UnitDayFigures, level: UnitLevel) -> s
     return escape(grid.unit.name)
 
 
-def digest_lines(reports: ReportSet, unit_id: int, *, tz: ZoneInfo) -> list[str]:
+@dataclass(frozen=True)
+class Heading:
+    """How a digest's title reads: ``mark`` before it (【预报】, 【更正】); ``updated``: an edit in place
+    (更新于 16:41 instead of 截至 16:30). Only the title line carries the time, so the lines after it
+    say whether anything changed."""
+
+    mark: str = ""
+    updated: bool = False
+
+
+def digest_lines(reports: ReportSet, unit_id: int, *, tz: ZoneInfo, heading: Heading = Heading()) -> list[str]:
     """A village's or town's digest: status, 未报 first, then 零报告, then units with events; totals; details."""
     figures = reports.figures[unit_id]
     below = reports.children_of(unit_id)
@@ -252,8 +265,11 @@ def digest_lines(reports: ReportSet, unit_id: int, *, tz: ZoneInfo) -> list[str]
     zero = [child for child in below if child.confirmed and child.is_zero]
     events = [child for child in below if child.confirmed and not child.is_zero]
     lines = [
-        texts.REPORT_DIGEST_TITLE.format(
-            unit=escape(figures.unit.name), day=reports.day.isoformat(), as_of=_as_of(reports, tz)
+        heading.mark
+        + texts.REPORT_DIGEST_TITLE.format(
+            unit=escape(figures.unit.name),
+            day=reports.day.isoformat(),
+            as_of=_as_of(reports, tz, updated=heading.updated),
         ),
         texts.REPORT_DIGEST_STATUS.format(
             level=texts.REPORT_LEVEL_UNITS[figures.unit.level],
@@ -320,10 +336,11 @@ def digest(
     chart: bytes | None = None,
     ledger: bytes | None = None,
     notices: Sequence[NoticeAckCount] = (),
+    heading: Heading = Heading(),
 ) -> list[OutgoingMessage]:
     """The digest's text (split under Telegram's limit at line boundaries), then its chart and ledger."""
     figures = reports.figures[unit_id]
-    lines = digest_lines(reports, unit_id, tz=tz) + notice_lines(notices, tz=tz)
+    lines = digest_lines(reports, unit_id, tz=tz, heading=heading) + notice_lines(notices, tz=tz)
     messages = [OutgoingMessage.of_text(part) for part in split_message(lines)]
     name, day = escape(figures.unit.name), reports.day.isoformat()
     if chart is not None:

@@ -15,8 +15,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import texts
+from core.redact import without_tokens
+from services.robots.render import PLATFORMS
+from services.robots.targets import ROSTER_SECRETS, url_fits
 from services.roster_files import RosterRows, Row, read_roster
-from storage import bindings, clusters, units
+from storage import bindings, clusters, robots, units
 from storage.db import SessionFactory, transaction
 from storage.models import PARENT_LEVEL, Cluster, Household, Unit, UnitLevel, utcnow
 from understanding import normalise_address
@@ -61,6 +64,8 @@ class UnitRow:
     parent: str | None
     leaders: tuple[int, ...]
     chat_id: int | None
+    #: (platform, webhook URL, secret) of the group robots in the row's optional columns.
+    robots: tuple[tuple[str, str, str | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,8 +126,9 @@ def _check_units(rows: list[Row], known: dict[str, Unit], problems: list[str]) -
         chat_id = int(chat_text) if re.fullmatch(r"-?\d+", chat_text) else None
         if chat_text and (chat_id is None or chat_id >= 0):
             problems.append(f"{row.where('chat_id')}: {texts.ROSTER_BAD_CHAT_ID.format(value=chat_text)}")
+        robots = _robot_cells(row, problems)
         if len(problems) == before and level is not None:
-            parsed[code] = UnitRow(code, name, level, parent, tuple(leaders), chat_id)
+            parsed[code] = UnitRow(code, name, level, parent, tuple(leaders), chat_id, robots)
     for row in rows:
         unit = parsed.get(row.get("code"))
         if unit is None or unit.parent is None:
@@ -135,6 +141,24 @@ def _check_units(rows: list[Row], known: dict[str, Unit], problems: list[str]) -
         elif parent_level != PARENT_LEVEL[unit.level]:
             problems.append(f"{row.where('parent')}: {texts.ROSTER_WRONG_PARENT_LEVEL.format(value=unit.parent)}")
     return parsed
+
+
+def _robot_cells(row: Row, problems: list[str]) -> tuple[tuple[str, str, str | None], ...]:
+    """The row's group robots (optional columns: a roster without them imports as before)."""
+    found: list[tuple[str, str, str | None]] = []
+    for platform in PLATFORMS:
+        url, secret_column = row.get(platform), ROSTER_SECRETS.get(platform)
+        secret = row.get(secret_column) if secret_column else ""
+        label = texts.ROBOT_PLATFORM_LABELS[platform]
+        if url and not url_fits(platform, url):
+            problems.append(
+                f"{row.where(platform)}: {texts.ROSTER_BAD_ROBOT_URL.format(value=without_tokens(url), platform=label)}"
+            )
+        elif url:
+            found.append((platform, url, secret or None))
+        elif secret and secret_column:
+            problems.append(f"{row.where(secret_column)}: {texts.ROSTER_SECRET_WITHOUT_URL.format(platform=label)}")
+    return tuple(found)
 
 
 def _leaders(row: Row, problems: list[str]) -> list[int]:
@@ -286,6 +310,9 @@ async def _write_units(session: AsyncSession, parsed: dict[str, UnitRow], summar
         if row.chat_id is not None and not await bindings.is_bound(session, chat_id=row.chat_id, unit_id=unit_id):
             await bindings.upsert_binding(session, chat_id=row.chat_id, unit_id=unit_id, title="", bound_by=None)
             changed.add(row.code)
+        for platform, url, secret in row.robots:
+            if (await robots.upsert_target(session, unit_id=unit_id, platform=platform, url=url, secret=secret))[1]:
+                changed.add(row.code)
     summary.units_created += len(created)
     summary.units_updated += len(changed - created)
     return existing

@@ -22,6 +22,12 @@ UNIT_COLUMNS: dict[str, tuple[str, ...]] = {
     "parent": ("parent", "上级编码"),
     "leaders": ("leaders", "负责人TG"),
     "chat_id": ("chat_id", "群ID"),
+    # Optional group robots (issue #15): webhook URLs and signing secrets.
+    "wecom": ("wecom", "企业微信机器人"),
+    "dingtalk": ("dingtalk", "钉钉机器人"),
+    "dingtalk_secret": ("dingtalk_secret", "钉钉加签密钥"),
+    "feishu": ("feishu", "飞书机器人"),
+    "feishu_secret": ("feishu_secret", "飞书加签密钥"),
 }
 HOUSEHOLD_COLUMNS: dict[str, tuple[str, ...]] = {
     "grid": ("grid", "网格编码"),

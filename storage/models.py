@@ -24,6 +24,9 @@ def _timestamp(**kwargs: object) -> datetime:
     return Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True), **kwargs)  # type: ignore[no-any-return, call-overload]
 
 
+#: The outbox channel of a Telegram chat (the others are the robot platforms, ``RobotTarget.platform``).
+TELEGRAM = "telegram"
+
 #: A town's children are villages, a village's are grids.
 PARENT_LEVEL: dict[UnitLevel, UnitLevel | None] = {
     UnitLevel.TOWN: None,
@@ -375,10 +378,14 @@ class DayOff(SQLModel, table=True):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """A scheduled message written before it is sent: (unit, day, kind, part) is sent once, never lost."""
+    """A scheduled message written before it is sent: (unit, day, kind, part, robot) is sent once, never lost.
+
+    Its target is a channel and an address: a Telegram chat (``channel`` telegram, ``chat_id``) or a
+    group robot (``channel`` wecom, dingtalk or feishu; ``robot_id`` its ``RobotTarget``, ``chat_id`` 0).
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (sa.UniqueConstraint("unit_id", "day", "kind", "part"),)
+    __table_args__ = (sa.UniqueConstraint("unit_id", "day", "kind", "part", "robot_id", name="uq_outbox_target"),)
     id: int | None = Field(default=None, primary_key=True)
     unit_id: int = Field(foreign_key="units.id", index=True)
     day: date = Field(index=True)
@@ -391,6 +398,29 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: datetime = _timestamp()
     sent_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     telegram_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    last_error: str | None = Field(default=None, max_length=512)
+    created_at: datetime = _timestamp()
+    channel: str = Field(default=TELEGRAM, max_length=16, sa_column_kwargs={"server_default": TELEGRAM})
+    #: The robot target of a robot row; 0 for Telegram (part of the key, so never NULL).
+    robot_id: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class RobotTarget(SQLModel, table=True):
+    """A WeCom, DingTalk or Feishu custom group robot of a unit's officials (besides its Telegram group).
+
+    ``url`` carries the robot's key or token and ``secret`` its signing secret: both are credentials,
+    shown only masked (``core.redact``). ``status`` becomes broken when the platform rejects the key
+    or signature; the unit's Telegram group is told once, and ``gridbot robot add`` mends it.
+    """
+
+    __tablename__ = "robot_targets"
+    __table_args__ = (sa.UniqueConstraint("unit_id", "url"),)
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="units.id", index=True)
+    platform: str = Field(max_length=16)
+    url: str = Field(max_length=512)
+    secret: str | None = Field(default=None, max_length=256)
+    status: str = Field(default="active", max_length=16)
     last_error: str | None = Field(default=None, max_length=512)
     created_at: datetime = _timestamp()
 

@@ -6,21 +6,24 @@ wrongly with the UTC times beside it; values read back from SQLite get their UTC
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Collection, Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.dialect import as_utc, upsert
-from storage.models import BindingStatus, ChatBinding, OutboxMessage, OutboxStatus, Person
+from storage.models import TELEGRAM, BindingStatus, ChatBinding, OutboxMessage, OutboxStatus, Person
 
 _ERROR_LENGTH = 512
+#: PostgreSQL binds at most 32,767 values in one statement: a county's reports (and their robots'
+#: copies) are written in slices well under it.
+_ROWS_PER_INSERT = 2000
 
 
 async def add_if_absent(session: AsyncSession, *, rows: Sequence[dict[str, Any]], now: datetime) -> int:
-    """Insert rows (unit_id, day, kind, part, chat_id, payload); an existing key keeps its row.
+    """Insert rows (unit_id, day, kind, part, chat_id, payload[, channel, robot_id]); an existing key keeps its row.
 
     Returns how many were new. The first writer of a key wins, so a job re-run after a restart
     cannot replace, or add to, what was already due.
@@ -28,14 +31,61 @@ async def add_if_absent(session: AsyncSession, *, rows: Sequence[dict[str, Any]]
     if not rows:
         return 0
     at = as_utc(now)
-    values = [{**row, "status": OutboxStatus.PENDING, "next_attempt_at": at, "created_at": at} for row in rows]
-    statement = (
-        upsert(session, OutboxMessage)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["unit_id", "day", "kind", "part"])
+    values = [
+        {
+            "channel": TELEGRAM,
+            "robot_id": 0,
+            **row,
+            "status": OutboxStatus.PENDING,
+            "next_attempt_at": at,
+            "created_at": at,
+        }
+        for row in rows
+    ]
+    added = 0
+    for start in range(0, len(values), _ROWS_PER_INSERT):
+        statement = (
+            upsert(session, OutboxMessage)
+            .values(values[start : start + _ROWS_PER_INSERT])
+            .on_conflict_do_nothing(index_elements=["unit_id", "day", "kind", "part", "robot_id"])
+        )
+        added += int((await session.exec(statement)).rowcount or 0)
+    return added
+
+
+async def put_edit(session: AsyncSession, *, row: dict[str, Any], now: datetime, spacing: timedelta) -> None:
+    """Write the edit row keyed like ``row`` (one per edited message), or give the one there the new payload.
+
+    Coalesced: a pending edit just takes the newer text; one already sent is due again ``spacing``
+    after it was sent (or now, if that is later), so a message is edited at most once per ``spacing``.
+    """
+    key = (
+        col(OutboxMessage.unit_id) == row["unit_id"],
+        col(OutboxMessage.day) == row["day"],
+        col(OutboxMessage.kind) == row["kind"],
+        col(OutboxMessage.part) == row["part"],
+        col(OutboxMessage.robot_id) == 0,  # edits are Telegram's only: a robot cannot edit what it posted
     )
-    result = await session.exec(statement)
-    return int(result.rowcount or 0)
+    existing = (await session.exec(select(OutboxMessage.status, OutboxMessage.sent_at).where(*key))).first()
+    if existing is None:
+        await add_if_absent(session, rows=[row], now=now)
+        return
+    status, sent_at = existing
+    values: dict[str, Any] = {"payload": row["payload"], "chat_id": row["chat_id"]}
+    if status != OutboxStatus.PENDING:
+        due = as_utc(now) if sent_at is None else max(as_utc(now), as_utc(sent_at) + spacing)
+        values.update(status=OutboxStatus.PENDING, next_attempt_at=due, last_error=None)
+    await session.exec(update(OutboxMessage).where(*key).values(**values))
+
+
+async def rows_of_kinds(session: AsyncSession, *, day: date, kinds: Collection[str]) -> Sequence[OutboxMessage]:
+    """Every Telegram row of ``day`` of these kinds, whatever its status, by unit and part (robots' copies left out)."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.day == day, col(OutboxMessage.kind).in_(kinds), OutboxMessage.robot_id == 0)
+        .order_by(col(OutboxMessage.unit_id), col(OutboxMessage.part))
+    )
+    return (await session.exec(query)).all()
 
 
 async def pending(session: AsyncSession) -> Sequence[OutboxMessage]:
@@ -56,6 +106,7 @@ async def chats_of_kinds(session: AsyncSession, *, unit_id: int, day: date, like
         OutboxMessage.day == day,
         col(OutboxMessage.kind).like(like),
         OutboxMessage.status != OutboxStatus.FAILED,
+        OutboxMessage.robot_id == 0,  # a group robot's copy follows its Telegram row (``ROBOT_KINDS``)
     )
     return [(kind, chat_id) for kind, chat_id in await session.exec(query)]
 
@@ -87,7 +138,7 @@ async def next_attempt_at(session: AsyncSession) -> datetime | None:
     return None if earliest is None else as_utc(earliest)
 
 
-async def mark_sent(session: AsyncSession, *, row_id: int, message_id: int, at: datetime) -> None:
+async def mark_sent(session: AsyncSession, *, row_id: int, message_id: int | None, at: datetime) -> None:
     statement = (
         update(OutboxMessage)
         .where(col(OutboxMessage.id) == row_id)
@@ -154,6 +205,13 @@ async def resend_to_rebound_group(session: AsyncSession, *, unit_id: int, day: d
     return int(result.rowcount or 0)
 
 
+async def pending_ids_for_robot(session: AsyncSession, *, robot_id: int) -> list[int]:
+    query = select(OutboxMessage.id).where(
+        OutboxMessage.robot_id == robot_id, OutboxMessage.status == OutboxStatus.PENDING
+    )
+    return [row_id for row_id in await session.exec(query) if row_id is not None]
+
+
 async def pending_ids_for_chat(session: AsyncSession, *, chat_id: int) -> list[int]:
     query = select(OutboxMessage.id).where(
         OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.PENDING
@@ -169,6 +227,14 @@ async def sent_kinds(session: AsyncSession, *, day: date) -> dict[str, int]:
         .group_by(col(OutboxMessage.kind))
     )
     return {kind: int(count) for kind, count in await session.exec(query)}
+
+
+async def count_kinds(session: AsyncSession, *, unit_id: int, day: date, prefix: str) -> int:
+    """How many different kinds starting with ``prefix`` the unit has for ``day`` (numbered kinds: corrections)."""
+    query = select(func.count(func.distinct(OutboxMessage.kind))).where(
+        OutboxMessage.unit_id == unit_id, OutboxMessage.day == day, col(OutboxMessage.kind).startswith(prefix)
+    )
+    return int((await session.exec(query)).one())
 
 
 async def counts_by_kind(session: AsyncSession) -> dict[tuple[str, str], int]:

@@ -6,6 +6,7 @@ PostgreSQL; an unreachable server is an error, never a skip.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -86,10 +87,15 @@ async def midday(database_url: str) -> AsyncIterator[Playground]:
     digests at 14:00 and 14:30: whenever the test runs, what people do happens after the report
     (``tick`` at 11:00) and before the digests (``tick`` at 14:00), an hour clear of either.
     """
-    overrides = {
-        "timezone": midday_zone(datetime.now(UTC)),
-        "schedule": {"grid_report": "11:00", "village_digest": "14:00", "town_digest": "14:30"},
-    }
+    schedule = {"grid_report": "11:00", "village_digest": "14:00", "town_digest": "14:30"}
+    async with running_at_midday(database_url, schedule) as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def running_at_midday(database_url: str, schedule: dict[str, str]) -> AsyncIterator[Playground]:
+    """The real bot in the zone where the wall clock reads 12:xx, with these ``[schedule]`` times."""
+    overrides = {"timezone": midday_zone(datetime.now(UTC)), "schedule": schedule}
     async with running_playground(
         database_url=database_url,
         admin_ids=[ADMIN],

@@ -28,6 +28,10 @@ async def test_every_time_the_demo_shows_belongs_to_its_day(tmp_path: Path, caps
     # The leaders press 确认上报 after the 16:00 reports, the town's notice went out at 15:20: not the wall clock.
     assert re.findall(r"于 (\d\d:\d\d) 确认", shown) == ["16:10", "16:10", "16:10"]
     assert set(re.findall(r"(\d\d-\d\d \d\d:\d\d) 发出", shown)) == {f"{day:%m-%d} 15:20"}
+    # One village's digest arrives in its WeCom group robot too (the local fake), chart and ledger with it.
+    robot = re.findall(r"\[(\S+)·企业微信群\] 🤖 网格助手（群机器人）: (.+)$", shown, re.MULTILINE)
+    assert [text.split("　")[0] for _village, text in robot if "日报" in text] == [f"📊 **{robot[0][0]} 日报**"]
+    assert [text[:3] for _village, text in robot[-2:]] == ["[图片", "[文件"]
     ledger = load_workbook(ledger_file)
     stamps = [cell for row in ledger["物资"].iter_rows(min_row=2, min_col=11, values_only=True) for cell in row if cell]
     morning, evening = (datetime.combine(day, time(hour, minute)) for hour, minute in ((7, 30), (17, 0)))

@@ -97,6 +97,14 @@ def test_report_run_dry_run_prints_what_the_schedule_would_send(
     assert "── grid_report → T1-V1-G1（未绑定群）第 1 条 ──" in printed
     assert "请网格长核对后点「确认上报」。\n[✅ 确认上报]\n" in printed
     assert sorted(path.name for path in out.iterdir()) == ["chart-T1-V1-2025-12-01.png", "台账-T1-V1-2025-12-01.xlsx"]
+    # No flag is the same as --dry-run, and says when the schedule sends; --resend needs the unit.
+    assert main([*args, "--out", str(out)]) == 0
+    assert capsys.readouterr().out.endswith(
+        "以上是现在会发出的内容（没有发送）。定时发送（Asia/Shanghai）：网格日报 16:00，村社区汇总 16:30，镇街汇总 17:00。"
+        "现在就发请加 --send（早于定时的标为「预报」，不影响定时发送）；重发某单位的汇总请用 --resend --unit 编码（标为「更正」）。\n"
+    )
+    assert main(["report", "run", "-c", str(cli_config), "--resend"]) == 1
+    assert capsys.readouterr().err == "--resend 需要 --unit 编码：重发哪个单位的日报或汇总\n"
 
 
 FORMULAS = ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1"]

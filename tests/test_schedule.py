@@ -162,7 +162,7 @@ async def test_a_whole_day(
     assert (await schedule.tick(at(17))).ran == ["town_digest"]
     assert {line.split(":")[0] for line in await transcript.new()} == {"杨柳青镇群"}
 
-    assert (await schedule.tick(at(23, 59))).ran == []
+    assert (await schedule.tick(at(23, 59))).ran == ["day_close"]  # no digest changed: no ledger again
     assert await transcript.new() == []
     assert await outbox_kinds(sessions) == {
         ("followup", "T1-V1-G2", 0),
@@ -301,6 +301,7 @@ def test_job_ids_times_and_catch_up_windows() -> None:
         ("village_digest", "16:30", None),
         ("town_digest", "17:00", None),
         ("reminder:17:30", "17:30", None),
+        ("day_close", "23:30", None),
     ]
 
 

@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core import texts
 from services import alert_texts, alerts
 from services.messages_out import OutgoingMessage
-from services.outbox import encode
+from services.outbox import add_rows, encode
 from services.records.work import IncomingMessage, Ingested
 from storage import audit, outbox, records
 from storage.models import utcnow
@@ -61,7 +61,7 @@ async def write(
          "payload": encode(row.message)}
         for day, row in rows
     ]  # fmt: skip
-    return await outbox.add_if_absent(session, rows=values, now=utcnow())
+    return await add_rows(session, rows=values, now=utcnow())
 
 
 async def _news(
