@@ -161,8 +161,59 @@ class ReturneePolicy(_Section):
     test_days: list[Annotated[int, Field(ge=0, le=60)]] = [1, 3, 7]
 
 
+#: Days between a paired household's visits when neither the pairing nor a tag of ``[policy.visits]`` says.
+DEFAULT_VISIT_DAYS = 30
+#: How often a disinfection point is due, as officials write it (also the roster's 消杀点位 sheet).
+FREQUENCY_WORDS: dict[str, int] = {
+    "daily": 1, "每天": 1, "每日": 1, "一日一次": 1, "天": 1, "日": 1,
+    "weekly": 7, "每周": 7, "每星期": 7, "一周一次": 7, "周": 7,
+}  # fmt: skip
+
+
+def frequency_days(text: str) -> int | None:
+    """``daily`` / 每天 → 1, ``weekly`` / 每周 → 7, ``3`` / 3天 / 每3天 → 3; None when it is not a frequency."""
+    word = text.strip().lower()
+    if word in FREQUENCY_WORDS:
+        return FREQUENCY_WORDS[word]
+    digits = word.removeprefix("每").removesuffix("天").removesuffix("日")
+    return int(digits) if digits.isdigit() and 1 <= int(digits) <= 365 else None
+
+
+class PointSetting(_Section):
+    """A disinfection point every grid has (unless its roster lists its own): place and frequency."""
+
+    place: Annotated[str, Field(min_length=1, max_length=64)]
+    every: str | int = "daily"
+
+    @field_validator("every")
+    @classmethod
+    def _frequency(cls, value: str | int) -> str | int:
+        if frequency_days(str(value)) is None:
+            raise ValueError("daily, weekly or a number of days (1-365) expected")
+        return value
+
+    @property
+    def every_days(self) -> int:
+        return frequency_days(str(self.every)) or 1
+
+
+class DisinfectionPolicy(_Section):
+    points: list[PointSetting] = []
+
+
+class LedgerPolicy(_Section):
+    """The population ledgers' categories by the roster's tags (台账: 流动, 重点人群)."""
+
+    floating_tags: list[str] = ["流动", "流动人口", "租户", "外来"]
+    key_tags: list[str] = ["独居老人", "空巢老人", "低保", "特困", "残疾", "慢病", "孕妇", "居家监测", "精神障碍"]
+
+
 class PolicySettings(_Section):
     returnee: ReturneePolicy = ReturneePolicy()
+    #: Days between visits by the household's tag (独居老人 = 7); ``default`` for paired households without one.
+    visits: dict[str, Annotated[int, Field(ge=1, le=365)]] = {}
+    disinfection: DisinfectionPolicy = DisinfectionPolicy()
+    ledger: LedgerPolicy = LedgerPolicy()
     #: Days after a record's own (local) day on which editing its message still changes it: 0 = that
     #: day only. Past records are the grid leader's to correct, never a late edit's.
     edit_window_days: Annotated[int, Field(ge=0, le=30)] = 0
@@ -179,6 +230,9 @@ class ScheduleSettings(_Section):
     #: local time; then the day's ledger is sent once more where the digest changed after it went out.
     day_close: time = time(23, 30)
     returnee_followup: time = time(9, 0)
+    #: Each helper's private list of the households due a visit this week: weekday (1 = Monday) and time.
+    visit_reminder: time = time(8, 30)
+    visit_reminder_weekday: Annotated[int, Field(ge=1, le=7)] = 1
     days_off: list[date] = []
 
 

@@ -642,3 +642,103 @@ CLI_ROBOT_OUTCOMES = {
 }  # fmt: skip
 ROSTER_BAD_ROBOT_URL = "“{value}” 不是{platform}机器人的 Webhook 地址"
 ROSTER_SECRET_WITHOUT_URL = "填了加签密钥却没有填{platform}机器人地址"
+
+# --- standing duties: 结对帮困 visits, 消杀 points, 领取记录, population ledgers (issue #14) ---------
+
+COMMAND_PAIR = "结对帮困：/pair @用户 地址 [每N天]"
+COMMAND_VISIT = "登记走访：/visit 地址 做了什么"
+COMMAND_VISITS = "结对走访：本周待访、逾期、发现的问题"
+COMMAND_DISINFECT = "登记消杀：/disinfect 地点 方式 药剂"
+COMMAND_DISINFECTIONS = "消杀记录与今日待消杀点位：/disinfections [天数]"
+COMMAND_RECEIVED = "登记领取人：/received 订单编号 姓名"
+#: What ``/visit`` and ``/disinfect`` hand to the parser: the same words a message would start with.
+VISIT_COMMAND_TEXT = "走访 {words}"
+DISINFECT_COMMAND_TEXT = "消杀 {words}"
+VISIT_USAGE = "用法：<code>/visit 地址 做了什么</code>，例如 <code>/visit 3-2-501 送药 量血压</code>"
+DISINFECT_USAGE = "用法：<code>/disinfect 地点 方式 药剂</code>，例如 <code>/disinfect 3号楼楼道 喷洒 84消毒液</code>"
+
+PAIR_USAGE = "用法：<code>/pair @用户名 地址 [每N天]</code>，或回复某人的消息发送 <code>/pair 地址</code>"
+PAIR_DONE = "🤝 已结对：{helper} 负责走访 {address}（{every}）。"
+PAIR_UPDATED = "🤝 {helper} 与 {address} 已经结对，走访频次已更新（{every}）。"
+PAIR_EVERY = "每 {days} 天走访一次"
+PAIR_EVERY_BY_TAG = "按住户标签的频次走访"
+PAIR_NOT_A_GRID = "请在网格群里结对：结对的住户属于网格。"
+PAIR_UNKNOWN_USERNAME = "还不认识 @{username}：请他先在群里说句话，或回复他的消息发送 /pair 地址。"
+
+VISITS_NONE = "🤝 <b>{unit}</b> 还没有结对户。网格长可用 /pair 结对，或在名册的“结对”表里填写。"
+VISITS_HEADER = "🤝 <b>{unit}</b> 结对走访（{day}，本周 {monday}–{sunday}）：结对 {paired} 户，本周应访已完成 {done} 户"
+VISITS_OVERDUE_HEADER = "<b>⚠️ 逾期（{count}）</b>"
+VISITS_DUE_HEADER = "<b>📅 本周待走访（{count}）</b>"
+VISITS_ALL_DONE = "本周没有待走访、逾期的结对户。"
+VISITS_LINE = "· {grid}{address} {head}{tags}｜每{every}天｜上次 {last}｜应于 {deadline} 前｜{helpers}"
+VISITS_NEVER = "未走访"
+VISITS_CONCERNS_HEADER = "<b>👀 本周走访发现问题（{count}）</b>"
+VISITS_CONCERN_LINE = "· {grid}{day} {address} {head}：{help}（走访人 {visitor}）"
+VISIT_HELP_LABELS = {
+    "medicine": "送药", "groceries": "代购", "health": "测量血压体温", "company": "陪伴谈心",
+    "errand": "代办", "cleaning": "打扫", "repair": "维修",
+}  # fmt: skip
+VISIT_NO_HELP = "未说明"
+
+STATUS_VISITS = "结对走访：本周 {done}/{due} 户，<b>逾期 {overdue} 户</b>{concerns}（/visits 查看）"
+STATUS_VISIT_CONCERNS = "，发现问题 {count} 次"
+STATUS_POINTS = "消杀：今日待消杀 {outstanding}/{points} 处{places}"
+STATUS_PLACES = "（{places}）"
+
+REPORT_VISITS = "结对走访"
+REPORT_VISITS_VALUE = "本周应访 {due} 户，已访 {done} 户｜逾期 {overdue} 户｜本周走访 {made} 次（发现问题 {concerns}）"
+REPORT_POINTS = "消杀"
+REPORT_POINTS_VALUE = "点位 {points} 处，今日未完成 {outstanding} 处{places}"
+REPORT_DIGEST_VISITS = (
+    "<b>结对走访</b>：本周应访 {due} 户，已访 {done} 户｜逾期 {overdue} 户｜本周走访 {made} 次，发现问题 {concerns} 次"
+)
+REPORT_DIGEST_POINTS = "<b>消杀</b>：点位 {points} 处，今日已完成 {done} 处，未完成 {outstanding} 处"
+REPORT_DETAILS_CONCERNS = "<b>走访发现问题（{count}）</b>"
+REPORT_CONCERN_LINE = "· {grid} {address} {name}：{help}（{day}）"
+
+VISIT_REMINDER_HEADER = "🤝 本周需走访的结对户（{count} 户）："
+VISIT_REMINDER_LINE = "· {grid} {address} {head}｜上次 {last}｜应于 {deadline} 前"
+VISIT_REMINDER_FOOTER = "走访后在网格群发“走访 门牌 做了什么”，或 /visit 门牌 做了什么，即可登记。"
+
+DISINFECTIONS_USAGE = "用法：<code>/disinfections [天数]</code>（1–31 天，默认 7 天）"
+DISINFECTIONS_HEADER = "🧴 <b>{unit}</b> 近 {days} 天消杀记录 {count} 条："
+DISINFECTIONS_NONE = "🧴 <b>{unit}</b> 近 {days} 天没有消杀记录。"
+DISINFECTIONS_LINE = "· {day} {grid}{place}｜{method}｜{agent}｜{operator}"
+DISINFECTIONS_OUTSTANDING = "<b>今日待消杀</b>：{places}"
+DISINFECTIONS_ALL_DONE = "今日点位均已消杀。"
+DISINFECTION_METHOD_LABELS = {"spray": "喷洒", "wipe": "擦拭", "fumigate": "熏蒸", "other": "其他"}
+DISINFECTION_UNKNOWN = "—"
+
+RECEIVED_USAGE = "用法：<code>/received 订单编号 领取人</code>，例如 <code>/received 17 王阿姨</code>"
+RECEIVED_DONE = "📦 订单 #{number} 的领取人已登记：{receiver}。"
+RECEIVED_NOT_DELIVERED = "订单 #{number} 还没有送达：送达后再登记领取人。"
+ORDER_DELIVERED_RECEIVER_HINT = "已送达。如需登记领取人，请发 /received {number} 姓名"
+
+ROSTER_BAD_FREQUENCY = "“{value}”不是频次：请写 每天、每周 或天数（如 7）"
+ROSTER_PAIR_NO_HOUSEHOLD = "住户表里没有 {value} 这一户（结对的住户须在住户表里）"
+
+LEDGER_DISINFECTIONS = "消杀"
+LEDGER_DISINFECTION_HEADER = ["日期", "村/社区", "网格", "地点", "方式", "药剂", "操作人"]
+LEDGER_RESIDENT = "常住"
+LEDGER_FLOATING = "流动"
+LEDGER_RETURNEE_POPULATION = "返乡人员"
+LEDGER_KEY_GROUPS = "重点人群"
+LEDGER_RECEIPTS = "领取记录"
+LEDGER_POPULATION_HEADER = ["村/社区", "网格", "地址", "户主", "电话", "人数", "标签"]
+LEDGER_FLOATING_HEADER = ["村/社区", "网格", "地址", "户主/姓名", "电话", "人数", "标签", "来源"]
+LEDGER_FROM_TAG = "名册标签"
+LEDGER_RETURNEE_STAYED = "返乡留住"
+LEDGER_RETURNEE_POPULATION_HEADER = [
+    "报备日期",
+    "村/社区",
+    "网格",
+    "地址",
+    "姓名",
+    "来自",
+    "到达日期",
+    "监测至",
+    "状态",
+]
+LEDGER_MONITORING = "监测中"
+LEDGER_ENDED = "已解除"
+LEDGER_RECEIPT_HEADER = ["送达日期", "村/社区", "网格", "单号", "地址", "户主", "物品", "领取人", "送达时间"]

@@ -18,7 +18,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.ext import filters
 
 from core import texts
-from handlers import binding, campaigns, leader, notices, orders, reports, settings, start
+from handlers import binding, campaigns, duties, leader, notices, orders, reports, settings, start
 from handlers.context import GridContext
 from services.identity import Identity, identify
 
@@ -116,6 +116,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("returnees", leader.returnees, Audience.LEADERS, texts.COMMAND_RETURNEES),
     Command("household", leader.household, Audience.LEADERS, texts.COMMAND_HOUSEHOLD),
     Command("link", leader.link, Audience.LEADERS, texts.COMMAND_LINK),
+    Command("received", duties.received, Audience.LEADERS, texts.COMMAND_RECEIVED),
+    Command("visits", duties.visits, Audience.LEADERS, texts.COMMAND_VISITS),
+    Command("pair", duties.pair, Audience.LEADERS, texts.COMMAND_PAIR),
+    Command("disinfections", duties.disinfections, Audience.LEADERS, texts.COMMAND_DISINFECTIONS),
+    Command("visit", duties.visit, Audience.GROUP_MEMBERS, texts.COMMAND_VISIT),
+    Command("disinfect", duties.disinfect, Audience.GROUP_MEMBERS, texts.COMMAND_DISINFECT),
     Command("zero", reports.zero, Audience.LEADERS, texts.COMMAND_ZERO),
     Command("dayoff", reports.dayoff, Audience.LEADERS, texts.COMMAND_DAYOFF),
     Command("remind", settings.remind, Audience.LEADERS, texts.COMMAND_REMIND),

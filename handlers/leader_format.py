@@ -12,6 +12,7 @@ from html import escape
 
 from core import texts
 from core.formatting import health_text, mask_name, mask_phone, mention, number, rate_text, split_message
+from services import duty_render
 from services.alert_texts import checkin_details, items_text
 from services.grid_status import HouseholdHistory, MissingHousehold, MissingReport, ReturneeReport, StatusReport
 from services.leader_scope import Denial, Denied
@@ -79,14 +80,16 @@ def status_messages(report: StatusReport) -> list[str]:
     """A grid group gets counts only; a village or town group one line per unit below, totals
     and the abnormal households (names masked)."""
     header = texts.STATUS_HEADER.format(unit=escape(report.unit.name), day=day_label(report.day))
+    duties = duty_render.status_lines(report.figures.duties)
     if report.unit.level == UnitLevel.GRID:
         figures = report.figures
         extra = cluster_lines(figures.clusters, day_off=figures.day_off) + _testing(figures)
-        return ["\n".join([header, texts.STATUS_GRID.format(**_figures(figures)), *extra])]
+        return ["\n".join([header, texts.STATUS_GRID.format(**_figures(figures)), *extra, *duties])]
     lines = [header]
     lines += [texts.STATUS_PART.format(unit=escape(part.unit.name), **_figures(part)) for part in report.parts]
     lines.append(texts.STATUS_TOTAL.format(**_figures(report.figures)))
     lines += _testing(report.figures)
+    lines += duties
     if report.abnormal:
         lines.append(texts.STATUS_ABNORMAL_HEADER)
         lines += [

@@ -11,6 +11,7 @@ to leaders privately and, masked, to the village group.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from html import escape
 
 from telegram import Message, Update, User
@@ -57,6 +58,12 @@ async def on_text(update: Update, context: GridContext) -> None:
         return
     if not from_a_person(message):
         return  # an anonymous admin or a channel is nobody's household
+    await ingest_text(update, context, message, user, message.text)
+
+
+async def ingest_text(update: Update, context: GridContext, message: Message, user: User, text: str) -> None:
+    """Store what ``text`` says as the message's record, and answer as for any message: also what
+    ``/visit`` and ``/disinfect`` run, with the words a message would have."""
     services = context.services
 
     async def answer(outcome: Ingested) -> None:
@@ -73,7 +80,7 @@ async def on_text(update: Update, context: GridContext) -> None:
         lambda batch: ingest_messages(
             services.sessions, settings=services.settings, messages=batch, bot_username=context.bot.username
         ),
-        _incoming(update, message, user),
+        replace(_incoming(update, message, user), text=text),
         answer,
     )
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from core import texts
 from core.callbacks import ReportConfirm, ReportZero
 from core.formatting import health_text, rate_text, split_message, transport_text
+from services import duty_render
 from services.messages_out import Keyboard, MessageKind, OutgoingMessage
 from services.notices import receipt_text
 from services.reports import AbnormalDetail, ReportSet, ReturneeDetail, UnitDayFigures, completion, day_bounds
@@ -135,6 +136,7 @@ def grid_report_text(figures: UnitDayFigures, day: date, *, confirmed: str = "",
         mark + texts.REPORT_GRID_TITLE.format(unit=escape(figures.unit.name), day=day.isoformat()),
         *_as_reported(figures, GRID_WORDING),
         *cluster_lines(figures.clusters, day_off=figures.day_off),
+        *duty_render.grid_lines(figures.duties),
     ]
     if confirmed:
         lines.append(confirmed)
@@ -289,6 +291,7 @@ def digest_lines(reports: ReportSet, unit_id: int, *, tz: ZoneInfo, heading: Hea
             lines.extend(_unit_line(reports, child) for child in group)
     lines.append(texts.REPORT_TOTALS.format(summary=summary(figures)))
     grid_names = {grid.unit.id: _grid_label(reports, grid, figures.unit.level) for grid in reports.grids_under(unit_id)}
+    lines += duty_render.digest_lines(figures.duties, reports.concerns_under(unit_id), grid_names)
     abnormal = reports.abnormal_under(unit_id)
     if abnormal:
         lines.append(texts.REPORT_DETAILS_ABNORMAL.format(count=len(abnormal)))

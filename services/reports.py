@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 
 from core.config import Settings
 from core.formatting import mask_name
+from services.duty_report import Duties, DutyFigures, compile_duties
+from services.visits import ConcernDetail
 from storage import campaigns
 from storage import clusters as cluster_store
 from storage import reports as sql
@@ -52,6 +54,8 @@ class UnitDayFigures:
     confirmation: Confirmation | None = None
     #: A grid's 联户 with their check-ins (the households in none last); empty without clusters.
     clusters: tuple[cluster_store.ClusterCounts, ...] = ()
+    #: Visits this week and today's disinfection points (always as they are now: nobody confirms them).
+    duties: DutyFigures = field(default_factory=DutyFigures)
 
     @property
     def confirmed(self) -> bool:
@@ -124,6 +128,8 @@ class ReportSet:
     #: Detail rows by grid id.
     abnormal: dict[int, list[AbnormalDetail]] = field(default_factory=dict)
     returnees: dict[int, list[ReturneeDetail]] = field(default_factory=dict)
+    #: The standing duties (visits, disinfection points) by grid id: ``services.duty_report``.
+    duties: Duties = field(default_factory=lambda: Duties({}, {}))
 
     def __iter__(self) -> Iterator[UnitDayFigures]:
         """Units parents-before-children (by path)."""
@@ -147,6 +153,9 @@ class ReportSet:
 
     def returnees_under(self, unit_id: int) -> list[ReturneeDetail]:
         return [row for grid in self.grids_below.get(unit_id, []) for row in self.returnees.get(grid, [])]
+
+    def concerns_under(self, unit_id: int) -> list[ConcernDetail]:
+        return [row for grid in self.grids_below.get(unit_id, []) for row in self.duties.concerns.get(grid, [])]
 
 
 Detail = TypeVar("Detail", AbnormalDetail, ReturneeDetail, cluster_store.ClusterCounts)
@@ -193,15 +202,23 @@ async def compile_reports(
         off_ids = set(await sql.days_off(session, day=day))
         abnormal = await sql.abnormal_rows(session, root_path=root_path, day=day)
         returnees = await sql.new_returnee_rows(session, root_path=root_path, day=day)
+    grid_ids = [unit.id for unit in units if unit.level == UnitLevel.GRID]
+    duties = await compile_duties(factory, root_path=root_path, grid_ids=grid_ids, day=day, settings=settings)
     everyone_off = None in off_ids or day in configured_days_off(settings)
+    grids_below = _grids_below(units)
     return ReportSet(
         day=day,
         as_of=as_of,
-        figures=_roll_up(units, _with_testing(counts, testing), confirmed, off_ids, everyone_off, _by_grid(clusters)),
+        figures=_with_duties(
+            _roll_up(units, _with_testing(counts, testing), confirmed, off_ids, everyone_off, _by_grid(clusters)),
+            grids_below,
+            duties,
+        ),
         children=_children(units),
-        grids_below=_grids_below(units),
+        grids_below=grids_below,
         abnormal=_by_grid([_mask_abnormal(row) for row in abnormal]),
         returnees=_by_grid([_mask_returnee(row) for row in returnees]),
+        duties=duties,
     )
 
 
@@ -234,6 +251,17 @@ def _grids_below(units: list[ReportUnit]) -> dict[int, list[int]]:
                 below.setdefault(ancestor, []).append(unit.id)
                 ancestor = parents[ancestor]
     return below
+
+
+def _with_duties(
+    figures: dict[int, UnitDayFigures], grids_below: dict[int, list[int]], duties: Duties
+) -> dict[int, UnitDayFigures]:
+    """Each unit's figures with its grids' duties summed in."""
+    for unit_id, unit_figures in figures.items():
+        grids = [duties.figures[grid] for grid in grids_below.get(unit_id, []) if grid in duties.figures]
+        if grids:
+            figures[unit_id] = replace(unit_figures, duties=sum(grids, DutyFigures()))
+    return figures
 
 
 def _by_grid(rows: list[Detail]) -> dict[int, list[Detail]]:

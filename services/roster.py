@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlmodel import col, select
@@ -16,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import texts
 from core.redact import without_tokens
+from services.duty_roster import check_duty_rows, write_duty_rows
 from services.robots.render import PLATFORMS
 from services.robots.targets import ROSTER_SECRETS, url_fits
 from services.roster_files import RosterRows, Row, read_roster
@@ -410,7 +412,7 @@ async def _known_cluster_grids(session: AsyncSession, known: dict[str, Unit]) ->
     return {code: grid_codes.get(c.grid_id, "") for code, c in (await clusters.clusters_by_code(session)).items()}
 
 
-async def import_rows(session: AsyncSession, *, rows: RosterRows) -> ImportSummary:
+async def import_rows(session: AsyncSession, *, rows: RosterRows, today: date | None = None) -> ImportSummary:
     """Validate and write ``rows`` in the caller's transaction; raise ``RosterError`` before writing."""
     known = await units.units_by_code(session)
     problems: list[str] = []
@@ -422,6 +424,8 @@ async def import_rows(session: AsyncSession, *, rows: RosterRows) -> ImportSumma
     cluster_grids = await _known_cluster_grids(session, known)
     cluster_grids |= {code: row.grid for code, row in parsed_clusters.items()}
     parsed_households = _check_households(rows.households, grid_codes, problems, cluster_grids)
+    roster_households = {(row.grid, row.address_key) for row in parsed_households}
+    parsed_duties = check_duty_rows(rows, grid_codes, roster_households, problems)
     if problems:
         raise RosterError(problems)
     summary = ImportSummary()
@@ -429,6 +433,7 @@ async def import_rows(session: AsyncSession, *, rows: RosterRows) -> ImportSumma
     cluster_ids = await _write_clusters(session, parsed_clusters, all_units, summary)
     covered = {code for code in grid_codes if code in parsed_units} | {row.grid for row in parsed_households}
     await _write_households(session, parsed_households, all_units, covered, summary, cluster_ids)
+    await write_duty_rows(session, parsed=parsed_duties, grids=all_units, today=today or utcnow().date())
     return summary
 
 

@@ -11,6 +11,7 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from core import texts
 
@@ -50,8 +51,22 @@ class SheetSpec:
     required: tuple[str, ...]
 
 
+PAIR_COLUMNS: dict[str, tuple[str, ...]] = {
+    "grid": ("grid", "网格编码"),
+    "address": ("address", "地址"),
+    "helper": ("helper", "结对人", "帮扶人", "结对人TG"),
+    "every": ("every", "frequency", "频次", "走访频次"),
+}
+POINT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "grid": ("grid", "网格编码"),
+    "place": ("place", "点位", "地点"),
+    "every": ("every", "frequency", "频次"),
+}
 UNITS = SheetSpec("units", ("units", "单位"), UNIT_COLUMNS, ("code", "name", "level"))
 HOUSEHOLDS = SheetSpec("households", ("households", "住户"), HOUSEHOLD_COLUMNS, ("grid", "address"))
+#: Optional tables (issue #14): a roster without them imports as before and leaves pairings and points alone.
+PAIRS = SheetSpec("pairs", ("pairs", "结对"), PAIR_COLUMNS, ("grid", "address", "helper"))
+POINTS = SheetSpec("points", ("points", "消杀点位"), POINT_COLUMNS, ("grid", "place"))
 
 
 class RosterFileError(Exception):
@@ -79,6 +94,9 @@ class Row:
 class RosterRows:
     units: list[Row]
     households: list[Row]
+    #: None when the roster has no such table (then the stored pairings or points stay as they are).
+    pairs: list[Row] | None = None
+    points: list[Row] | None = None
 
 
 def _cell_text(value: object) -> str:
@@ -133,9 +151,15 @@ def _read_xlsx(path: Path) -> RosterRows:
             _rows(names[spec.kind], workbook[names[spec.kind]].iter_rows(values_only=True), spec)
             for spec in (UNITS, HOUSEHOLDS)
         )
-        return RosterRows(units=units, households=households)
+        pairs, points = (_optional_sheet(workbook, spec) for spec in (PAIRS, POINTS))
+        return RosterRows(units=units, households=households, pairs=pairs, points=points)
     finally:
         workbook.close()
+
+
+def _optional_sheet(workbook: Any, spec: SheetSpec) -> list[Row] | None:
+    name = next((n for n in workbook.sheetnames if n.strip().lower() in spec.names), None)
+    return None if name is None else _rows(name, workbook[name].iter_rows(values_only=True), spec)
 
 
 def decode_csv(data: bytes) -> str:
@@ -158,7 +182,16 @@ def _read_csv_folder(path: Path) -> RosterRows:
             raise RosterFileError(texts.ROSTER_MISSING_CSV.format(path=file))
         text = decode_csv(file.read_bytes())
         tables[spec.kind] = _rows(file.name, csv.reader(io.StringIO(text, newline="")), spec)
-    return RosterRows(units=tables["units"], households=tables["households"])
+    optional: dict[str, list[Row] | None] = {}
+    for spec in (PAIRS, POINTS):
+        file = path / f"{spec.kind}.csv"
+        optional[spec.kind] = None
+        if file.is_file():
+            table = csv.reader(io.StringIO(decode_csv(file.read_bytes()), newline=""))
+            optional[spec.kind] = _rows(file.name, table, spec)
+    return RosterRows(
+        units=tables["units"], households=tables["households"], pairs=optional["pairs"], points=optional["points"]
+    )
 
 
 def read_roster(path: Path) -> RosterRows:

@@ -256,6 +256,8 @@ class SupplyOrder(SQLModel, table=True):
     delivered_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     cancelled_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     handled_by: int | None = Field(default=None, sa_type=sa.BigInteger)
+    #: Who took delivery (领取人), as the leader wrote it after delivering (``/received N 姓名``).
+    receiver: str | None = Field(default=None, max_length=64)
     #: When retention or a household's erasure removed its personal details (see ``storage.privacy``).
     purged_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
@@ -327,6 +329,38 @@ class DisinfectionRecord(SQLModel, table=True):
     agent: str | None = Field(default=None, max_length=64)
     operator: str | None = Field(default=None, max_length=64)
     purged_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+class Pairing(SQLModel, table=True):
+    """结对帮困: a helper (party member, volunteer) paired with a household they visit regularly.
+
+    ``helper_key`` is ``tg:<id>`` for a Telegram user, else ``name:<name>`` (a roster that names a
+    helper the bot has not met); a household may have several helpers, each once."""
+
+    __tablename__ = "pairings"
+    __table_args__ = (sa.UniqueConstraint("household_id", "helper_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    grid_id: int = Field(foreign_key="units.id", index=True)
+    household_id: int = Field(foreign_key="households.id", index=True)
+    helper_key: str = Field(max_length=80)
+    helper_id: int | None = Field(default=None, sa_type=sa.BigInteger, index=True)
+    helper_name: str = Field(default="", max_length=64)
+    #: Days between visits for this pairing; None: by the household's tags (``[policy.visits]``).
+    every_days: int | None = None
+    paired_on: date
+    #: ``roster`` (replaced by the next roster with a pairs sheet) or ``command`` (``/pair``).
+    source: str = Field(default="roster", max_length=16)
+
+
+class DisinfectionPoint(SQLModel, table=True):
+    """A grid's place to disinfect (消杀点位) and how often, from the roster's 消杀点位 sheet."""
+
+    __tablename__ = "disinfection_points"
+    __table_args__ = (sa.UniqueConstraint("grid_id", "place"),)
+    id: int | None = Field(default=None, primary_key=True)
+    grid_id: int = Field(foreign_key="units.id", index=True)
+    place: str = Field(max_length=64)
+    every_days: int = 1
 
 
 class Nudge(SQLModel, table=True):

@@ -1,0 +1,128 @@
+"""消杀记录制度: the disinfection log and the points each grid must keep disinfected.
+
+A grid's points are its own from the roster's 消杀点位 sheet, else ``[policy.disinfection] points``.
+A point disinfected every N days is outstanding on a day when no disinfection of the grid whose
+place names it (垃圾站 in "东门垃圾站") was recorded in the N days up to that day: a daily point each
+day until it is done, a weekly one when the last week had none. Records come from ``disinfection``
+messages and ``/disinfect`` alike (``services.records.disinfection``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from core.config import Settings
+from core.formatting import mask_name
+from services.leader_scope import Denied, leader_unit
+from storage import duties, units
+from storage.db import SessionFactory
+from storage.duties import DisinfectionRow
+from storage.models import Unit, UnitLevel
+
+#: The longest a point may go between disinfections: how far back the log is read for points.
+LONGEST_PERIOD = 31
+
+
+@dataclass(frozen=True)
+class PointStatus:
+    place: str
+    every_days: int
+    last_done: date | None
+
+    def outstanding(self, day: date) -> bool:
+        return self.last_done is None or self.last_done <= day - timedelta(days=self.every_days)
+
+
+def grid_points(
+    own: dict[int, list[tuple[str, int]]], grid_ids: Sequence[int], settings: Settings
+) -> dict[int, list[tuple[str, int]]]:
+    """Each grid's points: its own, else the configured ones."""
+    configured = [(point.place, point.every_days) for point in settings.policy.disinfection.points]
+    return {grid_id: own.get(grid_id) or configured for grid_id in grid_ids}
+
+
+def point_statuses(
+    points: Sequence[tuple[str, int]], records: Sequence[DisinfectionRow], day: date
+) -> list[PointStatus]:
+    """Each point with the last day (up to ``day``) a disinfection named its place."""
+    statuses = []
+    for place, every in points:
+        done = [r.day for r in records if r.day <= day and r.place and place in r.place]
+        statuses.append(PointStatus(place, every, max(done, default=None)))
+    return statuses
+
+
+async def points_today(
+    factory: SessionFactory, *, root_path: str | None, grid_ids: Sequence[int], day: date, settings: Settings
+) -> dict[int, list[PointStatus]]:
+    """Every grid's points and where they stand on ``day`` (grids without points are left out)."""
+    async with factory() as session:
+        own = await duties.points_by_grid(session, root_path=root_path)
+        if not own and not settings.policy.disinfection.points:
+            return {}
+        since = day - timedelta(days=LONGEST_PERIOD)
+        records = await duties.disinfection_rows(session, root_path=root_path, start=since, end=day)
+    by_grid: dict[int, list[DisinfectionRow]] = {}
+    for row in records:
+        by_grid.setdefault(row.grid_id, []).append(row)
+    return {
+        grid_id: point_statuses(points, by_grid.get(grid_id, []), day)
+        for grid_id, points in grid_points(own, grid_ids, settings).items()
+        if points
+    }
+
+
+@dataclass(frozen=True)
+class DisinfectionEntry:
+    """A disinfection as ``/disinfections`` lists it, the operator's name masked."""
+
+    grid_id: int
+    day: date
+    place: str | None
+    method: str | None
+    agent: str | None
+    operator: str
+
+
+@dataclass(frozen=True)
+class DisinfectionsReport:
+    unit: Unit
+    day: date
+    days: int
+    entries: list[DisinfectionEntry]
+    outstanding: dict[int, list[PointStatus]]
+    grid_names: dict[int, str]
+
+
+async def disinfections_report(
+    factory: SessionFactory,
+    *,
+    chat_id: int,
+    user_id: int,
+    admin_ids: frozenset[int],
+    day: date,
+    days: int,
+    settings: Settings,
+) -> DisinfectionsReport | Denied:
+    """``/disinfections [days]``: the unit's disinfections of the last ``days`` days, and today's outstanding points."""
+    async with factory() as session:
+        unit = await leader_unit(session, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids)
+        if isinstance(unit, Denied):
+            return unit
+        grids = [u for u in await units.subtree(session, root=unit) if u.level == UnitLevel.GRID]
+        start = day - timedelta(days=days - 1)
+        rows = await duties.disinfection_rows(session, root_path=unit.path, start=start, end=day)
+    grid_ids = [grid.id or 0 for grid in grids]
+    points = await points_today(factory, root_path=unit.path, grid_ids=grid_ids, day=day, settings=settings)
+    return DisinfectionsReport(
+        unit=unit,
+        day=day,
+        days=days,
+        entries=[
+            DisinfectionEntry(r.grid_id, r.day, r.place, r.method, r.agent, mask_name(r.operator or "")) for r in rows
+        ],
+        outstanding={g: [p for p in s if p.outstanding(day)] for g, s in points.items()},
+        grid_names={grid.id or 0: grid.name for grid in grids},
+    )

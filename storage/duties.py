@@ -1,0 +1,256 @@
+"""Reads and writes of the grid's standing duties: pairings (结对帮困) and their visits, disinfection
+points (消杀点位) and the disinfection log, and who took delivery of an order (领取人).
+
+Subtree queries take a root path like ``storage.reports`` (None: everything) and return plain rows;
+what is due, overdue or outstanding is the services' to decide (``services.visits``,
+``services.disinfection_log``), since frequencies come from configuration as well as from rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col, delete, func, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    DisinfectionPoint,
+    DisinfectionRecord,
+    Household,
+    OrderStatus,
+    Pairing,
+    SupplyOrder,
+    VisitRecord,
+)
+from storage.reports import grids_in_subtree
+
+
+def _in(grid_column: Any, root_path: str | None) -> Any:
+    return sa.true() if root_path is None else grid_column.in_(grids_in_subtree(root_path))
+
+
+async def _rows(session: AsyncSession, query: Any) -> Sequence[Any]:
+    rows: Sequence[Any] = (await session.exec(query)).all()
+    return rows
+
+
+# --- pairings ---------------------------------------------------------------------------------
+
+
+def helper_key(*, helper_id: int | None, helper_name: str) -> str:
+    """What makes a helper one per household: their Telegram id, else the name a roster gave."""
+    return f"tg:{helper_id}" if helper_id is not None else f"name:{helper_name}"
+
+
+async def add_pairing(session: AsyncSession, *, pairing: Pairing) -> bool:
+    """Store a pairing, or update the frequency of the same helper's pairing: True if it is new."""
+    existing = (
+        await session.exec(
+            select(Pairing).where(
+                col(Pairing.household_id) == pairing.household_id, col(Pairing.helper_key) == pairing.helper_key
+            )
+        )
+    ).first()
+    if existing is None:
+        session.add(pairing)
+        return True
+    existing.every_days, existing.helper_name = pairing.every_days, pairing.helper_name or existing.helper_name
+    session.add(existing)
+    return False
+
+
+async def sync_roster_pairings(session: AsyncSession, *, grid_ids: Sequence[int], pairings: Sequence[Pairing]) -> None:
+    """The roster's pairings of these grids become ``pairings``: a pairing kept keeps the day it was
+    made (its first visit is due from then), one gone is dropped; pairings made by ``/pair`` stay."""
+    stored = {
+        (p.household_id, p.helper_key): p
+        for p in await session.exec(
+            select(Pairing).where(col(Pairing.grid_id).in_(grid_ids), col(Pairing.source) == "roster")
+        )
+    }
+    wanted = {(p.household_id, p.helper_key) for p in pairings}
+    for key, pairing in stored.items():
+        if key not in wanted:
+            await session.delete(pairing)
+    await session.flush()
+    for pairing in pairings:
+        await add_pairing(session, pairing=pairing)
+
+
+@dataclass(frozen=True)
+class PairingRow:
+    """A pairing with its household, and the household's visits: the last one before the week began
+    and the last one up to the day asked about."""
+
+    grid_id: int
+    household_id: int
+    address: str
+    head: str | None
+    tags: str
+    address_key: str
+    helper_id: int | None
+    helper_name: str
+    every_days: int | None
+    paired_on: date
+    last_before_week: date | None
+    last_visit: date | None
+
+
+async def pairing_rows(session: AsyncSession, *, root_path: str | None, monday: date, day: date) -> list[PairingRow]:
+    """Every pairing of the subtree's active households, with their visit dates (one GROUP BY over visits)."""
+    before_week = sa.case((col(VisitRecord.day) < monday, col(VisitRecord.day)), else_=None)
+    visited = (
+        sa.select(
+            col(VisitRecord.household_id).label("household_id"),
+            func.max(before_week, type_=sa.Date).label("before_week"),
+            func.max(col(VisitRecord.day), type_=sa.Date).label("last"),
+        )
+        .where(col(VisitRecord.day) <= day, _in(col(VisitRecord.grid_id), root_path))
+        .group_by(col(VisitRecord.household_id))
+        .subquery()
+    )
+    query = (
+        sa.select(
+            col(Pairing.grid_id),
+            col(Pairing.household_id),
+            col(Household.address),
+            col(Household.head),
+            col(Household.tags),
+            col(Household.address_key),
+            col(Pairing.helper_id),
+            col(Pairing.helper_name),
+            col(Pairing.every_days),
+            col(Pairing.paired_on),
+            visited.c.before_week,
+            visited.c.last,
+        )
+        .join(Household, col(Household.id) == col(Pairing.household_id))
+        .outerjoin(visited, visited.c.household_id == col(Pairing.household_id))
+        .where(col(Household.active).is_(True), _in(col(Pairing.grid_id), root_path))
+        .order_by(col(Pairing.grid_id), col(Pairing.household_id), col(Pairing.id))
+    )
+    return [PairingRow(*row) for row in await _rows(session, query)]
+
+
+async def visit_counts(
+    session: AsyncSession, *, root_path: str | None, start: date, end: date
+) -> dict[int, tuple[int, int]]:
+    """Per grid: visits made from ``start`` to ``end`` and how many of them found a concern."""
+    query = (
+        sa.select(
+            col(VisitRecord.grid_id),
+            func.count(),
+            func.sum(sa.case((col(VisitRecord.concern).is_(True), 1), else_=0)),
+        )
+        .where(col(VisitRecord.day).between(start, end), _in(col(VisitRecord.grid_id), root_path))
+        .group_by(col(VisitRecord.grid_id))
+    )
+    return {row[0]: (int(row[1]), int(row[2] or 0)) for row in await _rows(session, query)}
+
+
+@dataclass(frozen=True)
+class ConcernRow:
+    grid_id: int
+    day: date
+    address: str
+    head: str | None
+    help: str | None
+    visitor_name: str
+
+
+async def concern_rows(session: AsyncSession, *, root_path: str | None, start: date, end: date) -> list[ConcernRow]:
+    """Visits from ``start`` to ``end`` that found something needing a leader's follow-up."""
+    query = (
+        sa.select(
+            col(VisitRecord.grid_id),
+            col(VisitRecord.day),
+            col(Household.address),
+            col(Household.head),
+            col(VisitRecord.help),
+            col(VisitRecord.visitor_name),
+        )
+        .join(Household, col(Household.id) == col(VisitRecord.household_id))
+        .where(
+            col(VisitRecord.concern).is_(True),
+            col(VisitRecord.day).between(start, end),
+            _in(col(VisitRecord.grid_id), root_path),
+        )
+        .order_by(col(VisitRecord.grid_id), col(VisitRecord.day), col(VisitRecord.id))
+    )
+    return [ConcernRow(*row) for row in await _rows(session, query)]
+
+
+# --- disinfection points and the log ------------------------------------------------------------
+
+
+async def replace_points(
+    session: AsyncSession, *, grid_ids: Sequence[int], points: Sequence[DisinfectionPoint]
+) -> None:
+    """The roster's disinfection points of these grids become ``points``."""
+    if grid_ids:
+        await session.exec(delete(DisinfectionPoint).where(col(DisinfectionPoint.grid_id).in_(grid_ids)))
+        await session.flush()
+    session.add_all(points)
+
+
+async def points_by_grid(session: AsyncSession, *, root_path: str | None) -> dict[int, list[tuple[str, int]]]:
+    """Each grid's own points (place, days between disinfections), from the roster."""
+    query = (
+        sa.select(col(DisinfectionPoint.grid_id), col(DisinfectionPoint.place), col(DisinfectionPoint.every_days))
+        .where(_in(col(DisinfectionPoint.grid_id), root_path))
+        .order_by(col(DisinfectionPoint.grid_id), col(DisinfectionPoint.id))
+    )
+    points: dict[int, list[tuple[str, int]]] = {}
+    for grid_id, place, every in await _rows(session, query):
+        points.setdefault(grid_id, []).append((place, every))
+    return points
+
+
+@dataclass(frozen=True)
+class DisinfectionRow:
+    grid_id: int
+    day: date
+    place: str | None
+    method: str | None
+    agent: str | None
+    operator: str | None
+
+
+async def disinfection_rows(
+    session: AsyncSession, *, root_path: str | None, start: date, end: date
+) -> list[DisinfectionRow]:
+    """The subtree's disinfections from ``start`` to ``end``, oldest first."""
+    query = (
+        sa.select(
+            col(DisinfectionRecord.grid_id),
+            col(DisinfectionRecord.day),
+            col(DisinfectionRecord.place),
+            col(DisinfectionRecord.method),
+            col(DisinfectionRecord.agent),
+            col(DisinfectionRecord.operator),
+        )
+        .where(
+            col(DisinfectionRecord.grid_id).is_not(None),
+            col(DisinfectionRecord.day).between(start, end),
+            _in(col(DisinfectionRecord.grid_id), root_path),
+        )
+        .order_by(col(DisinfectionRecord.day), col(DisinfectionRecord.id))
+    )
+    return [DisinfectionRow(*row) for row in await _rows(session, query)]
+
+
+# --- who took delivery --------------------------------------------------------------------------
+
+
+async def set_receiver(session: AsyncSession, *, order_id: int, receiver: str) -> bool:
+    """Record who took delivery of a delivered order: True if it was delivered (and so recorded)."""
+    statement = (
+        update(SupplyOrder)
+        .where(col(SupplyOrder.id) == order_id, col(SupplyOrder.status) == OrderStatus.DELIVERED)
+        .values(receiver=receiver[:64])
+    )
+    return bool((await session.exec(statement)).rowcount)
