@@ -25,6 +25,7 @@ from services.outbox import Envelope, enqueue_all
 from services.privacy import purge
 from services.reminders import plan_reminders
 from services.report_run import run_reports
+from services.visit_reminders import plan_visit_reminders
 from storage.db import SessionFactory
 from storage.models import UnitLevel
 
@@ -97,6 +98,11 @@ async def _day_close(run: JobRun) -> int:
     return await ledgers_at_close(run.sessions, settings=run.settings, day=run.day, now=run.now)
 
 
+async def _visit_reminders(run: JobRun) -> int:
+    """Each helper's list of the households due a visit this week (on the configured weekday only)."""
+    return await _queue(run, await plan_visit_reminders(run.sessions, settings=run.settings, day=run.day))
+
+
 async def _privacy_purge(run: JobRun) -> int:
     """Retention (``[privacy] retain_days``): the same purge ``gridbot privacy purge`` runs. Sends nothing."""
     await purge(run.sessions, settings=run.settings, now=run.now)
@@ -112,6 +118,7 @@ JOB_FUNCTIONS: Mapping[str, JobFn] = {
     "town_digest": _reports(UnitLevel.TOWN),
     "day_close": _day_close,
     "privacy_purge": _privacy_purge,
+    "visit_reminder": _visit_reminders,
 }
 
 
@@ -143,5 +150,6 @@ def daily_jobs(settings: Settings, functions: Mapping[str, JobFn] = JOB_FUNCTION
     )
     for kind in ("grid_report", "village_digest", "town_digest", "day_close"):
         jobs.append(DailyJob(id=kind, at=getattr(schedule, kind), until=None, run=functions[kind]))
+    jobs.append(DailyJob(id="visit_reminder", at=schedule.visit_reminder, until=None, run=functions["visit_reminder"]))
     jobs.append(DailyJob(id="privacy_purge", at=settings.privacy.purge_at, until=None, run=functions["privacy_purge"]))
     return sorted(jobs, key=lambda job: job.at)

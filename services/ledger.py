@@ -40,7 +40,12 @@ Cell = str | int | float | date | datetime | None
 #: (sheet title, row): each sheet's first row is its header.
 LedgerRow = tuple[str, list[Cell]]
 LedgerFormat = Literal["xlsx", "csv"]
-SHEETS = (texts.LEDGER_CHECKINS, texts.LEDGER_ORDERS, texts.LEDGER_RETURNEES, texts.LEDGER_ABNORMAL)
+SHEETS = (
+    texts.LEDGER_CHECKINS, texts.LEDGER_ORDERS, texts.LEDGER_RETURNEES, texts.LEDGER_ABNORMAL,
+    # ``services.duty_ledger``'s:
+    texts.LEDGER_DISINFECTIONS, texts.LEDGER_RECEIPTS, texts.LEDGER_RESIDENT, texts.LEDGER_FLOATING,
+    texts.LEDGER_RETURNEE_POPULATION, texts.LEDGER_KEY_GROUPS,
+)  # fmt: skip
 #: How a spreadsheet recognises a formula (OWASP, CSV injection): ``=1+1`` in an order is text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -78,6 +83,10 @@ async def _in_address_order(
         run.append(row)
     for ordered in sorted(run, key=lambda r: address_sort_key(r[-1])):
         yield ordered
+
+
+#: For the duty and population sheets (``services.duty_ledger``), which order and stamp rows alike.
+in_address_order, local_time = _in_address_order, _time
 
 
 def _grid_path(row: Sequence[Any]) -> object:
@@ -150,6 +159,11 @@ async def _testing_rows(
                 texts.LEDGER_TESTING,
                 [day, r[0], r[1], r[3], r[4], r[5], r[4] - r[5], texts.LEDGER_YES if r[6] else ""],
             )
+
+        from services.duty_ledger import duty_rows  # it uses this module's row helpers
+
+        async for row in duty_rows(session, path=path, start=start, end=end, settings=settings):
+            yield row
 
 
 #: Excel's number formats for what is not text (a cell's date or time is stored as a number).

@@ -23,10 +23,14 @@ from storage.models import (
     Household,
     OrderStatus,
     Pairing,
+    Person,
+    Returnee,
     SupplyOrder,
     VisitRecord,
 )
-from storage.reports import grids_in_subtree
+from storage.reports import GRID_ALIAS as _GRID
+from storage.reports import VILLAGE_ALIAS as _VILLAGE
+from storage.reports import grids_in_subtree, with_places
 
 
 def _in(grid_column: Any, root_path: str | None) -> Any:
@@ -254,3 +258,64 @@ async def set_receiver(session: AsyncSession, *, order_id: int, receiver: str) -
         .values(receiver=receiver[:64])
     )
     return bool((await session.exec(statement)).rowcount)
+
+
+async def started_people(session: AsyncSession, *, user_ids: Sequence[int]) -> set[int]:
+    """Those of ``user_ids`` who started the bot, so that it may write to them privately."""
+    if not user_ids:
+        return set()
+    query = sa.select(col(Person.telegram_user_id)).where(
+        col(Person.telegram_user_id).in_(user_ids), col(Person.started_bot).is_(True)
+    )
+    return {row[0] for row in await _rows(session, query)}
+
+
+# --- the ledger's duty and population sheets (queries streamed by ``services.duty_ledger``) -----
+
+
+def disinfection_ledger(root_path: str | None, start: date, end: date) -> Any:
+    query = sa.select(
+        col(DisinfectionRecord.day), col(_VILLAGE.name), col(_GRID.name), col(DisinfectionRecord.place),
+        col(DisinfectionRecord.method), col(DisinfectionRecord.agent), col(DisinfectionRecord.operator),
+    )  # fmt: skip
+    query = with_places(query, col(DisinfectionRecord.grid_id)).where(col(DisinfectionRecord.day).between(start, end))
+    return query.where(_in(col(DisinfectionRecord.grid_id), root_path)).order_by(
+        col(DisinfectionRecord.day), col(_GRID.path), col(DisinfectionRecord.id)
+    )
+
+
+def household_ledger(root_path: str | None) -> Any:
+    """The subtree's active households by grid (the last column is the address key, to order by)."""
+    query = sa.select(
+        col(_VILLAGE.name), col(_GRID.name), col(_GRID.path), col(Household.address), col(Household.head),
+        col(Household.phone), col(Household.members), col(Household.tags), col(Household.address_key),
+    )  # fmt: skip
+    query = with_places(query, col(Household.grid_id)).where(col(Household.active).is_(True))
+    return query.where(_in(col(Household.grid_id), root_path)).order_by(col(_GRID.path), col(Household.id))
+
+
+def returnee_population_ledger(root_path: str | None, end: date) -> Any:
+    """Every returnee reported by ``end``, monitored still or no longer."""
+    query = sa.select(
+        col(Returnee.day), col(_VILLAGE.name), col(_GRID.name), col(Household.address), col(Returnee.name),
+        col(Returnee.origin), col(Returnee.arrival), col(Returnee.monitor_until), col(Household.phone),
+        col(Household.members), col(Household.tags),
+    ).join(Household, col(Household.id) == col(Returnee.household_id))  # fmt: skip
+    query = with_places(query, col(Returnee.grid_id)).where(col(Returnee.day) <= end)
+    return query.where(_in(col(Returnee.grid_id), root_path)).order_by(
+        col(Returnee.day), col(_GRID.path), col(Returnee.id)
+    )
+
+
+def receipt_ledger(root_path: str | None, start: date, end: date) -> Any:
+    """Delivered orders of the range: who took delivery and when (领取记录)."""
+    query = sa.select(
+        col(SupplyOrder.id), col(SupplyOrder.delivered_at), col(_VILLAGE.name), col(_GRID.name),
+        col(SupplyOrder.number), col(Household.address), col(Household.head), col(SupplyOrder.receiver),
+    ).join(Household, col(Household.id) == col(SupplyOrder.household_id))  # fmt: skip
+    query = with_places(query, col(SupplyOrder.grid_id)).where(
+        col(SupplyOrder.day).between(start, end), col(SupplyOrder.status) == OrderStatus.DELIVERED
+    )
+    return query.where(_in(col(SupplyOrder.grid_id), root_path)).order_by(
+        col(SupplyOrder.day), col(_GRID.path), col(SupplyOrder.number)
+    )

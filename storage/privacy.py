@@ -64,6 +64,7 @@ RECORD_COLUMNS: tuple[PersonalColumn, ...] = (
     PersonalColumn(CheckIn, "test_type", Rule.ERASE),
     PersonalColumn(CheckIn, "test_result", Rule.ERASE),
     PersonalColumn(SupplyOrder, "phone", Rule.MASK_PHONE),
+    PersonalColumn(SupplyOrder, "receiver", Rule.MASK_NAME),
     PersonalColumn(OrderItem, "name", Rule.MEDICINE, "药品"),
     PersonalColumn(Returnee, "name", Rule.MASK_NAME),
     PersonalColumn(Returnee, "phone", Rule.MASK_PHONE),

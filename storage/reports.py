@@ -380,6 +380,10 @@ def _with_places(query: Any, grid_column: Any) -> Any:
     return query.join(_GRID, col(_GRID.id) == grid_column).join(_VILLAGE, col(_VILLAGE.id) == col(_GRID.parent_id))
 
 
+#: For the other ledger queries (``storage.duties``): the grid and village aliases and their join.
+GRID_ALIAS, VILLAGE_ALIAS, with_places = _GRID, _VILLAGE, _with_places
+
+
 async def stream_rows(session: AsyncSession, query: Any) -> AsyncIterator[Sequence[Any]]:
     """Rows in batches from the server, so a county-wide ledger never sits in memory at once."""
     result = await session.stream(query.execution_options(yield_per=2000))

@@ -14,12 +14,15 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.cli import main
-from services.ledger import ledger_xlsx
+from services.ledger import SHEETS, ledger_xlsx
 from services.roster import import_rows
 from services.roster_files import RosterRows
 from storage.db import SessionFactory, create_engine, session_factory, transaction
 from tests.factories import UNITS, _rows, add_checkin, add_order, add_returnee, seed_roster
 from tests.test_reports import DAY, SETTINGS, seed_day
+
+#: The standing duties' and the population's sheets (tests/test_duties.py reads them).
+DUTY_SHEETS = ["消杀", "领取记录", "常住", "流动", "返乡人员", "重点人群"]
 
 
 async def test_ledger_has_four_masked_sheets(sessions: SessionFactory) -> None:
@@ -28,7 +31,7 @@ async def test_ledger_has_four_masked_sheets(sessions: SessionFactory) -> None:
     workbook = load_workbook(BytesIO(content), read_only=True)
     sheets = {name: [list(row) for row in workbook[name].iter_rows(values_only=True)] for name in workbook.sheetnames}
     workbook.close()
-    assert list(sheets) == ["打卡", "物资", "返乡", "异常"]
+    assert list(sheets) == list(SHEETS) == ["打卡", "物资", "返乡", "异常", *DUTY_SHEETS]
     checkins = sheets["打卡"]
     assert [row[3:7] for row in checkins[1:]] == [
         ["3-1-101", "王*", 2, "未打卡"],
@@ -66,7 +69,7 @@ def test_export_writes_a_date_range_as_csv(
     assert main([*args, "--format", "csv", "-o", str(out)]) == 0
     assert capsys.readouterr().out == f"台账已写入 {out}\n"
     files = sorted(path.name for path in out.iterdir())
-    assert files == ["异常.csv", "打卡.csv", "物资.csv", "返乡.csv"]
+    assert files == sorted(f"{name}.csv" for name in ["异常", "打卡", "物资", "返乡", *DUTY_SHEETS])
     with (out / "打卡.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))
     assert len(rows) == 1 + 5 * 2 and {row[0] for row in rows[1:]} == {"2025-11-30", "2025-12-01"}
