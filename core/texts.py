@@ -712,7 +712,7 @@ DISINFECTION_UNKNOWN = "—"
 RECEIVED_USAGE = "用法：<code>/received 订单编号 领取人</code>，例如 <code>/received 17 王阿姨</code>"
 RECEIVED_DONE = "📦 订单 #{number} 的领取人已登记：{receiver}。"
 RECEIVED_NOT_DELIVERED = "订单 #{number} 还没有送达：送达后再登记领取人。"
-ORDER_DELIVERED_RECEIVER_HINT = "已送达。如需登记领取人，请发 /received {number} 姓名"
+ORDER_DELIVERED_RECEIVER_HINT = "已标记送达。登记领取人（可不填）：/received {number} 姓名"
 
 ROSTER_BAD_FREQUENCY = "“{value}”不是频次：请写 每天、每周 或天数（如 7）"
 ROSTER_PAIR_NO_HOUSEHOLD = "住户表里没有 {value} 这一户（结对的住户须在住户表里）"

@@ -24,7 +24,7 @@ def _grid(names: dict[int, str], grid_id: int, *, several: bool) -> str:
 def _visit_line(report: VisitsReport, entry: PairedHousehold, *, masked: bool) -> str:
     several = report.unit.level != UnitLevel.GRID
     head = mask_name(entry.head or "") if masked else entry.head or ""
-    helpers = [mask_name(h.name) if masked else h.name for h in entry.helpers]
+    helpers = [mask_name(h.name) if masked else h.name or str(h.user_id) for h in entry.helpers]
     tags = f"（{entry.tags.replace(';', texts.REPORT_LIST_SEPARATOR)}）" if entry.tags else ""
     return texts.VISITS_LINE.format(
         grid=_grid(report.grid_names, entry.grid_id, several=several), address=escape(entry.address),

@@ -186,7 +186,10 @@ async def order_button(query: CallbackQuery, chat_id: int, press: OrderPress, co
     if isinstance(change, Denied):
         await query.answer(button.refused)
         return
-    await query.answer(button.answers.get(change.result, ""))
+    answer = button.answers.get(change.result, "")
+    if change.result is Change.DONE and button.status is OrderStatus.DELIVERED:  # 领取人 is optional, asked lightly
+        answer = texts.ORDER_DELIVERED_RECEIVER_HINT.format(number=change.number)
+    await query.answer(answer)
     await _fix_buttons(query, change)
     if change.result is Change.DONE:
         services.outbox_due.set()  # the notice's edit was written with the change: send it now

@@ -126,7 +126,7 @@ async def pairing_rows(session: AsyncSession, *, root_path: str | None, monday: 
             col(Household.tags),
             col(Household.address_key),
             col(Pairing.helper_id),
-            col(Pairing.helper_name),
+            func.coalesce(func.nullif(col(Person.display_name), ""), col(Pairing.helper_name)),
             col(Pairing.every_days),
             col(Pairing.paired_on),
             visited.c.before_week,
@@ -134,6 +134,7 @@ async def pairing_rows(session: AsyncSession, *, root_path: str | None, monday: 
         )
         .join(Household, col(Household.id) == col(Pairing.household_id))
         .outerjoin(visited, visited.c.household_id == col(Pairing.household_id))
+        .outerjoin(Person, col(Person.telegram_user_id) == col(Pairing.helper_id))
         .where(col(Household.active).is_(True), _in(col(Pairing.grid_id), root_path))
         .order_by(col(Pairing.grid_id), col(Pairing.household_id), col(Pairing.id))
     )

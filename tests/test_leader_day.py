@@ -80,7 +80,7 @@ async def test_a_full_grid_day(playground: Playground, sessions: SessionFactory)
         f"{GRID_LEADER}: /orders",
         f"bot: {three_orders('（已接单）')}",
     ]
-    assert await press(playground, grid, 1, "✅ 已送达") == "已标记送达"
+    assert await press(playground, grid, 1, "✅ 已送达") == "已标记送达。登记领取人（可不填）：/received 1 姓名"
     assert (await playground.client.bot_messages(grid))[
         -1
     ].text == "✅ 订单 #1（大米 2袋、鸡蛋 1板）已送达，请 张三 查收。"

@@ -191,7 +191,11 @@ async def test_the_deliver_button_is_for_leaders_and_closes_the_notice(
         await client.press_button(user_id=user, chat_id=grid, message_id=notice, data=data)
         await playground.settle()
     answers = [answer.text for answer in await client.callback_answers()]
-    assert answers == ["只有本网格的网格员可以标记送达", "只有本网格的网格员可以标记送达", "已标记送达"]
+    assert answers == [
+        "只有本网格的网格员可以标记送达",
+        "只有本网格的网格员可以标记送达",
+        "已标记送达。登记领取人（可不填）：/received 2 姓名",
+    ]
     messages = {m.message_id: m for m in await client.bot_messages(grid)}
     assert messages[notice].text == (  # the notice as the order reads now, and who delivered it
         "🛒 订单 #2 已登记（加急）：大米 1袋、降压药 1盒\n网格员接单、送达时各点一下按钮；要取消请发送 /cancel 2"

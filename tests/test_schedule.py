@@ -294,6 +294,7 @@ def test_job_ids_times_and_catch_up_windows() -> None:
     ]
     assert jobs == [
         ("privacy_purge", "03:00", None),
+        ("visit_reminder", "08:30", None),
         ("returnee_followup", "09:00", "16:00"),
         ("reminder:10:00", "10:00", "15:00"),
         ("reminder:15:00", "15:00", "16:00"),
