@@ -40,6 +40,7 @@ from storage.models import (
     UnitLevel,
     UnitReport,
 )
+from synthetic.duties import generate_duties
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严莫孔向常汤"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国文辉力海波宁燕鹏飞云峰志红梅凤琴春"
@@ -78,6 +79,10 @@ class CountySummary:
     returnees: int
     confirmed: int
     seconds: float
+    #: The week of standing duties (``synthetic.duties``).
+    pairings: int = 0
+    visits: int = 0
+    disinfections: int = 0
 
 
 class CountyNotEmptyError(RuntimeError):
@@ -298,6 +303,7 @@ async def generate_county(
                                    ("returnees", batch.returnees), ("confirmed", batch.reports)):  # fmt: skip
             totals[name] += len(rows_written)
     await add_clusters_and_campaign(factory, day=day, noon=datetime.combine(day, time(12), UTC) - offset)
+    duties = await generate_duties(factory, day=day, seed=seed)
     async with factory() as session:
         # Fresh bulk data leaves the planner blind (PostgreSQL's autovacuum catches up only later).
         await session.exec(sa.text("ANALYZE"))  # type: ignore[call-overload]
@@ -310,6 +316,9 @@ async def generate_county(
         people=scale.people,
         seconds=clock.monotonic() - started,
         **totals,
+        pairings=duties.pairings,
+        visits=duties.visits,
+        disinfections=duties.disinfections,
     )
 
 
