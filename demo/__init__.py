@@ -9,6 +9,7 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bot.operations import open_database
 from core import texts
@@ -51,7 +52,11 @@ async def run_demo(*, db_path: str | None, interactive: bool, out_dir: str | Non
         clock = DemoClock(datetime.now(tz).date(), tz, *DAY_STARTS)
         async with (
             running_playground(
-                database_url=url, admin_ids=[ADMIN_ID], rate_limits=RateLimits(enabled=False), clock=clock
+                database_url=url,
+                admin_ids=[ADMIN_ID],
+                rate_limits=RateLimits(enabled=False),
+                clock=clock,
+                settings_overrides=DEMO_POLICY,
             ) as playground,
             running_robots(clock=lambda: clock().timestamp()) as robots,
         ):
@@ -75,6 +80,21 @@ async def _wecom_robot(stage: Stage, robots: FakeRobots) -> None:
     stage.robots = robots
     stage.robot_groups[url.rsplit("=", 1)[-1]] = f"{village.name}·企业微信群"
     stage.terminal.note(f"{village.name}的干部也在企业微信群里：群机器人 {without_tokens(url)}")
+
+
+#: The demo town's visit rhythm and disinfection points (config.example.toml has the same).
+DEMO_POLICY: dict[str, Any] = {
+    "policy": {
+        "visits": {"独居老人": 7, "孕妇": 7, "慢病": 14, "低保": 14},
+        "disinfection": {
+            "points": [
+                {"place": "垃圾站", "every": "daily"},
+                {"place": "电梯", "every": "daily"},
+                {"place": "楼道", "every": "weekly"},
+            ]
+        },
+    }
+}
 
 
 async def _interactive(stage: Stage) -> None:

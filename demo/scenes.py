@@ -240,6 +240,36 @@ async def notices(stage: Stage) -> None:
     await stage.say(town.leaders[0], town.code, "/notice_status")
 
 
+async def pairing_visits(stage: Stage) -> None:
+    """结对帮困: the grid leader pairs a volunteer with a vulnerable household (a reply with /pair); the
+    volunteer's /visit finds a concern, which reaches the leader privately; /visits lists due and overdue."""
+    stage.clock.set(15, 40)
+    grid = stage.town.grids()[0]
+    leader, helper = grid.leaders[0], stage.residents[grid.code][1]
+    household = next(h for h in stage.town.households_of(grid.code) if h.tags)
+    sent = await stage.say(helper, grid.code, "我是党员志愿者，可以帮忙照顾老人")
+    client = stage.playground.client
+    await client.send_message(
+        user_id=leader, chat_id=stage.groups[grid.code], text=f"/pair {household.address} 每周", reply_to=sent
+    )
+    await stage.playground.settle()
+    await stage.show()
+    await stage.say(helper, grid.code, f"/visit {household.address} 送药 量血压 发现血压偏高需要关注")
+    await stage.say(leader, grid.code, "/visits")
+
+
+async def disinfection_round(stage: Stage) -> None:
+    """消杀: the day's round of the configured points (垃圾站, 电梯 daily; 楼道 weekly) by command and by
+    message; /status shows what is still due today, /disinfections the log."""
+    stage.clock.set(15, 50)
+    grid = stage.town.grids()[0]
+    leader, cleaner = grid.leaders[0], stage.residents[grid.code][2]
+    await stage.say(leader, grid.code, "/status")
+    await stage.say(cleaner, grid.code, "/disinfect 垃圾站 喷洒 84消毒液")
+    await stage.say(cleaner, grid.code, "今天对3栋楼道进行喷洒消毒，含氯消毒液，操作人周建国")
+    await stage.say(leader, grid.code, "/disinfections")
+
+
 async def _save_attachments(stage: Stage, code: str) -> None:
     """Keep the chart and ledger the bot posted in a unit's group, as an official would."""
     bot = stage.playground.bot.application.bot
@@ -290,5 +320,7 @@ SCENES: list[Scene] = [
         reminders,
     ),
     Scene("上级通知：镇里 /notice 发到各村各网格，点“收到”，/notice_status 看收到情况", notices),
+    Scene("结对帮困：/pair 结对、/visit 走访发现问题 → 网格长私信、/visits 查看应访与逾期", pairing_visits),
+    Scene("消杀：/disinfect 与消息登记，/status 看今日待消杀点位，/disinfections 看记录", disinfection_round),
     Scene("日报告、零报告：16:00 网格日报与确认上报，16:30 村社区汇总，17:00 镇街汇总（图表与台账）", end_of_day),
 ]

@@ -165,7 +165,7 @@ async def test_command_menu_is_registered_in_chinese_with_leader_commands_for_ad
         for command_set in await playground.client.commands()
     }
     assert menus["default"] == ["start", "help", "whoami", "privacy"]
-    assert menus["all_group_chats"] == ["help", "whoami", "cancel", "privacy"]
+    assert menus["all_group_chats"] == ["help", "whoami", "cancel", "privacy", "visit", "disinfect"]
     assert menus["all_chat_administrators"][:6] == ["help", "whoami", "cancel", "privacy", "status", "missing"]
     assert {"bind", "unbind", "zero", "notice"} <= set(menus["all_chat_administrators"])
 
@@ -184,7 +184,7 @@ async def test_every_menu_command_has_a_handler_and_every_command_handler_a_menu
         for command in handler.commands
     }
     assert published == handled
-    assert len(published) == 22  # with /privacy, /testing, /tested, /untested
+    assert len(published) == 28  # with /privacy, /testing, /tested, /untested, and the standing duties (issue #14)
 
 
 async def test_whoami_and_help_by_role(playground: Playground, group: int) -> None:
