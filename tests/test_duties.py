@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from io import BytesIO
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
 
+from core.config import ConfigError, load_settings
 from demo.playground import Playground, running_playground
 from sandbox import RateLimits
 from services.ledger import ledger_xlsx
@@ -287,3 +289,21 @@ async def test_receivers_and_the_population_sheets(
         ("3-2-502", "慢病"),
         ("五组12号", "残疾"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('[policy.visits]\n"独居老人" = 0\n', "policy.visits.独居老人: Input should be greater than or equal to 1"),
+        (
+            '[policy.disinfection]\npoints = [{ place = "垃圾站", every = "often" }]\n',
+            "policy.disinfection.points.0.every: daily, weekly or a number of days (1-365) expected",
+        ),
+    ],
+)
+def test_duty_settings_are_checked_in_one_line(tmp_path: Path, body: str, message: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path, environ={})
+    assert str(raised.value) == message
