@@ -13,7 +13,7 @@ from core.formatting import mask_name, split_message
 from handlers.leader_format import day_label, short_day
 from services.disinfection_log import DisinfectionsReport
 from services.duty_render import help_text
-from services.visits import PairedHousehold, VisitsReport
+from services.visits import PairedHousehold, VisitsReport, week_of
 from storage.models import UnitLevel
 
 
@@ -40,11 +40,11 @@ def visits_messages(report: VisitsReport) -> list[str]:
     if not report.paired:
         return [texts.VISITS_NONE.format(unit=unit)]
     masked = report.unit.level != UnitLevel.GRID
-    monday = report.day.toordinal() - report.day.weekday()
+    monday, sunday = week_of(report.day)
     lines = [
         texts.VISITS_HEADER.format(
             unit=unit, day=day_label(report.day), paired=report.paired, done=report.done,
-            monday=short_day(report.day.fromordinal(monday)), sunday=short_day(report.day.fromordinal(monday + 6)),
+            monday=short_day(monday), sunday=short_day(sunday),
         )
     ]  # fmt: skip
     for title, entries in ((texts.VISITS_OVERDUE_HEADER, report.overdue), (texts.VISITS_DUE_HEADER, report.due)):

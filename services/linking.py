@@ -63,7 +63,7 @@ class LinkOutcome:
 MemberCheck = Callable[[int], Awaitable[bool]]
 
 
-async def _household(
+async def grid_household(
     factory: SessionFactory, *, chat_id: int, user_id: int, admin_ids: frozenset[int], address: str
 ) -> Household | LinkOutcome | Denied:
     """The active household at ``address`` in the grid this group is bound to, or why there is none."""
@@ -93,7 +93,7 @@ async def link_person(
 ) -> LinkOutcome | Denied:
     """Link ``target`` (a known user, or an @username) to the household at ``address`` in this grid,
     if ``is_member`` says they are in this grid's group."""
-    household = await _household(factory, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids, address=address)
+    household = await grid_household(factory, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids, address=address)
     if not isinstance(household, Household):
         return household
     assert household.id is not None

@@ -23,12 +23,11 @@ from enum import Enum, auto
 from core.config import DEFAULT_VISIT_DAYS, Settings
 from core.formatting import mask_name
 from services.leader_scope import Denied, leader_unit
-from services.linking import KnownUser
-from storage import duties, links, people, status, units
+from services.linking import KnownUser, Link, LinkOutcome, grid_household
+from storage import duties, links, people, units
 from storage.db import SessionFactory, transaction
 from storage.duties import ConcernRow, PairingRow
 from storage.models import Household, Pairing, Unit, UnitLevel
-from understanding import normalise_address
 
 
 def week_of(day: date) -> tuple[date, date]:
@@ -134,16 +133,8 @@ class PairOutcome:
     every_days: int | None = None
 
 
-async def _grid_household(factory: SessionFactory, *, unit: Unit, address: str) -> Household | PairOutcome:
-    if unit.level != UnitLevel.GRID:
-        return PairOutcome(Pair.NOT_A_GRID)
-    parsed = normalise_address(address)
-    if parsed is None:
-        return PairOutcome(Pair.BAD_ADDRESS)
-    async with factory() as session:
-        found = await status.households_at(session, root=unit, address_key=parsed.key())
-    household = next((h for h, _ in found if h.active), None)
-    return PairOutcome(Pair.NOT_FOUND) if household is None else household
+#: Why ``services.linking.grid_household`` found no household, as /pair says it.
+_NO_HOUSEHOLD = {Link.NOT_A_GRID: Pair.NOT_A_GRID, Link.BAD_ADDRESS: Pair.BAD_ADDRESS, Link.NOT_FOUND: Pair.NOT_FOUND}
 
 
 async def pair_helper(
@@ -158,13 +149,11 @@ async def pair_helper(
     day: date,
 ) -> PairOutcome | Denied:
     """``/pair @user 3-2-501 [7]`` in a grid group: its leader pairs a helper with a household."""
-    async with factory() as session:
-        unit = await leader_unit(session, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids)
-    if isinstance(unit, Denied):
-        return unit
-    household = await _grid_household(factory, unit=unit, address=address)
-    if not isinstance(household, Household):
+    household = await grid_household(factory, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids, address=address)
+    if isinstance(household, Denied):
         return household
+    if isinstance(household, LinkOutcome):
+        return PairOutcome(_NO_HOUSEHOLD[household.result])
     assert household.id is not None
     async with transaction(factory) as session:
         if isinstance(target, KnownUser):
