@@ -56,6 +56,8 @@ class DailyJob:
     #: A run later than this local time (same day) is skipped; None: runs until midnight.
     until: time | None
     run: JobFn
+    #: Runs only on this ISO weekday (1 = Monday); None: every day.
+    weekday: int | None = None
 
     def due(self, local: time) -> bool:
         return self.at <= local and (self.until is None or local < self.until)
@@ -99,7 +101,7 @@ async def _day_close(run: JobRun) -> int:
 
 
 async def _visit_reminders(run: JobRun) -> int:
-    """Each helper's list of the households due a visit this week (on the configured weekday only)."""
+    """Each helper's list of the households due a visit this week (the job runs on its weekday only)."""
     return await _queue(run, await plan_visit_reminders(run.sessions, settings=run.settings, day=run.day))
 
 
@@ -150,6 +152,14 @@ def daily_jobs(settings: Settings, functions: Mapping[str, JobFn] = JOB_FUNCTION
     )
     for kind in ("grid_report", "village_digest", "town_digest", "day_close"):
         jobs.append(DailyJob(id=kind, at=getattr(schedule, kind), until=None, run=functions[kind]))
-    jobs.append(DailyJob(id="visit_reminder", at=schedule.visit_reminder, until=None, run=functions["visit_reminder"]))
+    jobs.append(
+        DailyJob(
+            id="visit_reminder",
+            at=schedule.visit_reminder,
+            until=None,
+            run=functions["visit_reminder"],
+            weekday=schedule.visit_reminder_weekday,
+        )
+    )
     jobs.append(DailyJob(id="privacy_purge", at=settings.privacy.purge_at, until=None, run=functions["privacy_purge"]))
     return sorted(jobs, key=lambda job: job.at)

@@ -123,6 +123,8 @@ class Schedule:
         key = (local.date(), job.id)
         if key in self._done or job.at > local.time() or now < self._retry_at.get(job.id, now):
             return
+        if job.weekday is not None and local.isoweekday() != job.weekday:
+            return  # a weekly job, on another day
         if not job.due(local.time()):
             log.info("job %s of %s skipped: its time passed while the bot was down", job.id, local.date())
             self._done.add(key)

@@ -40,9 +40,8 @@ def reminder_lines(households: Sequence[PairedHousehold], grid_names: dict[int, 
 
 
 async def plan_visit_reminders(factory: SessionFactory, *, settings: Settings, day: date) -> list[Envelope]:
-    """The week's list for every helper with a paired household still due a visit by Sunday."""
-    if day.isoweekday() != settings.schedule.visit_reminder_weekday:
-        return []
+    """The week's list for every helper with a paired household still due a visit by Sunday (the schedule
+    runs this on ``visit_reminder_weekday`` only)."""
     by_helper: dict[int, list[PairedHousehold]] = {}
     for household in await load_paired(factory, root_path=None, day=day, settings=settings):
         if household.still_due(day):

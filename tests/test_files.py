@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import StatementError
 
 from bot.cli import main
+from services.ledger import SHEETS
 from storage import migrate
 from storage.db import create_engine
 from tests.test_ledger import seed_for_cli
@@ -76,6 +77,6 @@ def test_exported_ledgers_and_dry_run_files_are_private(database_url: str, cli_c
     run = ["report", "run", "-c", str(cli_config), "--date", DAY.isoformat(), "--unit", "T1-V1"]
     assert main([*run, "--dry-run", "--out", str(out)]) == 0
     written = [xlsx, *folder.iterdir(), *out.iterdir()]
-    assert len(written) == 1 + 4 + 2
+    assert len(written) == 1 + len(SHEETS) + 2
     assert {path.name: mode(path) for path in written} == {path.name: 0o600 for path in written}
     assert [mode(path) for path in (xlsx.parent, folder, out)] == [0o700] * 3
