@@ -28,9 +28,9 @@ def _visit_line(report: VisitsReport, entry: PairedHousehold, *, masked: bool) -
     tags = f"（{entry.tags.replace(';', texts.REPORT_LIST_SEPARATOR)}）" if entry.tags else ""
     return texts.VISITS_LINE.format(
         grid=_grid(report.grid_names, entry.grid_id, several=several), address=escape(entry.address),
-        head=escape(head), tags=escape(tags), every=entry.every_days,
-        last=short_day(entry.last_visit) if entry.last_visit else texts.VISITS_NEVER,
-        deadline=short_day(entry.deadline), helpers=escape(texts.REPORT_LIST_SEPARATOR.join(helpers)),
+        head=escape(head), tags=escape(tags), every=entry.rhythm.every_days,
+        last=short_day(entry.rhythm.last_visit) if entry.rhythm.last_visit else texts.VISITS_NEVER,
+        deadline=short_day(entry.rhythm.deadline), helpers=escape(texts.REPORT_LIST_SEPARATOR.join(helpers)),
     )  # fmt: skip
 
 

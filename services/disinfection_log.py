@@ -18,7 +18,6 @@ from core.formatting import mask_name
 from services.leader_scope import Denied, leader_unit
 from storage import duties, units
 from storage.db import SessionFactory
-from storage.duties import DisinfectionRow
 from storage.models import Unit, UnitLevel
 
 #: The longest a point may go between disinfections: how far back the log is read for points.
@@ -43,15 +42,12 @@ def grid_points(
     return {grid_id: own.get(grid_id) or configured for grid_id in grid_ids}
 
 
-def point_statuses(
-    points: Sequence[tuple[str, int]], records: Sequence[DisinfectionRow], day: date
-) -> list[PointStatus]:
-    """Each point with the last day (up to ``day``) a disinfection named its place."""
-    statuses = []
-    for place, every in points:
-        done = [r.day for r in records if r.day <= day and r.place and place in r.place]
-        statuses.append(PointStatus(place, every, max(done, default=None)))
-    return statuses
+def point_statuses(points: Sequence[tuple[str, int]], done: Sequence[tuple[str, date]]) -> list[PointStatus]:
+    """Each point with the last day a disinfection named its place (``done``: place, last day)."""
+    return [
+        PointStatus(place, every, max((last for written, last in done if place in written), default=None))
+        for place, every in points
+    ]
 
 
 async def points_today(
@@ -63,12 +59,12 @@ async def points_today(
         if not own and not settings.policy.disinfection.points:
             return {}
         since = day - timedelta(days=LONGEST_PERIOD)
-        records = await duties.disinfection_rows(session, root_path=root_path, start=since, end=day)
-    by_grid: dict[int, list[DisinfectionRow]] = {}
-    for row in records:
-        by_grid.setdefault(row.grid_id, []).append(row)
+        rows = await duties.last_disinfections(session, root_path=root_path, start=since, end=day)
+    by_grid: dict[int, list[tuple[str, date]]] = {}
+    for grid_id, place, last in rows:
+        by_grid.setdefault(grid_id, []).append((place, last))
     return {
-        grid_id: point_statuses(points, by_grid.get(grid_id, []), day)
+        grid_id: point_statuses(points, by_grid.get(grid_id, []))
         for grid_id, points in grid_points(own, grid_ids, settings).items()
         if points
     }

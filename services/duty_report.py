@@ -13,7 +13,7 @@ from datetime import date
 
 from core.config import Settings
 from services.disinfection_log import points_today
-from services.visits import ConcernDetail, concern_detail, load_paired, week_of
+from services.visits import ConcernDetail, concern_detail, rhythms, week_of
 from storage import duties
 from storage.db import SessionFactory
 
@@ -61,23 +61,24 @@ async def compile_duties(
     async with factory() as session:
         made = await duties.visit_counts(session, root_path=root_path, start=monday, end=day)
         concern_rows = await duties.concern_rows(session, root_path=root_path, start=monday, end=day)
-    result: dict[int, DutyFigures] = {}
-
-    def add(grid_id: int, figures: DutyFigures) -> None:
-        result[grid_id] = result.get(grid_id, DutyFigures()) + figures
-
-    for household in await load_paired(factory, root_path=root_path, day=day, settings=settings):
-        due = household.due_this_week(day)
-        done = due and household.done_this_week(day)
-        add(household.grid_id, DutyFigures(1, int(due), int(done), int(household.overdue(day))))
+    tallies: dict[int, list[int]] = {}
+    for grid_id, rhythm in await rhythms(factory, root_path=root_path, day=day, settings=settings):
+        tally = tallies.setdefault(grid_id, [0, 0, 0, 0, 0, 0])
+        due = rhythm.due_this_week(day)
+        tally[0] += 1
+        tally[1] += due
+        tally[2] += due and rhythm.done_this_week(day)
+        tally[3] += rhythm.overdue(day)
     for grid_id, (count, concerns) in made.items():
-        add(grid_id, DutyFigures(visits_made=count, visit_concerns=concerns))
+        tallies.setdefault(grid_id, [0, 0, 0, 0, 0, 0])[4:] = [count, concerns]
     points = await points_today(factory, root_path=root_path, grid_ids=grid_ids, day=day, settings=settings)
-    for grid_id, statuses in points.items():
+    result = {}
+    for grid_id in tallies.keys() | points.keys():
+        paired, due_week, done, overdue, made_here, concerns = tallies.get(grid_id, [0, 0, 0, 0, 0, 0])
+        statuses = points.get(grid_id, [])
         outstanding = tuple(p.place for p in statuses if p.outstanding(day))
-        add(
-            grid_id,
-            DutyFigures(points=len(statuses), points_outstanding=len(outstanding), outstanding_places=outstanding),
+        result[grid_id] = DutyFigures(
+            paired, due_week, done, overdue, made_here, concerns, len(statuses), len(outstanding), outstanding
         )
     grouped: dict[int, list[ConcernDetail]] = {}
     for row in concern_rows:

@@ -31,7 +31,7 @@ def reminder_lines(households: Sequence[PairedHousehold], grid_names: dict[int, 
     lines += [
         texts.VISIT_REMINDER_LINE.format(
             grid=escape(grid_names.get(h.grid_id, "")), address=escape(h.address), head=escape(h.head or ""),
-            last=_short(h.last_visit) if h.last_visit else texts.VISITS_NEVER, deadline=_short(h.deadline),
+            last=_short(h.rhythm.last_visit) if h.rhythm.last_visit else texts.VISITS_NEVER, deadline=_short(h.rhythm.deadline),
         )
         for h in households
     ]  # fmt: skip
@@ -44,7 +44,7 @@ async def plan_visit_reminders(factory: SessionFactory, *, settings: Settings, d
     runs this on ``visit_reminder_weekday`` only)."""
     by_helper: dict[int, list[PairedHousehold]] = {}
     for household in await load_paired(factory, root_path=None, day=day, settings=settings):
-        if household.still_due(day):
+        if household.rhythm.still_due(day):
             for helper in household.helpers:
                 if helper.user_id is not None:
                     by_helper.setdefault(helper.user_id, []).append(household)
@@ -54,7 +54,7 @@ async def plan_visit_reminders(factory: SessionFactory, *, settings: Settings, d
         grid_names = {g: unit.name for g in grid_ids if (unit := await units.get_unit(session, unit_id=g))}
     envelopes = []
     for helper_id in sorted(reachable):
-        households = sorted(by_helper[helper_id], key=lambda h: (h.deadline, h.address_key))
+        households = sorted(by_helper[helper_id], key=lambda h: (h.rhythm.deadline, h.address_key))
         for part, text in enumerate(split_message(reminder_lines(households, grid_names))):
             envelopes.append(
                 Envelope(

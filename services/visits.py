@@ -51,16 +51,9 @@ class Helper:
 
 
 @dataclass(frozen=True)
-class PairedHousehold:
-    """A household with its helpers and where it stands in its rhythm of visits."""
+class Rhythm:
+    """Where a paired household stands in its rhythm of visits."""
 
-    grid_id: int
-    household_id: int
-    address: str
-    head: str | None
-    tags: str
-    address_key: str
-    helpers: tuple[Helper, ...]
     every_days: int
     paired_on: date
     last_before_week: date | None
@@ -84,6 +77,20 @@ class PairedHousehold:
         return self.deadline <= week_of(day)[1]
 
 
+@dataclass(frozen=True)
+class PairedHousehold:
+    """A household with its helpers and its rhythm of visits."""
+
+    grid_id: int
+    household_id: int
+    address: str
+    head: str | None
+    tags: str
+    address_key: str
+    helpers: tuple[Helper, ...]
+    rhythm: Rhythm
+
+
 def paired_households(rows: Sequence[PairingRow], policy: Mapping[str, int]) -> list[PairedHousehold]:
     """One entry per household (rows come by household), its frequency the most frequent of its pairings."""
     grouped: dict[int, list[PairingRow]] = {}
@@ -92,17 +99,36 @@ def paired_households(rows: Sequence[PairingRow], policy: Mapping[str, int]) -> 
     households = []
     for pairings in grouped.values():
         first = pairings[0]
+        rhythm = Rhythm(
+            every_days=min(visit_days(p.tags, p.every_days, policy) for p in pairings),
+            paired_on=min(p.paired_on for p in pairings),
+            last_before_week=first.last_before_week,
+            last_visit=first.last_visit,
+        )
         households.append(
             PairedHousehold(
                 grid_id=first.grid_id, household_id=first.household_id, address=first.address, head=first.head,
                 tags=first.tags, address_key=first.address_key,
-                helpers=tuple(Helper(p.helper_id, p.helper_name) for p in pairings),
-                every_days=min(visit_days(p.tags, p.every_days, policy) for p in pairings),
-                paired_on=min(p.paired_on for p in pairings),
-                last_before_week=first.last_before_week, last_visit=first.last_visit,
+                helpers=tuple(Helper(p.helper_id, p.helper_name) for p in pairings), rhythm=rhythm,
             )
         )  # fmt: skip
     return households
+
+
+async def rhythms(
+    factory: SessionFactory, *, root_path: str | None, day: date, settings: Settings
+) -> list[tuple[int, Rhythm]]:
+    """Every paired household's grid and rhythm (what the reports count; one light row each)."""
+    async with factory() as session:
+        rows = await duties.rhythm_rows(session, root_path=root_path, monday=week_of(day)[0], day=day)
+    policy = settings.policy.visits
+    result = []
+    for grid_id, tags, every, by_tags, paired_on, before_week, last in rows:
+        days = [every] if every is not None else []
+        if by_tags:
+            days.append(visit_days(tags, None, policy))
+        result.append((grid_id, Rhythm(min(days), paired_on, before_week, last)))
+    return result
 
 
 async def load_paired(
@@ -226,9 +252,12 @@ async def visits_report(
         unit=unit,
         day=day,
         paired=len(paired),
-        overdue=sorted((p for p in paired if p.overdue(day)), key=lambda p: p.deadline),
-        due=sorted((p for p in paired if not p.overdue(day) and p.still_due(day)), key=lambda p: p.deadline),
-        done=sum(1 for p in paired if p.due_this_week(day) and p.done_this_week(day)),
+        overdue=sorted((p for p in paired if p.rhythm.overdue(day)), key=lambda p: p.rhythm.deadline),
+        due=sorted(
+            (p for p in paired if not p.rhythm.overdue(day) and p.rhythm.still_due(day)),
+            key=lambda p: p.rhythm.deadline,
+        ),
+        done=sum(1 for p in paired if p.rhythm.due_this_week(day) and p.rhythm.done_this_week(day)),
         concerns=[concern_detail(row) for row in concerns],
         grid_names=names,
     )

@@ -104,10 +104,10 @@ class PairingRow:
     last_visit: date | None
 
 
-async def pairing_rows(session: AsyncSession, *, root_path: str | None, monday: date, day: date) -> list[PairingRow]:
-    """Every pairing of the subtree's active households, with their visit dates (one GROUP BY over visits)."""
+def _visited(root_path: str | None, monday: date, day: date) -> Any:
+    """Per household: its last visit before ``monday`` and its last up to ``day``."""
     before_week = sa.case((col(VisitRecord.day) < monday, col(VisitRecord.day)), else_=None)
-    visited = (
+    return (
         sa.select(
             col(VisitRecord.household_id).label("household_id"),
             func.max(before_week, type_=sa.Date).label("before_week"),
@@ -117,6 +117,11 @@ async def pairing_rows(session: AsyncSession, *, root_path: str | None, monday: 
         .group_by(col(VisitRecord.household_id))
         .subquery()
     )
+
+
+async def pairing_rows(session: AsyncSession, *, root_path: str | None, monday: date, day: date) -> list[PairingRow]:
+    """Every pairing of the subtree's active households, with their visit dates (one GROUP BY over visits)."""
+    visited = _visited(root_path, monday, day)
     query = (
         sa.select(
             col(Pairing.grid_id),
@@ -139,6 +144,29 @@ async def pairing_rows(session: AsyncSession, *, root_path: str | None, monday: 
         .order_by(col(Pairing.grid_id), col(Pairing.household_id), col(Pairing.id))
     )
     return [PairingRow(*row) for row in await _rows(session, query)]
+
+
+async def rhythm_rows(session: AsyncSession, *, root_path: str | None, monday: date, day: date) -> Sequence[Any]:
+    """Per paired household of the subtree, for the reports' figures (no names, one row each):
+    (grid id, tags, smallest pairing frequency, whether a pairing goes by the tags, first pairing day,
+    last visit before ``monday``, last visit up to ``day``)."""
+    visited = _visited(root_path, monday, day)
+    query = (
+        sa.select(
+            col(Pairing.grid_id),
+            col(Household.tags),
+            func.min(col(Pairing.every_days)),
+            func.max(sa.case((col(Pairing.every_days).is_(None), 1), else_=0)),
+            func.min(col(Pairing.paired_on), type_=sa.Date),
+            func.max(visited.c.before_week, type_=sa.Date),
+            func.max(visited.c.last, type_=sa.Date),
+        )
+        .join(Household, col(Household.id) == col(Pairing.household_id))
+        .outerjoin(visited, visited.c.household_id == col(Pairing.household_id))
+        .where(col(Household.active).is_(True), _in(col(Pairing.grid_id), root_path))
+        .group_by(col(Pairing.household_id), col(Pairing.grid_id), col(Household.tags))
+    )
+    return await _rows(session, query)
 
 
 async def visit_counts(
@@ -213,6 +241,25 @@ async def points_by_grid(session: AsyncSession, *, root_path: str | None) -> dic
     for grid_id, place, every in await _rows(session, query):
         points.setdefault(grid_id, []).append((place, every))
     return points
+
+
+async def last_disinfections(session: AsyncSession, *, root_path: str | None, start: date, end: date) -> Sequence[Any]:
+    """(grid id, place, last day from ``start`` to ``end``) of the subtree's disinfections: what points are matched with."""
+    query = (
+        sa.select(
+            col(DisinfectionRecord.grid_id),
+            col(DisinfectionRecord.place),
+            func.max(col(DisinfectionRecord.day), type_=sa.Date),
+        )
+        .where(
+            col(DisinfectionRecord.grid_id).is_not(None),
+            col(DisinfectionRecord.place).is_not(None),
+            col(DisinfectionRecord.day).between(start, end),
+            _in(col(DisinfectionRecord.grid_id), root_path),
+        )
+        .group_by(col(DisinfectionRecord.grid_id), col(DisinfectionRecord.place))
+    )
+    return await _rows(session, query)
 
 
 @dataclass(frozen=True)

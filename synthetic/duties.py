@@ -127,7 +127,7 @@ async def generate_duties(factory: SessionFactory, *, day: date, seed: int = 1) 
         offset = first + len(visits)
         await _insert(connection, DisinfectionRecord, [
             {"grid_id": grid, "message_id": ids[offset + n], "day": on, "reporter_id": 30_000_000 + grid,
-             "place": f"{rng.randrange(1, 9)}号楼{place}" if place != "垃圾站" else place, "method": "spray",
+             "place": f"{rng.randrange(1, 3)}号楼{place}" if place != "垃圾站" else place, "method": "spray",
              "agent": "84消毒液", "operator": "保洁员"}
             for n, (grid, on, place) in enumerate(done)
         ])  # fmt: skip
