@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
+from sqlmodel import select
 
 from core.config import ConfigError, load_settings
 from demo.playground import Playground, running_playground
@@ -20,6 +21,7 @@ from services.ledger import ledger_xlsx
 from services.roster import import_rows
 from services.roster_files import RosterRows
 from storage.db import SessionFactory, transaction
+from storage.models import DisinfectionPoint, Pairing
 from tests.factories import (
     ADMIN,
     GRID_LEADER,
@@ -307,3 +309,52 @@ def test_duty_settings_are_checked_in_one_line(tmp_path: Path, body: str, messag
     with pytest.raises(ConfigError) as raised:
         load_settings(path, environ={})
     assert str(raised.value) == message
+
+
+async def test_a_roster_workbook_with_pairs_and_points_and_its_errors(sessions: SessionFactory, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    from services.roster import RosterError, import_roster
+    from services.roster_files import read_roster
+
+    def workbook(pairs: list[tuple[object, ...]]) -> Path:
+        book = Workbook()
+        book.active.title = "单位"
+        book.active.append(["编码", "名称", "层级", "上级编码"])
+        for code, name, level, parent, _leader in UNITS:
+            book.active.append([code, name, level, parent])
+        sheets = {
+            "住户": [["网格编码", "地址", "户主", "标签"], ["T1-V1-G1", "3-2-501", "张三", "独居老人"]],
+            "结对": [["网格编码", "地址", "结对人", "频次"], *pairs],
+            "消杀点位": [["网格编码", "点位", "频次"], ["T1-V1-G1", "垃圾站", "每天"], ["T1-V1-G1", "楼道", "每周"]],
+        }
+        for title, rows in sheets.items():
+            sheet = book.create_sheet(title)
+            for row in rows:
+                sheet.append(list(row))
+        path = tmp_path / f"roster-{len(pairs)}.xlsx"
+        book.save(path)
+        return path
+
+    bad = workbook([("T1-V1-G1", "3-2-501", "", "常常"), ("T1-V1-G1", "9-9-999", "老王", "")])
+    with pytest.raises(RosterError) as raised:
+        await import_roster(sessions, path=bad)
+    assert raised.value.problems == [
+        "结对:2: 结对人: 必填，不能为空",
+        "结对:2: 频次: “常常”不是频次：请写 每天、每周 或天数（如 7）",
+        "结对:3: 地址: 住户表里没有 9-9-999 这一户（结对的住户须在住户表里）",
+    ]
+    good = workbook([("T1-V1-G1", "3-2-501", "5002", "")])
+    rows = read_roster(good)
+    assert [r.cells for r in rows.points or []] == [
+        {"grid": "T1-V1-G1", "place": "垃圾站", "every": "每天"},
+        {"grid": "T1-V1-G1", "place": "楼道", "every": "每周"},
+    ]
+    await import_roster(sessions, path=good)
+    async with sessions() as session:
+        pairings = (await session.exec(select(Pairing))).all()
+        points = (await session.exec(select(DisinfectionPoint))).all()
+    assert [(p.helper_id, p.helper_key, p.every_days, p.source) for p in pairings] == [
+        (5002, "tg:5002", None, "roster")
+    ]
+    assert [(p.place, p.every_days) for p in points] == [("垃圾站", 1), ("楼道", 7)]
