@@ -15,6 +15,7 @@ through the same path: ``services.records.visit``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -30,8 +31,9 @@ from storage.duties import ConcernRow, PairingRow
 from storage.models import Household, Pairing, Unit, UnitLevel
 
 
+@functools.lru_cache(maxsize=16)
 def week_of(day: date) -> tuple[date, date]:
-    """The Monday and Sunday of ``day``'s week."""
+    """The Monday and Sunday of ``day``'s week (asked for every paired household of a county: cached)."""
     monday = day - timedelta(days=day.weekday())
     return monday, monday + timedelta(days=6)
 
@@ -122,11 +124,14 @@ async def rhythms(
     async with factory() as session:
         rows = await duties.rhythm_rows(session, root_path=root_path, monday=week_of(day)[0], day=day)
     policy = settings.policy.visits
+    by_tags_days: dict[str, int] = {}  # a county has few distinct tag sets
     result = []
     for grid_id, tags, every, by_tags, paired_on, before_week, last in rows:
         days = [every] if every is not None else []
         if by_tags:
-            days.append(visit_days(tags, None, policy))
+            if tags not in by_tags_days:
+                by_tags_days[tags] = visit_days(tags, None, policy)
+            days.append(by_tags_days[tags])
         result.append((grid_id, Rhythm(min(days), paired_on, before_week, last)))
     return result
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,7 +38,8 @@ def _in(grid_column: Any, root_path: str | None) -> Any:
 
 
 async def _rows(session: AsyncSession, query: Any) -> Sequence[Any]:
-    rows: Sequence[Any] = (await session.exec(query)).all()
+    """A core ``select``'s rows through the connection: no ORM loading for the many plain rows here."""
+    rows: Sequence[Any] = (await (await session.connection()).execute(query)).all()
     return rows
 
 
@@ -104,6 +105,10 @@ class PairingRow:
     last_visit: date | None
 
 
+#: The longest a pairing may go between visits (``[policy.visits]`` allows 365 days): older visits decide nothing.
+LONGEST_RHYTHM = timedelta(days=366)
+
+
 def _visited(root_path: str | None, monday: date, day: date) -> Any:
     """Per household: its last visit before ``monday`` and its last up to ``day``."""
     before_week = sa.case((col(VisitRecord.day) < monday, col(VisitRecord.day)), else_=None)
@@ -113,7 +118,7 @@ def _visited(root_path: str | None, monday: date, day: date) -> Any:
             func.max(before_week, type_=sa.Date).label("before_week"),
             func.max(col(VisitRecord.day), type_=sa.Date).label("last"),
         )
-        .where(col(VisitRecord.day) <= day, _in(col(VisitRecord.grid_id), root_path))
+        .where(col(VisitRecord.day).between(day - LONGEST_RHYTHM, day), _in(col(VisitRecord.grid_id), root_path))
         .group_by(col(VisitRecord.household_id))
         .subquery()
     )
