@@ -22,6 +22,7 @@ from handlers.messages import ingest_text
 from handlers.senders import from_a_person
 from services.disinfection_log import LONGEST_PERIOD, disinfections_report
 from services.leader_scope import Denied
+from services.linking import Link
 from services.receipts import Receipt, ReceiptOutcome, record_receiver
 from services.visits import Pair, PairOutcome, pair_helper, visits_report
 
@@ -40,13 +41,13 @@ def _pair_reply(outcome: PairOutcome | Denied, address: str) -> str:
             return template.format(
                 helper=escape(outcome.helper), address=escape(outcome.household.address), every=every
             )
-        case Pair.NOT_A_GRID:
+        case Link.NOT_A_GRID:
             return texts.PAIR_NOT_A_GRID
-        case Pair.BAD_ADDRESS:
+        case Link.BAD_ADDRESS:
             return texts.ADDRESS_BAD.format(address=escape(address))
-        case Pair.NOT_FOUND:
+        case Link.NOT_FOUND:
             return texts.ADDRESS_NOT_FOUND.format(address=escape(address))
-        case Pair.UNKNOWN_USERNAME:
+        case Link.UNKNOWN_USERNAME:
             return texts.PAIR_UNKNOWN_USERNAME.format(username=escape(outcome.helper))
     raise AssertionError(outcome.result)
 

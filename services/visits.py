@@ -148,24 +148,18 @@ async def load_paired(
 
 
 class Pair(Enum):
+    """What /pair did; why it did nothing is a ``Link`` (the same reasons as /link's)."""
+
     PAIRED = auto()
     UPDATED = auto()
-    NOT_A_GRID = auto()
-    BAD_ADDRESS = auto()
-    NOT_FOUND = auto()
-    UNKNOWN_USERNAME = auto()
 
 
 @dataclass(frozen=True)
 class PairOutcome:
-    result: Pair
+    result: Pair | Link
     helper: str = ""
     household: Household | None = None
     every_days: int | None = None
-
-
-#: Why ``services.linking.grid_household`` found no household, as /pair says it.
-_NO_HOUSEHOLD = {Link.NOT_A_GRID: Pair.NOT_A_GRID, Link.BAD_ADDRESS: Pair.BAD_ADDRESS, Link.NOT_FOUND: Pair.NOT_FOUND}
 
 
 async def pair_helper(
@@ -184,7 +178,7 @@ async def pair_helper(
     if isinstance(household, Denied):
         return household
     if isinstance(household, LinkOutcome):
-        return PairOutcome(_NO_HOUSEHOLD[household.result])
+        return PairOutcome(household.result)
     assert household.id is not None
     async with transaction(factory) as session:
         if isinstance(target, KnownUser):
@@ -194,7 +188,7 @@ async def pair_helper(
         else:
             found = await links.person_by_username(session, username=target)
             if found is None:
-                return PairOutcome(Pair.UNKNOWN_USERNAME, helper=target)
+                return PairOutcome(Link.UNKNOWN_USERNAME, helper=target)
             person = found
         pairing = Pairing(
             grid_id=household.grid_id, household_id=household.id, paired_on=day, every_days=every_days,
