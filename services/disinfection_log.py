@@ -34,14 +34,6 @@ class PointStatus:
         return self.last_done is None or self.last_done <= day - timedelta(days=self.every_days)
 
 
-def grid_points(
-    own: dict[int, list[tuple[str, int]]], grid_ids: Sequence[int], settings: Settings
-) -> dict[int, list[tuple[str, int]]]:
-    """Each grid's points: its own, else the configured ones."""
-    configured = [(point.place, point.every_days) for point in settings.policy.disinfection.points]
-    return {grid_id: own.get(grid_id) or configured for grid_id in grid_ids}
-
-
 def point_statuses(points: Sequence[tuple[str, int]], done: Sequence[tuple[str, date]]) -> list[PointStatus]:
     """Each point with the last day a disinfection named its place (``done``: place, last day)."""
     return [
@@ -53,21 +45,23 @@ def point_statuses(points: Sequence[tuple[str, int]], done: Sequence[tuple[str, 
 async def points_today(
     factory: SessionFactory, *, root_path: str | None, grid_ids: Sequence[int], day: date, settings: Settings
 ) -> dict[int, list[PointStatus]]:
-    """Every grid's points and where they stand on ``day`` (grids without points are left out)."""
+    """Every grid's points and where they stand on ``day``: the roster's (matched in SQL), else the
+    configured ones (matched here); grids without points are left out."""
+    configured = [(point.place, point.every_days) for point in settings.policy.disinfection.points]
+    since = day - timedelta(days=LONGEST_PERIOD)
     async with factory() as session:
-        own = await duties.points_by_grid(session, root_path=root_path)
-        if not own and not settings.policy.disinfection.points:
-            return {}
-        since = day - timedelta(days=LONGEST_PERIOD)
-        rows = await duties.last_disinfections(session, root_path=root_path, start=since, end=day)
+        own = await duties.roster_point_statuses(session, root_path=root_path, start=since, end=day)
+        done = await duties.last_disinfections(session, root_path=root_path, start=since, end=day) if configured else []
+    statuses: dict[int, list[PointStatus]] = {}
+    for grid_id, place, every, last in own:
+        statuses.setdefault(grid_id, []).append(PointStatus(place, every, last))
     by_grid: dict[int, list[tuple[str, date]]] = {}
-    for grid_id, place, last in rows:
+    for grid_id, place, last in done:
         by_grid.setdefault(grid_id, []).append((place, last))
-    return {
-        grid_id: point_statuses(points, by_grid.get(grid_id, []))
-        for grid_id, points in grid_points(own, grid_ids, settings).items()
-        if points
-    }
+    for grid_id in grid_ids if configured else ():
+        if grid_id not in statuses:
+            statuses[grid_id] = point_statuses(configured, by_grid.get(grid_id, []))
+    return statuses
 
 
 @dataclass(frozen=True)

@@ -235,21 +235,41 @@ async def replace_points(
     session.add_all(points)
 
 
-async def points_by_grid(session: AsyncSession, *, root_path: str | None) -> dict[int, list[tuple[str, int]]]:
-    """Each grid's own points (place, days between disinfections), from the roster."""
+async def roster_point_statuses(
+    session: AsyncSession, *, root_path: str | None, start: date, end: date
+) -> Sequence[Any]:
+    """The roster's points of the subtree, each with the last day from ``start`` to ``end`` that a
+    disinfection of its grid named it in its place (3号楼电梯 names 电梯), or None:
+    (grid id, place, every days, last day), by grid."""
+    done = sa.and_(
+        col(DisinfectionRecord.grid_id) == col(DisinfectionPoint.grid_id),
+        col(DisinfectionRecord.day).between(start, end),
+        col(DisinfectionRecord.place).contains(col(DisinfectionPoint.place)),
+    )
     query = (
-        sa.select(col(DisinfectionPoint.grid_id), col(DisinfectionPoint.place), col(DisinfectionPoint.every_days))
+        sa.select(
+            col(DisinfectionPoint.grid_id),
+            col(DisinfectionPoint.place),
+            col(DisinfectionPoint.every_days),
+            func.max(col(DisinfectionRecord.day), type_=sa.Date),
+        )
+        .select_from(DisinfectionPoint)
+        .outerjoin(DisinfectionRecord, done)
         .where(_in(col(DisinfectionPoint.grid_id), root_path))
+        .group_by(
+            col(DisinfectionPoint.id),
+            col(DisinfectionPoint.grid_id),
+            col(DisinfectionPoint.place),
+            col(DisinfectionPoint.every_days),
+        )
         .order_by(col(DisinfectionPoint.grid_id), col(DisinfectionPoint.id))
     )
-    points: dict[int, list[tuple[str, int]]] = {}
-    for grid_id, place, every in await _rows(session, query):
-        points.setdefault(grid_id, []).append((place, every))
-    return points
+    return await _rows(session, query)
 
 
 async def last_disinfections(session: AsyncSession, *, root_path: str | None, start: date, end: date) -> Sequence[Any]:
-    """(grid id, place, last day from ``start`` to ``end``) of the subtree's disinfections: what points are matched with."""
+    """(grid id, place, last day from ``start`` to ``end``) of the subtree's disinfections: what the
+    configured points are matched with."""
     query = (
         sa.select(
             col(DisinfectionRecord.grid_id),
