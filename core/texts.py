@@ -508,6 +508,7 @@ OUTBOX_KIND_LABELS = {
     "alertlink": "私信提醒开启链接",
     "correct": "异常打卡更正",
     "orderedit": "订单回执更新",
+    "visits": "结对走访提醒",
 }
 #: Marks text cut short to fit a message.
 ELLIPSIS = "…"
