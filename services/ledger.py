@@ -142,6 +142,11 @@ async def ledger_rows(
         async for row in _testing_rows(session, path, start, end, tz):
             yield row
 
+        from services.duty_ledger import duty_rows  # it uses this module's row helpers
+
+        async for row in duty_rows(session, path=path, start=start, end=end, settings=settings):
+            yield row
+
 
 async def _testing_rows(
     session: AsyncSession, path: str, start: date, end: date, tz: ZoneInfo
@@ -159,11 +164,6 @@ async def _testing_rows(
                 texts.LEDGER_TESTING,
                 [day, r[0], r[1], r[3], r[4], r[5], r[4] - r[5], texts.LEDGER_YES if r[6] else ""],
             )
-
-        from services.duty_ledger import duty_rows  # it uses this module's row helpers
-
-        async for row in duty_rows(session, path=path, start=start, end=end, settings=settings):
-            yield row
 
 
 #: Excel's number formats for what is not text (a cell's date or time is stored as a number).
