@@ -23,7 +23,7 @@ from understanding.health import CORRECTION, read_health
 from understanding.households import household_checkin, read_households
 from understanding.identifiers import Vehicle, claim_identifiers, claim_vehicles
 from understanding.names import Role, claim_reporter, find_name, has_relative_subject
-from understanding.normalise import normalise_text
+from understanding.normalise import drugs_in_brackets, normalise_text
 from understanding.orders import is_urgent, read_items
 from understanding.places import find_places, pick_origin
 from understanding.quantities import claim_prices
@@ -137,7 +137,13 @@ def _parse(text: str, today: dt.date) -> ParsedMessage:
         return replace(checkin, correction=stated and _CORRECTING.search(normalised) is not None)
     if kind == "order":
         goods = tuple(Goods(item.name, item.qty, item.unit) for item in items)
-        return Order(address=where, name=name, items=goods, urgent=is_urgent(normalised), phone=ids.phone)
+        return Order(
+            address=where,
+            name=name,
+            items=goods,
+            urgent=is_urgent(normalised, drugs_in_brackets(text[:MAX_CHARS])),
+            phone=ids.phone,
+        )
     return Returnee(
         address=where,
         name=name,
