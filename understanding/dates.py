@@ -117,3 +117,23 @@ def claim_dates(scan: Scan, today: dt.date) -> list[DateMention]:
         add(m, _day_only(day, today) if day else None)
     found.sort(key=lambda d: d.start)
     return found
+
+
+# An earlier day named without a date: 前几天, 上周, 上礼拜, 前阵子.
+_EARLIER_VAGUE = re.compile(r"前几天|前两天|前些天|前些日子|前阵子|前段时间|上周|上礼拜|上个?星期|那几天|那两天")
+_EARLIER_HINT = re.compile("[昨前上月那周.\\-/]")
+
+
+def earlier_days(text: str, today: dt.date) -> list[tuple[int, int]]:
+    """Where *text* names a day before *today* (昨天, 前儿个, 上周三, 上个月底, 11月20号, 前几天), in text
+    order.  A bare 20号 is left out: in a check-in it is as likely a house as a day."""
+    if _EARLIER_HINT.search(text) is None:
+        return []
+    scan = Scan(text)
+    spans = [
+        (d.start, d.end)
+        for d in claim_dates(scan, today)
+        if d.date < today and _DAY_ONLY.fullmatch(text, d.start, d.end) is None
+    ]
+    spans.extend(m.span() for m in scan.finditer(_EARLIER_VAGUE))
+    return sorted(spans)

@@ -11,6 +11,7 @@ it (楼上3-2-601在装修) reports on nobody.  A closing denial (两家都不�
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import itertools
 import re
 
@@ -66,20 +67,20 @@ def _stretches(text: str, homes: list[AddressMatch]) -> list[str]:
     return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
 
 
-def _household(stretch: str) -> tuple[Checkin, bool]:
+def _household(stretch: str, today: dt.date) -> tuple[Checkin, bool]:
     """One household's check-in, read from its own stretch, and whether it denies symptoms."""
     scan = Scan(stretch)
     claim_identifiers(scan)
     address = find_address(scan)
     claim_prices(scan)
     claim_reporter(scan)
-    health = read_health(scan)
+    health = read_health(scan, today)
     name = find_name(scan, (address.start, address.end) if address else None, _NEIGHBOUR_ROLES)
     checkin = household_checkin(address.address if address else None, name.name if name else None, health)
     return checkin, health.symptoms.negated
 
 
-def read_households(text: str, homes: list[AddressMatch], phone: str | None) -> Checkin | None:
+def read_households(text: str, homes: list[AddressMatch], phone: str | None, today: dt.date) -> Checkin | None:
     """A check-in for several households: the first at the top, the others under ``others``; None
     for one household.  A stretch with no reading, headcount or test of its own (楼上3-2-601在装修)
     reports on nobody: it is read as part of the household before it.
@@ -89,10 +90,10 @@ def read_households(text: str, homes: list[AddressMatch], phone: str | None) -> 
         return None
     read: list[tuple[str, Checkin, bool]] = []
     for stretch in stretches:
-        checkin, denies = _household(stretch)
+        checkin, denies = _household(stretch, today)
         if read and checkin.temperature is None and checkin.persons is None and checkin.test is None:
             merged = read[-1][0] + stretch
-            read[-1] = (merged, *_household(merged))
+            read[-1] = (merged, *_household(merged, today))
         else:
             read.append((stretch, checkin, denies))
     if len(read) < 2:

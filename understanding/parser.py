@@ -76,7 +76,7 @@ def _parse(text: str, today: dt.date) -> ParsedMessage:
     address, homes = find_addresses(scan)
     prices = claim_prices(scan)
     claim_reporter(scan)
-    health = read_health(scan)
+    health = read_health(scan, today)
     # Travel facts are looked for only in what may be a travel report: elsewhere C100 is part
     # of a product name and 5号 a battery size.
     travel = _TRAVEL_CUE.search(normalised) is not None
@@ -118,7 +118,7 @@ def _parse(text: str, today: dt.date) -> ParsedMessage:
         return read_visit(scan, today, address)
     if kind == "disinfection":
         return read_disinfection(scan, today)
-    if kind == "checkin" and (several := read_households(normalised, homes, ids.phone)) is not None:
+    if kind == "checkin" and (several := read_households(normalised, homes, ids.phone, today)) is not None:
         return several
 
     # For a returnee report about a family member, only a name tied to that person counts.
