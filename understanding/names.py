@@ -91,6 +91,8 @@ _REPORTER = re.compile(
 _CORRECTED_CUE = re.compile(
     r"(?:名字|姓名|名)(?:打错了?|写错了?|说错了?|报错了?|弄错了?|错了|不对)[\s,]{0,2}(?:不是[\u4e00-\u9fff]{2,4}[\s,]{0,2})?"
     r"(?:应该是|是|叫)|不是[\u4e00-\u9fff]{2,4}[\s,]{0,2}(?:应该是|是|叫)(?=[\u4e00-\u9fff]{2,4}(?:[\s,.]|$))"
+    # 李敏 不对 是李明 36.6: a name, the cue, then the name that replaces it.
+    r"|(?<=[\u4e00-\u9fff]{2})[\s,]{0,2}(?:不对|打错了|写错了|说错了)[\s,]{0,2}(?:应该是|是|叫)(?=[\u4e00-\u9fff]{2,3}(?:[\s,.\d]|$))"
 )
 # A place named next to the address (东湾村七组4号, 阳光花园3-2-501) is no person.
 _PLACE_WORD = re.compile(r"(?:村|庄|屯|镇|乡|寨|社区|小区|花园|家园|苑|大院|新村|街道|公寓)$")
