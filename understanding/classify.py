@@ -65,7 +65,8 @@ _QUESTION = re.compile(
 _X_NOT_X = re.compile(r"(?<!不)([\u4e00-\u9fff])不\1")  # 算不算, 正不正常 (not the 对不对 of 不对不对)
 _CHECKIN_CUE = re.compile(
     r"打卡|报平安|健康|报到|体温正常|一切正常|都挺好|都好|都还好|均正常|都正常|正常|平安|无异常|体温(?![计枪])|"
-    r"没得事|冇事|莫得事|没啥事|没事"
+    r"没得事|冇事|莫得事|没啥事|没事|"
+    r"(?:三十[五六七]|3[5-7])度(?:几|多|上下|左右|不到)"  # a vague reading (三十六度几) is a check-in's, valueless
 )
 _ORDER_CUE = re.compile(r"买|代购|下单|需要|急需|要|物资|订|团购|送|采购")
 _RETURNEE_CUE = re.compile(
