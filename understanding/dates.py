@@ -121,14 +121,18 @@ def claim_dates(scan: Scan, today: dt.date) -> list[DateMention]:
 
 # An earlier day named without a date: 前几天, 上周, 上礼拜, 前阵子.
 _EARLIER_VAGUE = re.compile(r"前几天|前两天|前些天|前些日子|前阵子|前段时间|上周|上礼拜|上个?星期|那几天|那两天")
-_EARLIER_HINT = re.compile("[昨前上月那周.\\-/]")
+# What every earlier day written contains (11.20 / 2026-11-20 alone bind nothing: a decimal looks alike).
+_EARLIER_HINT = re.compile(r"昨|前[天日儿几两些阵段]|上上?个?(?:周|月|礼拜|星期)|\d\s?月|那[几两]天")
+
+
+def names_earlier_day(text: str) -> bool:
+    """Whether *text* may name a day before its own (a quick check before :func:`earlier_days`)."""
+    return _EARLIER_HINT.search(text) is not None
 
 
 def earlier_days(text: str, today: dt.date) -> list[tuple[int, int]]:
     """Where *text* names a day before *today* (昨天, 前儿个, 上周三, 上个月底, 11月20号, 前几天), in text
     order.  A bare 20号 is left out: in a check-in it is as likely a house as a day."""
-    if _EARLIER_HINT.search(text) is None:
-        return []
     scan = Scan(text)
     spans = [
         (d.start, d.end)

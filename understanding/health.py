@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from core.health import FEVER_THRESHOLD as FEVER_THRESHOLD  # re-exported: one definition, in core
-from understanding.dates import earlier_days
+from understanding.dates import earlier_days, names_earlier_day
 from understanding.numerals import CN_NUMERAL_CHARS, to_number
 from understanding.scan import MAX_MATCHES, Scan
 
@@ -191,6 +191,8 @@ _EARLIER_REACH = 24  # how far after the day word its facts may come
 def claim_earlier_days(scan: Scan, today: dt.date) -> None:
     """Claim the readings and symptoms the message binds to a day before *today*, so they are not read."""
     text = scan.masked
+    if not names_earlier_day(text) or (_TEMPERATURE.search(text) is None and _SYMPTOM_RE.search(text) is None):
+        return  # no earlier day, or nothing to bind to one (a travel report's 昨天 …): no dates looked for
     for start, end in islice(earlier_days(text, today), MAX_MATCHES):
         if _SINCE.search(text, max(0, start - 2), start):
             continue
