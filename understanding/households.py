@@ -59,11 +59,15 @@ def with_correction(checkin: Checkin, text: str) -> Checkin:
     """*checkin* marked as correcting what was reported before, where its *text* says it corrects
     (刚才打错了 应该是36.6; not 没什么不对劲) and states health: its values replace the day's."""
     stated = checkin.temperature is not None or checkin.symptoms is not None or checkin.test is not None
-    return dataclasses.replace(checkin, correction=stated and _CORRECTING.search(text) is not None)
+    if not stated or _CORRECTING.search(text) is None:
+        return checkin
+    return dataclasses.replace(checkin, correction=True)
 
 
 def bare_houses(text: str) -> list[AddressMatch]:
     """Houses written without their group (3号 36.5 5号 37.9): two or more, each before its reading."""
+    if "号" not in text:
+        return []
     found = [AddressMatch(Address(number=m[1]), *m.span()) for m in itertools.islice(_BARE_HOUSE.finditer(text), 40)]
     return found if len(found) > 1 else []
 

@@ -94,8 +94,9 @@ _CORRECTED_CUE = re.compile(
     r"(?:名字|姓名|名)(?:打错了?|写错了?|说错了?|报错了?|弄错了?|错了|不对)[\s,]{0,2}(?:不是[\u4e00-\u9fff]{2,4}[\s,]{0,2})?"
     r"(?:应该是|是|叫)|不是[\u4e00-\u9fff]{2,4}[\s,]{0,2}(?:应该是|是|叫)(?=[\u4e00-\u9fff]{2,4}(?:[\s,.]|$))"
     # 李敏 不对 是李明 36.6: a name, the cue, then the name that replaces it.
-    r"|(?<=[\u4e00-\u9fff]{2})[\s,]{0,2}(?:不对|打错了|写错了|说错了)[\s,]{0,2}(?:应该是|是|叫)(?=[\u4e00-\u9fff]{2,3}(?:[\s,.\d]|$))"
+    r"|(?:不对|打错了|写错了|说错了)[\s,]{0,2}(?:应该是|是|叫)(?=[\u4e00-\u9fff]{2,3}(?:[\s,.\d]|$))"
 )
+_CORRECTED_HINT = re.compile("错|不对|不是")
 # A place named next to the address (东湾村七组4号, 阳光花园3-2-501) is no person; even after a strong
 # cue (报备 东湾村七组4号) one of three characters or more is none.
 _PLACE_WORD = re.compile(r"(?:村|庄|屯|镇|乡|寨|社区|小区|花园|家园|苑|大院|新村|街道|公寓)$")
@@ -345,15 +346,15 @@ def find_name(scan: Scan, address_span: tuple[int, int] | None, roles: frozenset
     the costly part of parsing, so text that cannot change the answer is not segmented.
     """
     cues = (
-        (_CORRECTED_CUE, Role.SUBJECT),
-        (_SUBJECT_CUE, Role.SUBJECT),
-        (_ON_BEHALF_CUE, Role.SUBJECT),
-        (_kin_cue(), Role.RELATIVE),
-        (_SELF_CUE, Role.SELF),
+        (_CORRECTED_CUE, Role.SUBJECT, _CORRECTED_HINT),
+        (_SUBJECT_CUE, Role.SUBJECT, None),
+        (_ON_BEHALF_CUE, Role.SUBJECT, None),
+        (_kin_cue(), Role.RELATIVE, None),
+        (_SELF_CUE, Role.SELF, None),
     )
-    for cue, role in cues:
+    for cue, role, hint in cues:
         if role in roles:
-            for m in scan.finditer(cue):
+            for m in scan.finditer(cue, hint):
                 if name := _forward(scan, m.end(), role):
                     return name
     if address_span is not None and Role.NEAR_ADDRESS in roles:
