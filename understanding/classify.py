@@ -58,7 +58,7 @@ _NOTICE = re.compile(
     r"大家注意|请注意|每户"
 )
 _QUESTION = re.compile(
-    r"[?]|吗|请问|怎么|怎样|什么|为什么|哪里|哪儿|哪个|哪|几点|几次|几天|多少|多久|能不能|可不可以|"
+    r"[?]|吗|请问|怎么|怎样|什么|为什么|哪里|哪儿|哪个|哪|几点|几[次天](?<![这前那好]几[次天])|多少|多久|能不能|可不可以|"
     r"是否(?![^\s:]{0,6}:)|要不要|"  # 是否有症状：否 is a form's field, not a question
     r"需不需要|有没有|行不行|是不是|咋|啥时候|何时|谁|吧$"
 )
@@ -67,6 +67,8 @@ _CHECKIN_CUE = re.compile(
     r"打卡|报平安|健康|报到|体温正常|一切正常|都挺好|都好|都还好|均正常|都正常|正常|平安|无异常|体温(?![计枪])|"
     r"没得事|冇事|莫得事|没啥事|没事"
 )
+# A vague reading (三十六度几) is a check-in's, though it states no value.
+_VAGUE_READING = re.compile(r"(?:三十[五六七]|3[5-7])度(?:几|多|上下|左右|不到)")
 _ORDER_CUE = re.compile(r"买|代购|下单|需要|急需|要|物资|订|团购|送|采购")
 _RETURNEE_CUE = re.compile(
     r"报备|返乡|返津|返京|返回|回来|回到|回津|到津|抵达|抵津|来津|到达|外来人员|返程|从[^\s,]{2,8}(?:过来|来)|到的|来的"
@@ -107,7 +109,7 @@ def _scores(e: Evidence) -> dict[str, float]:
         + (2.0 if e.symptoms_stated else 0.0)
         + (1.0 if e.has_test else 0.0)
         + (1.0 if e.has_persons else 0.0)
-        + (2.0 if _CHECKIN_CUE.search(e.text) else 0.0)
+        + (2.0 if _CHECKIN_CUE.search(e.text) or ("度" in e.text and _VAGUE_READING.search(e.text)) else 0.0)
     )
     order = (3.0 + e.items if e.items else 0.0) + (1.0 if _ORDER_CUE.search(e.text) else 0.0)
     if e.prices and not e.has_address:

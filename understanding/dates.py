@@ -117,3 +117,27 @@ def claim_dates(scan: Scan, today: dt.date) -> list[DateMention]:
         add(m, _day_only(day, today) if day else None)
     found.sort(key=lambda d: d.start)
     return found
+
+
+# An earlier day named without a date: 前几天, 上周, 上礼拜, 前阵子.
+_EARLIER_VAGUE = re.compile(r"前几天|前两天|前些天|前些日子|前阵子|前段时间|上周|上礼拜|上个?星期|那几天|那两天")
+# What every earlier day written contains (11.20 / 2026-11-20 alone bind nothing: a decimal looks alike).
+_EARLIER_HINT = re.compile(r"昨|前[天日儿几两些阵段]|上上?个?(?:周|月|礼拜|星期)|\d\s?月|那[几两]天")
+
+
+def names_earlier_day(text: str) -> bool:
+    """Whether *text* may name a day before its own (a quick check before :func:`earlier_days`)."""
+    return _EARLIER_HINT.search(text) is not None
+
+
+def earlier_days(text: str, today: dt.date) -> list[tuple[int, int]]:
+    """Where *text* names a day before *today* (昨天, 前儿个, 上周三, 上个月底, 11月20号, 前几天), in text
+    order.  A bare 20号 is left out: in a check-in it is as likely a house as a day."""
+    scan = Scan(text)
+    spans = [
+        (d.start, d.end)
+        for d in claim_dates(scan, today)
+        if d.date < today and _DAY_ONLY.fullmatch(text, d.start, d.end) is None
+    ]
+    spans.extend(m.span() for m in scan.finditer(_EARLIER_VAGUE))
+    return sorted(spans)

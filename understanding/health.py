@@ -7,11 +7,13 @@ residents' words (一道杠, 已采样, 结果还没出) including IME slips fix
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from itertools import islice
 
 from core.health import FEVER_THRESHOLD as FEVER_THRESHOLD  # re-exported: one definition, in core
+from understanding.dates import earlier_days, names_earlier_day
 from understanding.numerals import CN_NUMERAL_CHARS, to_number
 from understanding.scan import MAX_MATCHES, Scan
 
@@ -173,6 +175,45 @@ def claim_past_and_over(scan: Scan) -> None:
             scan.claim(m.start(), m.end() if today is None else today.start())
 
 
+# A reading or symptom bound to an earlier day (前天低烧37.6 今天36.6, 昨天晚上 37.9, 上个月底烧到38度) is
+# that day's, said or not that it is over: the facts right after the day word are claimed unread.
+# They run on without a break (低烧37.6) and stop at a line, today (今天, 现在, 这两天) or a later day;
+# the first may follow a time of day (昨天晚上 37.9), not other words (昨天做了核酸 36.5).  What began
+# then and goes on (从昨天开始发烧, 前天起一直咳嗽, 昨天到现在还烧) is today's too.
+_ONGOING = re.compile(r"开始|起|以来|一直|还在|还是|至今|到现在|持续|没退|未退|到今")
+_SINCE = re.compile(r"[从自打]\s?$")
+_STOP = re.compile(r"[\n;!?]|今天|今日|今早|今晚|今儿|现在|目前|刚才|刚刚|刚量|这两天|这几天|最近|当前")
+_FILLER = re.compile(r"(?:早上|上午|中午|下午|晚上|夜里|半夜|晚|早|量的|测的|量了|测了|体温|温度|是|的|有点)*")
+_SEPARATOR = re.compile(r"[\s,.:、]+")
+_EARLIER_REACH = 24  # how far after the day word its facts may come
+
+
+def claim_earlier_days(scan: Scan, today: dt.date) -> None:
+    """Claim the readings and symptoms the message binds to a day before *today*, so they are not read."""
+    text = scan.masked
+    if not names_earlier_day(text) or (_TEMPERATURE.search(text) is None and _SYMPTOM_RE.search(text) is None):
+        return  # no earlier day, or nothing to bind to one (a travel report's 昨天 …): no dates looked for
+    for start, end in islice(earlier_days(text, today), MAX_MATCHES):
+        if _SINCE.search(text, max(0, start - 2), start):
+            continue
+        reach = min(len(text), end + _EARLIER_REACH)
+        facts = sorted([*_TEMPERATURE.finditer(text, end, reach), *_SYMPTOM_RE.finditer(text, end, reach)], key=_span)
+        previous = end
+        for fact in facts:
+            gap = text[previous : fact.start()]
+            if fact.start() < previous or _STOP.search(gap) or _ONGOING.search(gap):
+                break
+            pieces = _SEPARATOR.split(gap)
+            if len(pieces) > 1 and (previous != end or not all(_FILLER.fullmatch(p) for p in pieces[:-1])):
+                break
+            scan.claim(*fact.span())
+            previous = fact.end()
+
+
+def _span(m: re.Match[str]) -> int:
+    return m.start()
+
+
 # ---- tests -----------------------------------------------------------------------------------
 _TEST_TYPE = re.compile(r"核酸|抗原|PCR")
 # Results by how they are written.  A definite result (阴性, 两道杠) may come a few words after
@@ -294,8 +335,9 @@ class HealthFacts:
         return tuple(present) if present or self.symptoms.negated else None
 
 
-def read_health(scan: Scan) -> HealthFacts:
-    """Today's health facts in the unclaimed text (what is past and over is claimed first, unread)."""
+def read_health(scan: Scan, today: dt.date) -> HealthFacts:
+    """Today's health facts in the unclaimed text (what is past is claimed first, unread)."""
     claim_past_and_over(scan)
+    claim_earlier_days(scan, today)
     temperatures = claim_temperatures(scan)
     return HealthFacts(temperatures, read_symptoms(scan.masked), read_test(scan.masked), read_persons(scan))

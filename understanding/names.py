@@ -50,6 +50,8 @@ _TRAILING_NOT_NAME = ("家", "的", "说", "报到", "打卡")
 # Common surnames that jieba's dictionary knows as function words (莫, 何, 曾 …): alone before a
 # word between separators (莫|英勇) they still start a name, unlike 都|挺好.
 _SURNAMES_JIEBA_CALLS_FUNCTION_WORDS = frozenset("于何曾向莫常尚")
+# Adverbs that begin a resident's "all fine" (都挺好, 也还行, 还可以) and, in practice, no name.
+_ADVERBS = frozenset("都也还就挺很蛮没不才又再均")
 # A surname with a form of address (方大姐, 王师傅) names nobody in particular: not a name.
 _TITLES = ("大姐", "大哥", "大爷", "大妈", "大娘", "阿姨", "师傅", "老师", "奶奶", "爷爷", "叔叔", "婶", "姐", "哥",
            "叔", "伯", "嫂", "老太", "老头", "老板", "总", "主任", "书记", "大夫", "医生", "老汉", "婆婆", "公公",
@@ -91,8 +93,12 @@ _REPORTER = re.compile(
 _CORRECTED_CUE = re.compile(
     r"(?:名字|姓名|名)(?:打错了?|写错了?|说错了?|报错了?|弄错了?|错了|不对)[\s,]{0,2}(?:不是[\u4e00-\u9fff]{2,4}[\s,]{0,2})?"
     r"(?:应该是|是|叫)|不是[\u4e00-\u9fff]{2,4}[\s,]{0,2}(?:应该是|是|叫)(?=[\u4e00-\u9fff]{2,4}(?:[\s,.]|$))"
+    # 李敏 不对 是李明 36.6: a name, the cue, then the name that replaces it.
+    r"|(?:不对|打错了|写错了|说错了)[\s,]{0,2}(?:应该是|是|叫)(?=[\u4e00-\u9fff]{2,3}(?:[\s,.\d]|$))"
 )
-# A place named next to the address (东湾村七组4号, 阳光花园3-2-501) is no person.
+_CORRECTED_HINT = re.compile("错|不对|不是")
+# A place named next to the address (东湾村七组4号, 阳光花园3-2-501) is no person; even after a strong
+# cue (报备 东湾村七组4号) one of three characters or more is none.
 _PLACE_WORD = re.compile(r"(?:村|庄|屯|镇|乡|寨|社区|小区|花园|家园|苑|大院|新村|街道|公寓)$")
 _REPORTER_HINT = re.compile("代|帮报|报[两三几]家|户长|栋长|元长|网格")
 # Words that stand where a name may be but are the act of reporting for someone else.
@@ -158,8 +164,10 @@ def _plausible(word: str, role: Role, merged: bool, isolated: bool) -> bool:
     """
     if not _HAN.fullmatch(word) or not _has_surname(word) or word in domain_words() or word.endswith(_TITLES):
         return False
-    if word in _NOT_NAMES or (role not in _STRONG and _PLACE_WORD.search(word)):
+    if word in _NOT_NAMES or ((role not in _STRONG or len(word) > 2) and _PLACE_WORD.search(word)):
         return False
+    if role not in _STRONG and word[0] in _ADVERBS:
+        return False  # 都挺好, 也还行, 还可以: where the context is weak, a reply, not a name
     if quantity_in(word) or mentions_symptom(word):  # 段一袋 (带鱼段 and its amount), 干咳
         return False
     lex = segment.lexicon()
@@ -267,7 +275,9 @@ def _after_amount(text: str, pos: int) -> bool:
     return any(m.start() < pos <= m.end() for m in quantities_in(text, max(0, pos - 8), pos + 2))
 
 
-def _forward(scan: Scan, pos: int, role: Role) -> NameMatch | None:
+def _forward(scan: Scan, pos: int, role: Role, past_place: bool = True) -> NameMatch | None:
+    """The name starting at *pos* (after a gap); a place standing there first (报备 西柳村 王建业) is
+    stepped over once when *past_place*."""
     text = scan.masked
     gap = _LEAD_GAP.match(text, pos)
     start = gap.end() if gap else pos
@@ -284,6 +294,8 @@ def _forward(scan: Scan, pos: int, role: Role) -> NameMatch | None:
         return None
     word, merged = _join(_words(region, closed))
     word = _strip(word)
+    if past_place and word == region and len(word) > 2 and _PLACE_WORD.search(word):
+        return _forward(scan, end, role, past_place=False)
     if _names_goods(text, start + len(word)):
         return None
     if _plausible(word, role, merged, isolated=word == region):
@@ -317,7 +329,8 @@ def _backward(scan: Scan, pos: int, role: Role) -> NameMatch | None:
 
 def _alone(scan: Scan) -> NameMatch | None:
     """The first or last whitespace-separated word of the message, if it is a name by itself."""
-    words = [m for m in re.finditer(r"[^\s,.;:!?()]+", scan.masked)]
+    # Words wholly understood already (a date, a reading: 11月20号 李建华 …) stand before no name.
+    words = [m for m in re.finditer(r"[^\s,.;:!?()]+", scan.masked) if m.group().strip(MASK)]
     for m in (words[:1] + words[-1:]) if words else []:
         if 2 <= len(m.group()) <= 4:
             found = _forward(scan, m.start(), Role.ALONE)
@@ -333,15 +346,15 @@ def find_name(scan: Scan, address_span: tuple[int, int] | None, roles: frozenset
     the costly part of parsing, so text that cannot change the answer is not segmented.
     """
     cues = (
-        (_CORRECTED_CUE, Role.SUBJECT),
-        (_SUBJECT_CUE, Role.SUBJECT),
-        (_ON_BEHALF_CUE, Role.SUBJECT),
-        (_kin_cue(), Role.RELATIVE),
-        (_SELF_CUE, Role.SELF),
+        (_CORRECTED_CUE, Role.SUBJECT, _CORRECTED_HINT),
+        (_SUBJECT_CUE, Role.SUBJECT, None),
+        (_ON_BEHALF_CUE, Role.SUBJECT, None),
+        (_kin_cue(), Role.RELATIVE, None),
+        (_SELF_CUE, Role.SELF, None),
     )
-    for cue, role in cues:
+    for cue, role, hint in cues:
         if role in roles:
-            for m in scan.finditer(cue):
+            for m in scan.finditer(cue, hint):
                 if name := _forward(scan, m.end(), role):
                     return name
     if address_span is not None and Role.NEAR_ADDRESS in roles:
@@ -354,10 +367,6 @@ def find_name(scan: Scan, address_span: tuple[int, int] | None, roles: frozenset
             after is not None
             and after.end() > address_span[1]
             and (name := _forward(scan, after.end(), Role.NEAR_ADDRESS))
-            and (  # 都挺好 is no name, 于海波 is
-                name.name[0] not in segment.lexicon().function_chars
-                or name.name[0] in _SURNAMES_JIEBA_CALLS_FUNCTION_WORDS
-            )
         ):
             return name
     return _alone(scan) if Role.ALONE in roles else None

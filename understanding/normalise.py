@@ -155,5 +155,13 @@ def normalise_text(text: str) -> str:
         text = _SPOKEN_DASHES.sub(_spoken_dashes, text)
     text = _GLUED_READING.sub(r"\1 \2", text)
     if "药" in text:
-        text = _DRUG_IN_BRACKETS.sub(lambda m: m["drug"], text)
+        text = _DRUG_IN_BRACKETS.sub(lambda m: " " + m["drug"], text)
     return text.strip()
+
+
+def drugs_in_brackets(text: str) -> frozenset[str]:
+    """The drugs *text* names in brackets after their class (心脏药(地高辛) → 地高辛): medicines even
+    when the parser knows neither their name nor its form, though normalising drops the class."""
+    if "药" not in text:
+        return frozenset()
+    return frozenset(m["drug"] for m in _DRUG_IN_BRACKETS.finditer(unicodedata.normalize("NFKC", text).upper()))

@@ -29,6 +29,11 @@ _LEAD = re.compile(
     r"急需|急要|再来|再要|来|还要|另外|还有|再|和|以及|跟|外加|加上|给我|一下|订|下单|购|需求|物资|所需物品|换|"
     r"今天|明天|家里|我家|我们家|一些|一点|点|些|的)+"
 )
+# Request and courtesy words a resident puts before what they ask for (麻烦带一盒, 帮忙捎两盒过来,
+# 顺路拿): never goods, and stripped only where what they lead is not known goods itself (带鱼).
+_REQUEST = re.compile(
+    r"(?:麻烦|劳驾|辛苦|拜托|帮忙|帮我|帮|给我|替我|给|顺路|顺便|顺手|请|您|你)*(?:捎带|捎|带|拿|送|取|买|代买|跑一趟)(?:点|些|个)?"
+)
 # Words that end a goods' name in speech but are not part of it (…还有, …送到, …谢谢).
 _TAIL_WORDS = tuple(sorted((
     "还有", "和", "以及", "送到", "送来", "送过来", "送", "谢谢", "麻烦了", "麻烦", "吧", "哦", "啊", "呀", "的",
@@ -41,10 +46,12 @@ _NEAR = 24  # how far back a quantity may look for its goods' name across a sepa
 _DESCRIPTION = re.compile(r"^.{0,8}的(?=.)")  # 新鲜的猪肉, 5升的花生油, 大一点的
 # A name with these is a clause, not goods: 鸡蛋碎了, 心脏不好, 是不是.
 _NOT_GOODS = re.compile(r"[了吗呢吧啊没不很太都也还就是过着谁哪啥怎]")
-_PEOPLE = re.compile(r"^(?:老人|老头|老太太|老太|老人家|我妈|我爸|家里|孩子|小孩|宝宝|老伴|我们|我|家人)")
+_PEOPLE = re.compile(
+    r"^(?:俺娘|俺爹|俺妈|俺爸|俺家|老人|老头|老太太|老太|老人家|我妈|我爸|家里|孩子|小孩|宝宝|老伴|我们|我|家人)"
+)
 # What is running out is the text just before these words (降压药快吃完了, 油和面都没了).
 _RUNNING_OUT = re.compile(
-    r"(?:快|都|也|又|已经|马上|差不多)*(?:没了|没有了|吃完了|用完了|吃光了|用光了|断了|不够了|不多了|见底了|快没|没药|"
+    r"(?:快|都|也|又|已经|马上|差不多)*(?:没了|没有了|吃完了|吃没了|用没了|用完了|吃光了|用光了|断了|不够了|不多了|见底了|快没|没药|"
     r"只剩|就剩|还剩|只有|断药)"
 )
 _RUNNING_OUT_HINT = re.compile("[完没光断够多底剩只]")
@@ -64,7 +71,7 @@ _EACH_LIST = re.compile(rf"[^\s,、和及与跟{MASK}]+")
 _RUNNING_OUT_NAME = 14  # how far back the name of what is running out may start
 # Whose goods they are, before a goods word: 我家米, 老人的药 (not 奶奶, 里面).
 _OWNER = re.compile(
-    r"(?:我们家|我家|咱家|家里|家中|老人家|老人|老头|老太太|老太|我妈|我爸|孩子|小孩|宝宝|老伴|我们|我|家人|家|的)*"
+    r"(?:我们家|我家|咱家|俺家|俺娘|俺爹|俺妈|俺爸|家里|家中|老人家|老人|老头|老太太|老太|我妈|我爸|孩子|小孩|宝宝|老伴|我们|我|家人|家|的)*"
 )
 _DRUG_SUFFIX = re.compile(r"(?:药|片|胶囊|颗粒|丸|散|糖浆|口服液|注射液|滴剂|喷雾|软膏|膏|贴|胰岛素)$")
 # 买点饼干: goods without an amount.  After 要点 / 来点 the words must be known goods (要点 is
@@ -99,9 +106,16 @@ def _strip_tail(name: str) -> str:
     return name
 
 
+def _without_request(name: str) -> str:
+    """*name* without the request and courtesy words before it (麻烦带, 帮忙捎, 顺路拿; not the 带 of 带鱼)."""
+    while (m := _REQUEST.match(name)) is not None and m.end() and not _starts_goods_word(name):
+        name = name[m.end() :]
+    return name
+
+
 def clean_name(raw: str) -> str:
     """Goods' name without the words around it; ``""`` when nothing that looks like goods is left."""
-    name = _LEAD.sub("", raw.strip())
+    name = _without_request(_LEAD.sub("", raw.strip()))
     pronoun = _PRONOUN.search(name)  # 鸡蛋我家是…: the goods end where the speaker begins
     name = name[: pronoun.start()] if pronoun else name
     name = _DESCRIPTION.sub("", DESCRIPTOR_PREFIX.sub("", name))
@@ -198,14 +212,25 @@ def _covered(name: str, items: list[Item]) -> bool:
 
 
 def is_medicine(name: str) -> bool:
-    """A medicine by its form (…片, …胶囊) or a known medicine word."""
-    return _DRUG_SUFFIX.search(name) is not None or domain_words().get(_known_suffix(name)) == "drug"
+    """A medicine by its form (…片, …胶囊), a known medicine word, or one before its packaging (胰岛素笔芯)."""
+    words = domain_words()
+    return (
+        _DRUG_SUFFIX.search(name) is not None
+        or words.get(_known_suffix(name)) == "drug"
+        or any(words.get(name[:i]) == "drug" for i in range(2, len(name)))
+    )
 
 
 def _known_suffix(name: str) -> str:
     """The longest known goods or medicine word that *name* ends in (``""`` if none)."""
     words = domain_words()
     return next((name[i:] for i in range(len(name)) if words.get(name[i:]) in _GOODS_TAGS), "")
+
+
+def _starts_goods_word(name: str) -> bool:
+    """Whether *name* begins with a known goods word (带鱼段, 拿铁)."""
+    words = domain_words()
+    return any(words.get(name[:i]) in _GOODS_TAGS for i in range(2, min(len(name), 6) + 1))
 
 
 def _is_goods_word(name: str) -> bool:
@@ -344,10 +369,11 @@ def _dedupe(items: list[Item]) -> list[Item]:
     return unique
 
 
-def is_urgent(text: str) -> bool:
-    """急 / 加急 / 尽快 …, or a medicine stated as running out (chronic patients cannot wait)."""
+def is_urgent(text: str, medicines: frozenset[str] = frozenset()) -> bool:
+    """急 / 加急 / 尽快 …, or a medicine stated as running out (chronic patients cannot wait); *medicines*
+    are names the message itself shows to be medicines (a drug in brackets after its class)."""
     if _URGENT.search(text):
         return True
     if "没药" in text:  # 家里没药了: no medicine named, but medicine all the same
         return True
-    return any(is_medicine(out.item.name) for out in _running_out(text))
+    return any(is_medicine(out.item.name) or out.item.name in medicines for out in _running_out(text))

@@ -13,17 +13,16 @@ import datetime as dt
 import functools
 import logging
 import re
-from dataclasses import replace
 
 from understanding.address import find_addresses
 from understanding.care import read_disinfection, read_visit
 from understanding.classify import Evidence, classify
 from understanding.dates import DateMention, claim_dates
-from understanding.health import CORRECTION, read_health
-from understanding.households import household_checkin, read_households
+from understanding.health import read_health
+from understanding.households import household_checkin, read_households, with_correction
 from understanding.identifiers import Vehicle, claim_identifiers, claim_vehicles
 from understanding.names import Role, claim_reporter, find_name, has_relative_subject
-from understanding.normalise import normalise_text
+from understanding.normalise import drugs_in_brackets, normalise_text
 from understanding.orders import is_urgent, read_items
 from understanding.places import find_places, pick_origin
 from understanding.quantities import claim_prices
@@ -47,8 +46,6 @@ _MODES: tuple[tuple[str, re.Pattern[str]], ...] = (
 _ANY_MODE = re.compile("|".join(pattern.pattern for _, pattern in _MODES))
 _ARRIVAL_AFTER = re.compile(r"[^,.;\n]{0,8}?(?:到|抵|回|返)")  # used with match(text, pos): no ^
 _DEPARTURE_AFTER = re.compile(r"\s?(?:出发|动身|启程|离开|走的)")
-# A check-in that corrects what was reported before (刚才打错了 应该是36.6; not 没什么不对劲).
-_CORRECTING = re.compile(rf"(?:{CORRECTION.pattern})(?!劲)")
 _ALL_ROLES = frozenset(Role)
 _RELATIVE_ROLES = frozenset({Role.SUBJECT, Role.RELATIVE})
 _SUBJECT_WORDS = re.compile(r"我是|我叫|我家|我们家|本人|姓名|户主|居民|报备")
@@ -76,7 +73,7 @@ def _parse(text: str, today: dt.date) -> ParsedMessage:
     address, homes = find_addresses(scan)
     prices = claim_prices(scan)
     claim_reporter(scan)
-    health = read_health(scan)
+    health = read_health(scan, today)
     # Travel facts are looked for only in what may be a travel report: elsewhere C100 is part
     # of a product name and 5号 a battery size.
     travel = _TRAVEL_CUE.search(normalised) is not None
@@ -118,7 +115,7 @@ def _parse(text: str, today: dt.date) -> ParsedMessage:
         return read_visit(scan, today, address)
     if kind == "disinfection":
         return read_disinfection(scan, today)
-    if kind == "checkin" and (several := read_households(normalised, homes, ids.phone)) is not None:
+    if kind == "checkin" and (several := read_households(normalised, homes, ids.phone, today)) is not None:
         return several
 
     # For a returnee report about a family member, only a name tied to that person counts.
@@ -132,12 +129,16 @@ def _parse(text: str, today: dt.date) -> ParsedMessage:
             items = read_items(scan)  # again, so that a name run into an item is not part of it
     where = address.address if address is not None else None
     if kind == "checkin":
-        checkin = household_checkin(where, name, health, ids.phone)
-        stated = checkin.temperature is not None or checkin.symptoms is not None or checkin.test is not None
-        return replace(checkin, correction=stated and _CORRECTING.search(normalised) is not None)
+        return with_correction(household_checkin(where, name, health, ids.phone), normalised)
     if kind == "order":
         goods = tuple(Goods(item.name, item.qty, item.unit) for item in items)
-        return Order(address=where, name=name, items=goods, urgent=is_urgent(normalised), phone=ids.phone)
+        return Order(
+            address=where,
+            name=name,
+            items=goods,
+            urgent=is_urgent(normalised, drugs_in_brackets(text[:MAX_CHARS])),
+            phone=ids.phone,
+        )
     return Returnee(
         address=where,
         name=name,

@@ -48,6 +48,8 @@ class _Contract:
 def _json(value: object) -> object:
     if isinstance(value, Address):
         return value.as_dict()
+    if isinstance(value, _Result):  # a household under ``others``: its fields and its true extensions
+        return value._contract_fields() | value._extensions()
     if isinstance(value, _Contract):
         return value._contract_fields()
     if isinstance(value, TestResult):
@@ -96,8 +98,10 @@ class _Result(_Contract):
         result: dict[str, object] = {"kind": self.kind, **self._contract_fields()}
         if missing := self.missing:
             result["x_missing"] = list(missing)
-        result |= {f"x_{name}": True for name in sorted(self.extensions) if getattr(self, name)}
-        return result
+        return result | self._extensions()
+
+    def _extensions(self) -> dict[str, object]:
+        return {f"x_{name}": True for name in sorted(self.extensions) if getattr(self, name)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,9 +102,11 @@ _CHECKS: dict[str, Callable[[object], bool]] = {
 
 
 def _is_household(v: object) -> bool:
-    """One of ``others``: the check-in fields of a household, each valid as at the top level."""
-    return (
-        isinstance(v, dict)
-        and set(v) <= _HOUSEHOLD_FIELDS
-        and all(_CHECKS[key](value) for key, value in v.items() if value is not None)
+    """One of ``others``: the check-in fields of a household, each valid as at the top level, and
+    the bot's own ``x_`` flags (``x_correction``: that household's values correct the day's)."""
+    if not isinstance(v, dict):
+        return False
+    fields = {key: value for key, value in v.items() if not key.startswith("x_")}
+    return set(fields) <= _HOUSEHOLD_FIELDS and all(
+        _CHECKS[key](value) for key, value in fields.items() if value is not None
     )

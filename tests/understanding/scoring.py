@@ -55,7 +55,10 @@ def _canonical(name: str, value: object) -> object:
     if name == "concern" and value is False:
         return None
     if name == "others" and isinstance(value, list):
-        return [{k: _canonical(k, v) for k, v in other.items() if _canonical(k, v) is not None} for other in value]
+        return [
+            {k: _canonical(k, v) for k, v in other.items() if _canonical(k, v) is not None and not k.startswith("x_")}
+            for other in value
+        ]
     if name == "items" and isinstance(value, list):
         return sorted(json.dumps(_numbers(item), sort_keys=True, ensure_ascii=False) for item in value)
     return _numbers(value)
