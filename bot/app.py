@@ -24,6 +24,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.intake import retried_later
 from bot.ratelimit import PacedRateLimiter, PacingClock
 from bot.transport import AiohttpRequest
 from handlers import binding, buttons, claims, errors, leader, messages
@@ -88,5 +89,6 @@ def build_application(
     )
     application.bot_data.wire(services)
     application.add_handlers(_handlers())
+    application.add_error_handler(retried_later)  # first: a database outage is retried, not reported
     application.add_error_handler(errors.on_error)
     return application

@@ -34,14 +34,15 @@ from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.error import RetryAfter
+from telegram.ext import ApplicationHandlerStop
 
 from bot.arrivals import Arrivals
 from bot.metrics import Metrics
 from core.pacing import sharing_wire
-from core.supervise import Pulse, Supervisor
+from core.supervise import Pulse, Supervisor, describe
 from handlers.context import GridApplication
 from storage import inbox
-from storage.db import SessionFactory, transaction
+from storage.db import SessionFactory, transaction, unavailable
 from storage.models import utcnow
 from understanding import mask_identifiers
 
@@ -128,10 +129,27 @@ class _Turn:
     answering: asyncio.Semaphore
     #: This update's answers, running on once its handler has returned (see ``stored_then_answered``).
     answers: list[asyncio.Task[None]]
+    #: Why its work failed with the database unavailable: the update is handled again later.
+    unavailable: list[BaseException]
 
 
 #: The turn of the update whose handler is running in this task (see ``release_chat``).
 _TURN: ContextVar[_Turn | None] = ContextVar("gridbot_chat_turn", default=None)
+
+
+class DatabaseUnavailable(Exception):
+    """Updates were put back because the database was unavailable: the processor backs off."""
+
+
+async def retried_later(_update: object, context: Any) -> None:
+    """PTB's first error handler: work that failed because the database is unavailable is not an
+    error to tell anyone about. Within the intake, its update stays unprocessed and is handled
+    again once the database is back (no apology: the person gets the normal answer then);
+    ``handlers.errors.on_error`` sees every other error, and the same ones outside the intake."""
+    turn = _TURN.get()
+    if turn is not None and context.error is not None and unavailable(context.error):
+        turn.unavailable.append(context.error)
+        raise ApplicationHandlerStop
 
 
 def release_chat() -> None:
@@ -272,6 +290,12 @@ class Intake:
         self._answering_tasks: set[asyncio.Task[None]] = set()
         #: The getUpdates offset: confirms to Telegram what the inbox holds (polling only).
         self._offset: int | None = None
+        #: Ids put back because the database was unavailable, until handled; and the first such error
+        #: not yet reported to the supervisor.
+        self._retrying: set[int] = set()
+        self._unavailable: DatabaseUnavailable | None = None
+        #: Chats whose update was put back: their later updates wait for the retry (chat order).
+        self._held_lanes: set[int] = set()
 
     async def accept(
         self, payloads: Sequence[dict[str, Any]], *, parsed: Sequence[Update] = (), in_order: bool = False
@@ -364,17 +388,25 @@ class Intake:
         try:
             if after is not None:
                 await after
+            if lane in self._held_lanes:  # an earlier update of this chat waits for the database
+                self._put_back(update_id, payload)
+                return
             await self._slots.acquire()
             # The slot is for the turn, not for the whole handler: one that waits for Telegram
             # after ``release_chat`` (a reply held back by the flood limit) blocks no other chat.
             turn.add_done_callback(lambda _turn: self._slots.release())
             update = payload if isinstance(payload, Update) else Update.de_json(payload, self._application.bot)
-            answers: list[asyncio.Task[None]] = []
-            _TURN.set(_Turn(turn, self._batches, self._answering, answers))  # this task's own context
+            state = _Turn(turn, self._batches, self._answering, answers=[], unavailable=[])
+            _TURN.set(state)  # this task's own context
             with self.metrics.handler_seconds.time():
                 await self._application.process_update(update)
-            if answers:
-                await self._answered(update, answers, turn=turn)
+            if state.answers:
+                await self._answered(update, state, turn=turn)
+            if state.unavailable:
+                self._held_lanes.add(lane)
+                self._put_back(update_id, payload, because=state.unavailable[0], lane=lane)
+                return
+            self._retrying.discard(update_id)
             self._done.append(update_id)
         finally:
             if not turn.done():
@@ -382,7 +414,18 @@ class Intake:
             if self._lanes.get(lane) is turn:
                 del self._lanes[lane]
 
-    async def _answered(self, update: Update, answers: list[asyncio.Task[None]], *, turn: asyncio.Future[None]) -> None:
+    def _put_back(
+        self, update_id: int, payload: dict[str, Any] | Update, *, because: BaseException | None = None, lane: int = 0
+    ) -> None:
+        """Hand the update out again later, in its place: its work met the database unavailable
+        (``because``), or an earlier update of its chat did. The processor backs off first."""
+        self._handed.discard(update_id)
+        self._arrivals.add(update_id, payload)
+        self._retrying.add(update_id)
+        if because is not None and self._unavailable is None:
+            self._unavailable = DatabaseUnavailable(f"update {update_id} of chat {lane} put back: {describe(because)}")
+
+    async def _answered(self, update: Update, state: _Turn, *, turn: asyncio.Future[None]) -> None:
         """Wait for the update's answers as one of the answering, not of the running, handlers: a
         reply waiting for its group's window holds none of the intake's room for other chats."""
         if not turn.done():
@@ -392,8 +435,10 @@ class Intake:
         self._running.discard(task)
         self._answering_tasks.add(task)
         self._wake.set()  # room for another update
-        for outcome in await asyncio.gather(*answers, return_exceptions=True):
-            if isinstance(outcome, Exception):
+        for outcome in await asyncio.gather(*state.answers, return_exceptions=True):
+            if isinstance(outcome, Exception) and unavailable(outcome):
+                state.unavailable.append(outcome)
+            elif isinstance(outcome, Exception):
                 await self._application.process_error(update, outcome)
             elif isinstance(outcome, BaseException):  # cancelled: not done, a restart answers again
                 raise outcome
@@ -420,7 +465,10 @@ class Intake:
 
     async def run_processor(self, pulse: Pulse) -> None:
         """Process whatever arrives until cancelled or an error (the supervisor starts it again);
-        starts with what a previous run left. A database outage leaves the rows pending."""
+        starts with what a previous run left. A database outage leaves the rows pending, and so does
+        a handler whose work met it: its update (and its chat's later ones) is put back, this loop
+        ends with ``DatabaseUnavailable``, and the supervisor starts it again after its backoff."""
+        self._held_lanes.clear()  # what was put back is handed out again, each chat in order
         self._wake.set()
         while True:
             with contextlib.suppress(TimeoutError):  # woken by an arrival, or when a gap's wait is over
@@ -430,7 +478,11 @@ class Intake:
                 self._wake.set()  # there may be more behind this batch
             if len(self._done) >= FLUSH_BATCH or not self._running:
                 await self._flush_done()
-            pulse.ok()
+            if self._unavailable is not None:
+                failure, self._unavailable = self._unavailable, None
+                raise failure
+            if not self._retrying:
+                pulse.ok()
             if not (self._wake.is_set() or self._running or self._answering_tasks or self._done or self._arrivals):
                 self._idle.set()
 

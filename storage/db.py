@@ -3,19 +3,58 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
+from asyncpg.exceptions import ConnectionDoesNotExistError  # type: ignore[import-untyped]
 from sqlalchemy import event, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.files import create_private
 
 SessionFactory = async_sessionmaker[AsyncSession]
+
+#: SQLite's words for another connection holding the lock past the busy timeout.
+_SQLITE_BUSY = ("database is locked", "database is busy", "database table is locked")
+#: PostgreSQL's SQLSTATEs for "not now": connection exceptions (class 08), shutdown or start-up
+#: (57P01-57P03), too many connections (53300).
+_PG_NOT_NOW = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be used *for now* (work retried later will succeed),
+    not that the work itself is wrong: connection refused, reset or terminated, the database not
+    accepting connections, a timeout connecting or waiting for the pool, SQLite's write lock held
+    past the busy timeout. The one place that decides it; the exception's causes are looked at too.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if _unavailable_itself(current):
+            return True
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return False
+
+
+def _unavailable_itself(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, PoolTimeout | ConnectionError | TimeoutError | ConnectionDoesNotExistError):
+        return True
+    if isinstance(exc, sqlite3.OperationalError):
+        return any(words in str(exc) for words in _SQLITE_BUSY)
+    sqlstate = getattr(exc, "sqlstate", None)
+    if not isinstance(sqlstate, str):
+        return False
+    return sqlstate.startswith(_PG_NOT_NOW) or (sqlstate == "55000" and "not currently accepting" in str(exc))
 
 
 async def _open_sqlite(*args: Any, **kwargs: Any) -> aiosqlite.Connection:

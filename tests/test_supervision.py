@@ -24,10 +24,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from telegram import Update
+from telegram.ext import TypeHandler
 
+from core import texts
 from core.supervise import Backoff, Health, Pulse, supervise
 from demo.playground import Playground, running_playground
 from sandbox import RateLimits
+from storage import inbox
 from storage.db import SessionFactory, create_engine
 from tests.factories import ADMIN, NEIGHBOUR, RESIDENT, bound_groups
 from tests.test_intake import stored
@@ -144,6 +148,58 @@ async def test_a_database_outage_is_reported_and_outlived_without_a_restart(
     assert not any(r.levelno >= logging.ERROR for r in caplog.records if r.name == "core.supervise")
     for _user, words in sent:  # no log line, traceback included, carries what a resident wrote
         assert words.split()[1] not in caplog.text
+
+
+async def test_work_that_meets_an_outage_is_done_again_after_it_and_a_bug_is_not(
+    database_url: str, sessions: SessionFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An update already in the inbox whose handler meets the database gone (soak: update 100000467,
+    "1-3-102 大米3袋", lost) stays unprocessed, with no apology, and is recorded once, with its ✍, when
+    the database is back. A handler's own bug still ends its update: apologised for once, done."""
+    overrides = {"database": {"busy_timeout": 0.2}, "retry": {"first_delay": 0.05, "max_delay": 0.2}}
+    async with running_playground(
+        database_url=database_url,
+        admin_ids=[ADMIN],
+        rate_limits=RateLimits(enabled=False),
+        settings_overrides=overrides,
+    ) as playground:
+        grid, _village = await bound_groups(playground, sessions)
+        client = playground.client
+        down = outage(database_url)
+        began = asyncio.Event()
+
+        async def before_the_handlers(update: Update, _context: object) -> None:
+            words = update.effective_message.text if update.effective_message else None
+            if words == "3-2-501 大米3袋" and not began.is_set():  # stored in the inbox, not yet handled
+                began.set()
+                await down.__aenter__()
+            if words == "3-2-502 大米1袋":
+                raise RuntimeError("a bug in a handler")
+
+        playground.bot.application.add_handler(TypeHandler(Update, before_the_handlers), group=-1)
+        caplog.set_level(logging.WARNING)
+        order = await client.send_message(user_id=RESIDENT, chat_id=grid, text="3-2-501 大米3袋")
+        await asyncio.wait_for(began.wait(), timeout=30)
+        await until(lambda: _failing(playground), "the inbox to fail")  # its handler has met the outage
+        await down.__aexit__(None, None, None)
+        await asyncio.wait_for(playground.settle(), timeout=30)
+        bug = await client.send_message(user_id=NEIGHBOUR, chat_id=grid, text="3-2-502 大米1袋")
+        await asyncio.wait_for(playground.settle(), timeout=30)
+        _ids, _checkins, orders = await stored(sessions)
+        assert [message_id for message_id, _number in orders] == [order.message_id, bug.message_id]
+        reacted = {reaction.message_id: reaction.emoji for reaction in await client.reactions(grid)}
+        assert reacted[order.message_id] == ["✍"]
+        apologies = [m.text for m in await client.bot_messages(grid) if m.text == texts.INTERNAL_ERROR]
+        assert len(apologies) == 1  # the bug's, not the outage's
+        async with sessions() as session:
+            assert await inbox.pending_updates(session, after=None, limit=10) == []
+    warnings = [r.getMessage() for r in caplog.records if r.name == "core.supervise" and r.levelno >= logging.WARNING]
+    assert any(line.startswith("inbox failed (DatabaseUnavailable: update ") for line in warnings), warnings
+    assert not any("大米" in line for line in warnings)
+
+
+async def _failing(playground: Playground) -> bool:
+    return not playground.bot.health.healthy
 
 
 async def _status_is(health: Callable[[], Any], status: int) -> bool:
