@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -32,22 +33,23 @@ def unavailable(exc: BaseException) -> bool:
     """Whether ``exc`` says the database cannot be used *for now* (work retried later will succeed),
     not that the work itself is wrong: connection refused, reset or terminated, the database not
     accepting connections, a timeout connecting or waiting for the pool, SQLite's write lock held
-    past the busy timeout. The one place that decides it; the exception's causes are looked at too.
+    past the busy timeout. The one place that decides it. Only the database's own errors are looked
+    into: Telegram's failing for a refused connection is not the database's.
     """
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if _unavailable_itself(current):
-            return True
-        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
-    return False
+    if _unavailable_itself(exc):
+        return True
+    if not isinstance(exc, DBAPIError) or exc.orig is None:  # not the database's: not looked into
+        return False
+    driver = exc.orig  # the driver's error, and the one it was made from
+    return _unavailable_itself(driver) or (driver.__cause__ is not None and _unavailable_itself(driver.__cause__))
 
 
 def _unavailable_itself(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    if isinstance(exc, PoolTimeout | ConnectionError | TimeoutError | ConnectionDoesNotExistError):
+    if isinstance(exc, PoolTimeout | ConnectionError | TimeoutError | ConnectionDoesNotExistError | socket.gaierror):
+        return True
+    if type(exc) is OSError:  # connecting failed: unreachable host, or every address refused ("Multiple exceptions")
         return True
     if isinstance(exc, sqlite3.OperationalError):
         return any(words in str(exc) for words in _SQLITE_BUSY)

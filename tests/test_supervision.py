@@ -23,8 +23,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Update
+from telegram.error import NetworkError
 from telegram.ext import TypeHandler
 
 from core import texts
@@ -32,7 +33,7 @@ from core.supervise import Backoff, Health, Pulse, supervise
 from demo.playground import Playground, running_playground
 from sandbox import RateLimits
 from storage import inbox
-from storage.db import SessionFactory, create_engine
+from storage.db import SessionFactory, create_engine, unavailable
 from tests.factories import ADMIN, NEIGHBOUR, RESIDENT, bound_groups
 from tests.test_intake import stored
 from tests.test_webhook import free_port
@@ -196,6 +197,26 @@ async def test_work_that_meets_an_outage_is_done_again_after_it_and_a_bug_is_not
     warnings = [r.getMessage() for r in caplog.records if r.name == "core.supervise" and r.levelno >= logging.WARNING]
     assert any(line.startswith("inbox failed (DatabaseUnavailable: update ") for line in warnings), warnings
     assert not any("大米" in line for line in warnings)
+
+
+def test_only_a_database_unavailable_for_now_is_retried() -> None:
+    locked = OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+    missing = OperationalError("INSERT", {}, sqlite3.OperationalError("no such table: people"))
+    refusing = DBAPIError("SELECT 1", {}, _Sqlstate("55000", 'database "x" is not currently accepting connections'))
+    terminated = DBAPIError("SELECT 1", {}, _Sqlstate("57P01", "terminating connection due to administrator command"))
+    unique = DBAPIError("INSERT", {}, _Sqlstate("23505", "duplicate key value violates unique constraint"))
+    telegram = NetworkError("httpx.ConnectError")
+    telegram.__cause__ = ConnectionRefusedError("refused")
+    retried = [locked, refusing, terminated, ConnectionRefusedError(), OSError("Multiple exceptions"), TimeoutError()]
+    assert [unavailable(exc) for exc in retried] == [True] * len(retried)
+    not_retried = [missing, unique, telegram, RuntimeError("a bug"), FileNotFoundError("x")]
+    assert [unavailable(exc) for exc in not_retried] == [False] * len(not_retried)
+
+
+class _Sqlstate(Exception):
+    def __init__(self, sqlstate: str, message: str) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
 
 
 async def _failing(playground: Playground) -> bool:
