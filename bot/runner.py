@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 import sys
@@ -22,6 +23,7 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application
+from bot.files import add_file_routes
 from bot.intake import Intake, processing, stored_then_answered
 from bot.metrics import Metrics
 from bot.ratelimit import PacingClock
@@ -64,15 +66,19 @@ async def _polling(
 
 @contextlib.asynccontextmanager
 async def _webhook(
-    intake: Intake, application: GridApplication, settings: Settings, supervisor: Supervisor
+    intake: Intake,
+    application: GridApplication,
+    settings: Settings,
+    supervisor: Supervisor,
+    files: Callable[[web.Application], None] | None,
 ) -> AsyncIterator[None]:
     hook = settings.telegram.webhook
-    runner = web.AppRunner(
-        create_webhook_app(
-            intake=intake, secret=hook.secret.get_secret_value(), path=hook.path, health=supervisor.health
-        ),
-        access_log=access_logger if hook.access_log else None,
+    app = create_webhook_app(
+        intake=intake, secret=hook.secret.get_secret_value(), path=hook.path, health=supervisor.health
     )
+    if files is not None:
+        files(app)
+    runner = web.AppRunner(app, access_log=access_logger if hook.access_log else None)
     await runner.setup()
     site = web.TCPSite(runner, hook.listen, hook.port)
     await site.start()
@@ -88,6 +94,13 @@ async def _webhook(
         yield
     finally:
         await runner.cleanup()
+
+
+def _file_routes(services: Services, clock: Callable[[], datetime]) -> Callable[[web.Application], None] | None:
+    """``GET /files/{token}`` for the robots' shared files, where ``[robots] public_url`` is set."""
+    if services.settings.robots.public_url is None:
+        return None
+    return functools.partial(add_file_routes, sessions=services.sessions, clock=clock)
 
 
 async def _prepare_database(engine: AsyncEngine, intake: Intake, backoff: Backoff) -> None:
@@ -145,9 +158,11 @@ async def running_bot(
                     backoff=supervisor.backoff,
                 )
             await application.start()
+            webhook = settings.telegram.mode == "webhook"
+            files = _file_routes(services, clock)
             receiving = (
-                _webhook(intake, application, settings, supervisor)
-                if settings.telegram.mode == "webhook"
+                _webhook(intake, application, settings, supervisor, files)
+                if webhook
                 else _polling(intake, application, supervisor, timeout=poll_timeout)
             )
             robots = RobotClient(clock=lambda: clock().timestamp())
@@ -162,7 +177,9 @@ async def running_bot(
             try:
                 async with (
                     robots,
-                    serving_status(settings.metrics, supervisor.health, metrics),
+                    serving_status(
+                        settings.metrics, supervisor.health, metrics, more_routes=None if webhook else files
+                    ),
                     processing(intake, supervisor),
                     receiving,
                     schedule.running(supervisor),

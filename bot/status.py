@@ -2,13 +2,14 @@
 ``/metrics`` for Prometheus.
 
 Served on the webhook's server in webhook mode, and on ``[metrics] listen/port`` when enabled
-(in polling mode as well), so an operator can watch a polling bot too.
+(in polling mode as well), so an operator can watch a polling bot too. A polling bot with
+``[robots] public_url`` serves its shared files (``bot.files``) there as well, enabled or not.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -43,13 +44,21 @@ def add_status_routes(app: web.Application, health: Health, metrics_of: Metrics)
 
 
 @contextlib.asynccontextmanager
-async def serving_status(settings: MetricsSettings, health: Health, metrics_of: Metrics) -> AsyncIterator[None]:
-    """The status server for the duration of the block, when ``[metrics] enabled``."""
-    if not settings.enabled:
+async def serving_status(
+    settings: MetricsSettings,
+    health: Health,
+    metrics_of: Metrics,
+    *,
+    more_routes: Callable[[web.Application], None] | None = None,
+) -> AsyncIterator[None]:
+    """The status server for the duration of the block, when ``[metrics] enabled`` or it has ``more_routes``."""
+    if not settings.enabled and more_routes is None:
         yield
         return
     app = web.Application()
     add_status_routes(app, health, metrics_of)
+    if more_routes is not None:
+        more_routes(app)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.listen, settings.port).start()

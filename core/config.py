@@ -13,6 +13,7 @@ import tomllib
 from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -249,6 +250,30 @@ class PrivacySettings(_Section):
     purge_at: time = time(3, 0)
 
 
+#: Hosts a ``[robots] public_url`` may name over plain http: this machine only.
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+class RobotSettings(_Section):
+    """Group robots. DingTalk and Feishu robots take no files: with ``public_url`` (the bot's own
+    server as the world reaches it) a digest's chart and ledger reach them as links
+    ``{public_url}/files/{token}``, valid ``link_days``; without it, as nothing (text only)."""
+
+    public_url: str | None = None
+    link_days: Annotated[int, Field(ge=1, le=30)] = 3
+
+    @field_validator("public_url")
+    @classmethod
+    def _public(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        local = parts.scheme == "http" and parts.hostname in _LOOPBACK
+        if not (parts.scheme == "https" or local) or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("an https URL expected (http only for localhost), such as https://bot.example.cn")
+        return value.rstrip("/")
+
+
 class Settings(_Section):
     """The whole configuration. Frozen: settings are read once and passed down, never mutated."""
 
@@ -261,6 +286,7 @@ class Settings(_Section):
     metrics: MetricsSettings = MetricsSettings()
     retry: RetrySettings = RetrySettings()
     privacy: PrivacySettings = PrivacySettings()
+    robots: RobotSettings = RobotSettings()
 
     @model_validator(mode="after")
     def _ports_apart(self) -> Settings:

@@ -130,4 +130,5 @@ async def ledgers_at_close(factory: SessionFactory, *, settings: Settings, day: 
         first = rows[0]
         kind = f"{LEDGER_CLOSE_KIND}:{first.kind}"
         envelopes.append(Envelope(unit_id=unit_id, chat_id=first.chat_id, kind=kind, part=0, message=message))
-    return await enqueue_all(factory, day=day, envelopes=envelopes, now=now)
+    links = settings.robots.public_url is not None
+    return await enqueue_all(factory, day=day, envelopes=envelopes, now=now, links=links)

@@ -143,8 +143,9 @@ def decode(payload: str) -> OutgoingMessage:
     )
 
 
-async def _robot_copies(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows for the group robots of the units whose Telegram groups ``rows`` go to."""
+async def _robot_copies(session: AsyncSession, rows: Sequence[dict[str, Any]], *, links: bool) -> list[dict[str, Any]]:
+    """The rows for the group robots of the units whose Telegram groups ``rows`` go to (files as
+    links for the robots that take none where ``links``: ``[robots] public_url`` is set)."""
     mirrored = [row for row in rows if row["chat_id"] < 0 and row["kind"].split(":")[0] in ROBOT_KINDS]
     targets = await robot_store.active_targets_of_chats(session, chat_ids=[row["chat_id"] for row in mirrored])
     copies: list[dict[str, Any]] = []
@@ -156,22 +157,28 @@ async def _robot_copies(session: AsyncSession, rows: Sequence[dict[str, Any]]) -
             copies += [
                 {**row, "chat_id": 0, "channel": target.platform, "robot_id": target.id,
                  "part": row["part"] * ROBOT_PARTS + index, "payload": json.dumps(payload, ensure_ascii=False)}
-                for index, payload in enumerate(robot_render.payloads(target.platform, message))
+                for index, payload in enumerate(robot_render.payloads(target.platform, message, links=links))
             ]  # fmt: skip
     return copies
 
 
-async def add_rows(session: AsyncSession, *, rows: Sequence[dict[str, Any]], now: datetime) -> int:
+async def add_rows(session: AsyncSession, *, rows: Sequence[dict[str, Any]], now: datetime, links: bool = False) -> int:
     """Write outbox rows (and their group robots' copies) in the caller's transaction; returns how many are new."""
-    return await store.add_if_absent(session, rows=[*rows, *await _robot_copies(session, rows)], now=now)
+    copies = await _robot_copies(session, rows, links=links)
+    return await store.add_if_absent(session, rows=[*rows, *copies], now=now)
 
 
 async def enqueue_all(
-    factory: SessionFactory, *, day: date, envelopes: Sequence[Envelope], now: datetime | None = None
+    factory: SessionFactory,
+    *,
+    day: date,
+    envelopes: Sequence[Envelope],
+    now: datetime | None = None,
+    links: bool = False,
 ) -> int:
     """Write the envelopes for ``day`` in one transaction, keeping any key already written; returns how many are new.
 
-    The count includes the copies for group robots (``ROBOT_KINDS``)."""
+    The count includes the copies for group robots (``ROBOT_KINDS``); ``links``: see ``_robot_copies``."""
     rows = [
         {
             "unit_id": envelope.unit_id,
@@ -184,7 +191,7 @@ async def enqueue_all(
         for envelope in envelopes
     ]
     async with transaction(factory) as session:
-        return await add_rows(session, rows=rows, now=now or utcnow())
+        return await add_rows(session, rows=rows, now=now or utcnow(), links=links)
 
 
 async def enqueue(

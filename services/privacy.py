@@ -18,11 +18,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.config import Settings
 from services.ledger import Cell, LedgerRow, write_xlsx
 from services.reports import UnknownUnitError
-from storage import audit, status, units
+from storage import audit, shared_files, status, units
 from storage import privacy as store
 from storage.db import SessionFactory, transaction
 from storage.dialect import as_utc
-from storage.models import AuditEntry, Household, Unit
+from storage.models import AuditEntry, Household, SharedFile, Unit
 from understanding import is_medicine, normalise_address
 
 #: Audit actor of the scheduled purge.
@@ -54,8 +54,9 @@ def retention_cutoff(settings: Settings, now: datetime) -> tuple[date, datetime]
 async def purge(
     factory: SessionFactory, *, settings: Settings, now: datetime, dry_run: bool = False, actor: str = SCHEDULE_ACTOR
 ) -> PurgeSummary:
-    """Erase the personal details of records older than ``[privacy] retain_days`` and drop processed
-    inbox updates older than the replay window; ``dry_run`` only counts what would go."""
+    """Erase the personal details of records older than ``[privacy] retain_days``, drop processed
+    inbox updates older than the replay window and files shared by links that expired; ``dry_run``
+    only counts what would go."""
     before, inbox_before = retention_cutoff(settings, now)
     scopes = [*store.retention_scopes(before=before), store.inbox_scope(before=inbox_before)]
     rows: dict[str, int] = {}
@@ -66,6 +67,7 @@ async def purge(
                 rows[name] = await store.count_scope(session, scope=scope)
             else:
                 rows[name] = await store.erase_scope(session, scope=scope, now=now, is_medicine=is_medicine)
+        rows[store.table_name(SharedFile)] = await shared_files.delete_expired(session, now=now, dry_run=dry_run)
         if not dry_run:
             detail = f"before {before.isoformat()}: " + ", ".join(f"{name} {count}" for name, count in rows.items())
             await audit.record(session, actor=actor, action=audit.AuditAction.PRIVACY_PURGE, detail=detail, at=now)

@@ -174,17 +174,20 @@ async def run_reports(
     deliveries = await build_deliveries(
         factory, settings=settings, day=day, root_code=root_code, levels=levels, now=now, send=send
     )
-    return deliveries, await _queue(factory, deliveries, day=day, now=now)
+    links = settings.robots.public_url is not None
+    return deliveries, await _queue(factory, deliveries, day=day, now=now, links=links)
 
 
-async def _queue(factory: SessionFactory, deliveries: Sequence[Delivery], *, day: date, now: datetime | None) -> int:
+async def _queue(
+    factory: SessionFactory, deliveries: Sequence[Delivery], *, day: date, now: datetime | None, links: bool
+) -> int:
     envelopes = [
         Envelope(unit_id=d.unit_id, chat_id=d.chat_id, kind=d.kind, part=part, message=message)
         for d in deliveries
         if d.chat_id is not None
         for part, message in enumerate(d.messages)
     ]
-    return await enqueue_all(factory, day=day, envelopes=envelopes, now=now)
+    return await enqueue_all(factory, day=day, envelopes=envelopes, now=now, links=links)
 
 
 async def send_now(
@@ -220,4 +223,4 @@ async def resend(
                 session, unit_id=delivery.unit_id, day=day, prefix=delivery.kind.rsplit(":", 1)[0] + ":"
             )
         numbered.append(replace(delivery, kind=f"{delivery.kind.rsplit(':', 1)[0]}:{earlier + 1}"))
-    return numbered, await _queue(factory, numbered, day=day, now=now)
+    return numbered, await _queue(factory, numbered, day=day, now=now, links=settings.robots.public_url is not None)

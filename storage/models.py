@@ -439,6 +439,19 @@ class OutboxMessage(SQLModel, table=True):
     robot_id: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
+class SharedFile(SQLModel, table=True):
+    """A digest's chart or ledger as a DingTalk or Feishu robot reaches it: by an unguessable link
+    (``token``) until ``expires_at``; ``outbox_id`` is the robot row it was shared for (once)."""
+
+    __tablename__ = "shared_files"
+    token: str = Field(primary_key=True, max_length=64)
+    outbox_id: int = Field(unique=True)
+    filename: str = Field(max_length=128)
+    media_type: str = Field(max_length=128)
+    content: bytes = Field(sa_type=sa.LargeBinary)
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True), index=True)
+
+
 class RobotTarget(SQLModel, table=True):
     """A WeCom, DingTalk or Feishu custom group robot of a unit's officials (besides its Telegram group).
 

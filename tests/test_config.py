@@ -59,6 +59,8 @@ def test_environment_supplies_secrets(tmp_path: Path) -> None:
         ),
         ("[retry]\nfirst_delay = 5\nmax_delay = 1", "retry.max_delay: must not be below first_delay"),
         ("[database]\nbusy_timeout = 0", "database.busy_timeout: "),
+        ('[robots]\npublic_url = "http://bot.example.cn"', "robots.public_url: an https URL expected"),
+        ('[robots]\npublic_url = "bot.example.cn"', "robots.public_url: an https URL expected"),
     ],
 )
 def test_bad_config_is_one_line_naming_the_key(tmp_path: Path, body: str, message: str) -> None:
@@ -66,6 +68,14 @@ def test_bad_config_is_one_line_naming_the_key(tmp_path: Path, body: str, messag
         load_settings(write(tmp_path, body), environ={})
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_a_public_url_is_https_or_this_machine_and_loses_its_trailing_slash(tmp_path: Path) -> None:
+    for given, kept in (("https://bot.example.cn/grid/", "https://bot.example.cn/grid"),
+                        ("http://localhost:8080", "http://localhost:8080")):  # fmt: skip
+        settings = load_settings(write(tmp_path, f'[robots]\npublic_url = "{given}"'), environ={})
+        assert settings.robots.public_url == kept
+    assert load_settings(None, environ={}).robots.public_url is None
 
 
 def test_missing_token_says_where_to_put_it() -> None:

@@ -17,23 +17,27 @@ What the platform answers decides the row's fate, as Telegram's answers do (``se
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
+import secrets
 from datetime import datetime, timedelta
 from html import escape
+from typing import Any
 
 from core import texts
 from core.config import Settings
 from core.redact import without_tokens
-from services.messages_out import OutgoingMessage
+from services.messages_out import MessageKind, OutgoingMessage
 from services.outbox import DeliveryReport, Envelope, backoff, enqueue_all
 from services.robots.client import Answer, Outcome, RobotClient
-from storage import audit
+from services.robots.render import MEDIA_TYPES, link_body
+from storage import audit, shared_files
 from storage import outbox as store
 from storage import robots as robot_store
 from storage.bindings import active_binding_of_unit
 from storage.db import SessionFactory, transaction
-from storage.models import OutboxMessage, RobotTarget, utcnow
+from storage.models import OutboxMessage, RobotTarget, SharedFile, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -92,14 +96,16 @@ class RobotChannel:
                     return
                 assert row.id is not None
                 payload = json.loads(row.payload)
+                if "share" in payload:
+                    payload = await _shared(factory, target, row, payload["share"], settings=settings, now=now)
                 answer = await self.client.send(target, payload)
                 if answer.outcome is Outcome.SENT:
                     async with transaction(factory) as session:
                         await store.mark_sent(session, row_id=row.id, message_id=None, at=utcnow())
-                        if "upload" in payload:  # a digest's ledger: a unit's households, masked
+                        if ledger := _ledger_name(json.loads(row.payload)):  # a unit's households, masked
                             await audit.record(
                                 session, actor=f"robot:{target.id}", action=audit.AuditAction.LEDGER,
-                                unit_id=row.unit_id, detail=payload["upload"]["filename"],
+                                unit_id=row.unit_id, detail=ledger,
                             )  # fmt: skip
                     report.sent += 1
                     continue
@@ -179,6 +185,37 @@ class RobotChannel:
         async with transaction(factory) as session:
             await store.mark_failed(session, row_ids=ids, error=error, attempted=False)
         report.failed += len(ids)
+
+
+def _ledger_name(payload: dict[str, Any]) -> str | None:
+    """The filename of a digest's ledger that ``payload`` sends (uploaded or shared by link), if any."""
+    if "upload" in payload:
+        return str(payload["upload"]["filename"])
+    share = payload.get("share")
+    return str(share["filename"]) if share and share["media_type"] == MEDIA_TYPES[MessageKind.DOCUMENT] else None
+
+
+async def _shared(
+    factory: SessionFactory,
+    target: RobotTarget,
+    row: OutboxMessage,
+    share: dict[str, Any],
+    *,
+    settings: Settings,
+    now: datetime,
+) -> dict[str, Any]:
+    """A file for a robot that takes none: stored once for its row (a retry keeps the link), sent as a link."""
+    assert row.id is not None
+    public_url = settings.robots.public_url or ""  # rows with files are written only where it is set
+    shared = SharedFile(
+        token=secrets.token_urlsafe(32), outbox_id=row.id, filename=share["filename"],
+        media_type=share["media_type"], content=base64.b64decode(share["content"]),
+        expires_at=now + timedelta(days=settings.robots.link_days),
+    )  # fmt: skip
+    async with transaction(factory) as session:
+        token = (await shared_files.share_once(session, shared=shared)).token
+    url = f"{public_url}/files/{token}"
+    return {"body": link_body(target.platform, caption=share["caption"], filename=share["filename"], url=url)}
 
 
 async def _postpone(factory: SessionFactory, rows: list[OutboxMessage], *, at: datetime) -> None:

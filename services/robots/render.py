@@ -4,12 +4,15 @@ A robot target mirrors its unit's Telegram group, so it reads exactly what that 
 same masking: names as ``mask_name`` left them, no phone, the village-group form of an alert),
 rendered from the same HTML: WeCom markdown split under 4096 bytes at line boundaries, the chart
 as an image message (base64 + md5) and the ledger as a file message (uploaded when sent); DingTalk
-markdown; Feishu a post (rich text). DingTalk and Feishu robots cannot take files (no public base
-URL is served yet), so a digest reaches them as its text. Buttons are left out: nobody can press
-them in a robot's group.
+markdown; Feishu a post (rich text). DingTalk and Feishu robots cannot take files: where
+``[robots] public_url`` is set the chart and ledger reach them as a link (a markdown message, a
+post with an ``a`` element) to the bot's own server (``bot.files``), otherwise not at all (the
+digest's text only). Buttons are left out: nobody can press them in a robot's group.
 
 A payload is what the outbox stores for one robot message: ``{"body": <the platform's JSON>}``,
-or ``{"upload": {"filename", "content"}}`` for a WeCom file (uploaded, then sent by its media_id).
+or ``{"upload": {"filename", "content"}}`` for a WeCom file (uploaded, then sent by its media_id),
+or ``{"share": {"filename", "media_type", "caption", "content"}}`` for a DingTalk or Feishu file
+(stored as a ``SharedFile`` when sent, then posted as ``link_body``).
 Signing is added when it is sent (``services.robots.client``): a timestamp must be fresh.
 """
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import mimetypes
 import re
 from html import unescape
 from typing import Any
@@ -31,6 +35,11 @@ PLATFORMS = (WECOM, DINGTALK, FEISHU)
 TEXT_LIMITS = {WECOM: 4000, DINGTALK: 12000, FEISHU: 8000}
 
 Payload = dict[str, Any]
+#: A shared file's Content-Type by its message kind (a ledger is an xlsx, a chart a PNG).
+MEDIA_TYPES = {
+    MessageKind.PHOTO: "image/png",
+    MessageKind.DOCUMENT: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 _BOLD = re.compile(r"</?b>")
 _ITALIC = re.compile(r"</?i>")
@@ -80,12 +89,38 @@ def _text_bodies(platform: str, html: str) -> list[Payload]:
     return [{"msgtype": "markdown", "markdown": {"title": title, "text": part}} for part in parts]
 
 
-def payloads(platform: str, message: OutgoingMessage) -> list[Payload]:
-    """The robot messages that carry ``message`` on ``platform`` (none for a file it cannot take)."""
+def link_body(platform: str, *, caption: str, filename: str, url: str) -> Payload:
+    """A DingTalk or Feishu message that links to a shared file: its caption, then the link."""
+    title = plain(caption)[:64] or filename
+    if platform == FEISHU:
+        line = [{"tag": "a", "text": filename, "href": url}]
+        return {"msg_type": "post", "content": {"post": {"zh_cn": {"title": title, "content": [line]}}}}
+    return {"msgtype": "markdown", "markdown": {"title": title, "text": f"{markdown(caption)}\n\n[{filename}]({url})"}}
+
+
+def _share(message: OutgoingMessage, content: bytes) -> Payload:
+    media_type = (
+        MEDIA_TYPES.get(message.kind) or mimetypes.guess_type(message.filename)[0] or "application/octet-stream"
+    )
+    return {
+        "share": {
+            "filename": message.filename,
+            "media_type": media_type,
+            "caption": message.caption,
+            "content": base64.b64encode(content).decode("ascii"),
+        }
+    }
+
+
+def payloads(platform: str, message: OutgoingMessage, *, links: bool = False) -> list[Payload]:
+    """The robot messages that carry ``message`` on ``platform``: a file DingTalk or Feishu cannot
+    take as a link where ``links`` (a public base URL is set), otherwise none."""
     if message.kind is MessageKind.TEXT:
         return [{"body": body} for body in _text_bodies(platform, message.text)]
-    if platform != WECOM or message.content is None:
+    if message.content is None:
         return []
+    if platform != WECOM:
+        return [_share(message, message.content)] if links else []
     if message.kind is MessageKind.PHOTO:
         image = {
             "base64": base64.b64encode(message.content).decode("ascii"),
