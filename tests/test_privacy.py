@@ -103,6 +103,7 @@ async def test_a_month_later_nothing_personal_remains_and_the_figures_are_unchan
         "message_households": 0,
         "visits": 0,
         "disinfections": 0,
+        "shared_files": 0,
     }
     assert await personal_left(sessions) == left  # a dry run changes nothing
 
