@@ -95,14 +95,17 @@ class RobotChannel:
                     await _postpone(factory, chain[index:], at=now + timedelta(seconds=wait))
                     return
                 assert row.id is not None
-                payload = json.loads(row.payload)
-                if "share" in payload:
-                    payload = await _shared(factory, target, row, payload["share"], settings=settings, now=now)
+                stored = payload = json.loads(row.payload)
+                if "share" in stored:
+                    if settings.robots.public_url is None:  # queued while it was set, due after it was removed
+                        await self._give_up(factory, [row], error="[robots] public_url not set", report=report)
+                        continue
+                    payload = await _shared(factory, target, row, stored["share"], settings=settings, now=now)
                 answer = await self.client.send(target, payload)
                 if answer.outcome is Outcome.SENT:
                     async with transaction(factory) as session:
                         await store.mark_sent(session, row_id=row.id, message_id=None, at=utcnow())
-                        if ledger := _ledger_name(json.loads(row.payload)):  # a unit's households, masked
+                        if ledger := _ledger_name(stored):  # a unit's households, masked
                             await audit.record(
                                 session, actor=f"robot:{target.id}", action=audit.AuditAction.LEDGER,
                                 unit_id=row.unit_id, detail=ledger,
@@ -205,8 +208,7 @@ async def _shared(
     now: datetime,
 ) -> dict[str, Any]:
     """A file for a robot that takes none: stored once for its row (a retry keeps the link), sent as a link."""
-    assert row.id is not None
-    public_url = settings.robots.public_url or ""  # rows with files are written only where it is set
+    assert row.id is not None and settings.robots.public_url is not None
     shared = SharedFile(
         token=secrets.token_urlsafe(32), outbox_id=row.id, filename=share["filename"],
         media_type=share["media_type"], content=base64.b64decode(share["content"]),
@@ -214,7 +216,7 @@ async def _shared(
     )  # fmt: skip
     async with transaction(factory) as session:
         token = (await shared_files.share_once(session, shared=shared)).token
-    url = f"{public_url}/files/{token}"
+    url = f"{settings.robots.public_url}/files/{token}"
     return {"body": link_body(target.platform, caption=share["caption"], filename=share["filename"], url=url)}
 
 
