@@ -8,11 +8,13 @@ and the log shows no more of a token than its first characters.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from storage import shared_files
 from storage.db import SessionFactory
@@ -23,6 +25,7 @@ SESSIONS = web.AppKey[SessionFactory]("file_sessions")
 CLOCK = web.AppKey[Callable[[], datetime]]("file_clock")
 #: Characters of a token a log line may show.
 SHOWN = 6
+_TOKEN_PATH = re.compile(rf"(/files/[^/]{{{SHOWN}}})[^/]*")
 
 
 async def shared_file(request: web.Request) -> web.Response:
@@ -42,3 +45,11 @@ def add_file_routes(app: web.Application, sessions: SessionFactory, clock: Calla
     app[SESSIONS] = sessions
     app[CLOCK] = clock
     app.router.add_get("/files/{token}", shared_file)
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One line per request (``[telegram.webhook] access_log``), a shared file's token cut short."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        path = _TOKEN_PATH.sub(r"\1…", request.path)
+        self.logger.info('%s "%s %s" %s %.3fs', request.remote, request.method, path, response.status, time)

@@ -23,7 +23,7 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application
-from bot.files import add_file_routes
+from bot.files import AccessLogger, add_file_routes
 from bot.intake import Intake, processing, stored_then_answered
 from bot.metrics import Metrics
 from bot.ratelimit import PacingClock
@@ -78,7 +78,7 @@ async def _webhook(
     )
     if files is not None:
         files(app)
-    runner = web.AppRunner(app, access_log=access_logger if hook.access_log else None)
+    runner = web.AppRunner(app, access_log=access_logger if hook.access_log else None, access_log_class=AccessLogger)
     await runner.setup()
     site = web.TCPSite(runner, hook.listen, hook.port)
     await site.start()

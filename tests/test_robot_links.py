@@ -7,6 +7,7 @@ server in polling mode, the webhook's in webhook mode); without it the robots ge
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import timedelta
 from typing import Any
@@ -37,14 +38,16 @@ def _overrides(mode: str, port: int) -> dict[str, Any]:
     public = {"robots": {"public_url": f"http://127.0.0.1:{port}/", "link_days": 2}}
     if mode == "polling":  # the status server, though [metrics] is not enabled
         return {**public, "metrics": {"port": port}}
-    webhook = {"listen": "127.0.0.1", "port": port, "url": f"http://127.0.0.1:{port}/telegram", "secret": SECRET}
+    url = f"http://127.0.0.1:{port}/telegram"
+    webhook = {"listen": "127.0.0.1", "port": port, "url": url, "secret": SECRET, "access_log": True}
     return {**public, "telegram": {"mode": "webhook", "webhook": webhook}}
 
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
 async def test_dingtalk_and_feishu_robots_get_the_chart_and_the_ledger_as_expiring_links(
-    database_url: str, sessions: SessionFactory, mode: str
+    database_url: str, sessions: SessionFactory, mode: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
     port = free_port()
     async with (
         running_playground(
@@ -105,3 +108,7 @@ async def test_dingtalk_and_feishu_robots_get_the_chart_and_the_ledger_as_expiri
         async with sessions() as session:
             left = (await session.exec(select(SharedFile))).all()
         assert len(left) == 3
+    tokens = [link.rsplit("/", 1)[1] for link in (chart, ledger, fei_ledger)]
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "AAAAAA…" in logged and not any(token in logged for token in tokens)  # cut to its first characters
+    assert ("GET /files/" in logged) is (mode == "webhook")  # the webhook's access log, turned on here
