@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import mimetypes
 import re
 from html import unescape
 from typing import Any
@@ -99,9 +98,7 @@ def link_body(platform: str, *, caption: str, filename: str, url: str) -> Payloa
 
 
 def _share(message: OutgoingMessage, content: bytes) -> Payload:
-    media_type = (
-        MEDIA_TYPES.get(message.kind) or mimetypes.guess_type(message.filename)[0] or "application/octet-stream"
-    )
+    media_type = MEDIA_TYPES.get(message.kind, "application/octet-stream")
     return {
         "share": {
             "filename": message.filename,
