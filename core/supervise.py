@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -98,10 +99,22 @@ class Pulse:
         state.attempts = 0
 
 
+#: What PTB appends when an answer is not JSON: Telegram's front's HTML page (a 502), as bytes.
+_PAGE = re.compile(r"\.? Parsing the server response b['\"].*$")
+#: A log line's share of one exception's message.
+DESCRIBED_LENGTH = 200
+
+
 def describe(exc: BaseException) -> str:
-    """One line for an exception: its type and the first line of its message (no traceback)."""
+    """One line for an exception: its type and the first line of its message, without an HTML
+    page Telegram's front answered with, cut to ``DESCRIBED_LENGTH`` (no traceback)."""
     lines = without_credentials(str(exc)).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    if not lines:
+        return type(exc).__name__
+    first = _PAGE.sub("", lines[0])
+    if len(first) > DESCRIBED_LENGTH:
+        first = first[: DESCRIBED_LENGTH - 1] + "…"
+    return f"{type(exc).__name__}: {first}"
 
 
 async def supervise(

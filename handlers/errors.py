@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import NetworkError, TelegramError
+from telegram.error import NetworkError, RetryAfter, TelegramError
 
 from core import texts
+from core.supervise import describe
 from handlers.context import GridContext
 
 log = logging.getLogger(__name__)
@@ -16,16 +17,16 @@ log = logging.getLogger(__name__)
 async def on_error(update: object, context: GridContext) -> None:
     """Log every handler failure; tell the person only when the failure is ours, not Telegram's.
 
-    Telegram being unreachable or failing (5xx, timeouts) is not a fault of the bot: one WARNING
-    line with a running count, no traceback. Anything else is an ERROR with its traceback.
+    Telegram being unreachable or failing (5xx, timeouts, a 429 past the pacer's retries) is not a
+    fault of the bot: one WARNING line with a running count, no traceback. Anything else is an ERROR with its traceback.
     """
     update_id = getattr(update, "update_id", "?")
-    if isinstance(context.error, NetworkError):
+    if isinstance(context.error, NetworkError | RetryAfter):
         context.bot_data.telegram_failures += 1
         log.warning(
             "update %s: Telegram failed (%s); %d such failures since start",
             update_id,
-            context.error,
+            describe(context.error),
             context.bot_data.telegram_failures,
         )
         return

@@ -51,6 +51,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from core import texts
 from core.config import Settings
 from core.pacing import bulk_sending, retry_after_seconds
+from core.supervise import describe
 from services.messages_out import MessageKind, OutgoingMessage
 from services.robots import render as robot_render
 from services.sender import edit, send
@@ -273,7 +274,7 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _classify(exc: Exception, *, attempts: int, now: datetime) -> _Failure:
-    error = f"{type(exc).__name__}: {exc}"
+    error = describe(exc)
     if isinstance(exc, RetryAfter):
         return _Failure(_Fate.RETRY, error, retry_at=now + timedelta(seconds=retry_after_seconds(exc)))
     if isinstance(exc, ChatMigrated):

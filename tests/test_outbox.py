@@ -135,6 +135,20 @@ async def test_failed_sends_are_retried_and_delivered_once(
     assert await posted(playground, chats["T1-V1-G1"]) == ["第一网格日报"]
 
 
+async def test_a_502_page_is_kept_out_of_the_row_and_the_log(
+    playground: Playground, sessions: SessionFactory, chats: dict[str, int], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Telegram's front answers a 502 with an nginx HTML page: the row's error and the log line say
+    "Bad Gateway (502)", not the page (it filled the soak's log, one page per failure)."""
+    await queue_text(sessions, chats, "第一网格日报")
+    await playground.client.inject_failures("sendMessage", status=502)
+    assert (await deliver(playground, sessions, NOW)).retried == 1
+    (row,) = await rows(sessions)
+    assert row.last_error == "NetworkError: Bad Gateway (502)"
+    logged = [r.getMessage() for r in caplog.records if r.name == "services.outbox"]
+    assert logged and not [line for line in logged if "<html>" in line]
+
+
 async def test_a_slow_answer_is_waited_for_not_resent(
     playground: Playground, sessions: SessionFactory, chats: dict[str, int]
 ) -> None:

@@ -172,5 +172,6 @@ async def test_a_502_page_from_telegrams_front_is_a_warning_not_an_error_with_th
             await bot.stop()
     output = log.read_text(encoding="utf-8")
     assert "Traceback" not in output and " ERROR " not in output
-    assert " WARNING core.supervise: polling failed (NetworkError: Bad Gateway (502)" in output
+    assert " WARNING core.supervise: polling failed (NetworkError: Bad Gateway (502)); " in output
+    assert "<html>" not in output
     assert " WARNING core.supervise: polling recovered after 3 failed attempts" in output

@@ -285,6 +285,26 @@ async def test_a_telegram_5xx_is_one_warning_line_with_a_count(
     assert registry.get_sample_value("gridbot_bot_api_errors_total", {"code": "500"}) == 2
 
 
+async def test_telegram_refusing_a_reply_is_a_warning_without_its_page(
+    playground: Playground, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A reply that meets a 502 page or a 429 it is not paced for is Telegram failing, not the bot:
+    one short WARNING each (before: the 502's HTML page in the line, the 429 an ERROR with a traceback)."""
+    await playground.client.create_user(user_id=ADMIN, first_name="管理员")
+    caplog.set_level(logging.INFO)
+    await playground.client.inject_failures("sendMessage", status=502)
+    await playground.say(ADMIN, ADMIN, "/whoami")
+    await playground.client.inject_failures("sendMessage", status=429, retry_after=1)
+    await playground.say(ADMIN, ADMIN, "/whoami")
+    lines = [r for r in caplog.records if r.name == "handlers.errors"]
+    assert [(r.levelno, r.exc_info) for r in lines] == [(logging.WARNING, None)] * 2
+    assert "Telegram failed (NetworkError: Bad Gateway (502)); 1 such failures" in lines[0].getMessage()
+    assert (
+        "Telegram failed (RetryAfter: Flood control exceeded. Retry in 0:00:01); 2 such failures"
+        in lines[1].getMessage()
+    )
+
+
 async def test_a_database_error_never_carries_the_statements_values(database_url: str) -> None:
     """An error's message (logged with its traceback by the error handler) holds no resident's text."""
     words = "".join(["体温", "36.5"])  # not spelled out: the traceback quotes this test's source lines

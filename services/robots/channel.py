@@ -130,7 +130,7 @@ class RobotChannel:
         """Record a failed row (the first of ``rest``); True when the chain may go on."""
         row = rest[0]
         assert row.id is not None and target.id is not None
-        error = without_tokens(f"{target.platform} {answer.code}: {answer.text}")[:400]
+        error = without_tokens(f"{target.platform} {answer.code}: {' '.join(answer.text.split())}")[:400]  # one line
         log.warning("outbox row %s (%s to robot %s) failed: %s", row.id, row.kind, target.id, error)
         report.errors.append(error)
         if answer.outcome is Outcome.REJECTED:
