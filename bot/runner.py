@@ -20,7 +20,7 @@ from aiohttp.log import access_logger
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, RetryAfter
 
 from bot.app import build_application
 from bot.files import AccessLogger, add_file_routes
@@ -41,6 +41,9 @@ from storage import migrate
 from storage.db import create_engine, session_factory
 
 log = logging.getLogger(__name__)
+
+#: Telegram unreachable, failing (5xx, timeouts) or asking to wait (429): a start-up call is tried again.
+TELEGRAM_FAILING = (NetworkError, RetryAfter)
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ async def _webhook(
             lambda: application.bot.set_webhook(
                 hook.url, secret_token=hook.secret.get_secret_value(), allowed_updates=Update.ALL_TYPES
             ),
-            retry_on=(NetworkError,),
+            retry_on=TELEGRAM_FAILING,
             backoff=supervisor.backoff,
         )
         yield
@@ -119,7 +122,7 @@ async def _connect(application: GridApplication, backoff: Backoff) -> None:
     (``InvalidToken``, whose message holds the token) is not."""
     try:
         await until_done(
-            "reaching the Telegram Bot API", application.bot.initialize, retry_on=(NetworkError,), backoff=backoff
+            "reaching the Telegram Bot API", application.bot.initialize, retry_on=TELEGRAM_FAILING, backoff=backoff
         )
     except BaseException:
         await application.bot.shutdown()
@@ -154,7 +157,7 @@ async def running_bot(
                 await until_done(
                     "registering the command menu",
                     lambda: post_init(application),
-                    retry_on=(NetworkError,),
+                    retry_on=TELEGRAM_FAILING,
                     backoff=supervisor.backoff,
                 )
             await application.start()

@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from telegram.error import RetryAfter
+
+from core.pacing import retry_after_seconds
 from core.redact import without_credentials
 
 log = logging.getLogger(__name__)
@@ -105,6 +108,12 @@ _PAGE = re.compile(r"\.? Parsing the server response b['\"].*$")
 DESCRIBED_LENGTH = 200
 
 
+def _wait(backoff: Backoff, attempt: int, rng: random.Random, exc: Exception) -> float:
+    """The backoff's delay, or longer where the failure says how long: Telegram's 429 ``retry_after``."""
+    asked = retry_after_seconds(exc) if isinstance(exc, RetryAfter) else 0.0
+    return max(backoff.delay(attempt, rng), asked)
+
+
 def describe(exc: BaseException) -> str:
     """One line for an exception: its type and the first line of its message, without an HTML
     page Telegram's front answered with, cut to ``DESCRIBED_LENGTH`` (no traceback)."""
@@ -144,7 +153,7 @@ async def supervise(
             state.attempts += 1
             state.restarts += 1
             state.last_error = describe(exc)
-            wait = backoff.delay(state.attempts, rng)
+            wait = _wait(backoff, state.attempts, rng, exc)
             if state.failing_since is None:
                 state.failing_since = datetime.now(UTC)
                 log.warning("%s failed (%s); %s, retrying with backoff", name, state.last_error, retrying)
@@ -186,7 +195,8 @@ async def until_done(
     rng: random.Random | None = None,
 ) -> T:
     """Call ``call`` until it succeeds, for a start-up step (reaching Telegram); one log line per
-    failed attempt. Errors other than ``retry_on`` (a rejected token) are not retried."""
+    failed attempt (a 429 waits its ``retry_after``). Errors other than ``retry_on`` (a rejected
+    token) are not retried."""
     rng = rng or random.Random()
     attempt = 0
     while True:
@@ -194,6 +204,6 @@ async def until_done(
             return await call()
         except retry_on as exc:
             attempt += 1
-            wait = backoff.delay(attempt, rng)
+            wait = _wait(backoff, attempt, rng, exc)
             log.warning("%s failed (%s); attempt %d, retrying in %.2f s", what, describe(exc), attempt, wait)
         await sleep(wait)

@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import make_url
 
 from core import texts
@@ -149,6 +150,28 @@ async def test_a_database_refused_at_start_is_retried_until_it_answers(database_
         finally:
             await bot.stop()
     _retried_quietly(log, "preparing the database failed")
+
+
+@pytest.mark.parametrize("method", ["getMe", "setMyCommands"])
+async def test_a_429_at_start_is_waited_out_not_an_exit(method: str, database_url: str, tmp_path: Path) -> None:
+    """Telegram answers a start-up call with 429 (a restart right after a kill, in the soak): the
+    bot waits the retry_after and goes on. Before, the RetryAfter ended the process with a traceback."""
+    log = tmp_path / "bot.log"
+    async with running_sandbox(rate_limits=RateLimits(enabled=False)) as sandbox:
+        config = write_config(tmp_path / "bot.toml", sandbox=sandbox, database_url=database_url, admin_ids=(ADMIN,))
+        config.write_text(
+            config.read_text(encoding="utf-8") + "[retry]\nfirst_delay = 0.05\nmax_delay = 0.2\n", encoding="utf-8"
+        )
+        sandbox_actions.inject_failures(sandbox.state, method, status=429, retry_after=1, count=2)
+        bot = BotProcess(config=config, log=log)
+        await bot.start()
+        try:
+            await _answers(sandbox)
+        finally:
+            await bot.stop()
+    output = log.read_text(encoding="utf-8")
+    assert "Traceback" not in output
+    assert len([line for line in output.splitlines() if "RetryAfter: Flood control exceeded" in line]) == 2
 
 
 async def test_a_502_page_from_telegrams_front_is_a_warning_not_an_error_with_the_page(
