@@ -25,7 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Update
-from telegram.error import NetworkError
+from telegram.error import NetworkError, RetryAfter
 from telegram.ext import TypeHandler
 
 from core import texts
@@ -267,6 +267,35 @@ async def test_a_failing_task_is_restarted_logged_once_and_recovers() -> None:
     assert waits == [1, 2, 2]
     assert health.healthy
     assert health.tasks["polling"].restarts == 3
+
+
+async def test_a_429_is_waited_out_for_as_long_as_telegram_asks() -> None:
+    """Polling answered 429 with retry_after 7 s retries after 7 s, not after the backoff's 1 s."""
+    health = Health()
+    waits: list[float] = []
+    runs = 0
+
+    async def limited(pulse: Pulse) -> None:
+        nonlocal runs
+        runs += 1
+        if runs == 1:
+            raise RetryAfter(7)
+        pulse.ok()
+        raise asyncio.CancelledError
+
+    async def fake_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    with pytest.raises(asyncio.CancelledError):
+        await supervise(
+            "polling",
+            limited,
+            health=health,
+            retrying="getting updates",
+            backoff=Backoff(first=1, cap=2, jitter=0),
+            sleep=fake_sleep,
+        )
+    assert waits == [7]
 
 
 async def test_a_telegram_5xx_is_one_warning_line_with_a_count(
