@@ -10,9 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlmodel import select
+
 from demo.playground import Playground, running_playground
 from sandbox import RateLimits
+from schedules.runtime import Schedule
+from services.messages_out import OutgoingMessage
+from services.outbox import Envelope, enqueue_all
 from storage.db import SessionFactory
+from storage.models import OutboxMessage, OutboxStatus, utcnow
+from storage.units import get_unit_by_code
 from tests.factories import ADMIN, GRID_LEADER, OTHER_GRID_LEADER, RESIDENT, STRANGER, confirm_links, seed_roster
 
 #: Residents of the busy group, none of whom wrote their address: each order is asked about.
@@ -111,4 +118,85 @@ async def test_an_order_rush_in_one_group_does_not_delay_another_groups_reaction
         await _bot_messages_seen(playground, busy, 20, seen)
         await playground.settle()
         assert len(await _asks(playground, busy)) == len(RUSH)
+        assert not [call for call in await client.calls() if call.status == 429]
+
+
+#: Order notices queued at once for the busy group: two minutes of its window.
+QUEUED = 40
+
+
+async def _pending_to(sessions: SessionFactory, chat_id: int) -> int:
+    async with sessions() as session:
+        rows = await session.exec(
+            select(OutboxMessage).where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.PENDING)
+        )
+        return len(rows.all())
+
+
+async def _one_by_one(playground: Playground, time: FakeTime, chat_id: int, count: int, after_seq: int) -> int:
+    """Let ``count`` outbox messages out to ``chat_id``, moving the clock by the bulk spacing after
+    each (bulk sends go one per 1/30 s of the bot window); the transcript position of the last."""
+    for _ in range(count):
+        event = await playground.client.wait_for_event(
+            kind="bot_message", chat_id=chat_id, after_seq=after_seq, timeout=10
+        )
+        after_seq = event.seq
+        time.advance(0.05)
+    return after_seq
+
+
+async def test_an_alert_for_another_chat_does_not_wait_for_a_busy_groups_outbox_chain(
+    database_url: str, sessions: SessionFactory
+) -> None:
+    """40 order notices for one group fill its window at the 20th; the other 20 wait a minute, and
+    the outbox round sending them does not end before. An abnormal check-in in another grid written
+    meanwhile reaches its leader privately at once: a new round sends the chats not in flight. On
+    main every round waited for the one before (one delivery at a time), so the alert waited for the
+    busy group's whole chain (here: for ever, as the clock stands still). A notice queued for the
+    busy group meanwhile goes after its 40, in order, once the clock lets it."""
+    time = FakeTime()
+    async with running_playground(
+        database_url=database_url, admin_ids=[ADMIN], rate_limits=RateLimits(), pacing_clock=time
+    ) as playground:
+        client = playground.client
+        busy, other = await _groups(playground, sessions)
+        await playground.say(OTHER_GRID_LEADER, OTHER_GRID_LEADER, "/start")  # private alerts open
+        time.advance(60)  # the /bind and /start replies out of the windows
+        async with sessions() as session:
+            unit = await get_unit_by_code(session, code="T1-V1-G1")
+        assert unit is not None and unit.id is not None
+        today = utcnow().date()
+
+        def notice(n: int) -> Envelope:
+            return Envelope(unit_id=unit.id or 0, chat_id=busy, kind=f"order:{n}", part=0,
+                            message=OutgoingMessage.of_text(f"🛒 订单 #{n}"))  # fmt: skip
+
+        await enqueue_all(sessions, day=today, envelopes=[notice(n) for n in range(QUEUED)])
+        settings = playground.settings
+        settings = settings.model_copy(update={"schedule": settings.schedule.model_copy(update={"enabled": True})})
+        bot = playground.bot
+        schedule = Schedule(
+            sessions=sessions, settings=settings, bot=bot.application.bot, jobs=[], wake=bot.services.outbox_due
+        )
+        start = (await client.transcript())[-1].seq
+        async with schedule.running():
+            seen = await _one_by_one(playground, time, busy, 20, start)
+            assert await _pending_to(sessions, busy) == QUEUED - 20, "the rest wait for the busy group's window"
+
+            await enqueue_all(sessions, day=today, envelopes=[notice(QUEUED)])  # after the 40, for the same group
+            checkin = await client.send_message(user_id=RESIDENT, chat_id=other, text="5-1-301 体温38.6 咳嗽")
+            alert = await client.wait_for_event(
+                kind="bot_message", chat_id=OTHER_GRID_LEADER, after_seq=seen, timeout=10
+            )
+            assert "38.6" in (alert.text or "")
+            assert await _pending_to(sessions, busy) == QUEUED + 1 - 20, "the busy group's chain is still waiting"
+            assert [r.message_id for r in await client.reactions(other)] == [checkin.message_id]
+
+            time.advance(60)
+            seen = await _one_by_one(playground, time, busy, 20, seen)
+            time.advance(60)
+            await _one_by_one(playground, time, busy, 1, seen)
+        texts = [m.text or "" for m in await client.bot_messages(busy) if (m.text or "").startswith("🛒")]
+        assert texts == [f"🛒 订单 #{n}" for n in range(QUEUED + 1)]
+        assert await _pending_to(sessions, busy) == 0
         assert not [call for call in await client.calls() if call.status == 429]
