@@ -4,15 +4,20 @@ Everything happens in ``tick(now)``: run each job whose time has come today and 
 process has not run yet (skipping those too late to be useful), then deliver what is due. Time is
 a parameter, so tests and the demo drive a whole day by calling ``tick`` with the times they
 choose; nothing sleeps. Only ``running()`` puts it on the wall clock, when ``[schedule] enabled``:
+there the loop below does not wait for its deliveries. Each is a round in the background that sends
+the targets no earlier round is still sending (``services.outbox.InFlight``), so an alert never
+waits for another chat's window; a chain's end wakes the loop, which sends what was queued for
+that chat meanwhile. A round's error (a database outage) ends the loop at its next look, for the
+supervisor; the rows stay pending.
 
 * APScheduler alarms at each job's time in the configured zone wake the loop below (cron
   triggers with ``misfire_grace_time=None`` and ``coalesce``: a late alarm still fires, once;
   APScheduler's default grace of one second would silently drop an alarm that was a little late);
-* a loop that ticks as soon as an outbox row falls due, and at least every ``DELIVERY_POLL``
-  seconds: its first tick is the start-up catch-up, which runs what fell due while the bot was
-  down (jobs are not persisted; the outbox is what makes them durable); later ticks send rows
-  other code wrote (a /notice), run a job whose alarm was missed (a suspended machine), and retry
-  a job that failed (a database outage) ``JOB_RETRY`` later.
+* a loop that ticks as soon as an outbox row of a target not in flight falls due, and at least
+  every ``DELIVERY_POLL`` seconds: its first tick is the start-up catch-up, which runs what fell
+  due while the bot was down (jobs are not persisted; the outbox is what makes them durable);
+  later ticks send rows other code wrote (a /notice), run a job whose alarm was missed (a
+  suspended machine), and retry a job that failed (a database outage) ``JOB_RETRY`` later.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from core.config import Settings
 from core.supervise import Pulse, Supervisor
 from schedules.jobs import DailyJob, JobRun, daily_jobs
 from services.live_digests import refresh_digests
-from services.outbox import EDIT_SPACING, DeliveryReport, deliver_due
+from services.outbox import EDIT_SPACING, DeliveryReport, InFlight, deliver_due
 from services.robots.channel import RobotChannel
 from storage import outbox as outbox_store
 from storage.db import SessionFactory
@@ -86,23 +91,32 @@ class Schedule:
         #: When the live digests were last compared with the day's figures.
         self._refreshed: datetime | None = None
         self._jobs_lock = asyncio.Lock()
-        self._delivery_lock = asyncio.Lock()
-        #: Set to look at the outbox now (an alarm, or a handler that wrote an alert).
+        #: Set to look at the outbox now (an alarm, a handler that wrote an alert, a chain that ended).
         self._wake = wake or asyncio.Event()
+        #: The targets the rounds of this process are sending: every delivery goes through it.
+        self._in_flight = InFlight(on_release=self.wake)
+        #: The loop's rounds still sending, or ended and not yet looked at.
+        self._rounds: set[asyncio.Task[DeliveryReport]] = set()
         #: Set once the start-up catch-up has run (on the wall clock only).
         self.caught_up = asyncio.Event()
         #: The APScheduler alarms while ``running()`` on the wall clock.
         self.alarms: AsyncIOScheduler | None = None
 
     async def tick(self, now: datetime | None = None) -> TickReport:
-        """Run every job due at ``now`` that has not run today in this process, then deliver."""
+        """Run every job due at ``now`` that has not run today in this process, then deliver (and
+        wait for that delivery)."""
         now = now or self._clock()
+        report = await self._run_jobs(now)
+        report.delivery = await self.deliver(now)
+        return report
+
+    async def _run_jobs(self, now: datetime) -> TickReport:
+        """The jobs' part of a tick; never twice at once, whoever ticks."""
         report = TickReport()
         async with self._jobs_lock:
             for job in self.jobs:
                 await self._run_if_due(job, now, report)
             await self._refresh_digests(now, report)
-        report.delivery = await self.deliver(now)
         return report
 
     async def _refresh_digests(self, now: datetime, report: TickReport) -> None:
@@ -152,12 +166,56 @@ class Schedule:
         self._done.add(key)
         report.ran.append(job.id)
 
-    async def deliver(self, now: datetime | None = None) -> DeliveryReport:
-        """Send the outbox rows due at ``now`` (one delivery at a time)."""
-        async with self._delivery_lock:
-            return await deliver_due(
-                self._sessions, self._bot, settings=self._settings, now=now or self._clock(), robots=self._robots
-            )
+    async def deliver(self, now: datetime | None = None, *, claimed: asyncio.Event | None = None) -> DeliveryReport:
+        """Send the outbox rows due at ``now`` whose targets no other round is sending, and wait for them.
+
+        Rounds may overlap (the loop's run in the background); each target is in one at a time.
+        ``claimed``: see ``deliver_due``."""
+        return await deliver_due(
+            self._sessions,
+            self._bot,
+            settings=self._settings,
+            now=now or self._clock(),
+            robots=self._robots,
+            in_flight=self._in_flight,
+            claimed=claimed,
+        )
+
+    async def _start_round(self, now: datetime) -> None:
+        """A round in the background; returns once it has claimed its targets, so that what is
+        due next is looked at without them."""
+        claimed = asyncio.Event()
+        round_ = asyncio.create_task(self.deliver(now, claimed=claimed), name="gridbot-outbox-round")
+        self._rounds.add(round_)
+        round_.add_done_callback(self._round_ended)
+        await claimed.wait()
+
+    def _round_ended(self, round_: asyncio.Task[DeliveryReport]) -> None:
+        """A round that failed wakes the loop, which raises its error; one that succeeded says the
+        catch-up (the first) has run. A chain's end already woke the loop."""
+        if round_.cancelled():
+            return
+        if round_.exception() is not None:
+            self.wake()
+        else:
+            self.caught_up.set()
+
+    def _reap_rounds(self) -> None:
+        """Forget the rounds that ended; raise the first error among them (for the supervisor)."""
+        ended = [round_ for round_ in self._rounds if round_.done()]
+        self._rounds.difference_update(ended)
+        errors = [error for round_ in ended if not round_.cancelled() and (error := round_.exception()) is not None]
+        for error in errors[1:]:
+            log.debug("another outbox round failed too: %s", error)
+        if errors:
+            raise errors[0]
+
+    async def _stop_rounds(self) -> None:
+        """Shutting down: the rounds still sending stop (their rows stay pending)."""
+        rounds, self._rounds = self._rounds, set()
+        for round_ in rounds:
+            round_.cancel()
+        await asyncio.gather(*rounds, return_exceptions=True)
 
     def wake(self) -> None:
         """Look at the outbox now rather than at the next poll."""
@@ -192,17 +250,21 @@ class Schedule:
         finally:
             self.alarms = None
             alarms.shutdown(wait=False)
+            await self._stop_rounds()
 
     async def _alarm(self) -> None:
         """A job's time has come: tick now rather than at the loop's next look."""
         self.wake()
 
     async def _deliver_forever(self, pulse: Pulse) -> None:
-        """Tick whenever something falls due; the first tick is the start-up catch-up. An error
-        (a database outage) ends it, and the supervisor starts it again: the rows stay pending."""
+        """Tick whenever something falls due, its delivery a round in the background; the first
+        tick is the start-up catch-up. An error (a database outage, here or in a round) ends it,
+        and the supervisor starts it again: the rows stay pending."""
         while True:
-            await self.tick(self._clock())
-            self.caught_up.set()
+            self._reap_rounds()
+            now = self._clock()
+            await self._run_jobs(now)
+            await self._start_round(now)
             delay = await self._seconds_until_due(self._clock())
             pulse.ok()
             with contextlib.suppress(TimeoutError):
@@ -210,8 +272,18 @@ class Schedule:
             self._wake.clear()
 
     async def _seconds_until_due(self, now: datetime) -> float:
+        """Until the next row falls due whose target no round is sending (those are looked at
+        again when their chain ends), at most ``DELIVERY_POLL``."""
         async with self._sessions() as session:
-            due = await outbox_store.next_attempt_at(session)
+            due_by_target = await outbox_store.next_attempt_by_target(session)
+        due = min(
+            (
+                at
+                for target, at in due_by_target.items()
+                if target not in self._in_flight and (self._robots is not None or not target[0])
+            ),
+            default=None,
+        )
         if due is None:
             return DELIVERY_POLL
         return min(max((due - now).total_seconds(), 0.0), DELIVERY_POLL)

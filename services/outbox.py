@@ -26,8 +26,11 @@ of a kind in ``ROBOT_KINDS``, its copies for that unit's robots, rendered for ea
 ``services.robots.channel.RobotChannel``, which keeps the same guarantees under each platform's limits.
 
 The parts of one message (a digest's text, chart, ledger) go in order: a part waits until the
-part before it was sent. Only one delivery runs at a time in a process (the caller's lock), and
-one bot process serves a database, as Telegram allows one poller or webhook per bot anyway.
+part before it was sent. A delivery (a round) sends each target's due rows as one chain, in order;
+rounds may overlap, so that a group whose window is full for minutes (an order rush) holds up
+nobody else's alerts, but a target is in one round's chain at a time (``InFlight``, shared by the
+rounds of a process), and one bot process serves a database, as Telegram allows one poller or
+webhook per bot anyway.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import base64
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import Enum, auto
@@ -288,14 +291,68 @@ def _classify(exc: Exception, *, attempts: int, now: datetime) -> _Failure:
     return _Failure(_Fate.RETRY, error, retry_at=now + backoff(attempts + 1))
 
 
-def _due_chains(
-    rows: Sequence[OutboxMessage], *, now: datetime, oldest_day: date
-) -> dict[tuple[int, int], list[OutboxMessage]]:
+#: Where a chain of rows goes: (robot id, chat id); a robot's rows have chat 0, a Telegram chat's robot 0.
+Target = tuple[int, int]
+
+
+class InFlight:
+    """The targets whose chains some round is sending, shared by the rounds of one process.
+
+    A round claims the targets it will send and releases each as its chain ends; another round
+    leaves a claimed target alone, so a chat's rows go in order and no row goes twice at once. A
+    round's rows were read before it claimed: a target claimed or released since that read (its
+    rows may have been sent meanwhile) is not claimed on those rows, but by the next round, which
+    ``on_release`` (the schedule's wake) starts at once.
+    """
+
+    def __init__(self, on_release: Callable[[], None] | None = None) -> None:
+        self._busy: set[Target] = set()
+        self._on_release = on_release
+        #: Counts claims and releases; ``_changed`` holds the count at a target's last change.
+        self._count = 0
+        self._changed: dict[Target, int] = {}
+
+    def __contains__(self, target: object) -> bool:
+        return target in self._busy
+
+    def __len__(self) -> int:
+        return len(self._busy)
+
+    def mark(self) -> int:
+        """Taken before a round reads the pending rows: what ``claim`` compares with."""
+        return self._count
+
+    def is_free(self, target: Target, *, read_at: int) -> bool:
+        """Nobody sends ``target`` now, and nobody did since ``read_at`` (rows read then are current)."""
+        return target not in self._busy and self._changed.get(target, 0) <= read_at
+
+    def claim(self, targets: Collection[Target], *, read_at: int) -> set[Target]:
+        """Claim the targets free since ``read_at``; the ones claimed."""
+        free = {target for target in targets if self.is_free(target, read_at=read_at)}
+        if free:
+            self._count += 1
+            for target in free:
+                self._changed[target] = self._count
+            self._busy |= free
+        return free
+
+    def release(self, target: Target) -> None:
+        """The chain to ``target`` ended (sent, failed or cancelled); rows queued meanwhile may go."""
+        if target not in self._busy:
+            return
+        self._busy.discard(target)
+        self._count += 1
+        self._changed[target] = self._count
+        if self._on_release is not None:
+            self._on_release()
+
+
+def _due_chains(rows: Sequence[OutboxMessage], *, now: datetime, oldest_day: date) -> dict[Target, list[OutboxMessage]]:
     """Due rows grouped by target (robot, chat), in order; a message's later parts only behind its first pending part."""
     by_message: dict[tuple[int, date, str, int], list[OutboxMessage]] = defaultdict(list)
     for row in rows:
         by_message[(row.unit_id, row.day, row.kind, row.robot_id)].append(row)
-    chains: dict[tuple[int, int], list[OutboxMessage]] = defaultdict(list)
+    chains: dict[Target, list[OutboxMessage]] = defaultdict(list)
     for parts in by_message.values():
         first = parts[0]
         if first.day >= oldest_day and as_utc(first.next_attempt_at) <= now:
@@ -312,49 +369,123 @@ async def deliver_due(
     timeout: float = SEND_TIMEOUT,
     concurrency: int = CONCURRENCY,
     robots: RobotChannel | None = None,
+    in_flight: InFlight | None = None,
+    claimed: asyncio.Event | None = None,
 ) -> DeliveryReport:
-    """Send every pending row that is due at ``now``; chats in parallel, each chat's rows in order.
+    """One round: send every pending row due at ``now`` whose target no other round of ``in_flight``
+    is sending; chats in parallel, each chat's rows in order. Returns when its chains have ended,
+    with what they did; the first error of a chain (a database outage) is raised then, after the
+    others ended (their rows stay pending, as the failed one's).
 
+    ``claimed`` is set once the round has claimed its targets (or failed before): a caller that
+    starts the round in the background waits for it before it looks what else is due.
     Group robots' rows go through ``robots`` (left pending without one: a process that cannot reach them)."""
+    in_flight = in_flight if in_flight is not None else InFlight()
     started = utcnow()
     now = as_utc(now or started)
     oldest_day = now.astimezone(settings.tz).date() - timedelta(days=1)
-    report = DeliveryReport()
-    async with factory() as session:
-        rows = await store.pending(session)
-    expired = [row.id for row in rows if row.day < oldest_day and row.id is not None]
-    if expired:
-        async with transaction(factory) as session:
-            await store.mark_failed(session, row_ids=expired, error="expired: its day is over", attempted=False)
-        report.expired = len(expired)
-    limit = asyncio.Semaphore(concurrency)
-
-    async def chat_chain(chain: list[OutboxMessage]) -> None:
-        async with limit:
-            for index, row in enumerate(chain):
-                failure = await _attempt(
-                    factory, bot, row, settings=settings, now=now, started=started, timeout=timeout, report=report
-                )
-                if failure is None or failure.fate is _Fate.REJECTED:
-                    continue
-                if failure.retry_at is not None:  # the chat's other rows wait with it, in order
-                    waiting = [later.id for later in chain[index + 1 :] if later.id is not None]
-                    async with transaction(factory) as session:
-                        await store.postpone(session, row_ids=waiting, at=failure.retry_at)
-                return
-
-    chains = _due_chains(rows, now=now, oldest_day=oldest_day)
-    robot_chains = [chain for (robot_id, _chat), chain in chains.items() if robot_id]
+    round_ = _Round(factory, bot, settings, now, started, timeout, in_flight, asyncio.Semaphore(concurrency))
+    try:
+        read_at = in_flight.mark()
+        async with factory() as session:
+            rows = await store.pending(session)
+        due = {
+            target: chain
+            for target, chain in _due_chains(rows, now=now, oldest_day=oldest_day).items()
+            if robots is not None or not target[0]
+        }
+        chains = {target: due[target] for target in in_flight.claim(due, read_at=read_at)}
+    finally:
+        if claimed is not None:
+            claimed.set()
+    try:
+        await round_.expire(rows, chains, read_at=read_at, oldest_day=oldest_day)
+    except BaseException:
+        for target in chains:
+            in_flight.release(target)
+        raise
+    to_robots = [chain for (robot_id, _chat), chain in chains.items() if robot_id]
     with bulk_sending():
-        await asyncio.gather(
-            *(chat_chain(chain) for (robot_id, _chat), chain in chains.items() if not robot_id),
-            *(
-                [robots.deliver(factory, robot_chains, settings=settings, now=now, report=report)]
-                if robots is not None
-                else []
-            ),
+        outcomes = await asyncio.gather(
+            *(round_.chat_chain(target, chain) for target, chain in chains.items() if not target[0]),
+            *([round_.robot_chains(robots, to_robots)] if robots is not None and to_robots else []),
+            return_exceptions=True,
         )
-    return report
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return round_.report
+
+
+@dataclass
+class _Round:
+    """What the chains of one delivery share: where and when they send, and their report."""
+
+    factory: SessionFactory
+    bot: Bot
+    settings: Settings
+    now: datetime
+    #: On the wall clock, for the sent rows' stamps (``_attempt``).
+    started: datetime
+    timeout: float
+    in_flight: InFlight
+    #: Chats served at once in this round.
+    limit: asyncio.Semaphore
+    report: DeliveryReport = field(default_factory=DeliveryReport)
+
+    async def expire(
+        self,
+        rows: Sequence[OutboxMessage],
+        chains: dict[Target, list[OutboxMessage]],
+        *,
+        read_at: int,
+        oldest_day: date,
+    ) -> None:
+        """Rows of a day that is over fail unsent; not those a chain of another round holds."""
+        expired = [
+            row.id
+            for row in rows
+            if row.day < oldest_day
+            and row.id is not None
+            and ((target := (row.robot_id, row.chat_id)) in chains or self.in_flight.is_free(target, read_at=read_at))
+        ]
+        if expired:
+            async with transaction(self.factory) as session:
+                await store.mark_failed(session, row_ids=expired, error="expired: its day is over", attempted=False)
+            self.report.expired = len(expired)
+
+    async def chat_chain(self, target: Target, chain: list[OutboxMessage]) -> None:
+        """One Telegram chat's rows in order, until one must wait; the chat is released after."""
+        try:
+            async with self.limit:
+                for index, row in enumerate(chain):
+                    failure = await _attempt(
+                        self.factory, self.bot, row, settings=self.settings, now=self.now, started=self.started,
+                        timeout=self.timeout, report=self.report,
+                    )  # fmt: skip
+                    if failure is None or failure.fate is _Fate.REJECTED:
+                        continue
+                    if failure.retry_at is not None:  # the chat's other rows wait with it, in order
+                        waiting = [later.id for later in chain[index + 1 :] if later.id is not None]
+                        async with transaction(self.factory) as session:
+                            await store.postpone(session, row_ids=waiting, at=failure.retry_at)
+                    return
+        finally:
+            self.in_flight.release(target)
+
+    async def robot_chains(self, robots: RobotChannel, chains: list[list[OutboxMessage]]) -> None:
+        """The robots' chains, each robot released as its chain ends (all of them, whatever happens)."""
+
+        def release(chain: list[OutboxMessage]) -> None:
+            self.in_flight.release((chain[0].robot_id, chain[0].chat_id))
+
+        try:
+            await robots.deliver(
+                self.factory, chains, settings=self.settings, now=self.now, report=self.report, finished=release
+            )
+        finally:
+            for chain in chains:
+                release(chain)
 
 
 async def _attempt(

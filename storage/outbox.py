@@ -138,6 +138,17 @@ async def next_attempt_at(session: AsyncSession) -> datetime | None:
     return None if earliest is None else as_utc(earliest)
 
 
+async def next_attempt_by_target(session: AsyncSession) -> dict[tuple[int, int], datetime]:
+    """When each target's (robot, chat) earliest pending row becomes due: the sender's loop leaves
+    out the targets being sent, whose due rows would otherwise wake it at once, again and again."""
+    query = (
+        select(OutboxMessage.robot_id, OutboxMessage.chat_id, func.min(OutboxMessage.next_attempt_at))
+        .where(OutboxMessage.status == OutboxStatus.PENDING)
+        .group_by(col(OutboxMessage.robot_id), col(OutboxMessage.chat_id))
+    )
+    return {(robot_id, chat_id): as_utc(at) for robot_id, chat_id, at in await session.exec(query)}
+
+
 async def mark_sent(session: AsyncSession, *, row_id: int, message_id: int | None, at: datetime) -> None:
     statement = (
         update(OutboxMessage)

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from demo.playground import Playground
 from services.messages_out import MessageKind, OutgoingMessage
-from services.outbox import DeliveryReport, Envelope, backoff, deliver_due, enqueue, enqueue_all
+from services.outbox import DeliveryReport, Envelope, InFlight, backoff, deliver_due, enqueue, enqueue_all
 from storage.db import SessionFactory
 from storage.models import BindingStatus, ChatBinding, OutboxMessage, OutboxStatus, Person, Unit, utcnow
 from tests.factories import GRID_LEADER, NEIGHBOUR, add_person, bind_every_unit
@@ -247,3 +247,23 @@ async def test_a_person_who_never_started_the_bot_is_written_to_no_more(
         person = (await session.exec(select(Person).where(Person.telegram_user_id == NEIGHBOUR))).one()
     assert not person.started_bot
     assert await playground.client.bot_messages(NEIGHBOUR) == []
+
+
+def test_a_round_claims_only_targets_nobody_sent_since_it_read_the_rows() -> None:
+    """Rounds overlap (one busy group must not hold up the others' alerts), so a round claims a
+    target only if no other round holds it, nor held it after the round read the pending rows:
+    those rows may have been sent meanwhile, and are read again by the round the release wakes."""
+    woken: list[str] = []
+    flight = InFlight(on_release=lambda: woken.append("wake"))
+    group, private, robot = (0, -100), (0, 42), (7, 0)
+    first_read = flight.mark()
+    assert flight.claim([group], read_at=first_read) == {group}
+    assert flight.claim([group, private], read_at=first_read) == {private}  # the group is in flight
+    second_read = flight.mark()
+    flight.release(group)
+    assert woken == ["wake"] and group not in flight
+    assert flight.claim([group, robot], read_at=second_read) == {robot}  # released after that read: stale rows
+    assert flight.claim([group], read_at=flight.mark()) == {group}  # read again: its rows are current
+    flight.release(group)
+    flight.release(group)  # a chain's end and its round's cleanup both release: once is a release
+    assert woken == ["wake", "wake"] and len(flight) == 2

@@ -21,6 +21,7 @@ import base64
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from html import escape
 from typing import Any
@@ -61,18 +62,27 @@ class RobotChannel:
         settings: Settings,
         now: datetime,
         report: DeliveryReport,
+        finished: Callable[[list[OutboxMessage]], None] | None = None,
     ) -> None:
-        """Send each robot's due rows (one chain per robot), robots in parallel."""
+        """Send each robot's due rows (one chain per robot), robots in parallel; ``finished`` is
+        called with each chain as it ends (the outbox's rounds release its robot then)."""
         if not chains:
             return
         async with factory() as session:
             targets = await robot_store.targets_by_id(session, target_ids=[chain[0].robot_id for chain in chains])
-        await asyncio.gather(
-            *(
-                self._chain(factory, targets.get(chain[0].robot_id), chain, settings=settings, now=now, report=report)
-                for chain in chains
-            )
-        )
+
+        async def chain_of(chain: list[OutboxMessage]) -> None:
+            try:
+                await self._chain(factory, targets.get(chain[0].robot_id), chain, settings=settings, now=now,
+                                  report=report)  # fmt: skip
+            finally:
+                if finished is not None:
+                    finished(chain)
+
+        outcomes = await asyncio.gather(*(chain_of(chain) for chain in chains), return_exceptions=True)
+        for outcome in outcomes:  # every chain ended: the first error is the caller's
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     async def _chain(
         self,
