@@ -1,6 +1,6 @@
 """An order rush in one group, and the reactions in the other groups meanwhile (issue #10, item 4).
 
-    python benchmarks/rush_bench.py [--orders 40] [--groups 4] [--rate 0.5] [--bot-root PATH]
+    python benchmarks/rush_bench.py [--orders 40] [--groups 4] [--rate 0.5] [--alert-every 4] [--bot-root PATH]
                                     [--postgres postgresql+asyncpg://.../scratch_db]
 
 The sandbox Bot API runs in this process and enforces Telegram's flood limits (20 messages a
@@ -11,11 +11,15 @@ an order at once: half of them linked to their household (a ✍, and the order n
 outbox), half who never wrote their address (the bot asks for it in the group) — that many
 messages of the bot, which the group's window lets out at 20 a minute. Meanwhile residents of
 each other group post check-ins at ``--rate`` a second, until the busy group has all its
-messages (at least for a minute), and each is acknowledged with a ✍.
+messages (at least for a minute), and each is acknowledged with a ✍. Every ``--alert-every``
+rounds of those check-ins, one of them is abnormal (a fever): its alert goes through the outbox to
+the grid leader privately (the other groups' leaders pressed Start) and to the village group.
 
 Prints the reactions in the other groups (p50, p90, max, from a message's injection to its ✍),
-those in the busy group, how long the busy group's messages took, and the 429s Telegram would
-have answered. Target: reactions in the other groups p90 < 2 s.
+those in the busy group, how long the busy group's messages took, how long the alerts took (from
+the abnormal check-in's injection to the alert in the sandbox, privately and in the village
+group), and the 429s Telegram would have answered. Targets: reactions in the other groups p90 < 2 s;
+alerts never wait for the busy group's window.
 
 ``--bot-root`` runs the bot from another checkout (``git archive main | tar -x -C DIR``), to
 compare with the code before the change.
@@ -37,9 +41,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from village import StampedReactions, Stamps, World, resident_id, setup, write_config  # noqa: E402
+from village import StampedReactions, Stamps, World, grid_leader, resident_id, setup, write_config  # noqa: E402
 
 LINKED = 30  # residents per grid linked to households 1..30; the rush's unlinked ones come after
+#: The households (of each other grid) whose residents post the abnormal check-ins: 20, 21, ...
+FEVER_FROM = 20
 
 
 class Rush:
@@ -53,6 +59,11 @@ class Rush:
         self.others = world.grids[1:]
         self.order_at = 0.0
         self.notice_after = 0.0
+        #: Per alert, from the abnormal check-in's injection to its private alert, and to the village group's.
+        self.private_waits: list[float] = []
+        self.village_waits: list[float] = []
+        self._watchers: list[asyncio.Task[None]] = []
+        self.fevers = 0
 
     def notice_in(self, chat_id: int) -> bool:
         return any((m.text or "").startswith("🛒") for m in self.sandbox.state.bot_messages(chat_id))
@@ -80,6 +91,43 @@ class Rush:
             self.say(resident_id(g, LINKED - 1), chat, f"{self.world.addresses[LINKED - 1]} 体温36.5")
         await self.reacted(set(self.stamps.injected), timeout=120)
         self.stamps.injected.clear()
+        from sandbox import actions
+
+        state = self.sandbox.state
+        for g in range(1, len(self.world.grids)):  # the other grids' leaders take alerts privately
+            actions.send_message(state, user_id=grid_leader(g), chat_id=grid_leader(g), text="/start")
+            if not await state.changes.wait_for(lambda g=g: bool(state.bot_messages(grid_leader(g))), 120):
+                raise TimeoutError(f"the leader of grid {g} got no answer to /start")
+
+    def fever(self, k: int) -> None:
+        """The k-th abnormal check-in, in another group in turn; watch for its two alerts."""
+        if k >= len(self.others) * (LINKED - 2 - FEVER_FROM):
+            return  # every household 20..27 of each other grid has had its fever (28 orders, 29 warmed up)
+        g = 1 + k % len(self.others)
+        n = FEVER_FROM + k // len(self.others)  # a household of its own: one alert each
+        address = self.world.addresses[n]
+        temperature = f"{38 + k // 9}.{1 + k % 9}"
+        self.fevers += 1
+        at = time.perf_counter()
+        self.say(resident_id(g, n), self.world.grids[g], f"{address} 体温{temperature} 咳嗽")
+
+        def alert_in(chat_id: int) -> bool:
+            return any(
+                "异常打卡" in (m.text or "") and address in (m.text or "") and temperature in (m.text or "")
+                for m in self.sandbox.state.bot_messages(chat_id)
+            )
+
+        async def watch(chat_id: int, waits: list[float]) -> None:
+            if await self.sandbox.state.changes.wait_for(lambda: alert_in(chat_id), 600):
+                waits.append(time.perf_counter() - at)
+
+        self._watchers += [
+            asyncio.create_task(watch(grid_leader(g), self.private_waits)),
+            asyncio.create_task(watch(self.world.village, self.village_waits)),
+        ]
+
+    async def alerts_arrived(self) -> None:
+        await asyncio.gather(*self._watchers)
 
     def rush(self) -> None:
         half = self.args.orders // 2
@@ -99,6 +147,8 @@ class Rush:
                 self.say(resident_id(1, LINKED - 2), order, f"{self.world.addresses[LINKED - 2]} 急需大米1袋")
             if self.order_at and not self.notice_after and self.notice_in(order):
                 self.notice_after = time.perf_counter() - self.order_at
+            if n % self.args.alert_every == self.args.alert_every // 2:
+                self.fever(n // self.args.alert_every)
             for g, chat in enumerate(self.others, start=1):
                 self.say(resident_id(g, n % LINKED), chat, f"{self.world.addresses[n % LINKED]} 体温36.{n % 9}")
             n += 1
@@ -109,10 +159,12 @@ class Rush:
         return finished
 
 
-def _figures(waits: list[float]) -> str:
+def _figures(waits: list[float], what: str = "messages") -> str:
+    if not waits:
+        return f"none arrived (0 {what})"
     ordered = sorted(waits)
     p90 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
-    return f"p50 {statistics.median(ordered):.2f} s, p90 {p90:.2f} s, max {ordered[-1]:.2f} s ({len(ordered)} messages)"
+    return f"p50 {statistics.median(ordered):.2f} s, p90 {p90:.2f} s, max {ordered[-1]:.2f} s ({len(ordered)} {what})"
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -136,6 +188,7 @@ async def main(args: argparse.Namespace) -> None:
             rush.rush()
             took = await rush.others_meanwhile(started)
             await rush.reacted(set(rush.stamps.injected), timeout=600)
+            await rush.alerts_arrived()
         finally:
             process.terminate()
             await process.wait()
@@ -151,6 +204,11 @@ async def main(args: argparse.Namespace) -> None:
     print(f"reactions in the busy group: {_figures(busy)}")
     notice = f"{rush.notice_after:.1f} s" if rush.notice_after else "not within the run"
     print(f"an order's notice in another group, posted {rush.order_at - started:.0f} s into the rush: {notice}")
+    for where, alert_waits in (
+        ("privately to the grid leader", rush.private_waits),
+        ("to the village group", rush.village_waits),
+    ):
+        print(f"{rush.fevers} abnormal check-ins' alerts in other grids, {where}: {_figures(alert_waits, 'alerts')}")
 
 
 if __name__ == "__main__":
@@ -158,6 +216,7 @@ if __name__ == "__main__":
     parser.add_argument("--orders", type=int, default=40, help="orders posted at once in the busy group")
     parser.add_argument("--groups", type=int, default=4, help="other groups, posting check-ins meanwhile")
     parser.add_argument("--rate", type=float, default=0.5, help="check-ins per second in each other group")
+    parser.add_argument("--alert-every", type=int, default=4, help="one abnormal check-in per this many rounds")
     parser.add_argument("--bot-root", metavar="PATH", help="run the bot from this checkout (default: this one)")
     parser.add_argument("--postgres", metavar="URL", help="a scratch PostgreSQL database (its schema is dropped)")
     asyncio.run(main(parser.parse_args()))
