@@ -131,13 +131,6 @@ async def rewrite_pending(session: AsyncSession, *, row_id: int, payload: str) -
     return bool((await session.exec(statement)).rowcount)
 
 
-async def next_attempt_at(session: AsyncSession) -> datetime | None:
-    """When the earliest pending row becomes due."""
-    query = select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == OutboxStatus.PENDING)
-    earliest = (await session.exec(query)).one()
-    return None if earliest is None else as_utc(earliest)
-
-
 async def next_attempt_by_target(session: AsyncSession) -> dict[tuple[int, int], datetime]:
     """When each target's (robot, chat) earliest pending row becomes due: the sender's loop leaves
     out the targets being sent, whose due rows would otherwise wake it at once, again and again."""
