@@ -76,6 +76,24 @@ async def _answers(sandbox: RunningSandbox) -> None:
     assert await state.changes.wait_for(lambda: bool(state.bot_messages(ADMIN)), 60), "no answer"
 
 
+def _fast_retries(tmp_path: Path, sandbox: RunningSandbox, database_url: str, *, busy_timeout: float = 10) -> Path:
+    """The bot's config with retries after 0.05 s, at most 0.2 s apart: a test sees several attempts at once."""
+    config = write_config(tmp_path / "bot.toml", sandbox=sandbox, database_url=database_url, admin_ids=(ADMIN,))
+    text = config.read_text(encoding="utf-8").replace("[database]\n", f"[database]\nbusy_timeout = {busy_timeout}\n")
+    config.write_text(text + "[retry]\nfirst_delay = 0.05\nmax_delay = 0.2\n", encoding="utf-8")
+    return config
+
+
+async def _started_and_answering(sandbox: RunningSandbox, config: Path, log: Path) -> None:
+    """``gridbot run`` started, answering a /whoami, and stopped."""
+    bot = BotProcess(config=config, log=log)
+    await bot.start()
+    try:
+        await _answers(sandbox)
+    finally:
+        await bot.stop()
+
+
 def _retried_quietly(log: Path, failed: str) -> None:
     """At least three attempts, each one WARNING line, and no traceback."""
     output = log.read_text(encoding="utf-8")
@@ -135,12 +153,7 @@ async def test_a_database_refused_at_start_is_retried_until_it_answers(database_
         _database_refused(database_url) as (url, end_outage),
         running_sandbox(rate_limits=RateLimits(enabled=False)) as sandbox,
     ):
-        config = write_config(tmp_path / "bot.toml", sandbox=sandbox, database_url=url, admin_ids=(ADMIN,))
-        config.write_text(
-            config.read_text(encoding="utf-8").replace("[database]\n", "[database]\nbusy_timeout = 0.1\n")
-            + "[retry]\nfirst_delay = 0.05\nmax_delay = 0.2\n",
-            encoding="utf-8",
-        )
+        config = _fast_retries(tmp_path, sandbox, url, busy_timeout=0.1)
         bot = BotProcess(config=config, log=log)
         await bot.start()
         try:
@@ -158,17 +171,9 @@ async def test_a_429_at_start_is_waited_out_not_an_exit(method: str, database_ur
     bot waits the retry_after and goes on. Before, the RetryAfter ended the process with a traceback."""
     log = tmp_path / "bot.log"
     async with running_sandbox(rate_limits=RateLimits(enabled=False)) as sandbox:
-        config = write_config(tmp_path / "bot.toml", sandbox=sandbox, database_url=database_url, admin_ids=(ADMIN,))
-        config.write_text(
-            config.read_text(encoding="utf-8") + "[retry]\nfirst_delay = 0.05\nmax_delay = 0.2\n", encoding="utf-8"
-        )
+        config = _fast_retries(tmp_path, sandbox, database_url)
         sandbox_actions.inject_failures(sandbox.state, method, status=429, retry_after=1, count=2)
-        bot = BotProcess(config=config, log=log)
-        await bot.start()
-        try:
-            await _answers(sandbox)
-        finally:
-            await bot.stop()
+        await _started_and_answering(sandbox, config, log)
     output = log.read_text(encoding="utf-8")
     assert "Traceback" not in output
     assert len([line for line in output.splitlines() if "RetryAfter: Flood control exceeded" in line]) == 2
@@ -182,17 +187,9 @@ async def test_a_502_page_from_telegrams_front_is_a_warning_not_an_error_with_th
     every one (378 in the 30-minute soak)."""
     log = tmp_path / "bot.log"
     async with running_sandbox(rate_limits=RateLimits(enabled=False)) as sandbox:
-        config = write_config(tmp_path / "bot.toml", sandbox=sandbox, database_url=database_url, admin_ids=(ADMIN,))
-        config.write_text(
-            config.read_text(encoding="utf-8") + "[retry]\nfirst_delay = 0.05\nmax_delay = 0.2\n", encoding="utf-8"
-        )
+        config = _fast_retries(tmp_path, sandbox, database_url)
         sandbox_actions.inject_failures(sandbox.state, "getUpdates", status=502, count=3)
-        bot = BotProcess(config=config, log=log)
-        await bot.start()
-        try:
-            await _answers(sandbox)
-        finally:
-            await bot.stop()
+        await _started_and_answering(sandbox, config, log)
     output = log.read_text(encoding="utf-8")
     assert "Traceback" not in output and " ERROR " not in output
     assert " WARNING core.supervise: polling failed (NetworkError: Bad Gateway (502)); " in output

@@ -236,17 +236,14 @@ async def test_backoff_doubles_to_its_cap_with_jitter_below_the_base() -> None:
     assert all(0.75 * base <= delay <= base for delay, base in zip(delays, bases, strict=True))
 
 
-async def test_a_failing_task_is_restarted_logged_once_and_recovers() -> None:
-    """The supervisor's own clock is the ``sleep`` it is given: no time passes in this test."""
-    health = Health()
+async def _waits_between(failures: list[Exception], health: Health) -> list[float]:
+    """Supervise a task that fails with ``failures`` in turn and then recovers: the waits between
+    its runs. The supervisor's own clock is the ``sleep`` it is given: no time passes."""
     waits: list[float] = []
-    runs = 0
 
-    async def flaky(pulse: Pulse) -> None:
-        nonlocal runs
-        runs += 1
-        if runs <= 3:
-            raise ConnectionRefusedError("connection refused")
+    async def task(pulse: Pulse) -> None:
+        if failures:
+            raise failures.pop(0)
         pulse.ok()
         raise asyncio.CancelledError  # ends the test's supervisor once it recovered
 
@@ -258,44 +255,25 @@ async def test_a_failing_task_is_restarted_logged_once_and_recovers() -> None:
     with pytest.raises(asyncio.CancelledError):
         await supervise(
             "polling",
-            flaky,
+            task,
             health=health,
             retrying="getting updates",
             backoff=Backoff(first=1, cap=2, jitter=0),
             sleep=fake_sleep,
         )
-    assert waits == [1, 2, 2]
+    return waits
+
+
+async def test_a_failing_task_is_restarted_logged_once_and_recovers() -> None:
+    health = Health()
+    assert await _waits_between([ConnectionRefusedError("connection refused")] * 3, health) == [1, 2, 2]
     assert health.healthy
     assert health.tasks["polling"].restarts == 3
 
 
 async def test_a_429_is_waited_out_for_as_long_as_telegram_asks() -> None:
     """Polling answered 429 with retry_after 7 s retries after 7 s, not after the backoff's 1 s."""
-    health = Health()
-    waits: list[float] = []
-    runs = 0
-
-    async def limited(pulse: Pulse) -> None:
-        nonlocal runs
-        runs += 1
-        if runs == 1:
-            raise RetryAfter(7)
-        pulse.ok()
-        raise asyncio.CancelledError
-
-    async def fake_sleep(seconds: float) -> None:
-        waits.append(seconds)
-
-    with pytest.raises(asyncio.CancelledError):
-        await supervise(
-            "polling",
-            limited,
-            health=health,
-            retrying="getting updates",
-            backoff=Backoff(first=1, cap=2, jitter=0),
-            sleep=fake_sleep,
-        )
-    assert waits == [7]
+    assert await _waits_between([RetryAfter(7)], Health()) == [7]
 
 
 async def test_a_telegram_5xx_is_one_warning_line_with_a_count(
