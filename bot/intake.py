@@ -217,9 +217,11 @@ _MACHINE_KEYS = frozenset({"id", "chat_instance", "data", "invoice_payload"})
 def masked_update(payload: Any) -> Any:
     """The update with identity and card numbers masked in every text a person wrote (message text,
     captions, names, edits alike), before anything writes it: the inbox keeps raw updates for days.
-    Telegram's ids stay whole (numbers, and the strings named in ``_MACHINE_KEYS`` or ``*_id``)."""
+    Telegram's ids stay whole (numbers, and the strings named in ``_MACHINE_KEYS`` or ``*_id``).
+    A NUL character becomes a space (the same length, so entity offsets hold): PostgreSQL stores
+    no NUL in text, and the message would be lost there."""
     if isinstance(payload, str):
-        return mask_identifiers(payload)
+        return mask_identifiers(payload.replace("\x00", " "))
     if isinstance(payload, dict):
         return {
             key: value if key in _MACHINE_KEYS or key.endswith("_id") else masked_update(value)

@@ -66,6 +66,23 @@ async def test_a_checkin_is_stored_with_a_reaction_and_its_sender_claims_the_hou
     assert message.text == "3栋2单元501 全家4口 体温36.5 无症状"
 
 
+async def test_a_nul_character_in_a_message_or_a_name_is_stored_not_apologised_for(
+    playground: Playground, sessions: SessionFactory, groups: tuple[int, int]
+) -> None:
+    """PostgreSQL refuses NUL in text: a message (or a sender's name) carrying one was apologised
+    for and its check-in lost there. It is read as a space, on both databases."""
+    grid, _village = groups
+    sender = 5077
+    await playground.client.create_user(user_id=sender, first_name="李\x00四")
+    await playground.client.add_member(grid, sender)
+    transcript = await playground.dialogue(grid, [(sender, "3栋2单元501 全家4口\x00体温36.5 无症状")])
+    assert transcript == [f"{sender}: 3栋2单元501 全家4口\x00体温36.5 无症状"]
+    assert await checkins(sessions) == [("3-2-501", 36.5, "", False, 1)]
+    async with sessions() as session:
+        message = (await session.exec(select(MessageRecord))).one()
+    assert message.text == "3栋2单元501 全家4口 体温36.5 无症状"
+
+
 async def test_without_an_address_the_sender_is_asked_once_a_day(
     playground: Playground, sessions: SessionFactory, groups: tuple[int, int]
 ) -> None:
