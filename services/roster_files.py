@@ -101,11 +101,12 @@ class RosterRows:
 
 def _cell_text(value: object) -> str:
     # Excel stores codes, phones and ids typed as numbers as floats: 13812345678.0 → "13812345678".
+    # A NUL (an export's garbage, invisible in Excel) is dropped: PostgreSQL stores none in text.
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return str(value).replace("\x00", "").strip()
 
 
 def _rows(sheet: str, table: Iterable[Iterable[object]], spec: SheetSpec) -> list[Row]:

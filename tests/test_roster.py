@@ -105,6 +105,17 @@ async def test_csv_folder_in_each_encoding(sessions: SessionFactory, tmp_path: P
     assert lee.tags == "独居老人;慢病"
 
 
+async def test_a_nul_character_in_a_cell_is_dropped(sessions: SessionFactory, tmp_path: Path) -> None:
+    """A NUL in a cell (an export's garbage, invisible in Excel): PostgreSQL refused the whole import
+    with a 150-line traceback, SQLite stored it inside the name. It is dropped, on both databases."""
+    folder = write_csv_folder(tmp_path / "roster", "utf-8")
+    households = folder / "households.csv"
+    households.write_text(households.read_text(encoding="utf-8").replace("李四", "李\x00四"), encoding="utf-8")
+    await import_roster(sessions, path=folder)
+    async with sessions() as session:
+        assert (await session.exec(select(Household.head).where(Household.address == "3栋2单元502室"))).one() == "李四"
+
+
 async def test_english_csv_headers(sessions: SessionFactory, tmp_path: Path) -> None:
     await import_roster(sessions, path=write_csv_folder(tmp_path / "roster", "utf-8", chinese=False))
     assert await counts(sessions) == (4, 3, 3)
