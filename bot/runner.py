@@ -32,6 +32,7 @@ from bot.webhook import create_webhook_app
 from core import texts
 from core.config import Settings
 from core.domain import utcnow
+from core.memory import TRIM_EVERY, release_free_memory
 from core.supervise import Backoff, Health, Pulse, Supervisor, until_done
 from handlers.context import GridApplication, Services
 from schedules.runtime import Schedule
@@ -117,6 +118,15 @@ async def _prepare_database(engine: AsyncEngine, intake: Intake, backoff: Backof
     await until_done("preparing the database", prepare, retry_on=(DBAPIError, OSError), backoff=backoff)
 
 
+async def _trim_memory(pulse: Pulse) -> None:
+    """Once a minute, the C heap's free pages go back to the system (``core.memory``): without
+    it the process's RSS creeps up for hours though its Python objects stay flat."""
+    while True:
+        await asyncio.sleep(TRIM_EVERY)
+        release_free_memory()
+        pulse.ok()
+
+
 async def _connect(application: GridApplication, backoff: Backoff) -> None:
     """Reach the Bot API first: retried while unreachable (one line per attempt); a rejected token
     (``InvalidToken``, whose message holds the token) is not."""
@@ -184,6 +194,7 @@ async def running_bot(
                         settings.metrics, supervisor.health, metrics, more_routes=None if webhook else files
                     ),
                     processing(intake, supervisor),
+                    supervisor.running("memory", _trim_memory, retrying="returning free memory"),
                     receiving,
                     schedule.running(supervisor),
                 ):
