@@ -13,10 +13,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
-import logging
 from collections.abc import Callable
-
-log = logging.getLogger(__name__)
 
 #: Seconds between two trims: a trim of a 250 MiB heap takes a few milliseconds.
 TRIM_EVERY = 60.0

@@ -18,7 +18,8 @@ async def on_error(update: object, context: GridContext) -> None:
     """Log every handler failure; tell the person only when the failure is ours, not Telegram's.
 
     Telegram being unreachable or failing (5xx, timeouts, a 429 past the pacer's retries) is not a
-    fault of the bot: one WARNING line with a running count, no traceback. Anything else is an ERROR with its traceback.
+    fault of the bot: one WARNING line with a running count, no traceback. Anything else is an
+    ERROR with its traceback.
     """
     update_id = getattr(update, "update_id", "?")
     if isinstance(context.error, NetworkError | RetryAfter):
