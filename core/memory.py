@@ -2,9 +2,9 @@
 
 glibc's malloc keeps what Python frees outside its own small-object arenas (strings and lists over
 512 bytes, the database drivers' buffers) for reuse, and a long-running process's RSS then creeps
-up: in the 30-minute soak about 0.5 MiB a minute after the digest run, though Python's own objects
+up: in the 30-minute soak about 0.4 MiB a minute after the digest run, though Python's own objects
 and arenas stayed flat. ``malloc_trim(0)`` returns those free pages; called once a minute by the
-running bot (``bot.runner``), it held RSS flat in the same soak (see the README's soak section).
+running bot (``bot.runner``), it held RSS within 2% over the soak's last 20 minutes (see the README).
 Elsewhere (musl, macOS) there is no such call and nothing to do.
 """
 
