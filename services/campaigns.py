@@ -15,7 +15,7 @@ from enum import Enum, auto
 
 from core import texts
 from core.config import Settings
-from services.grid_status import LookupFailed, household_below
+from services.grid_status import LookupFailed, leader_household
 from services.identity import may_manage
 from services.leader_scope import Denied, leader_unit
 from services.notices import queue_notice
@@ -113,13 +113,10 @@ async def record_tested(
     """The testing team's count for one household below the group's unit (all its members when
     no count is given); the latest count stands."""
     async with transaction(factory) as session:
-        unit = await leader_unit(session, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids)
-        if isinstance(unit, Denied):
-            return unit
-        found = await household_below(session, unit=unit, address=address)
-        if isinstance(found, LookupFailed):
+        found = await leader_household(session, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids, address=address)
+        if isinstance(found, LookupFailed | Denied):
             return found
-        household, grid = found
+        _unit, household, grid = found
         campaign = campaigns.covering(await campaigns.active_campaigns(session, day=day), grid.path)
         if campaign is None or campaign.campaign.id is None or household.id is None:
             return TestedOutcome(TestedResult.NO_CAMPAIGN, household=household)

@@ -236,8 +236,14 @@ async def _history(
     )
 
 
-async def household_below(session: AsyncSession, *, unit: Unit, address: str) -> tuple[Household, Unit] | LookupFailed:
-    """The one household at ``address`` in the grids below ``unit``, with its grid; or why there is none."""
+async def leader_household(
+    session: AsyncSession, *, chat_id: int, user_id: int, admin_ids: frozenset[int], address: str
+) -> tuple[Unit, Household, Unit] | LookupFailed | Denied:
+    """The group's unit, if the sender leads it, and the one household at ``address`` in the grids
+    below it, with its grid; or why not (a leader's commands about one household start here)."""
+    unit = await leader_unit(session, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids)
+    if isinstance(unit, Denied):
+        return unit
     parsed = normalise_address(address)
     if parsed is None:
         return LookupFailed(Lookup.BAD_ADDRESS)
@@ -246,7 +252,8 @@ async def household_below(session: AsyncSession, *, unit: Unit, address: str) ->
         return LookupFailed(Lookup.NOT_FOUND)
     if len(found) > 1:
         return LookupFailed(Lookup.AMBIGUOUS, grids=[grid for _, grid in found])
-    return found[0]
+    household, grid = found[0]
+    return unit, household, grid
 
 
 async def household_history(
@@ -260,13 +267,10 @@ async def household_history(
 ) -> HouseholdHistory | LookupFailed | Denied:
     """The last week of one household at ``address`` below the group's unit."""
     async with transaction(factory) as session:
-        unit = await leader_unit(session, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids)
-        if isinstance(unit, Denied):
-            return unit
-        found = await household_below(session, unit=unit, address=address)
-        if isinstance(found, LookupFailed):
+        found = await leader_household(session, chat_id=chat_id, user_id=user_id, admin_ids=admin_ids, address=address)
+        if isinstance(found, LookupFailed | Denied):
             return found
-        household, grid = found
+        unit, household, grid = found
         residents_group = unit.level == UnitLevel.GRID
         # A residents' group only hears that the details went privately; an officials' group reads them masked.
         shown = "private" if residents_group else f"masked in chat:{chat_id}"
